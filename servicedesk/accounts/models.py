@@ -1,0 +1,182 @@
+"""People, organisations, resolver groups and desks."""
+
+import hashlib
+import secrets
+import zoneinfo
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+def validate_time_zone(value: str) -> None:
+    if value and value not in zoneinfo.available_timezones():
+        raise ValidationError(_("Unknown time zone: %(name)s"), params={"name": value})
+
+
+class Role(models.TextChoices):
+    CUSTOMER = "customer", _("Customer")
+    AGENT = "agent", _("Agent")
+    LEAD = "lead", _("Group lead")
+    MANAGER = "manager", _("Desk manager")
+    ADMIN = "admin", _("Administrator")
+
+
+STAFF_ROLES = frozenset({Role.AGENT, Role.LEAD, Role.MANAGER, Role.ADMIN})
+DESK_WIDE_ROLES = frozenset({Role.MANAGER, Role.ADMIN})
+
+
+class Organisation(models.Model):
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    customers_see_organisation_tickets = models.BooleanField(
+        _("customers see the organisation's tickets"),
+        default=False,
+        help_text=_("When set, every customer of this organisation sees all of its tickets, not only their own."),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Desk(models.Model):
+    """One service desk site: numbers its tickets with its own prefix."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    site = models.CharField(_("site"), max_length=200, blank=True)
+    prefix = models.CharField(_("ticket number prefix"), max_length=10, unique=True, default="SD")
+    time_zone = models.CharField(_("time zone"), max_length=64, default="UTC", validators=[validate_time_zone])
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, default="en")
+    next_number = models.PositiveBigIntegerField(_("next ticket number"), default=1)
+    is_default = models.BooleanField(_("default desk"), default=False)
+
+    class Meta:
+        verbose_name = _("desk")
+        verbose_name_plural = _("desks")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.CUSTOMER)
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="members",
+    )
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, blank=True)
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True, validators=[validate_time_zone])
+    phone = models.CharField(_("phone"), max_length=50, blank=True)
+    is_away = models.BooleanField(_("away"), default=False)
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    @property
+    def is_customer(self) -> bool:
+        return self.role == Role.CUSTOMER
+
+    @property
+    def is_desk_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    @property
+    def sees_whole_desk(self) -> bool:
+        return self.role in DESK_WIDE_ROLES
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.username
+
+    def save(self, *args, **kwargs):
+        # Administrators manage configuration in the admin site; other staff do not.
+        if self.role == Role.ADMIN:
+            self.is_staff = True
+            self.is_superuser = True
+        super().save(*args, **kwargs)
+
+
+class GroupKind(models.TextChoices):
+    TEAM = "team", _("Team")
+    DEPARTMENT = "department", _("Department")
+    SUPPLIER = "supplier", _("Supplier")
+
+
+class Tier(models.IntegerChoices):
+    FIRST = 1, _("1st line")
+    SECOND = 2, _("2nd line")
+    THIRD = 3, _("3rd line")
+
+
+class Group(models.Model):
+    """A resolver group: a team, a department or a supplier, at one support tier."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=GroupKind.choices, default=GroupKind.TEAM)
+    tier = models.PositiveSmallIntegerField(_("support tier"), choices=Tier.choices, default=Tier.FIRST)
+    desk = models.ForeignKey(Desk, verbose_name=_("desk"), null=True, blank=True, on_delete=models.SET_NULL)
+    lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("lead"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="led_groups",
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("members"), blank=True, related_name="member_of"
+    )
+    email = models.EmailField(_("email"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("group")
+        verbose_name_plural = _("groups")
+        ordering = ["tier", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiToken(models.Model):
+    """A personal API token; only its hash is stored, the token is shown once."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=12)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked = models.BooleanField(_("revoked"), default=False)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"
+
+    @classmethod
+    def issue(cls, user, name: str = "") -> tuple["ApiToken", str]:
+        raw = "sd_" + secrets.token_urlsafe(32)
+        token = cls.objects.create(user=user, name=name, key_hash=hash_token(raw), prefix=raw[:10])
+        return token, raw
+
+    @classmethod
+    def authenticate(cls, raw: str):
+        token = (
+            cls.objects.select_related("user")
+            .filter(key_hash=hash_token(raw), revoked=False, user__is_active=True)
+            .first()
+        )
+        return token.user if token else None
