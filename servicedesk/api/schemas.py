@@ -1,0 +1,196 @@
+"""Request and response shapes. Outputs are built as plain dicts (cheap) and checked against these."""
+
+import datetime
+from typing import Literal
+
+from ninja import Schema
+from pydantic import Field
+
+from servicedesk.tickets.models import Channel, LinkKind, PendingReason, TicketType
+
+TicketTypeName = Literal[tuple(TicketType.values)]  # type: ignore[valid-type]
+ChannelName = Literal[tuple(Channel.values)]  # type: ignore[valid-type]
+LinkKindName = Literal[tuple(LinkKind.values)]  # type: ignore[valid-type]
+PendingReasonName = Literal[tuple(PendingReason.values)]  # type: ignore[valid-type]
+Level = int
+
+
+class Ref(Schema):
+    id: int
+    name: str
+
+
+class UserRef(Schema):
+    id: int
+    username: str
+    name: str
+
+
+class GroupRef(Schema):
+    id: int
+    name: str
+    tier: int
+
+
+class TicketOut(Schema):
+    id: int
+    number: str
+    type: str
+    title: str
+    description: str
+    status: str
+    pending_reason: str
+    impact: int
+    urgency: int
+    priority: int
+    priority_overridden: bool
+    requester: UserRef
+    organisation: Ref | None
+    owner: UserRef | None
+    group: GroupRef | None
+    assignee: UserRef | None
+    category: Ref | None
+    channel: str
+    desk: Ref
+    merged_into: str | None
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+    acknowledged_at: datetime.datetime | None
+    first_response_at: datetime.datetime | None
+    resolved_at: datetime.datetime | None
+    closed_at: datetime.datetime | None
+    version: int
+    actions: list[str]
+
+
+class TicketPage(Schema):
+    items: list[TicketOut]
+    next_cursor: str | None = Field(None, description="Pass as `cursor` to get the next page; null on the last.")
+
+
+class TicketIn(Schema):
+    title: str = Field(..., min_length=1, max_length=255)
+    description: str = ""
+    type: TicketTypeName = "incident"
+    category: int | None = None
+    impact: int | None = Field(None, ge=1, le=3, description="1 high, 2 medium, 3 low")
+    urgency: int | None = Field(None, ge=1, le=3, description="1 high, 2 medium, 3 low")
+    priority: int | None = Field(None, ge=1, le=5, description="Staff only: overrides the matrix (logged).")
+    requester: int | None = Field(None, description="Staff only: the user the ticket is for.")
+    group: int | None = Field(None, description="Staff only: route at once.")
+    assignee: int | None = None
+    channel: ChannelName | None = Field(None, description="Staff only: how the contact came in.")
+    watchers: list[int] = []
+
+
+class TicketPatch(Schema):
+    version: int | None = Field(None, description="The version you read; a stale one gets 409 and changes nothing.")
+    title: str | None = Field(None, min_length=1, max_length=255)
+    description: str | None = None
+    type: TicketTypeName | None = None
+    category: int | None = None
+    impact: int | None = Field(None, ge=1, le=3)
+    urgency: int | None = Field(None, ge=1, le=3)
+    priority: int | None = Field(None, ge=1, le=5)
+    owner: int | None = None
+    group: int | None = None
+    assignee: int | None = None
+
+
+class TransitionIn(Schema):
+    action: str = Field(..., description="acknowledge, assign, start, pend, resume, resolve, confirm, reopen, close")
+    version: int | None = None
+    comment: str = ""
+    internal: bool = False
+    pending_reason: PendingReasonName | None = None
+    group: int | None = Field(None, description="For `assign`: the group to route to.")
+    assignee: int | None = Field(None, description="For `assign`: optionally a person of that group.")
+
+
+class CommentIn(Schema):
+    body: str = Field(..., min_length=1)
+    internal: bool = False
+    version: int | None = None
+
+
+class AttachmentOut(Schema):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    internal: bool
+    comment_id: int | None
+    uploaded_by: UserRef
+    created_at: datetime.datetime
+    download_url: str
+
+
+class CommentOut(Schema):
+    id: int
+    author: UserRef
+    body: str
+    internal: bool
+    channel: str
+    created_at: datetime.datetime
+    attachments: list[AttachmentOut]
+
+
+class HistoryOut(Schema):
+    id: int
+    at: datetime.datetime
+    actor: UserRef | None
+    channel: str
+    event: str
+    field: str
+    old: str
+    new: str
+    note: str
+    version: int
+
+
+class LinkIn(Schema):
+    target: str = Field(..., description="The other ticket's id or number (e.g. SD-000123).")
+    kind: LinkKindName
+
+
+class LinkOut(Schema):
+    id: int
+    kind: str
+    direction: Literal["outgoing", "incoming"]
+    ticket: Ref = Field(..., description="The other ticket (name is its number and title).")
+    other_number: str
+    created_at: datetime.datetime
+
+
+class MergeIn(Schema):
+    into: str = Field(..., description="The original ticket's id or number; this ticket is merged into it.")
+
+
+class TimeEntryIn(Schema):
+    minutes: int = Field(..., ge=1, le=1440)
+    note: str = ""
+    spent_on: datetime.date | None = None
+
+
+class TimeEntryOut(Schema):
+    id: int
+    agent: UserRef
+    minutes: int
+    note: str
+    spent_on: datetime.date
+    created_at: datetime.datetime
+
+
+class WatchersIn(Schema):
+    add: list[int] = []
+    remove: list[int] = []
+
+
+class Message(Schema):
+    message: str
+
+
+class ConflictOut(Schema):
+    message: str
+    current_version: int
+    changes: list[dict]

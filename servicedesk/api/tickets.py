@@ -1,0 +1,400 @@
+"""/api/v1/tickets: thin routes over `servicedesk.tickets.actions` and the scoping rule."""
+
+from typing import Literal
+
+from django.db.models import Prefetch, Q
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from ninja import File, Form, Query, Router, Schema
+from ninja import Status as Reply
+from ninja.errors import HttpError
+from ninja.files import UploadedFile
+from pydantic import Field
+
+from servicedesk.accounts.models import Group, User
+from servicedesk.core.pagination import BadCursor, keyset_page
+from servicedesk.tickets import actions, permissions
+from servicedesk.tickets.models import (
+    OPEN_STATUSES,
+    Attachment,
+    Category,
+    Channel,
+    Comment,
+    HistoryEntry,
+    Status,
+    Ticket,
+    TicketLink,
+    TimeEntry,
+    Transition,
+)
+
+from . import serialize
+from .schemas import (
+    AttachmentOut,
+    CommentIn,
+    CommentOut,
+    ConflictOut,
+    HistoryOut,
+    LinkIn,
+    LinkOut,
+    MergeIn,
+    Message,
+    TicketIn,
+    TicketOut,
+    TicketPage,
+    TicketPatch,
+    TimeEntryIn,
+    TimeEntryOut,
+    TransitionIn,
+    WatchersIn,
+)
+
+router = Router(tags=["tickets"])
+
+ERRORS = {400: Message, 403: Message, 404: Message, 409: ConflictOut, 422: Message}
+
+TICKET_RELATED = ("requester", "organisation", "owner", "group", "assignee", "category", "desk", "merged_into")
+
+
+def _channel(request, requested: str | None = None) -> str:
+    """Staff may say how a contact came in (a phone call logged through the API); customers use the API."""
+    if requested and request.user.is_desk_staff:
+        return requested
+    return Channel.API
+
+
+def _visible(request):
+    return permissions.visible_tickets(request.user).select_related(*TICKET_RELATED)
+
+
+def _get_ticket(request, ticket_id: int) -> Ticket:
+    ticket = _visible(request).filter(pk=ticket_id).first()
+    if ticket is None:
+        raise actions.NotFound(_("Ticket not found."))
+    return ticket
+
+
+def _find_ticket(request, key: str) -> Ticket:
+    """A ticket by id or by number, among those the user may see."""
+    key = (key or "").strip()
+    lookup = Q(pk=int(key)) if key.isdigit() else Q(number__iexact=key)
+    ticket = _visible(request).filter(lookup).first()
+    if ticket is None:
+        raise actions.NotFound(_("Ticket %(key)s not found.") % {"key": key})
+    return ticket
+
+
+def _user(pk: int | None, label: str) -> User | None:
+    if pk is None:
+        return None
+    user = User.objects.filter(pk=pk, is_active=True).first()
+    if user is None:
+        raise actions.ActionError(_("No active user with id %(id)s (%(field)s).") % {"id": pk, "field": label})
+    return user
+
+
+def _group(pk: int | None) -> Group | None:
+    if pk is None:
+        return None
+    group = Group.objects.filter(pk=pk).first()
+    if group is None:
+        raise actions.ActionError(_("No group with id %(id)s.") % {"id": pk})
+    return group
+
+
+def _category(pk: int | None) -> Category | None:
+    if pk is None:
+        return None
+    category = Category.objects.filter(pk=pk).first()
+    if category is None:
+        raise actions.ActionError(_("No category with id %(id)s.") % {"id": pk})
+    return category
+
+
+def _out(request, ticket: Ticket) -> dict:
+    # Re-read with the related rows the JSON needs (the action returned the locked row only).
+    fresh = Ticket.objects.select_related(*TICKET_RELATED).get(pk=ticket.pk)
+    return serialize.ticket(fresh, request.user, list(Transition.objects.all()))
+
+
+ORDERINGS = {
+    "-updated_at": ("updated_at", True), "updated_at": ("updated_at", False),
+    "-created_at": ("created_at", True), "created_at": ("created_at", False),
+    "priority": ("priority", False), "-priority": ("priority", True),
+    "-id": ("id", True), "id": ("id", False),
+}
+
+
+def _id_or_me(value: str | None, request, name: str):
+    """Filters on people take an id, `me`, or `none` (not set)."""
+    if value is None:
+        return None
+    if value == "me":
+        return request.user.pk
+    if value == "none":
+        return "none"
+    if value.isdigit():
+        return int(value)
+    raise HttpError(422, _("%(name)s takes a user id, 'me' or 'none'.") % {"name": name})
+
+
+class TicketFilters(Schema):
+    status: list[str] = Field([], description="Repeat or comma-separate; `open` means every open status.")
+    type: list[str] = []
+    priority: list[int] = []
+    group: list[int] = []
+    assignee: str | None = Field(None, description="A user id, `me`, or `none` (unassigned).")
+    owner: str | None = Field(None, description="A user id or `me`.")
+    requester: str | None = Field(None, description="A user id or `me`.")
+    organisation: int | None = None
+    category: int | None = None
+    channel: str | None = None
+    q: str | None = Field(None, description="Text in the number, title or description.")
+    ordering: Literal[tuple(ORDERINGS)] = "-updated_at"  # type: ignore[valid-type]
+    cursor: str | None = None
+    limit: int = Field(50, ge=1, le=200)
+
+
+def _split(values: list) -> list[str]:
+    return [part.strip() for value in values for part in str(value).split(",") if part.strip()]
+
+
+@router.get("", response={200: TicketPage, 400: Message, 422: Message}, summary="List tickets")
+def list_tickets(request, filters: Query[TicketFilters]):
+    """Tickets the caller may see, newest activity first by default. Paginate with `next_cursor`:
+    a deep page costs what the first does."""
+    qs = _visible(request)
+    statuses = _split(filters.status)
+    if "open" in statuses:
+        statuses = [s for s in statuses if s != "open"] + list(OPEN_STATUSES)
+    bad = [s for s in statuses if s not in Status.values]
+    if bad:
+        raise HttpError(422, _("Unknown status: %(s)s") % {"s": ", ".join(bad)})
+    if statuses:
+        qs = qs.filter(status__in=statuses)
+    if filters.type:
+        qs = qs.filter(type__in=_split(filters.type))
+    if filters.priority:
+        qs = qs.filter(priority__in=filters.priority)
+    if filters.group:
+        qs = qs.filter(group__in=filters.group)
+    for name in ("assignee", "owner", "requester"):
+        value = _id_or_me(getattr(filters, name), request, name)
+        if value == "none":
+            qs = qs.filter(**{f"{name}__isnull": True})
+        elif value is not None:
+            qs = qs.filter(**{f"{name}_id": value})
+    if filters.organisation:
+        qs = qs.filter(organisation_id=filters.organisation)
+    if filters.category:
+        qs = qs.filter(Q(category_id=filters.category) | Q(category__parent_id=filters.category))
+    if filters.channel:
+        qs = qs.filter(channel=filters.channel)
+    if filters.q and filters.q.strip():
+        text = filters.q.strip()
+        qs = qs.filter(Q(number__iexact=text) | Q(title__icontains=text) | Q(description__icontains=text))
+    field, descending = ORDERINGS[filters.ordering]
+    try:
+        rows, next_cursor = keyset_page(qs, field, descending, filters.limit, filters.cursor)
+    except BadCursor as exc:
+        raise HttpError(400, str(exc)) from None
+    transitions = list(Transition.objects.all())
+    return {"items": [serialize.ticket(t, request.user, transitions) for t in rows], "next_cursor": next_cursor}
+
+
+@router.post("", response={201: TicketOut, **ERRORS}, summary="Open a ticket")
+def create_ticket(request, payload: TicketIn):
+    user = request.user
+    ticket = actions.create_ticket(
+        actor=user,
+        title=payload.title,
+        description=payload.description,
+        type=payload.type,
+        channel=_channel(request, payload.channel),
+        requester=_user(payload.requester, "requester") if user.is_desk_staff else None,
+        category=_category(payload.category),
+        impact=payload.impact,
+        urgency=payload.urgency,
+        priority=payload.priority,
+        group=_group(payload.group),
+        assignee=_user(payload.assignee, "assignee"),
+        watchers=[u for u in (_user(pk, "watchers") for pk in payload.watchers) if u],
+    )
+    return Reply(201, _out(request, ticket))
+
+
+@router.get("/{int:ticket_id}", response={200: TicketOut, 404: Message}, summary="Read a ticket")
+def read_ticket(request, ticket_id: int):
+    ticket = _get_ticket(request, ticket_id)
+    return serialize.ticket(ticket, request.user, list(Transition.objects.all()))
+
+
+@router.patch("/{int:ticket_id}", response={200: TicketOut, **ERRORS}, summary="Change fields or route")
+def update_ticket(request, ticket_id: int, payload: TicketPatch):
+    """Send only the fields to change, with the `version` you read. `group`/`assignee` route the ticket."""
+    ticket = _get_ticket(request, ticket_id)
+    data = payload.dict(exclude_unset=True)
+    version = data.pop("version", None)
+    changes = {}
+    for name, value in data.items():
+        if name == "category":
+            changes[name] = _category(value)
+        elif name == "group":
+            changes[name] = _group(value)
+        elif name in ("owner", "assignee"):
+            changes[name] = _user(value, name)
+        elif name in ("impact", "urgency", "priority", "title", "type") and value is None:
+            raise HttpError(422, _("%(name)s cannot be empty.") % {"name": name})
+        else:
+            changes[name] = value
+    updated = actions.update_ticket(ticket, actor=request.user, expected_version=version, changes=changes)
+    return _out(request, updated)
+
+
+@router.post("/{int:ticket_id}/transitions", response={200: TicketOut, **ERRORS}, summary="Take a lifecycle action")
+def take_transition(request, ticket_id: int, payload: TransitionIn):
+    """`{"action": "acknowledge"}` and so on; the ticket's `actions` lists what the caller may take now."""
+    ticket = _get_ticket(request, ticket_id)
+    updated = actions.transition(
+        ticket, payload.action, actor=request.user, expected_version=payload.version, comment=payload.comment,
+        internal=payload.internal, pending_reason=payload.pending_reason, group=_group(payload.group),
+        assignee=_user(payload.assignee, "assignee"),
+    )
+    return _out(request, updated)
+
+
+def _visible_attachments(request, ticket):
+    qs = Attachment.objects.filter(ticket=ticket).select_related("uploaded_by")
+    if not permissions.sees_internal(request.user):
+        qs = qs.filter(internal=False)
+    return qs
+
+
+@router.get("/{int:ticket_id}/comments", response={200: list[CommentOut], 404: Message}, summary="Conversation")
+def list_comments(request, ticket_id: int):
+    """Public replies, and internal notes for desk staff, oldest first."""
+    ticket = _get_ticket(request, ticket_id)
+    qs = Comment.objects.filter(ticket=ticket).select_related("author")
+    if not permissions.sees_internal(request.user):
+        qs = qs.filter(internal=False)
+    qs = qs.prefetch_related(Prefetch("attachments", queryset=_visible_attachments(request, ticket)))
+    return [serialize.comment(c, c.attachments.all()) for c in qs]
+
+
+@router.post("/{int:ticket_id}/comments", response={201: CommentOut, **ERRORS}, summary="Reply or note")
+def add_comment(request, ticket_id: int, payload: CommentIn):
+    ticket = _get_ticket(request, ticket_id)
+    comment = actions.add_comment(ticket, actor=request.user, body=payload.body, internal=payload.internal,
+                                  expected_version=payload.version)
+    return Reply(201, serialize.comment(comment, []))
+
+
+@router.get("/{int:ticket_id}/attachments", response={200: list[AttachmentOut], 404: Message})
+def list_attachments(request, ticket_id: int):
+    ticket = _get_ticket(request, ticket_id)
+    return [serialize.attachment(a) for a in _visible_attachments(request, ticket)]
+
+
+@router.post("/{int:ticket_id}/attachments", response={201: AttachmentOut, **ERRORS}, summary="Upload a file")
+def upload_attachment(request, ticket_id: int, file: File[UploadedFile], internal: Form[bool] = False):
+    ticket = _get_ticket(request, ticket_id)
+    attachment = actions.add_attachment(ticket, actor=request.user, upload=file, internal=internal)
+    return Reply(201, serialize.attachment(attachment))
+
+
+@router.get("/attachments/{int:attachment_id}/download", url_name="download_attachment",
+            response={200: None, 404: Message}, summary="Download a file")
+def download_attachment(request, attachment_id: int):
+    """Only for users who may see the ticket (and, for internal files, desk staff)."""
+    attachment = get_object_or_404(Attachment.objects.select_related("ticket"), pk=attachment_id)
+    if not permissions.can_see(request.user, attachment.ticket) or (
+        attachment.internal and not permissions.sees_internal(request.user)
+    ):
+        raise actions.NotFound(_("Attachment not found."))
+    response = FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.filename,
+                            content_type=attachment.content_type or "application/octet-stream")
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@router.get("/{int:ticket_id}/history", response={200: list[HistoryOut], 404: Message}, summary="History")
+def list_history(request, ticket_id: int, after: int = 0, limit: int = Query(500, ge=1, le=2000)):
+    """Every change, oldest first: who, when, through which channel, which field, old and new value."""
+    ticket = _get_ticket(request, ticket_id)
+    qs = HistoryEntry.objects.filter(ticket=ticket, id__gt=after).select_related("actor").order_by("id")
+    if not permissions.sees_internal(request.user):
+        qs = qs.filter(internal=False)
+    return [serialize.history(h) for h in qs[:limit]]
+
+
+def _link_out(link: TicketLink, ticket: Ticket) -> dict:
+    outgoing = link.source_id == ticket.pk
+    other = link.target if outgoing else link.source
+    return {"id": link.pk, "kind": link.kind, "direction": "outgoing" if outgoing else "incoming",
+            "ticket": {"id": other.pk, "name": f"{other.number} {other.title}"}, "other_number": other.number,
+            "created_at": link.created_at}
+
+
+@router.get("/{int:ticket_id}/links", response={200: list[LinkOut], 404: Message}, summary="Links")
+def list_links(request, ticket_id: int):
+    """Outgoing links read "this ticket is <kind> the other"; incoming ones the reverse."""
+    ticket = _get_ticket(request, ticket_id)
+    links = TicketLink.objects.filter(Q(source=ticket) | Q(target=ticket)).select_related("source", "target")
+    visible = set(permissions.visible_tickets(request.user).filter(
+        pk__in={pk for link in links for pk in (link.source_id, link.target_id)}).values_list("pk", flat=True))
+    return [_link_out(link, ticket) for link in links if {link.source_id, link.target_id} <= visible]
+
+
+@router.post("/{int:ticket_id}/links", response={201: LinkOut, **ERRORS}, summary="Link to another ticket")
+def add_link(request, ticket_id: int, payload: LinkIn):
+    ticket = _get_ticket(request, ticket_id)
+    target = _find_ticket(request, payload.target)
+    created = actions.link(ticket, target, payload.kind, actor=request.user)
+    created = TicketLink.objects.select_related("source", "target").get(pk=created.pk)
+    return Reply(201, _link_out(created, ticket))
+
+
+@router.delete("/{int:ticket_id}/links/{int:link_id}", response={204: None, **ERRORS}, summary="Remove a link")
+def remove_link(request, ticket_id: int, link_id: int):
+    ticket = _get_ticket(request, ticket_id)
+    if not TicketLink.objects.filter(Q(source=ticket) | Q(target=ticket), pk=link_id).exists():
+        raise actions.NotFound(_("Link not found."))
+    actions.unlink(link_id, actor=request.user)
+    return Reply(204, None)
+
+
+@router.post("/{int:ticket_id}/merge", response={200: TicketOut, **ERRORS}, summary="Merge into another ticket")
+def merge_ticket(request, ticket_id: int, payload: MergeIn):
+    """This ticket's conversation moves to `into`; this one is closed as its duplicate. Returns `into`."""
+    ticket = _get_ticket(request, ticket_id)
+    target = _find_ticket(request, payload.into)
+    merged = actions.merge(ticket, target, actor=request.user)
+    return _out(request, merged)
+
+
+@router.get("/{int:ticket_id}/time-entries", response={200: list[TimeEntryOut], 403: Message, 404: Message})
+def list_time(request, ticket_id: int):
+    ticket = _get_ticket(request, ticket_id)
+    if not permissions.sees_internal(request.user):
+        raise actions.NotAllowed(_("Only desk staff see time entries."))
+    return [serialize.time_entry(e) for e in TimeEntry.objects.filter(ticket=ticket).select_related("agent")]
+
+
+@router.post("/{int:ticket_id}/time-entries", response={201: TimeEntryOut, **ERRORS}, summary="Log time")
+def add_time(request, ticket_id: int, payload: TimeEntryIn):
+    ticket = _get_ticket(request, ticket_id)
+    entry = actions.log_time(ticket, actor=request.user, minutes=payload.minutes, note=payload.note,
+                             spent_on=payload.spent_on)
+    return Reply(201, serialize.time_entry(entry))
+
+
+@router.post("/{int:ticket_id}/watchers", response={200: list[dict], **ERRORS}, summary="Add or remove watchers")
+def change_watchers(request, ticket_id: int, payload: WatchersIn):
+    ticket = _get_ticket(request, ticket_id)
+    updated = actions.set_watchers(
+        ticket, actor=request.user,
+        add=[u for u in (_user(pk, "add") for pk in payload.add) if u],
+        remove=[u for u in (_user(pk, "remove") for pk in payload.remove) if u],
+    )
+    return [serialize.user_ref(u) for u in updated.watchers.all()]

@@ -1,0 +1,67 @@
+"""Configuration in the admin: catalogue, priority matrix, lifecycle. Tickets are read-only here:
+they change only through the desk's actions, which keep the history."""
+
+from django.contrib import admin
+
+from .models import Category, HistoryEntry, PriorityRule, Service, Ticket, Transition
+
+
+class CategoryInline(admin.TabularInline):
+    model = Category
+    fk_name = "service"
+    extra = 0
+    fields = ("name", "name_zh", "parent", "default_group", "order", "is_active")
+
+
+@admin.register(Service)
+class ServiceAdmin(admin.ModelAdmin):
+    list_display = ("name", "name_zh", "order", "is_active")
+    inlines = [CategoryInline]
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "name_zh", "default_group", "is_active")
+    list_filter = ("service", "is_active")
+    search_fields = ("name", "name_zh")
+
+
+@admin.register(PriorityRule)
+class PriorityRuleAdmin(admin.ModelAdmin):
+    list_display = ("impact", "urgency", "priority")
+    list_editable = ("priority",)
+
+
+@admin.register(Transition)
+class TransitionAdmin(admin.ModelAdmin):
+    list_display = ("action", "label", "label_zh", "from_statuses", "to_status", "roles", "requester_may", "order")
+    list_editable = ("order",)
+
+
+class HistoryInline(admin.TabularInline):
+    model = HistoryEntry
+    extra = 0
+    can_delete = False
+    fields = ("at", "actor", "channel", "event", "field", "old_value", "new_value", "note")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Ticket)
+class TicketAdmin(admin.ModelAdmin):
+    list_display = ("number", "title", "type", "status", "priority", "group", "assignee", "updated_at")
+    list_filter = ("status", "type", "priority", "channel")
+    search_fields = ("number", "title")
+    show_full_result_count = False
+    inlines = [HistoryInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields] + ["watchers"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

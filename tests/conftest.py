@@ -1,0 +1,96 @@
+"""Shared fixtures: the demo desk's people, groups and catalogue, and API clients that act as them."""
+
+import json
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from servicedesk.accounts.models import ApiToken, Group, User
+
+
+@pytest.fixture
+def desk(db):
+    """The demo desk without tickets: admin, manager, lead1, agent1, agent2, customer1/2 (organisation A),
+    customer3 (organisation B), and the 1st/2nd/3rd-line groups and supplier."""
+    call_command("demo", no_tickets=True, stdout=open("/dev/null", "w"))
+    return Desk(
+        users={u.username: u for u in User.objects.all()},
+        groups={g.name: g for g in Group.objects.all()},
+    )
+
+
+class Desk:
+    def __init__(self, users, groups):
+        self.users = users
+        self.groups = groups
+
+    def __getattr__(self, name):
+        try:
+            return self.users[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    @property
+    def first_line(self):
+        return self.groups["Service Desk (1st line)"]
+
+    @property
+    def second_line(self):
+        return self.groups["Network and Infrastructure (2nd line)"]
+
+    @property
+    def third_line(self):
+        return self.groups["Applications (3rd line)"]
+
+    @property
+    def supplier(self):
+        return self.groups["Hardware supplier"]
+
+
+class Api:
+    """A JSON client for /api/v1 acting as one user through a bearer token."""
+
+    def __init__(self, user):
+        _, raw = ApiToken.issue(user)
+        self.user = user
+        self.client = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+
+    def _call(self, method, path, data=None, **extra):
+        url = path if path.startswith("/") else f"/api/v1/{path}"
+        kwargs = dict(extra)
+        if data is not None and method != "get":
+            kwargs.update(data=json.dumps(data), content_type="application/json")
+        elif data is not None:
+            kwargs["data"] = data
+        response = getattr(self.client, method)(url, **kwargs)
+        try:
+            response.json_body = json.loads(response.content) if response.content else None
+        except ValueError:
+            response.json_body = None
+        return response
+
+    def get(self, path, params=None, **extra):
+        return self._call("get", path, params, **extra)
+
+    def post(self, path, data=None, **extra):
+        return self._call("post", path, data, **extra)
+
+    def patch(self, path, data=None, **extra):
+        return self._call("patch", path, data, **extra)
+
+    def delete(self, path, **extra):
+        return self._call("delete", path, **extra)
+
+
+@pytest.fixture
+def api(desk):
+    """api("customer1") → a client acting as customer1."""
+    clients = {}
+
+    def make(username):
+        if username not in clients:
+            clients[username] = Api(desk.users[username])
+        return clients[username]
+
+    return make
