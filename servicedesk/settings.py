@@ -52,18 +52,19 @@ INSTALLED_APPS = [
     "servicedesk.core",
     "servicedesk.accounts",
     "servicedesk.tickets",
+    "servicedesk.console",
+    "servicedesk.portal",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "servicedesk.core.middleware.UserLanguageMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "servicedesk.core.middleware.UserTimezoneMiddleware",
+    "servicedesk.core.middleware.UserPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -71,7 +72,9 @@ MIDDLEWARE = [
 ROOT_URLCONF = "servicedesk.urls"
 WSGI_APPLICATION = "servicedesk.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/login/"
 
 TEMPLATES = [
     {
@@ -85,6 +88,7 @@ TEMPLATES = [
                 "django.template.context_processors.tz",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "servicedesk.core.context.branding",
             ],
         },
     },
@@ -149,7 +153,11 @@ WHITENOISE_USE_FINDERS = True
 # The desk's own limits.
 SERVICEDESK_ATTACHMENT_MAX_BYTES = int(os.environ.get("SERVICEDESK_ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024))
 SERVICEDESK_REOPEN_WINDOW_DAYS = int(os.environ.get("SERVICEDESK_REOPEN_WINDOW_DAYS", 14))
-SERVICEDESK_NAME = os.environ.get("SERVICEDESK_NAME", "Service Desk")
+# Branding: the desk's name, logo and colours.
+SERVICEDESK_NAME = os.environ.get("SERVICEDESK_NAME", "")
+SERVICEDESK_LOGO_URL = os.environ.get("SERVICEDESK_LOGO_URL", "")
+SERVICEDESK_PRIMARY_COLOUR = os.environ.get("SERVICEDESK_PRIMARY_COLOUR", "#1f5fae")
+SERVICEDESK_ACCENT_COLOUR = os.environ.get("SERVICEDESK_ACCENT_COLOUR", "#e8f0fb")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -1,0 +1,8 @@
+// Keyboard shortcuts for agents: "/" focuses search, "r" focuses the reply box (when not typing).
+document.addEventListener("keydown", (event) => {
+  const typing = ["INPUT", "TEXTAREA", "SELECT"].includes(document.activeElement?.tagName);
+  if (typing || event.ctrlKey || event.metaKey || event.altKey) return;
+  const target = { "/": "[data-shortcut=search]", r: "[data-shortcut=reply]" }[event.key];
+  const element = target && document.querySelector(target);
+  if (element) { event.preventDefault(); element.focus(); }
+});
