@@ -1,0 +1,88 @@
+"""Browser tests: real Chromium (Debian's package) driven by Playwright against a live server.
+
+Screenshots of the main screens, in English and in Chinese, are written to
+`test-artifacts/screenshots/` (CI keeps that folder as its artefacts).
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from servicedesk.accounts.models import User
+
+# Playwright's sync API runs an event loop in this thread; the Django calls made by fixtures here
+# are ordinary synchronous ones.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+SCREENSHOTS = Path(os.environ.get("SERVICEDESK_SCREENSHOTS", "test-artifacts/screenshots"))
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+PASSWORD = "demo-pass-123"
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def chromium_path():
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is not installed; .ci/run installs Debian's chromium package.")
+        pytest.skip("Chromium is not installed (apt-get install chromium).")
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def e2e_desk(transactional_db):
+    call_command("demo", no_tickets=True, stdout=open(os.devnull, "w"))
+    return {u.username: u for u in User.objects.all()}
+
+
+@pytest.fixture
+def sign_in(browser, live_server, e2e_desk):
+    """sign_in("customer1", "zh-hans") → a Playwright page signed in as that user in that language."""
+    contexts = []
+
+    def make(username, language="en", width=1280, height=900):
+        locale = "zh-CN" if language.startswith("zh") else "en-US"
+        context = browser.new_context(viewport={"width": width, "height": height}, locale=locale,
+                                      extra_http_headers={"Accept-Language": f"{locale},{language};q=0.9"})
+        context.set_default_timeout(15000)
+        contexts.append(context)
+        User.objects.filter(username=username).update(language=language)
+        page = context.new_page()
+        page.goto(f"{live_server.url}/login/")
+        page.fill("#id_username", username)
+        page.fill("#id_password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_load_state("networkidle")
+        page.base_url = live_server.url
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def screenshot(page, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
