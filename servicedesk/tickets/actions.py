@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.dispatch import Signal
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from servicedesk.accounts.models import Desk, Group, User
@@ -435,6 +436,13 @@ def set_priority(ticket: Ticket | int, *, actor: User, impact: int | None = None
 # Lifecycle
 
 
+def transition_label(t: Transition) -> str:
+    """A transition's label in the active language."""
+    if (get_language() or "").startswith("zh") and t.label_zh:
+        return t.label_zh
+    return t.label
+
+
 def _transitions() -> dict[str, Transition]:
     return {t.action: t for t in Transition.objects.all()}
 
@@ -496,12 +504,12 @@ def transition(
         return change.save()
     if ticket.status not in t.from_statuses:
         raise ActionError(
-            _("You cannot %(action)s a ticket that is %(status)s.")
-            % {"action": t.label.lower(), "status": Status(ticket.status).label.lower()},
+            _("“%(action)s” is not possible on a ticket that is %(status)s.")
+            % {"action": transition_label(t), "status": Status(ticket.status).label.lower()},
             allowed=available_actions(ticket, actor),
         )
     if not _may_take(t, actor, ticket):
-        raise NotAllowed(_("You may not %(action)s this ticket.") % {"action": t.label.lower()})
+        raise NotAllowed(_("You may not take “%(action)s” on this ticket.") % {"action": transition_label(t)})
     change = _Change(ticket, actor, channel, action)
     if action == "reopen":
         if not _reopen_window_open(ticket, change.now):
