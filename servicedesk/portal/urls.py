@@ -1,13 +1,13 @@
-from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
 from django.urls import path
+
+from . import views
 
 app_name = "portal"
 
-
-@login_required
-def home(request):
-    return render(request, "portal/base.html", {})
-
-
-urlpatterns = [path("", home, name="home")]
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("new/", views.new_request, name="new"),
+    path("requests/", views.request_list, name="requests"),
+    path("requests/<str:number>/", views.request_detail, name="request"),
+    path("files/<int:attachment_id>/", views.download, name="download"),
+]

@@ -1,0 +1,122 @@
+"""The portal's forms: a new request, a reply, and "still a problem"."""
+
+from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext_lazy as _
+
+from servicedesk.tickets.models import Category, TicketType
+
+from .catalogue import category_choices
+
+PORTAL_TYPES = [
+    (TicketType.INCIDENT, _("Report a problem")),
+    (TicketType.SERVICE_REQUEST, _("Request something")),
+]
+
+# Plain words for urgency (1 is the highest): how much the customer is held up.
+URGENCY_CHOICES = [
+    ("1", _("I can't work at all")),
+    ("2", _("I can work, but it slows me down")),
+    ("3", _("Not much – it can wait")),
+]
+
+
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Zero or more files from one <input type=file multiple>, each within the desk's size limit."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"multiple": True}))
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
+        single = super().clean
+        cleaned = [single(f, initial) for f in files]
+        limit = settings.SERVICEDESK_ATTACHMENT_MAX_BYTES
+        too_large = [f for f in cleaned if f.size is None or f.size > limit]
+        if too_large:
+            raise forms.ValidationError(
+                [
+                    forms.ValidationError(
+                        _("%(name)s is too large (%(size)s); files can be at most %(limit)s."),
+                        params={"name": f.name, "size": filesizeformat(f.size or 0),
+                                "limit": filesizeformat(limit)},
+                        code="too_large",
+                    )
+                    for f in too_large
+                ]
+            )
+        return cleaned
+
+
+def attachment_help() -> str:
+    return _("Screenshots, logs or documents; up to %(limit)s each.") % {
+        "limit": filesizeformat(settings.SERVICEDESK_ATTACHMENT_MAX_BYTES)
+    }
+
+
+class NewRequestForm(forms.Form):
+    type = forms.ChoiceField(label=_("What do you need?"), choices=PORTAL_TYPES, widget=forms.RadioSelect,
+                             initial=TicketType.INCIDENT)
+    category = forms.ChoiceField(label=_("What is it about?"), required=False)
+    title = forms.CharField(
+        label=_("Summary"), max_length=255,
+        help_text=_('A few words, e.g. "Laptop will not start" or "Access to the finance folder".'),
+    )
+    description = forms.CharField(
+        label=_("Details"), required=False, widget=forms.Textarea(attrs={"rows": 7}),
+        help_text=_("What happened, since when, what you already tried, any error message."),
+    )
+    urgency = forms.ChoiceField(label=_("How much does this stop your work?"), choices=URGENCY_CHOICES,
+                                widget=forms.RadioSelect, initial="2")
+    attachments = MultipleFileField(label=_("Attachments"))
+
+    def __init__(self, *args, catalogue=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = category_choices(catalogue)
+        self.fields["attachments"].help_text = attachment_help()
+        self.fields["title"].widget.attrs.update({"autocomplete": "off"})
+
+    def clean_category(self):
+        value = self.cleaned_data.get("category")
+        if not value:
+            return None
+        category = Category.objects.filter(pk=value, is_active=True, service__is_active=True).first()
+        if category is None:
+            raise forms.ValidationError(_("Choose one of the listed categories."))
+        return category
+
+    def clean_urgency(self):
+        return int(self.cleaned_data["urgency"])
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(label=_("Your reply"), required=False, widget=forms.Textarea(attrs={"rows": 5}))
+    attachments = MultipleFileField(label=_("Attachments"))
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["attachments"].help_text = attachment_help()
+
+    def clean(self):
+        cleaned = super().clean()
+        if not (cleaned.get("body") or "").strip() and not cleaned.get("attachments") and not self.errors:
+            raise forms.ValidationError(_("Write something or attach a file."))
+        return cleaned
+
+
+class ReopenForm(forms.Form):
+    comment = forms.CharField(label=_("What is still wrong? (optional)"), required=False,
+                              widget=forms.Textarea(attrs={"rows": 3}))
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class ConfirmForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)

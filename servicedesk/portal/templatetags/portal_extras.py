@@ -1,0 +1,37 @@
+from django import template
+from django.utils.timesince import timesince
+
+from servicedesk.portal.catalogue import local_name, needs_customer, plain_status
+
+register = template.Library()
+
+
+@register.filter
+def localname(obj) -> str:
+    return local_name(obj)
+
+
+@register.filter
+def plainstatus(ticket) -> str:
+    return plain_status(ticket)
+
+
+@register.filter
+def needsyou(ticket) -> bool:
+    return needs_customer(ticket)
+
+
+@register.filter
+def statusclass(ticket) -> str:
+    """One colour per plain status: "Being worked on" looks the same whichever desk state it is."""
+    if needs_customer(ticket):
+        return "needs-you" if ticket.status == "pending" else "status-resolved needs-confirm"
+    return {"assigned": "status-in_progress"}.get(ticket.status, f"status-{ticket.status}")
+
+
+@register.filter
+def ago(value) -> str:
+    """How long ago, to the largest unit only ("2 days", "3 hours")."""
+    if not value:
+        return ""
+    return timesince(value, depth=1)

@@ -1,0 +1,265 @@
+"""The customer portal: report a problem or ask for something, follow one's requests, reply, confirm.
+
+Every read goes through `permissions.visible_tickets` / `can_see`, every change through
+`tickets.actions`; the portal shows the public conversation only.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from servicedesk.core.pagination import BadCursor, keyset_page
+from servicedesk.tickets import actions, permissions
+from servicedesk.tickets.models import Attachment, Channel, Comment, Status, Ticket, TicketType
+
+from .catalogue import catalogue, local_name, progress
+from .forms import ConfirmForm, NewRequestForm, ReopenForm, ReplyForm
+
+PAGE_SIZE = 20
+HOME_OPEN_LIMIT = 5
+
+
+def _my_tickets(user):
+    """The user's own requests (a desk member previewing the portal sees only their own, too)."""
+    return permissions.visible_tickets(user).filter(requester=user)
+
+
+def _list_columns(queryset):
+    return queryset.select_related("category", "requester").only(
+        "id", "number", "title", "type", "status", "pending_reason", "created_at", "updated_at",
+        "requester_id", "requester__username", "requester__first_name", "requester__last_name",
+        "category_id", "category__name", "category__name_zh",
+    )
+
+
+@login_required
+def home(request):
+    user = request.user
+    open_requests = list(
+        _list_columns(_my_tickets(user).exclude(status=Status.CLOSED)).order_by("-updated_at", "-id")[
+            : HOME_OPEN_LIMIT + 1
+        ]
+    )
+    return render(request, "portal/home.html", {
+        "catalogue": catalogue(),
+        "open_requests": open_requests[:HOME_OPEN_LIMIT],
+        "more_open": len(open_requests) > HOME_OPEN_LIMIT,
+        "incident": TicketType.INCIDENT,
+        "service_request": TicketType.SERVICE_REQUEST,
+        "is_preview": user.is_desk_staff,
+    })
+
+
+# ---------------------------------------------------------------------------------------------
+# New request
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def new_request(request):
+    tree = catalogue()
+    if request.method == "POST":
+        form = NewRequestForm(request.POST, request.FILES, catalogue=tree)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                # One transaction: a file the desk refuses leaves no half-made request behind.
+                with transaction.atomic():
+                    ticket = actions.create_ticket(
+                        actor=request.user, title=data["title"], description=data["description"],
+                        type=data["type"], category=data["category"], urgency=data["urgency"],
+                        channel=Channel.PORTAL,
+                    )
+                    for upload in data["attachments"]:
+                        actions.add_attachment(ticket, actor=request.user, upload=upload,
+                                               channel=Channel.PORTAL)
+            except actions.ActionError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, _("Thank you. Your request %(number)s has been received; we will "
+                                            "keep you posted here and by email.") % {"number": ticket.number})
+                return redirect("portal:request", number=ticket.number)
+        if form.files.getlist("attachments"):
+            messages.warning(request, _("For your security, files are not kept when a form is sent back: "
+                                        "please choose them again."))
+    else:
+        initial = {}
+        kind = request.GET.get("type")
+        if kind in (TicketType.INCIDENT, TicketType.SERVICE_REQUEST):
+            initial["type"] = kind
+        category = request.GET.get("category", "")
+        if category.isdigit():
+            initial["category"] = category
+        form = NewRequestForm(initial=initial, catalogue=tree)
+    return render(request, "portal/new.html", {"form": form, "catalogue": tree})
+
+
+# ---------------------------------------------------------------------------------------------
+# My requests
+
+
+def _list_state(request):
+    user = request.user
+    org_allowed = user.is_customer and permissions.customer_sees_organisation(user)
+    scope = request.GET.get("scope", "mine")
+    if scope != "organisation" or not org_allowed:
+        scope = "mine"
+    state = request.GET.get("state", "open")
+    if state not in ("open", "closed", "all"):
+        state = "open"
+    return org_allowed, scope, state
+
+
+@login_required
+def request_list(request):
+    user = request.user
+    org_allowed, scope, state = _list_state(request)
+    queryset = permissions.visible_tickets(user) if scope == "organisation" else _my_tickets(user)
+    if state == "open":
+        queryset = queryset.exclude(status=Status.CLOSED)
+    elif state == "closed":
+        queryset = queryset.filter(status=Status.CLOSED)
+    try:
+        rows, next_cursor = keyset_page(_list_columns(queryset), "updated_at", True, PAGE_SIZE,
+                                        request.GET.get("cursor") or None)
+    except BadCursor as exc:
+        messages.error(request, str(exc))
+        return redirect(f"{reverse('portal:requests')}?{urlencode({'scope': scope, 'state': state})}")
+    base = {"scope": scope, "state": state}
+    context = {
+        "rows": rows,
+        "org_allowed": org_allowed,
+        "scope": scope,
+        "state": state,
+        "first_page": not request.GET.get("cursor"),
+        "next_url": f"{reverse('portal:requests')}?{urlencode({**base, 'cursor': next_cursor})}"
+        if next_cursor else "",
+        "scope_urls": {s: f"?{urlencode({'scope': s, 'state': state})}" for s in ("mine", "organisation")},
+        "state_urls": {s: f"?{urlencode({'scope': scope, 'state': s})}" for s in ("open", "closed", "all")},
+        "show_requester": scope == "organisation",
+    }
+    if request.headers.get("HX-Request") and request.GET.get("cursor"):
+        return render(request, "portal/_request_rows.html", context)
+    return render(request, "portal/requests.html", context)
+
+
+# ---------------------------------------------------------------------------------------------
+# One request
+
+
+def _visible_ticket(user, number: str) -> Ticket:
+    queryset = permissions.visible_tickets(user).select_related(
+        "category", "category__parent", "category__service", "requester"
+    )
+    return get_object_or_404(queryset, number=number)
+
+
+def _category_path(category) -> list[str]:
+    if category is None:
+        return []
+    path = [local_name(category.service)]
+    if category.parent_id:
+        path.append(local_name(category.parent))
+    path.append(local_name(category))
+    return path
+
+
+def _request_context(request, ticket: Ticket, *, reply_form=None, reopen_form=None) -> dict:
+    public_files = Attachment.objects.filter(internal=False).order_by("created_at", "id")
+    comments = list(
+        Comment.objects.filter(ticket=ticket, internal=False)
+        .select_related("author")
+        .prefetch_related(Prefetch("attachments", queryset=public_files))
+        .order_by("created_at", "id")
+    )
+    opening_files = list(public_files.filter(ticket=ticket, comment__isnull=True))
+    allowed = set(actions.available_actions(ticket, request.user))
+    return {
+        "ticket": ticket,
+        "category_path": _category_path(ticket.category),
+        "comments": comments,
+        "opening_files": opening_files,
+        "progress": progress(ticket),
+        "can_confirm": ticket.status == Status.RESOLVED and "confirm" in allowed,
+        "can_reopen": "reopen" in allowed,
+        "can_reply": ticket.status != Status.CLOSED,
+        "reply_form": reply_form or ReplyForm(initial={"version": ticket.version}, auto_id="reply_%s"),
+        "reopen_form": reopen_form or ReopenForm(initial={"version": ticket.version}, auto_id="reopen_%s"),
+        "confirm_form": ConfirmForm(initial={"version": ticket.version}, auto_id="confirm_%s"),
+        "is_own": ticket.requester_id == request.user.pk,
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def request_detail(request, number: str):
+    ticket = _visible_ticket(request.user, number)
+    if request.method == "GET":
+        return render(request, "portal/request.html", _request_context(request, ticket))
+
+    action = request.POST.get("action", "reply")
+    form_class, prefix = {
+        "reply": (ReplyForm, "reply_%s"),
+        "confirm": (ConfirmForm, "confirm_%s"),
+        "reopen": (ReopenForm, "reopen_%s"),
+    }.get(action, (None, None))
+    if form_class is None:
+        raise Http404
+    form = form_class(request.POST, request.FILES, auto_id=prefix)
+    status = 200
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            if action == "reply":
+                actions.add_comment(ticket, actor=request.user, body=data["body"], channel=Channel.PORTAL,
+                                    attachments=data["attachments"], expected_version=data["version"])
+                done = _("Your reply was added.")
+            elif action == "confirm":
+                actions.transition(ticket, "confirm", actor=request.user, channel=Channel.PORTAL,
+                                   expected_version=data["version"])
+                done = _("Thank you for confirming. %(number)s is now closed.") % {"number": ticket.number}
+            else:
+                actions.transition(ticket, "reopen", actor=request.user, channel=Channel.PORTAL,
+                                   expected_version=data["version"], comment=data["comment"])
+                done = _("We have reopened %(number)s and will look at it again.") % {"number": ticket.number}
+        except actions.ActionError as exc:
+            messages.error(request, exc.message)
+            status = 400
+            if isinstance(exc, actions.Conflict):
+                status = 409
+                messages.info(request, _("This page now shows the latest changes, and what you typed is "
+                                         "kept: check it and send again."))
+            # Show the request as it is now, with what was typed kept and the version now shown.
+            ticket = _visible_ticket(request.user, number)
+            kept = {name: request.POST.get(name, "") for name in ("body", "comment")}
+            form = form_class(initial={**kept, "version": ticket.version}, auto_id=prefix)
+        else:
+            messages.success(request, done)
+            return redirect("portal:request", number=ticket.number)
+    else:
+        status = 400
+    if action == "reply" and request.FILES.getlist("attachments"):
+        messages.warning(request, _("Files are not kept when a form is sent back: please choose them again."))
+    extra = {"reply": {"reply_form": form}, "reopen": {"reopen_form": form}}.get(action, {})
+    return render(request, "portal/request.html", _request_context(request, ticket, **extra), status=status)
+
+
+@login_required
+def download(request, attachment_id: int):
+    """A public file of a request the user may see; anything else is not found."""
+    attachment = get_object_or_404(Attachment.objects.select_related("ticket"), pk=attachment_id,
+                                   internal=False)
+    if not permissions.can_see(request.user, attachment.ticket):
+        raise Http404
+    response = FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.filename,
+                            content_type=attachment.content_type or "application/octet-stream")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
