@@ -1,11 +1,399 @@
+"""The agent console's queues: my tickets, owned, my groups, unassigned, all open, recently updated,
+and the user's saved views.
+
+Every list goes through `permissions.visible_tickets`, is ordered like one of the ticket indexes and
+paginated by keyset (cursor) with LIMIT — never OFFSET — so a queue of a million tickets opens as fast
+as one of a thousand. Sidebar counts are bounded: at most COUNT_CAP + 1 rows are counted per queue,
+and anything beyond shows as "1000+".
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
-from django.urls import path
+from django.db.models import Q, QuerySet
+from django.http import Http404, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, path, reverse
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+
+from servicedesk.accounts.models import STAFF_ROLES, Group, Organisation, Role, User
+from servicedesk.core.pagination import BadCursor, decode_cursor, encode_cursor, keyset_page
+from servicedesk.tickets import permissions
+from servicedesk.tickets.models import (
+    OPEN_STATUSES,
+    Category,
+    Channel,
+    Priority,
+    Status,
+    Ticket,
+    TicketType,
+)
+
+PAGE_SIZE = 50
+COUNT_CAP = 1000
+
+# ?ordering= value → (field, descending). The same values as the API's list, plus the number.
+ORDERINGS = {
+    "-updated_at": ("updated_at", True), "updated_at": ("updated_at", False),
+    "-created_at": ("created_at", True), "created_at": ("created_at", False),
+    "priority": ("priority", False), "-priority": ("priority", True),
+    "-number": ("number", True), "number": ("number", False),
+}
+DEFAULT_ORDERING = "-updated_at"
+# For each sortable column: the ordering its first click asks for.
+SORTABLE = {"number": "-number", "priority": "priority", "created_at": "-created_at",
+            "updated_at": "-updated_at"}
+
+# The GET parameters that filter a queue (also what a saved view keeps, with `ordering`).
+FILTER_PARAMS = ("q", "status", "type", "priority", "group", "assignee", "category", "channel",
+                 "organisation")
+ROW_RELATED = ("requester", "group", "assignee", "category", "category__parent")
 
 
-@login_required
+# ---------------------------------------------------------------------------------------------
+# Access
+
+
+def staff_required(view):
+    """Desk staff only: anonymous users sign in, customers go to the portal."""
+
+    @functools.wraps(view)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_desk_staff:
+            return redirect("portal:home")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def ticket_url(number: str) -> str:
+    """The console's ticket page (built elsewhere); the plain path while its route is not there."""
+    try:
+        return reverse("console:ticket", args=[number])
+    except NoReverseMatch:
+        return f"/console/tickets/{number}/"
+
+
+# ---------------------------------------------------------------------------------------------
+# The queues
+
+
+def _open(user: User) -> QuerySet:
+    return permissions.visible_tickets(user).filter(status__in=OPEN_STATUSES)
+
+
+def _unassigned(user: User) -> QuerySet:
+    groups = permissions.group_ids(user)
+    intake = Q(group__isnull=True, status__in=(Status.NEW, Status.ACKNOWLEDGED))
+    rule = intake | Q(group__in=groups) if groups else intake
+    return _open(user).filter(rule, assignee__isnull=True)
+
+
+@dataclass(frozen=True)
+class Queue:
+    slug: str
+    label: str
+    tickets: Callable[[User], QuerySet]
+    allowed: Callable[[User], bool] = lambda user: True
+
+    def label_text(self) -> str:
+        return str(self.label)
+
+
+QUEUES = [
+    Queue("mine", gettext_lazy("My tickets"), lambda u: _open(u).filter(assignee=u)),
+    Queue("owned", gettext_lazy("Tickets I own"), lambda u: _open(u).filter(owner=u)),
+    Queue("groups", gettext_lazy("My groups"), lambda u: _open(u).filter(group__in=permissions.group_ids(u))),
+    Queue("unassigned", gettext_lazy("Unassigned"), _unassigned),
+    Queue("all", gettext_lazy("All open"), _open,
+          allowed=lambda u: u.role in (Role.LEAD, Role.MANAGER, Role.ADMIN)),
+    Queue("recent", gettext_lazy("Recently updated"), lambda u: permissions.visible_tickets(u)),
+]
+QUEUES_BY_SLUG = {q.slug: q for q in QUEUES}
+DEFAULT_QUEUE = "mine"
+
+
+def queues_for(user: User) -> list[Queue]:
+    return [q for q in QUEUES if q.allowed(user)]
+
+
+def get_queue(user: User, slug: str) -> Queue:
+    queue = QUEUES_BY_SLUG.get(slug)
+    if queue is None or not queue.allowed(user):
+        raise Http404(_("No such queue."))
+    return queue
+
+
+def bounded_count(queryset: QuerySet, cap: int | None = None) -> tuple[int, bool]:
+    """(count, capped): counts at most cap + 1 rows in one `SELECT COUNT(*) FROM (… LIMIT cap+1)`."""
+    cap = COUNT_CAP if cap is None else cap
+    n = queryset.order_by().values("pk")[: cap + 1].count()
+    return (cap, True) if n > cap else (n, False)
+
+
+def count_label(queryset: QuerySet) -> str:
+    n, capped = bounded_count(queryset)
+    return f"{n}+" if capped else str(n)
+
+
+def build_sidebar(request, active_queue: str | None = None, active_view: int | None = None) -> dict:
+    """The console sidebar: the queues with bounded counts (one query each) and the saved views (one query).
+
+    Other console screens may pass `sidebar=build_sidebar(request)` to show it too.
+    """
+    from .models import SavedView
+
+    user = request.user
+    allowed = {q.slug for q in queues_for(user)}
+    return {
+        "queues": [
+            {"slug": q.slug, "label": q.label_text(), "count": count_label(q.tickets(user)),
+             "url": reverse("console:queue", args=[q.slug]),
+             "active": q.slug == active_queue and active_view is None}
+            for q in queues_for(user)
+        ],
+        "views": [
+            {"id": v.pk, "name": v.name, "url": saved_view_url(v), "active": v.pk == active_view}
+            for v in SavedView.objects.filter(user=user) if v.queue in allowed
+        ],
+    }
+
+
+def saved_view_url(view) -> str:
+    base = reverse("console:queue", args=[view.queue])
+    extra = urlencode({"view": view.pk})
+    return f"{base}?{view.query}&{extra}" if view.query else f"{base}?{extra}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Filters
+
+
+def _ints(values: list[str]) -> list[int]:
+    return [int(v) for v in values if v.strip().isdigit()]
+
+
+def _split(values: list[str]) -> list[str]:
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def apply_filters(queryset: QuerySet, params: QueryDict, user: User) -> QuerySet:
+    """The API list's filters, read from GET parameters. Values that make no sense are ignored."""
+    statuses = _split(params.getlist("status"))
+    if "open" in statuses:
+        statuses = [s for s in statuses if s != "open"] + list(OPEN_STATUSES)
+    statuses = [s for s in statuses if s in Status.values]
+    if statuses:
+        queryset = queryset.filter(status__in=statuses)
+    types = [t for t in _split(params.getlist("type")) if t in TicketType.values]
+    if types:
+        queryset = queryset.filter(type__in=types)
+    priorities = [p for p in _ints(_split(params.getlist("priority"))) if p in Priority.values]
+    if priorities:
+        queryset = queryset.filter(priority__in=priorities)
+    groups = _ints(_split(params.getlist("group")))
+    if groups:
+        queryset = queryset.filter(group__in=groups)
+    assignee = (params.get("assignee") or "").strip()
+    if assignee == "me":
+        queryset = queryset.filter(assignee=user)
+    elif assignee == "none":
+        queryset = queryset.filter(assignee__isnull=True)
+    elif assignee.isdigit():
+        queryset = queryset.filter(assignee_id=int(assignee))
+    category = (params.get("category") or "").strip()
+    if category.isdigit():
+        queryset = queryset.filter(Q(category_id=int(category)) | Q(category__parent_id=int(category)))
+    channel = (params.get("channel") or "").strip()
+    if channel in Channel.values:
+        queryset = queryset.filter(channel=channel)
+    organisation = (params.get("organisation") or "").strip()
+    if organisation.isdigit():
+        queryset = queryset.filter(organisation_id=int(organisation))
+    text = (params.get("q") or "").strip()
+    if text:
+        queryset = queryset.filter(
+            Q(number__iexact=text) | Q(title__icontains=text) | Q(description__icontains=text)
+        )
+    return queryset
+
+
+def active_filters(params: QueryDict) -> list[tuple[str, str]]:
+    """The filter parameters in use, as (name, value) pairs, in a stable order."""
+    return [(name, value) for name in FILTER_PARAMS for value in params.getlist(name) if value.strip()]
+
+
+# ---------------------------------------------------------------------------------------------
+# Keyset pagination both ways
+
+
+@dataclass
+class Page:
+    rows: list[Ticket]
+    next_cursor: str | None
+    prev_cursor: str | None
+
+
+def _after(queryset: QuerySet, field: str, descending: bool, cursor: str) -> QuerySet:
+    value, pk = decode_cursor(cursor)
+    op = "lt" if descending else "gt"
+    return queryset.filter(Q(**{f"{field}__{op}": value}) | Q(**{field: value, f"id__{op}": pk}))
+
+
+def paginate(queryset: QuerySet, field: str, descending: bool, *, after: str | None, before: str | None,
+             limit: int | None = None) -> Page:
+    """One page in (field, id) order. `after` walks forward; `before` walks back (read in reverse,
+    then flipped)."""
+    limit = PAGE_SIZE if limit is None else limit
+    if before:
+        queryset = _after(queryset, field, not descending, before)
+        prefix = "" if descending else "-"
+        rows = list(queryset.order_by(f"{prefix}{field}", f"{prefix}id")[: limit + 1])
+        has_prev = len(rows) > limit
+        rows = rows[:limit][::-1]
+        has_next = True
+    else:
+        rows, next_cursor = keyset_page(queryset, field, descending, limit, after)
+        has_next, has_prev = next_cursor is not None, bool(after)
+    if not rows:
+        return Page([], None, None)
+    return Page(
+        rows,
+        encode_cursor(getattr(rows[-1], field), rows[-1].pk) if has_next else None,
+        encode_cursor(getattr(rows[0], field), rows[0].pk) if has_prev else None,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Screens
+
+
+def _category_label(category: Category | None, language: str) -> str:
+    if category is None:
+        return ""
+
+    def name(c: Category) -> str:
+        return (c.name_zh if language.startswith("zh") and c.name_zh else c.name)
+
+    return f"{name(category.parent)} / {name(category)}" if category.parent_id else name(category)
+
+
+def _filter_options(user: User, language: str) -> dict:
+    categories = Category.objects.filter(is_active=True).select_related("parent")
+    return {
+        "orderings": [
+            ("-updated_at", _("Latest activity first")), ("updated_at", _("Oldest activity first")),
+            ("priority", _("Highest priority first")), ("-priority", _("Lowest priority first")),
+            ("-created_at", _("Newest first")), ("created_at", _("Oldest first")),
+            ("-number", _("Number, descending")), ("number", _("Number, ascending")),
+        ],
+        "statuses": Status.choices,
+        "types": TicketType.choices,
+        "priorities": Priority.choices,
+        "channels": Channel.choices,
+        "groups": list(Group.objects.filter(is_active=True).values_list("id", "name")),
+        "categories": sorted(((c.pk, _category_label(c, language)) for c in categories), key=lambda c: c[1]),
+        "assignees": [
+            (u.pk, u.display_name)
+            for u in User.objects.filter(role__in=STAFF_ROLES, is_active=True)
+            .only("first_name", "last_name", "username").order_by("first_name", "username")[:300]
+        ],
+        "organisations": list(Organisation.objects.order_by("name").values_list("id", "name")[:300]),
+    }
+
+
+def _query(params: QueryDict, **changes) -> str:
+    """The current query string with some parameters replaced (None removes one)."""
+    data = params.copy()
+    for key, value in changes.items():
+        data.pop(key, None)
+        if value is not None:
+            data[key] = value
+    return data.urlencode()
+
+
+@staff_required
 def home(request):
-    return render(request, "console/base.html", {})
+    return redirect("console:queue", slug=DEFAULT_QUEUE)
 
 
-urlpatterns = [path("", home, name="home")]
+@staff_required
+def queue_view(request, slug: str):
+    from .models import SavedView
+
+    user = request.user
+    queue = get_queue(user, slug)
+    params = request.GET
+    ordering = params.get("ordering") if params.get("ordering") in ORDERINGS else DEFAULT_ORDERING
+    field, descending = ORDERINGS[ordering]
+
+    saved = None
+    view_id = params.get("view", "")
+    if view_id.isdigit():
+        saved = SavedView.objects.filter(pk=int(view_id), user=user, queue=slug).first()
+
+    tickets = apply_filters(queue.tickets(user), params, user).select_related(*ROW_RELATED)
+    bad_cursor = False
+    try:
+        page = paginate(tickets, field, descending, after=params.get("after"), before=params.get("before"))
+    except BadCursor:
+        bad_cursor = True
+        page = paginate(tickets, field, descending, after=None, before=None)
+
+    language = get_language() or "en"
+    for ticket in page.rows:
+        ticket.url = ticket_url(ticket.number)
+        ticket.category_label = _category_label(ticket.category, language)
+
+    base = params.copy()
+    for key in ("after", "before"):
+        base.pop(key, None)
+    columns = []
+    for name, label in (("number", _("Number")), ("priority", _("Priority")), ("created_at", _("Created")),
+                        ("updated_at", _("Updated"))):
+        if field == name:
+            flipped = name if descending else f"-{name}"
+            sort = "descending" if descending else "ascending"
+        else:
+            flipped, sort = SORTABLE[name], ""
+        columns.append((name, {"label": label, "url": "?" + _query(base, ordering=flipped), "sort": sort}))
+    filters = active_filters(params)
+    saved_query = urlencode(filters + ([("ordering", ordering)] if ordering != DEFAULT_ORDERING else []))
+
+    context = {
+        "queue": queue,
+        "saved_view": saved,
+        "heading": saved.name if saved else queue.label_text(),
+        "page": page,
+        "bad_cursor": bad_cursor,
+        "next_url": "?" + _query(base, after=page.next_cursor) if page.next_cursor else "",
+        "prev_url": "?" + _query(base, before=page.prev_cursor) if page.prev_cursor else "",
+        "columns": dict(columns),
+        "ordering": ordering,
+        "params": params,
+        "selected": {name: params.getlist(name) for name in FILTER_PARAMS},
+        "filter_count": len([f for f in filters if f[0] != "q"]),
+        "has_filters": bool(filters),
+        "saved_query": saved_query,
+        "options": _filter_options(user, language),
+        "page_size": PAGE_SIZE,
+        "sidebar": build_sidebar(request, slug, saved.pk if saved else None),
+    }
+    return render(request, "console/queues/queue.html", context)
+
+
+from . import quicklog, savedviews  # noqa: E402  (they import the helpers above)
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("queues/<slug:slug>/", queue_view, name="queue"),
+    *savedviews.urlpatterns,
+    *quicklog.urlpatterns,
+]

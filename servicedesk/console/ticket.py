@@ -1,1 +1,27 @@
-urlpatterns = []
+"""Routes of the ticket page and of canned responses (all in the `console` namespace)."""
+
+from django.urls import path
+
+from . import ticket_canned as canned
+from . import ticket_views as views
+
+urlpatterns = [
+    path("tickets/<str:number>/", views.ticket_page, name="ticket"),
+    path("tickets/<str:number>/reply/", views.reply, name="ticket_reply"),
+    path("tickets/<str:number>/transition/<slug:action>/", views.do_transition, name="ticket_transition"),
+    path("tickets/<str:number>/assign/", views.assign, name="ticket_assign"),
+    path("tickets/<str:number>/assign/members/", views.assign_members, name="ticket_assign_members"),
+    path("tickets/<str:number>/priority/", views.priority, name="ticket_priority"),
+    path("tickets/<str:number>/category/", views.category, name="ticket_category"),
+    path("tickets/<str:number>/links/", views.add_link, name="ticket_link"),
+    path("tickets/<str:number>/links/<int:link_id>/remove/", views.remove_link, name="ticket_unlink"),
+    path("tickets/<str:number>/merge/", views.merge, name="ticket_merge"),
+    path("tickets/<str:number>/time/", views.log_time, name="ticket_time"),
+    path("tickets/<str:number>/watchers/", views.watchers, name="ticket_watchers"),
+    path("tickets/<str:number>/canned/", views.canned_apply, name="ticket_canned"),
+    path("tickets/<str:number>/attachments/<int:attachment_id>/", views.download, name="ticket_attachment"),
+    path("canned/", canned.canned_list, name="canned"),
+    path("canned/new/", canned.canned_edit, name="canned_new"),
+    path("canned/<int:pk>/", canned.canned_edit, name="canned_edit"),
+    path("canned/<int:pk>/delete/", canned.canned_delete, name="canned_delete"),
+]

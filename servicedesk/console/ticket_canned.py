@@ -1,0 +1,206 @@
+"""Canned responses and macros: rendering placeholders, applying field changes, and the management screen."""
+
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.db import models
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+
+from servicedesk.accounts.models import Group
+from servicedesk.tickets import actions, permissions
+from servicedesk.tickets.models import Priority, Ticket, Transition
+
+from .models import CannedResponse
+from .ticket_access import staff_required
+
+DEFAULT_RESPONSE_TIMES = {
+    1: gettext_lazy("1 hour"),
+    2: gettext_lazy("4 hours"),
+    3: gettext_lazy("1 working day"),
+    4: gettext_lazy("2 working days"),
+    5: gettext_lazy("5 working days"),
+}
+PLACEHOLDERS = ("requester_name", "ticket_number", "ticket_title", "agent_name", "committed_time")
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def committed_time(priority: int) -> str:
+    """When the customer can expect an answer, by priority (until SLAs exist: a setting, else defaults)."""
+    times = getattr(settings, "SERVICEDESK_DEFAULT_RESPONSE_TIMES", None) or DEFAULT_RESPONSE_TIMES
+    value = times.get(priority, times.get(str(priority), ""))
+    return str(value)
+
+
+def render_body(canned: CannedResponse, ticket: Ticket, agent) -> str:
+    values = {
+        "requester_name": ticket.requester.display_name,
+        "ticket_number": ticket.number,
+        "ticket_title": ticket.title,
+        "agent_name": agent.display_name,
+        "committed_time": committed_time(ticket.priority),
+    }
+    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), canned.body)
+
+
+def transition_label(t: Transition) -> str:
+    if (get_language() or "").lower().startswith("zh") and t.label_zh:
+        return t.label_zh
+    return t.label
+
+
+def macro_summary(canned: CannedResponse, transitions: dict[str, Transition] | None = None) -> list[str]:
+    """What submitting the reply will also do, in words."""
+    lines = []
+    if canned.set_group_id:
+        lines.append(_("assign to %(group)s") % {"group": canned.set_group.name})
+    if canned.set_priority:
+        lines.append(_("set priority to %(priority)s") % {"priority": Priority(canned.set_priority).label})
+    if canned.set_status:
+        transitions = transitions or {t.action: t for t in Transition.objects.all()}
+        t = transitions.get(canned.set_status)
+        lines.append(_("then: %(action)s") % {"action": transition_label(t) if t else canned.set_status})
+    return lines
+
+
+def usable(user) -> models.QuerySet:
+    return CannedResponse.objects.available_to(user).select_related("group", "set_group", "owner")
+
+
+def apply_macro(canned: CannedResponse, ticket: Ticket, *, actor, channel: str) -> Ticket:
+    """The macro's field changes, through the desk's actions (the caller holds the transaction)."""
+    if canned.set_group_id:
+        ticket = actions.assign(ticket, actor=actor, group=canned.set_group, channel=channel)
+    if canned.set_priority:
+        ticket = actions.update_ticket(
+            ticket, actor=actor, channel=channel, changes={"priority": canned.set_priority}
+        )
+    if canned.set_status and canned.set_status != "assign":
+        ticket = actions.transition(ticket, canned.set_status, actor=actor, channel=channel)
+    elif canned.set_status == "assign" and not canned.set_group_id:
+        fresh = Ticket.objects.get(pk=ticket.pk)
+        ticket = actions.transition(ticket, "assign", actor=actor, channel=channel, group=fresh.group)
+    return ticket
+
+
+# ---------------------------------------------------------------------------------------------
+# Management screen
+
+
+def editable_groups(user):
+    if user.sees_whole_desk:
+        return Group.objects.filter(is_active=True)
+    return Group.objects.filter(pk__in=permissions.group_ids(user), is_active=True)
+
+
+def may_edit(user, canned: CannedResponse) -> bool:
+    if canned.owner_id:
+        return canned.owner_id == user.pk
+    return user.sees_whole_desk or canned.group_id in permissions.group_ids(user)
+
+
+class CannedForm(forms.ModelForm):
+    scope = forms.ChoiceField(label=gettext_lazy("Who can use it"))
+
+    class Meta:
+        model = CannedResponse
+        fields = ["name", "body", "internal", "set_status", "set_group", "set_priority"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 8})}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        groups = list(editable_groups(user))
+        self.fields["scope"].choices = [("personal", _("Only me (personal)"))] + [
+            (f"group:{g.pk}", _("Shared with %(group)s") % {"group": g.name}) for g in groups
+        ]
+        self.fields["scope"].help_text = _(
+            "Shared responses can be used and edited by every member of the group."
+        )
+        if self.instance.pk:
+            self.initial["scope"] = (
+                f"group:{self.instance.group_id}" if self.instance.group_id else "personal"
+            )
+        self._groups = {str(g.pk): g for g in groups}
+        self.fields["set_status"] = forms.ChoiceField(
+            label=gettext_lazy("Then take the action"),
+            required=False,
+            choices=[("", _("— no status change —"))]
+            + [(t.action, transition_label(t)) for t in Transition.objects.all()],
+        )
+        self.fields["set_group"].queryset = Group.objects.filter(is_active=True)
+        self.fields["set_group"].empty_label = _("— keep the assignment —")
+        self.fields["set_priority"].choices = [("", _("— keep the priority —"))] + list(Priority.choices)
+        self.fields["body"].help_text = CannedResponse._meta.get_field("body").help_text
+
+    def clean_scope(self):
+        scope = self.cleaned_data["scope"]
+        if scope != "personal" and scope.removeprefix("group:") not in self._groups:
+            raise forms.ValidationError(_("Choose one of your groups."))
+        return scope
+
+    def clean(self):
+        cleaned = super().clean()
+        scope = cleaned.get("scope")
+        # The scope decides owner/group before the model validates "one scope".
+        if scope == "personal":
+            self.instance.owner, self.instance.group = self.user, None
+        elif scope:
+            self.instance.owner, self.instance.group = None, self._groups[scope.removeprefix("group:")]
+        return cleaned
+
+    def save(self, commit=True):
+        canned = super().save(commit=False)
+        if canned.created_by_id is None:
+            canned.created_by = self.user
+        canned.updated_at = timezone.now()
+        if commit:
+            canned.save()
+        return canned
+
+
+@staff_required
+def canned_list(request):
+    items = list(usable(request.user).order_by("group__name", "name"))
+    transitions = {t.action: t for t in Transition.objects.all()}
+    for item in items:
+        item.editable = may_edit(request.user, item)
+        item.summary = macro_summary(item, transitions)
+    return render(request, "console/canned/list.html", {"items": items, "placeholders": PLACEHOLDERS})
+
+
+@staff_required
+def canned_edit(request, pk=None):
+    canned = None
+    if pk is not None:
+        canned = get_object_or_404(usable(request.user), pk=pk)
+        if not may_edit(request.user, canned):
+            raise Http404
+    form = CannedForm(request.POST or None, instance=canned, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        saved = form.save()
+        messages.success(request, _("Saved “%(name)s”.") % {"name": saved.name})
+        return redirect("console:canned")
+    return render(
+        request, "console/canned/form.html", {"form": form, "canned": canned, "placeholders": PLACEHOLDERS}
+    )
+
+
+@staff_required
+def canned_delete(request, pk):
+    canned = get_object_or_404(usable(request.user), pk=pk)
+    if not may_edit(request.user, canned):
+        raise Http404
+    if request.method == "POST":
+        name = canned.name
+        canned.delete()
+        messages.success(request, _("Deleted “%(name)s”.") % {"name": name})
+        return redirect("console:canned")
+    return render(request, "console/canned/delete.html", {"canned": canned})

@@ -1,0 +1,317 @@
+"""What the ticket page shows: the timeline (replies, notes and history as sentences), the change
+list of a conflict, and the possible duplicates."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import re
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from servicedesk.tickets import permissions
+from servicedesk.tickets.models import (
+    OPEN_STATUSES,
+    Channel,
+    Comment,
+    HistoryEntry,
+    Level,
+    LinkKind,
+    PendingReason,
+    Priority,
+    Status,
+    Ticket,
+    TicketType,
+)
+
+# Fields whose changes are bookkeeping, not news: the history keeps them, the timeline does not.
+QUIET_FIELDS = {
+    "acknowledged_at",
+    "first_response_at",
+    "resolved_at",
+    "closed_at",
+    "priority_overridden",
+    "merged_into",
+}
+# Events that the timeline shows as the comment itself.
+COMMENT_EVENTS = {"public_reply", "internal_note"}
+
+CHOICES = {
+    "status": Status,
+    "priority": Priority,
+    "impact": Level,
+    "urgency": Level,
+    "pending_reason": PendingReason,
+    "type": TicketType,
+    "channel": Channel,
+}
+
+
+def field_label(name: str) -> str:
+    extra = {"link": _("link"), "merge": _("merge"), "time": _("time"), "watchers": _("watchers")}
+    if name in extra:
+        return extra[name]
+    try:
+        return str(Ticket._meta.get_field(name).verbose_name)
+    except Exception:  # noqa: BLE001 - an event name rather than a field
+        return name.replace("_", " ")
+
+
+def value_label(name: str, value) -> str:
+    """A stored history value as people read it: choice labels instead of codes."""
+    if value in (None, ""):
+        return ""
+    choices = CHOICES.get(name)
+    if choices is not None:
+        try:
+            return str(choices(type(choices.values[0])(value)).label)
+        except (ValueError, TypeError):
+            return str(value)
+    return str(value)
+
+
+def link_label(stored: str) -> tuple[str, str]:
+    """'duplicate_of SD-000001' → ('duplicate of', 'SD-000001')."""
+    kind, _sep, number = (stored or "").partition(" ")
+    try:
+        return str(LinkKind(kind).label), number
+    except ValueError:
+        return kind, number
+
+
+def describe(entry: HistoryEntry) -> str:
+    """One history line as a sentence: "agent1 changed status from New to Acknowledged"."""
+    who = entry.actor.username if entry.actor_id else _("The system")
+    event, name = entry.event, entry.field
+    if event == "created":
+        return _("%(who)s created the ticket") % {"who": who}
+    if event == "priority_override":
+        return _("%(who)s overrode the priority: %(old)s by the matrix, set to %(new)s") % {
+            "who": who,
+            "old": value_label("priority", entry.old_value),
+            "new": value_label("priority", entry.new_value),
+        }
+    if event in ("linked", "linked_from", "unlinked"):
+        kind, number = link_label(entry.new_value or entry.old_value)
+        if event == "linked":
+            return _("%(who)s linked this ticket as %(kind)s %(number)s") % {
+                "who": who,
+                "kind": kind,
+                "number": number,
+            }
+        if event == "linked_from":
+            return _("%(who)s linked %(number)s to this ticket (%(kind)s)") % {
+                "who": who,
+                "kind": kind,
+                "number": number,
+            }
+        return _("%(who)s removed the link %(kind)s %(number)s") % {
+            "who": who,
+            "kind": kind,
+            "number": number,
+        }
+    if event == "merged_in":
+        return _("%(who)s merged %(number)s into this ticket") % {"who": who, "number": entry.new_value}
+    if event == "merged" and name == "merge":
+        return _("%(who)s merged this ticket into %(number)s") % {"who": who, "number": entry.new_value}
+    if event == "time_logged":
+        return _("%(who)s logged %(minutes)s minutes") % {"who": who, "minutes": entry.new_value}
+    if event == "watchers":
+        if entry.new_value:
+            return _("%(who)s added watchers: %(names)s") % {"who": who, "names": entry.new_value}
+        return _("%(who)s removed watchers: %(names)s") % {"who": who, "names": entry.old_value}
+    if event == "attachment_added":
+        return _("%(who)s attached %(name)s") % {"who": who, "name": entry.new_value}
+    if name:
+        values = {
+            "who": who,
+            "field": field_label(name),
+            "old": value_label(name, entry.old_value),
+            "new": value_label(name, entry.new_value),
+        }
+        if values["old"] and values["new"]:
+            return _("%(who)s changed %(field)s from %(old)s to %(new)s") % values
+        if values["new"]:
+            return _("%(who)s set %(field)s to %(new)s") % values
+        return _("%(who)s cleared %(field)s (was %(old)s)") % values
+    return _("%(who)s: %(event)s") % {"who": who, "event": event.replace("_", " ")}
+
+
+@dataclass
+class Item:
+    kind: str  # "comment" or "event"
+    at: datetime.datetime
+    comment: Comment | None = None
+    lines: list[str] = field(default_factory=list)
+    note: str = ""
+    internal: bool = False
+    actor: object = None
+
+
+def timeline(ticket: Ticket, user) -> list[Item]:
+    """Replies, internal notes and history events of one ticket, oldest first (three queries,
+    whatever the length)."""
+    internal_ok = permissions.sees_internal(user)
+    comments = Comment.objects.filter(ticket=ticket).select_related("author").prefetch_related("attachments")
+    history = HistoryEntry.objects.filter(ticket=ticket).select_related("actor").order_by("at", "id")
+    if not internal_ok:
+        comments = comments.filter(internal=False)
+        history = history.filter(internal=False)
+    comments = list(comments.order_by("created_at", "id"))
+    comment_times = {c.created_at for c in comments}
+    items: list[Item] = []
+    for c in comments:
+        if not internal_ok:
+            c.visible_attachments = [a for a in c.attachments.all() if not a.internal]
+        else:
+            c.visible_attachments = list(c.attachments.all())
+        items.append(Item("comment", c.created_at, comment=c, internal=c.internal, actor=c.author))
+    # One change (one action) is one event line block: entries sharing actor and time.
+    current: Item | None = None
+    for entry in history:
+        if entry.event in COMMENT_EVENTS or entry.field in QUIET_FIELDS:
+            continue
+        if entry.event == "attachment_added" and entry.at in comment_times:
+            continue
+        sentence = describe(entry)
+        note = entry.note if entry.event in ("time_logged",) or "override" in entry.note else ""
+        if current is not None and current.at == entry.at and current.actor == entry.actor_id and not note:
+            current.lines.append(sentence)
+            continue
+        current = Item(
+            "event", entry.at, lines=[sentence], note=note, internal=entry.internal, actor=entry.actor_id
+        )
+        items.append(current)
+    # Stable: at equal times, the event (e.g. "changed status") comes after the comment it came with.
+    items.sort(key=lambda i: (i.at, 0 if i.kind == "comment" else 1))
+    return items
+
+
+def conflict_changes(changes: list[dict]) -> list[dict]:
+    """exc.details["changes"] of a Conflict, readable: field label, old → new, who, when (local time)."""
+    rows = []
+    for change in changes or []:
+        name = change.get("field") or ""
+        at = parse_datetime(change.get("at") or "")
+        rows.append(
+            {
+                "field": field_label(name),
+                "old": value_label(name, change.get("old")),
+                "new": value_label(name, change.get("new")),
+                "actor": change.get("actor") or _("The system"),
+                "at": timezone.localtime(at) if at else None,
+            }
+        )
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------
+# Possible duplicates
+
+DUPLICATE_WINDOW = datetime.timedelta(days=7)
+CANDIDATE_LIMIT = 200
+STOPWORDS = {
+    "the",
+    "and",
+    "for",
+    "with",
+    "not",
+    "cannot",
+    "can",
+    "from",
+    "into",
+    "after",
+    "before",
+    "when",
+    "this",
+    "that",
+    "my",
+    "is",
+    "to",
+    "of",
+    "on",
+    "in",
+    "at",
+    "an",
+    "or",
+    "be",
+    "it",
+    "no",
+    "do",
+    "does",
+    "will",
+    "are",
+    "was",
+    "please",
+    "need",
+    "new",
+}
+_WORDLIKE = re.compile(r"\w", re.UNICODE)
+_jieba = None
+
+
+def _cut(text: str) -> list[str]:
+    global _jieba
+    if _jieba is None:
+        import jieba
+
+        jieba.setLogLevel(logging.WARNING)
+        _jieba = jieba
+    return _jieba.lcut_for_search(text)
+
+
+def title_tokens(title: str) -> set[str]:
+    """Search tokens of a title (jieba, so Chinese splits into words), of two characters or more."""
+    tokens = set()
+    for token in _cut((title or "").lower()):
+        token = token.strip()
+        if len(token) >= 2 and _WORDLIKE.search(token) and token not in STOPWORDS:
+            tokens.add(token)
+    return tokens
+
+
+def possible_duplicates(ticket: Ticket, user, limit: int = 10) -> list[tuple[Ticket, list[str]]]:
+    """Open tickets from the same requester or of the same category, created within 7 days either side,
+    whose title shares a word with this one. One query, capped to the 200 most recent candidates."""
+    scope = Q(requester_id=ticket.requester_id)
+    if ticket.category_id:
+        scope |= Q(category_id=ticket.category_id)
+    candidates = (
+        permissions.visible_tickets(user)
+        .filter(
+            scope,
+            status__in=OPEN_STATUSES,
+            created_at__gte=ticket.created_at - DUPLICATE_WINDOW,
+            created_at__lte=ticket.created_at + DUPLICATE_WINDOW,
+        )
+        .exclude(pk=ticket.pk)
+        .select_related("requester")
+        .only(
+            "id",
+            "number",
+            "title",
+            "status",
+            "priority",
+            "created_at",
+            "requester__username",
+            "requester__first_name",
+            "requester__last_name",
+            "requester_id",
+            "category_id",
+        )
+        .order_by("-created_at", "-id")[:CANDIDATE_LIMIT]
+    )
+    mine = title_tokens(ticket.title)
+    if not mine:
+        return []
+    found = []
+    for other in candidates:
+        shared = mine & title_tokens(other.title)
+        if shared:
+            found.append((other, sorted(shared, key=lambda t: (-len(t), t))))
+    found.sort(key=lambda pair: (-len(pair[1]), -pair[0].created_at.timestamp()))
+    return found[:limit]

@@ -1,0 +1,512 @@
+"""The ticket page of the agent console: header, timeline, and every form that changes the ticket.
+
+Each form posts the ticket `version` it was rendered with; the change goes through the desk's actions
+with that version, so a ticket someone else changed meanwhile is never overwritten: the page comes back
+with the other person's changes listed and the agent's typed text kept.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import messages
+from django.db import transaction
+from django.db.models import Q
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from servicedesk.accounts.models import STAFF_ROLES, Group, User
+from servicedesk.tickets import actions, permissions
+from servicedesk.tickets.models import (
+    OPEN_STATUSES,
+    Attachment,
+    Category,
+    Channel,
+    Level,
+    LinkKind,
+    PendingReason,
+    Priority,
+    Ticket,
+    TicketLink,
+    TimeEntry,
+    Transition,
+)
+
+from . import ticket_timeline
+from .ticket_access import staff_required, visible_ticket
+from .ticket_canned import apply_macro, macro_summary, render_body, transition_label, usable
+
+CHANNEL = Channel.CONSOLE
+# Transitions with a form of their own on the page.
+NEEDS_FORM = {"pend", "resolve", "assign"}
+
+
+def ticket_queryset():
+    return Ticket.objects.select_related(
+        "requester",
+        "organisation",
+        "owner",
+        "group",
+        "assignee",
+        "merged_into",
+        "category__service",
+        "category__parent__service",
+    )
+
+
+def group_members(group: Group | None):
+    if group is None:
+        return User.objects.none()
+    return (
+        User.objects.filter(Q(member_of=group) | Q(led_groups=group), is_active=True, role__in=STAFF_ROLES)
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The page
+
+
+def _composer(request, ticket, posted, canned):
+    """The reply box's state: what the agent typed (after an error) or a canned response applied."""
+    composer = {"body": "", "internal": False, "macro": None, "summary": []}
+    if posted is not None and request.resolver_match and request.resolver_match.url_name == "ticket_reply":
+        composer["body"] = posted.get("body", "")
+        composer["internal"] = posted.get("internal") == "1"
+        macro_id = posted.get("macro")
+        if macro_id and macro_id.isdigit():
+            canned = usable(request.user).filter(pk=macro_id).first()
+            if canned is not None and canned.is_macro:
+                composer["macro"], composer["summary"] = canned, macro_summary(canned)
+        return composer
+    if canned is not None:
+        existing = (request.GET.get("body") or "").rstrip()
+        text = render_body(canned, ticket, request.user)
+        composer["body"] = f"{existing}\n\n{text}" if existing else text
+        composer["internal"] = canned.internal
+        if canned.is_macro:
+            composer["macro"], composer["summary"] = canned, macro_summary(canned)
+    return composer
+
+
+def render_page(
+    request,
+    ticket: Ticket,
+    *,
+    status: int = 200,
+    error: str = "",
+    conflict=None,
+    posted=None,
+    canned=None,
+    open_form: str = "",
+):
+    user = request.user
+    transitions = list(Transition.objects.all())
+    available = set(actions.available_actions(ticket, user, transitions))
+    buttons = [
+        {"action": t.action, "label": transition_label(t), "form": t.action if t.action in NEEDS_FORM else ""}
+        for t in transitions
+        if t.action in available
+    ]
+    groups = list(Group.objects.filter(is_active=True))
+    assign_group = ticket.group if ticket.group_id else (groups[0] if groups else None)
+    if posted is not None and posted.get("group", "").isdigit():
+        assign_group = next((g for g in groups if g.pk == int(posted["group"])), assign_group)
+    links_out = list(
+        TicketLink.objects.filter(source=ticket).select_related("target").order_by("created_at", "id")
+    )
+    links_in = list(
+        TicketLink.objects.filter(target=ticket).select_related("source").order_by("created_at", "id")
+    )
+    time_entries = list(
+        TimeEntry.objects.filter(ticket=ticket).select_related("agent").order_by("-created_at", "-id")
+    )
+    watchers = list(ticket.watchers.order_by("username"))
+    watcher_ids = {w.pk for w in watchers}
+    candidates = [
+        u
+        for u in User.objects.filter(
+            Q(role__in=STAFF_ROLES) | Q(pk=ticket.requester_id), is_active=True
+        ).order_by("username")
+        if u.pk not in watcher_ids
+    ]
+    other_open = list(
+        permissions.visible_tickets(user)
+        .filter(requester_id=ticket.requester_id, status__in=OPEN_STATUSES)
+        .exclude(pk=ticket.pk)
+        .order_by("-updated_at", "-id")[:10]
+    )
+    loose_attachments = [
+        a
+        for a in Attachment.objects.filter(ticket=ticket, comment__isnull=True).select_related("uploaded_by")
+        if permissions.sees_internal(user) or not a.internal
+    ]
+    context = {
+        "ticket": ticket,
+        "timeline": ticket_timeline.timeline(ticket, user),
+        "buttons": buttons,
+        "pending_reasons": PendingReason.choices,
+        "groups": groups,
+        "assign_group": assign_group,
+        "members": list(group_members(assign_group)),
+        "levels": Level.choices,
+        "priorities": Priority.choices,
+        "matrix_priority": Priority(actions.priority_for(ticket.impact, ticket.urgency)),
+        "categories": list(
+            Category.objects.filter(is_active=True).select_related("service", "parent__service")
+        ),
+        "links_out": links_out,
+        "links_in": links_in,
+        "link_kinds": LinkKind.choices,
+        "time_entries": time_entries,
+        "time_total": sum(e.minutes for e in time_entries),
+        "watchers": watchers,
+        "watcher_candidates": candidates,
+        "other_open": other_open,
+        "duplicates": ticket_timeline.possible_duplicates(ticket, user),
+        "canned_responses": list(usable(user).order_by("name")),
+        "composer": _composer(request, ticket, posted, canned),
+        "loose_attachments": loose_attachments,
+        "posted": posted or {},
+        "error": error,
+        "conflict": conflict,
+        "open_form": open_form,
+    }
+    return render(request, "console/ticket/page.html", context, status=status)
+
+
+@staff_required
+@require_GET
+def ticket_page(request, number):
+    ticket = visible_ticket(request.user, number, ticket_queryset())
+    canned = None
+    if request.GET.get("canned", "").isdigit():
+        canned = usable(request.user).filter(pk=request.GET["canned"]).first()
+    return render_page(request, ticket, canned=canned)
+
+
+# ---------------------------------------------------------------------------------------------
+# Forms that change the ticket
+
+
+def _version(request) -> int:
+    raw = request.POST.get("version", "")
+    if not raw.isdigit():
+        raise actions.ActionError(_("This form has no ticket version; reload the page and try again."))
+    return int(raw)
+
+
+def check_version(ticket: Ticket, actor, version: int) -> None:
+    """For actions without an expected version of their own: lock the row and refuse a stale form
+    with the desk's own Conflict (and its list of changes). Call inside a transaction."""
+    current = (
+        Ticket.objects.select_for_update().filter(pk=ticket.pk).values_list("version", flat=True).first()
+    )
+    if current != version:
+        actions.update_ticket(ticket.pk, actor=actor, expected_version=version, changes={})
+
+
+def ticket_form(anchor: str = ""):
+    """A POST view on one visible ticket: runs the change, then redirects to the page; on a refusal or
+    a conflict the page comes back with the message and the typed text."""
+
+    def decorate(view):
+        @staff_required
+        @require_POST
+        @wraps(view)
+        def wrapped(request, number, *args, **kwargs):
+            ticket = visible_ticket(request.user, number, ticket_queryset())
+            open_form = f"{anchor}-{kwargs['action']}" if "action" in kwargs else anchor
+            try:
+                with transaction.atomic():
+                    result = view(request, ticket, *args, **kwargs)
+            except actions.Conflict as exc:
+                fresh = visible_ticket(request.user, number, ticket_queryset())
+                conflict = {
+                    "message": exc.message,
+                    "changes": ticket_timeline.conflict_changes(exc.details.get("changes")),
+                }
+                return render_page(
+                    request, fresh, status=409, conflict=conflict, posted=request.POST, open_form=open_form
+                )
+            except actions.ActionError as exc:
+                fresh = visible_ticket(request.user, number, ticket_queryset())
+                return render_page(
+                    request,
+                    fresh,
+                    status=exc.status_code if exc.status_code != 404 else 400,
+                    error=exc.message,
+                    posted=request.POST,
+                    open_form=open_form,
+                )
+            if result is not None and not isinstance(result, str):
+                return result
+            if result:
+                messages.success(request, result)
+            url = reverse("console:ticket", args=[ticket.number])
+            return redirect(f"{url}#{anchor}" if anchor else url)
+
+        return wrapped
+
+    return decorate
+
+
+def _int(value, message):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise actions.ActionError(message) from None
+
+
+@ticket_form("reply")
+def reply(request, ticket):
+    version = _version(request)
+    internal = request.POST.get("internal") == "1"
+    canned = None
+    macro_id = request.POST.get("macro", "")
+    if macro_id:
+        canned = usable(request.user).filter(pk=_int(macro_id, _("Unknown canned response."))).first()
+        if canned is None:
+            raise actions.ActionError(_("That canned response is not available to you."))
+    actions.add_comment(
+        ticket,
+        actor=request.user,
+        body=request.POST.get("body", ""),
+        internal=internal,
+        channel=CHANNEL,
+        attachments=request.FILES.getlist("attachments"),
+        expected_version=version,
+    )
+    if canned is not None and canned.is_macro:
+        apply_macro(canned, ticket, actor=request.user, channel=CHANNEL)
+    return _("Internal note added.") if internal else _("Reply sent.")
+
+
+@ticket_form("actions")
+def do_transition(request, ticket, action):
+    version = _version(request)
+    kwargs = {}
+    comment = request.POST.get("comment", "")
+    if action == "resolve" and not comment.strip():
+        raise actions.ActionError(_("Describe the resolution: the customer is asked to confirm it."))
+    if action == "pend":
+        kwargs["pending_reason"] = request.POST.get("pending_reason") or PendingReason.CUSTOMER
+    if action == "assign":
+        group_id = request.POST.get("group") or ticket.group_id
+        kwargs["group"] = (
+            Group.objects.filter(pk=_int(group_id, _("Choose a group."))).first() if group_id else None
+        )
+        if request.POST.get("assignee"):
+            kwargs["assignee"] = User.objects.filter(
+                pk=_int(request.POST["assignee"], _("Choose a person."))
+            ).first()
+    actions.transition(
+        ticket,
+        action,
+        actor=request.user,
+        channel=CHANNEL,
+        expected_version=version,
+        comment=comment,
+        internal=request.POST.get("internal") == "1",
+        **kwargs,
+    )
+    label = Transition.objects.filter(action=action).first()
+    return _("Done: %(action)s.") % {"action": transition_label(label) if label else action}
+
+
+@ticket_form("assign")
+def assign(request, ticket):
+    version = _version(request)
+    group = Group.objects.filter(
+        pk=_int(request.POST.get("group"), _("Choose a group.")), is_active=True
+    ).first()
+    if group is None:
+        raise actions.ActionError(_("Choose a group."))
+    assignee = None
+    if request.POST.get("assignee"):
+        assignee = User.objects.filter(pk=_int(request.POST["assignee"], _("Choose a person."))).first()
+    actions.assign(
+        ticket, actor=request.user, group=group, assignee=assignee, channel=CHANNEL, expected_version=version
+    )
+    if assignee:
+        return _("Assigned to %(person)s in %(group)s.") % {
+            "person": assignee.display_name,
+            "group": group.name,
+        }
+    return _("Assigned to %(group)s.") % {"group": group.name}
+
+
+@ticket_form("priority")
+def priority(request, ticket):
+    version = _version(request)
+    changes = {
+        "impact": _int(request.POST.get("impact"), _("Choose the impact.")),
+        "urgency": _int(request.POST.get("urgency"), _("Choose the urgency.")),
+    }
+    if request.POST.get("priority"):
+        changes["priority"] = _int(request.POST["priority"], _("Choose a priority."))
+    actions.update_ticket(
+        ticket, actor=request.user, channel=CHANNEL, expected_version=version, changes=changes
+    )
+    return _("Priority updated.")
+
+
+@ticket_form("category")
+def category(request, ticket):
+    version = _version(request)
+    chosen = None
+    if request.POST.get("category"):
+        chosen = Category.objects.filter(pk=_int(request.POST["category"], _("Choose a category."))).first()
+        if chosen is None:
+            raise actions.ActionError(_("Choose a category."))
+    actions.update_ticket(
+        ticket, actor=request.user, channel=CHANNEL, expected_version=version, changes={"category": chosen}
+    )
+    return _("Category updated.")
+
+
+def _other_ticket(number: str) -> Ticket:
+    number = (number or "").strip().upper()
+    other = Ticket.objects.filter(number=number).first() if number else None
+    if other is None:
+        raise actions.ActionError(_("There is no ticket %(number)s.") % {"number": number or "—"})
+    return other
+
+
+@ticket_form("links")
+def add_link(request, ticket):
+    check_version(ticket, request.user, _version(request))
+    other = _other_ticket(request.POST.get("number"))
+    kind = request.POST.get("kind", "")
+    actions.link(ticket, other, kind, actor=request.user, channel=CHANNEL)
+    return _("Linked to %(number)s.") % {"number": other.number}
+
+
+@ticket_form("links")
+def remove_link(request, ticket, link_id):
+    check_version(ticket, request.user, _version(request))
+    if not TicketLink.objects.filter(Q(source=ticket) | Q(target=ticket), pk=link_id).exists():
+        raise actions.ActionError(_("Link not found."))
+    actions.unlink(link_id, actor=request.user, channel=CHANNEL)
+    return _("Link removed.")
+
+
+@staff_required
+def merge(request, number):
+    """GET: confirm merging this ticket into another; POST: merge."""
+    ticket = visible_ticket(request.user, number, ticket_queryset())
+    data = request.POST if request.method == "POST" else request.GET
+    try:
+        target = _other_ticket(data.get("into"))
+        if not permissions.can_see(request.user, target):
+            raise actions.ActionError(_("There is no ticket %(number)s.") % {"number": target.number})
+        if target.pk == ticket.pk:
+            raise actions.ActionError(_("A ticket cannot be merged into itself."))
+        version = (
+            _version(request) if request.method == "POST" else int(data.get("version") or ticket.version)
+        )
+        if request.method == "POST":
+            with transaction.atomic():
+                check_version(ticket, request.user, version)
+                actions.merge(ticket, target, actor=request.user, channel=CHANNEL)
+            messages.success(
+                request,
+                _("%(source)s was merged into %(target)s.")
+                % {"source": ticket.number, "target": target.number},
+            )
+            return redirect("console:ticket", target.number)
+    except actions.Conflict as exc:
+        fresh = visible_ticket(request.user, number, ticket_queryset())
+        conflict = {
+            "message": exc.message,
+            "changes": ticket_timeline.conflict_changes(exc.details.get("changes")),
+        }
+        return render_page(request, fresh, status=409, conflict=conflict, posted=data, open_form="merge")
+    except actions.ActionError as exc:
+        return render_page(request, ticket, status=400, error=exc.message, posted=data, open_form="merge")
+    return render(
+        request, "console/ticket/merge.html", {"ticket": ticket, "target": target, "version": version}
+    )
+
+
+@ticket_form("time")
+def log_time(request, ticket):
+    check_version(ticket, request.user, _version(request))
+    minutes = _int(request.POST.get("minutes"), _("Minutes must be between 1 and 1440."))
+    actions.log_time(
+        ticket, actor=request.user, minutes=minutes, note=request.POST.get("note", ""), channel=CHANNEL
+    )
+    return _("%(minutes)s minutes logged.") % {"minutes": minutes}
+
+
+@ticket_form("watchers")
+def watchers(request, ticket):
+    check_version(ticket, request.user, _version(request))
+    add, remove = request.POST.get("add"), request.POST.get("remove")
+    person_id = _int(add or remove, _("Choose a person."))
+    person = User.objects.filter(
+        Q(role__in=STAFF_ROLES) | Q(pk=ticket.requester_id), pk=person_id, is_active=True
+    ).first()
+    if person is None:
+        raise actions.ActionError(_("Choose a person."))
+    if add:
+        actions.set_watchers(ticket, actor=request.user, add=[person], channel=CHANNEL)
+        return _("%(person)s now watches this ticket.") % {"person": person.display_name}
+    actions.set_watchers(ticket, actor=request.user, remove=[person], channel=CHANNEL)
+    return _("%(person)s no longer watches this ticket.") % {"person": person.display_name}
+
+
+# ---------------------------------------------------------------------------------------------
+# Partials and downloads
+
+
+@staff_required
+@require_GET
+def assign_members(request, number):
+    """The person <select> for the group chosen in the assign form (HTMX partial)."""
+    ticket = visible_ticket(request.user, number)
+    raw = request.GET.get("group", "")
+    group = Group.objects.filter(pk=int(raw), is_active=True).first() if raw.isdigit() else None
+    return render(
+        request,
+        "console/ticket/_assignee_select.html",
+        {"ticket": ticket, "members": list(group_members(group)), "assign_group": group},
+    )
+
+
+@staff_required
+@require_GET
+def canned_apply(request, number):
+    """The reply box filled with a canned response (HTMX partial)."""
+    ticket = visible_ticket(request.user, number, ticket_queryset())
+    raw = request.GET.get("canned", "")
+    canned = usable(request.user).filter(pk=int(raw)).first() if raw.isdigit() else None
+    composer = _composer(request, ticket, None, canned)
+    if canned is None:
+        composer["body"] = request.GET.get("body", "")
+    return render(request, "console/ticket/_composer_fields.html", {"ticket": ticket, "composer": composer})
+
+
+@staff_required
+@require_GET
+def download(request, number, attachment_id):
+    ticket = visible_ticket(request.user, number)
+    attachment = get_object_or_404(Attachment, pk=attachment_id, ticket=ticket)
+    if not permissions.can_see(request.user, ticket) or (
+        attachment.internal and not permissions.sees_internal(request.user)
+    ):
+        raise Http404
+    try:
+        handle = attachment.file.open("rb")
+    except (FileNotFoundError, ValueError):
+        raise Http404 from None
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=attachment.filename,
+        content_type=attachment.content_type or "application/octet-stream",
+    )
