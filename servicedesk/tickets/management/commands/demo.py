@@ -17,16 +17,17 @@ from servicedesk.tickets.models import Category, Channel, HistoryEntry, Service,
 
 PASSWORD = "demo-pass-123"
 
+# Chinese names are written whole, family name first, in first_name.
 PEOPLE = [
     # username, role, first, last, organisation, language
     ("admin", Role.ADMIN, "Ada", "Admin", None, "en"),
-    ("manager", Role.MANAGER, "明", "王", None, "zh-hans"),
-    ("lead1", Role.LEAD, "Li", "Na", None, "zh-hans"),
+    ("manager", Role.MANAGER, "王明", "", None, "zh-hans"),
+    ("lead1", Role.LEAD, "李娜", "", None, "zh-hans"),
     ("agent1", Role.AGENT, "Alex", "Chen", None, "en"),
-    ("agent2", Role.AGENT, "芳", "张", None, "zh-hans"),
-    ("customer1", Role.CUSTOMER, "伟", "刘", "A", "zh-hans"),
+    ("agent2", Role.AGENT, "张芳", "", None, "zh-hans"),
+    ("customer1", Role.CUSTOMER, "刘伟", "", "A", "zh-hans"),
     ("customer2", Role.CUSTOMER, "Grace", "Hopper", "A", "en"),
-    ("customer3", Role.CUSTOMER, "强", "赵", "B", "zh-hans"),
+    ("customer3", Role.CUSTOMER, "赵强", "", "B", "zh-hans"),
 ]
 
 CATALOGUE = [
@@ -159,6 +160,7 @@ class Command(BaseCommand):
         customers = [people["customer1"], people["customer2"], people["customer3"]]
         first_line = people["agent1"]
         resolvers = [(groups["Network and Infrastructure (2nd line)"], people["agent2"]),
+                     (groups["Service Desk (1st line)"], people["agent1"]),
                      (groups["Applications (3rd line)"], people["agent2"]),
                      (groups["Network and Infrastructure (2nd line)"], people["lead1"])]
         made = 0
