@@ -28,6 +28,7 @@ from servicedesk.tickets.models import (
     TimeEntry,
     Transition,
 )
+from servicedesk.tickets.queries import attach_people
 
 from . import serialize
 from .schemas import (
@@ -54,7 +55,7 @@ router = Router(tags=["tickets"])
 
 ERRORS = {400: Message, 403: Message, 404: Message, 409: ConflictOut, 422: Message}
 
-TICKET_RELATED = ("requester", "organisation", "owner", "group", "assignee", "category", "desk", "merged_into")
+LIST_JOINED = ("organisation", "group", "category", "desk")
 
 
 def _channel(request, requested: str | None = None) -> str:
@@ -65,13 +66,14 @@ def _channel(request, requested: str | None = None) -> str:
 
 
 def _visible(request):
-    return permissions.visible_tickets(request.user).select_related(*TICKET_RELATED)
+    return permissions.visible_tickets(request.user).select_related(*LIST_JOINED)
 
 
 def _get_ticket(request, ticket_id: int) -> Ticket:
     ticket = _visible(request).filter(pk=ticket_id).first()
     if ticket is None:
         raise actions.NotFound(_("Ticket not found."))
+    attach_people([ticket])
     return ticket
 
 
@@ -82,6 +84,7 @@ def _find_ticket(request, key: str) -> Ticket:
     ticket = _visible(request).filter(lookup).first()
     if ticket is None:
         raise actions.NotFound(_("Ticket %(key)s not found.") % {"key": key})
+    attach_people([ticket])
     return ticket
 
 
@@ -114,7 +117,8 @@ def _category(pk: int | None) -> Category | None:
 
 def _out(request, ticket: Ticket) -> dict:
     # Re-read with the related rows the JSON needs (the action returned the locked row only).
-    fresh = Ticket.objects.select_related(*TICKET_RELATED).get(pk=ticket.pk)
+    fresh = Ticket.objects.select_related(*LIST_JOINED).get(pk=ticket.pk)
+    attach_people([fresh])
     return serialize.ticket(fresh, request.user, list(Transition.objects.all()))
 
 
@@ -199,6 +203,7 @@ def list_tickets(request, filters: Query[TicketFilters]):
         rows, next_cursor = keyset_page(qs, field, descending, filters.limit, filters.cursor)
     except BadCursor as exc:
         raise HttpError(400, str(exc)) from None
+    attach_people(rows)
     transitions = list(Transition.objects.all())
     return {"items": [serialize.ticket(t, request.user, transitions) for t in rows], "next_cursor": next_cursor}
 

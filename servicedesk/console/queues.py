@@ -23,7 +23,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from servicedesk.accounts.models import STAFF_ROLES, Group, Organisation, Role, User
-from servicedesk.core.pagination import BadCursor, decode_cursor, encode_cursor, keyset_page
+from servicedesk.core.pagination import BadCursor, after_cursor, encode_cursor, keyset_page
 from servicedesk.tickets import permissions
 from servicedesk.tickets.models import (
     OPEN_STATUSES,
@@ -34,6 +34,7 @@ from servicedesk.tickets.models import (
     Ticket,
     TicketType,
 )
+from servicedesk.tickets.queries import attach_people
 
 PAGE_SIZE = 50
 COUNT_CAP = 1000
@@ -53,7 +54,7 @@ SORTABLE = {"number": "-number", "priority": "priority", "created_at": "-created
 # The GET parameters that filter a queue (also what a saved view keeps, with `ordering`).
 FILTER_PARAMS = ("q", "status", "type", "priority", "group", "assignee", "category", "channel",
                  "organisation")
-ROW_RELATED = ("requester", "group", "assignee", "category", "category__parent")
+ROW_RELATED = ("group", "category", "category__parent")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -241,19 +242,13 @@ class Page:
     prev_cursor: str | None
 
 
-def _after(queryset: QuerySet, field: str, descending: bool, cursor: str) -> QuerySet:
-    value, pk = decode_cursor(cursor)
-    op = "lt" if descending else "gt"
-    return queryset.filter(Q(**{f"{field}__{op}": value}) | Q(**{field: value, f"id__{op}": pk}))
-
-
 def paginate(queryset: QuerySet, field: str, descending: bool, *, after: str | None, before: str | None,
              limit: int | None = None) -> Page:
     """One page in (field, id) order. `after` walks forward; `before` walks back (read in reverse,
     then flipped)."""
     limit = PAGE_SIZE if limit is None else limit
     if before:
-        queryset = _after(queryset, field, not descending, before)
+        queryset = after_cursor(queryset, field, not descending, before)
         prefix = "" if descending else "-"
         rows = list(queryset.order_by(f"{prefix}{field}", f"{prefix}id")[: limit + 1])
         has_prev = len(rows) > limit
@@ -347,6 +342,7 @@ def queue_view(request, slug: str):
         bad_cursor = True
         page = paginate(tickets, field, descending, after=None, before=None)
 
+    attach_people(page.rows, ("requester", "assignee"))
     language = get_language() or "en"
     for ticket in page.rows:
         ticket.url = ticket_url(ticket.number)

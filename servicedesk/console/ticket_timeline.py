@@ -85,7 +85,7 @@ def link_label(stored: str) -> tuple[str, str]:
 
 def describe(entry: HistoryEntry) -> str:
     """One history line as a sentence: "agent1 changed status from New to Acknowledged"."""
-    who = entry.actor.username if entry.actor_id else _("The system")
+    who = entry.actor.display_name if entry.actor_id else _("The system")
     event, name = entry.event, entry.field
     if event == "created":
         return _("%(who)s created the ticket") % {"who": who}

@@ -47,6 +47,10 @@ from .models import (
 ticket_changed = Signal()
 
 
+def choose_group_message() -> str:
+    return _("Choose a group: a ticket is always assigned to a group, optionally to a person in it.")
+
+
 class ActionError(Exception):
     """A refused change, with a message for the user (already translated)."""
 
@@ -160,7 +164,8 @@ def _lock(ticket: Ticket | int, actor: User, expected_version: int | None) -> Ti
         changed = list(since.select_related("actor").order_by("at", "id")[:50])
         raise Conflict(
             _("Someone else changed this ticket since you loaded it (your version %(yours)s, now %(now)s). "
-              "Nothing was saved; reload to see their changes.") % {"yours": expected_version, "now": locked.version},
+              "Nothing of yours was saved: look at their changes, then try again.")
+            % {"yours": expected_version, "now": locked.version},
             current_version=locked.version,
             changes=[
                 {"field": e.field or e.event, "old": e.old_value, "new": e.new_value,
@@ -183,7 +188,7 @@ def _check_group_and_assignee(group: Group | None, assignee: User | None) -> Non
         if not assignee.is_desk_staff or not assignee.is_active:
             raise ActionError(_("%(user)s cannot be assigned tickets.") % {"user": assignee.username})
         if group is None:
-            raise ActionError(_("Choose a group: a ticket is always assigned to a group, optionally to a person in it."))
+            raise ActionError(choose_group_message())
         if not Group.objects.filter(pk=group.pk, members=assignee).exists() and group.lead_id != assignee.pk:
             raise ActionError(
                 _("%(user)s is not a member of %(group)s.") % {"user": assignee.username, "group": group.name}
@@ -247,8 +252,8 @@ def create_ticket(
         raise ActionError(_("The requester's account is disabled."))
     if category is not None and not category.is_active:
         raise ActionError(_("The category %(category)s is not available.") % {"category": category})
-    impact = impact or 2
-    urgency = urgency or 2
+    impact = 2 if impact is None else impact
+    urgency = 2 if urgency is None else urgency
     if impact not in (1, 2, 3) or urgency not in (1, 2, 3):
         raise ActionError(_("Impact and urgency are 1 (high), 2 (medium) or 3 (low)."))
     matrix_priority = priority_for(impact, urgency)
@@ -292,7 +297,7 @@ def create_ticket(
         entries.append(HistoryEntry(
             ticket=ticket, actor=actor, at=now, channel=channel, event="priority_override", field="priority",
             old_value=str(matrix_priority), new_value=str(ticket.priority),
-            note="impact %s × urgency %s gives %s" % (impact, urgency, matrix_priority), version=1,
+            note=f"impact {impact} × urgency {urgency} gives {matrix_priority}", version=1,
         ))
     if group is not None:
         entries.append(HistoryEntry(ticket=ticket, actor=actor, at=now, channel=channel, event="assigned",
@@ -389,7 +394,7 @@ def _classify(change: _Change, impact: int | None, urgency: int | None, priority
         change.set("priority_overridden", False)
     else:
         change.set("priority", priority, note="" if priority == matrix_priority else
-                   "override: impact %s × urgency %s gives %s" % (impact, urgency, matrix_priority))
+                   f"override: impact {impact} × urgency {urgency} gives {matrix_priority}")
         change.set("priority_overridden", priority != matrix_priority)
 
 
@@ -397,7 +402,7 @@ def _route(change: _Change, group: Group | None, assignee: User | None) -> None:
     """Assignment is always a group, optionally a person of it; routing moves the ticket to `assigned`."""
     ticket = change.ticket
     if group is None:
-        raise ActionError(_("Choose a group: a ticket is always assigned to a group, optionally to a person in it."))
+        raise ActionError(choose_group_message())
     _check_group_and_assignee(group, assignee)
     assign = _transitions().get("assign")
     if assign is None or ticket.status not in assign.from_statuses:
@@ -497,7 +502,7 @@ def transition(
         raise ActionError(_("Unknown action: %(action)s") % {"action": action})
     if action == "assign":
         if group is None:
-            raise ActionError(_("Choose a group: a ticket is always assigned to a group, optionally to a person in it."))
+            raise ActionError(choose_group_message())
         change = _Change(ticket, actor, channel, "assigned")
         _route(change, group, assignee)
         _comment_with_action(change, comment, internal)
@@ -725,11 +730,15 @@ def merge(source: Ticket | int, target: Ticket | int, *, actor: User, channel: s
         raise ActionError(_("%(number)s is closed; merge into an open ticket.") % {"number": target.number})
     if source.merged_into_id:
         raise ActionError(_("%(number)s was already merged.") % {"number": source.number})
+    if source.requester_id != target.requester_id:
+        # The duplicate's conversation would become readable by another customer.
+        raise ActionError(
+            _("%(a)s and %(b)s have different requesters and cannot be merged; link them instead "
+              "(related, or children of one parent).") % {"a": source.number, "b": target.number}
+        )
     moved = Comment.objects.filter(ticket=source).update(ticket=target)
     Attachment.objects.filter(ticket=source).update(ticket=target)
     target.watchers.add(*source.watchers.all())
-    if source.requester_id != target.requester_id:
-        target.watchers.add(source.requester)
     TicketLink.objects.get_or_create(source=source, target=target, kind=LinkKind.DUPLICATE_OF,
                                      defaults={"created_by": actor})
 

@@ -22,3 +22,18 @@ PRIORITY_MATRIX = [
     (2, 1, 2), (2, 2, 3), (2, 3, 4),
     (3, 1, 3), (3, 2, 4), (3, 3, 5),
 ]
+
+
+def ensure_defaults(transition_model, rule_model) -> None:
+    """Create the default transitions and matrix cells that are missing; never change existing ones.
+    Takes the models as arguments so migrations can pass their historical versions."""
+    for order, (action, label, label_zh, sources, target, roles, requester_may) in enumerate(TRANSITIONS):
+        transition_model.objects.get_or_create(
+            action=action,
+            defaults={
+                "label": label, "label_zh": label_zh, "from_statuses": sources, "to_status": target,
+                "roles": roles, "requester_may": requester_may, "order": order,
+            },
+        )
+    for impact, urgency, priority in PRIORITY_MATRIX:
+        rule_model.objects.get_or_create(impact=impact, urgency=urgency, defaults={"priority": priority})

@@ -4,9 +4,17 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from servicedesk.accounts.models import Desk, Group, Organisation, Role
+
+
+def localized_name(obj) -> str:
+    """The Chinese name when the active language is Chinese and one is given, else the English one."""
+    if obj.name_zh and (get_language() or "").startswith("zh"):
+        return obj.name_zh
+    return obj.name
 
 
 class Service(models.Model):
@@ -24,7 +32,7 @@ class Service(models.Model):
         ordering = ["order", "name"]
 
     def __str__(self) -> str:
-        return self.name
+        return localized_name(self)
 
 
 class Category(models.Model):
@@ -49,7 +57,8 @@ class Category(models.Model):
         ordering = ["service__order", "order", "name"]
 
     def __str__(self) -> str:
-        return f"{self.parent} / {self.name}" if self.parent_id else f"{self.service} / {self.name}"
+        own = localized_name(self)
+        return f"{self.parent} / {own}" if self.parent_id else f"{self.service} / {own}"
 
     def clean(self):
         if self.parent_id and self.parent.service_id != self.service_id:
@@ -174,7 +183,8 @@ class Ticket(models.Model):
     priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices, default=Priority.MEDIUM)
     priority_overridden = models.BooleanField(_("priority overridden"), default=False)
     requester = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("requester"), on_delete=models.PROTECT, related_name="requested_tickets"
+        settings.AUTH_USER_MODEL, verbose_name=_("requester"), on_delete=models.PROTECT,
+        related_name="requested_tickets",
     )
     organisation = models.ForeignKey(
         Organisation, verbose_name=_("organisation"), null=True, blank=True, on_delete=models.PROTECT
@@ -217,6 +227,14 @@ class Ticket(models.Model):
             models.Index(fields=["status", "-updated_at", "-id"], name="ticket_status_queue"),
             models.Index(fields=["-updated_at", "-id"], name="ticket_recent"),
             models.Index(fields=["-created_at", "-id"], name="ticket_created"),
+            # The open queues hold a few percent of all tickets; (group, status, ...) cannot give five
+            # statuses in updated_at order, so a page would sort the whole queue. These read just the page.
+            models.Index(fields=["group", "-updated_at", "-id"], name="ticket_group_open_queue",
+                         condition=models.Q(status__in=OPEN_STATUSES)),
+            models.Index(fields=["assignee", "-updated_at", "-id"], name="ticket_assignee_open_queue",
+                         condition=models.Q(status__in=OPEN_STATUSES)),
+            models.Index(fields=["owner", "-updated_at", "-id"], name="ticket_owner_open_queue",
+                         condition=models.Q(status__in=OPEN_STATUSES)),
         ]
 
     def __str__(self) -> str:
@@ -243,6 +261,9 @@ class Comment(models.Model):
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["ticket", "created_at", "id"], name="comment_ticket_time")]
 
+    def __str__(self) -> str:
+        return f"{self.ticket_id}: {self.body[:60]}"
+
 
 def attachment_path(instance, filename: str) -> str:
     now = timezone.now()
@@ -264,6 +285,9 @@ class Attachment(models.Model):
         verbose_name = _("attachment")
         verbose_name_plural = _("attachments")
         ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.filename
 
 
 class LinkKind(models.TextChoices):
@@ -290,6 +314,9 @@ class TicketLink(models.Model):
             models.CheckConstraint(condition=~models.Q(source=models.F("target")), name="ticket_link_not_self"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.source_id} {self.kind} {self.target_id}"
+
 
 class TimeEntry(models.Model):
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="time_entries")
@@ -303,6 +330,9 @@ class TimeEntry(models.Model):
         verbose_name = _("time entry")
         verbose_name_plural = _("time entries")
         ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.minutes} min on {self.ticket_id}"
 
 
 class HistoryEntry(models.Model):
@@ -325,6 +355,9 @@ class HistoryEntry(models.Model):
         verbose_name_plural = _("history")
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["ticket", "at", "id"], name="history_ticket_time")]
+
+    def __str__(self) -> str:
+        return f"{self.event} {self.field} on {self.ticket_id}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

@@ -51,6 +51,8 @@ def browser(chromium_path):
 
 @pytest.fixture
 def e2e_desk(transactional_db):
+    # A live server needs a transactional database, which is emptied after each test, rows seeded by
+    # migrations included; `demo` puts the default lifecycle and priority matrix back.
     call_command("demo", no_tickets=True, stdout=open(os.devnull, "w"))
     return {u.username: u for u in User.objects.all()}
 
@@ -68,6 +70,9 @@ def sign_in(browser, live_server, e2e_desk):
         contexts.append(context)
         User.objects.filter(username=username).update(language=language)
         page = context.new_page()
+        # Uncaught script errors on the page, for tests that want none of them.
+        page.js_errors = []
+        page.on("pageerror", lambda error: page.js_errors.append(str(error)))
         page.goto(f"{live_server.url}/login/")
         page.fill("#id_username", username)
         page.fill("#id_password", PASSWORD)
@@ -84,5 +89,37 @@ def sign_in(browser, live_server, e2e_desk):
 def screenshot(page, name: str) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
+    # From the top: after a redirect to an anchor the sticky top bar would be drawn mid-page.
+    page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+def phone_screenshot(page, name: str) -> Path:
+    """The page as a phone shows it (390×844), then back to the page's own size."""
+    before = page.viewport_size
+    page.set_viewport_size(PHONE)
+    try:
+        return screenshot(page, name)
+    finally:
+        page.set_viewport_size(before)
+
+
+def translated(language: str, text: str) -> str:
+    """`text` as the desk's catalogue gives it in `language` (the English text while untranslated)."""
+    from django.utils import translation
+
+    with translation.override(language):
+        return str(translation.gettext(text))
+
+
+def status_words(language: str) -> dict[str, str]:
+    """The desk's status names, written out (not from the catalogue) so a lost translation shows."""
+    if language.startswith("zh"):
+        return {"new": "新建", "acknowledged": "已受理", "assigned": "已分派", "in_progress": "处理中",
+                "pending": "挂起", "resolved": "已解决", "closed": "已关闭"}
+    return {"new": "New", "acknowledged": "Acknowledged", "assigned": "Assigned",
+            "in_progress": "In progress", "pending": "Pending", "resolved": "Resolved", "closed": "Closed"}

@@ -12,8 +12,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from servicedesk.accounts.models import Desk, Group, GroupKind, Organisation, Role, User
-from servicedesk.tickets import actions
-from servicedesk.tickets.models import Category, Channel, HistoryEntry, Service, Ticket, TicketType
+from servicedesk.tickets import actions, defaults
+from servicedesk.tickets.models import (
+    Category,
+    Channel,
+    HistoryEntry,
+    PriorityRule,
+    Service,
+    Ticket,
+    TicketType,
+    Transition,
+)
 
 PASSWORD = "demo-pass-123"
 
@@ -85,6 +94,7 @@ class Command(BaseCommand):
             self.stdout.write("The desk already has users; demo data not loaded.")
             return
         with transaction.atomic():
+            defaults.ensure_defaults(Transition, PriorityRule)
             people = self._people()
             groups = self._groups(people)
             categories = self._catalogue(groups)
@@ -193,7 +203,8 @@ class Command(BaseCommand):
                                 internal=True, channel=Channel.CONSOLE)
         if steps >= 4:
             actions.transition(ticket, "pend", actor=resolver[1], pending_reason="customer", channel=Channel.CONSOLE,
-                               comment="请问问题是否仍然存在？能否提供截图？ Is it still happening? A screenshot helps.")
+                               comment="请问问题是否仍然存在？能否提供截图？ "
+                                       "Is it still happening? A screenshot helps.")
         if journey == "pending":
             return
         if steps >= 5:

@@ -1,0 +1,1 @@
+"""Benchmarks: a realistic ticket generator (`bench.generate`) and the HTTP benchmark (`bench.run`)."""

@@ -1,0 +1,514 @@
+"""The HTTP benchmark: the API's ticket paths at growing sizes, through gunicorn, as an agent.
+
+    DATABASE_URL=postgresql://servicedesk:servicedesk@127.0.0.1:5433/servicedesk \\
+        .venv/bin/python -m bench.run --sizes 10000,1000000
+    .venv/bin/python -m bench.run --sqlite --sizes 10000,100000
+
+For each size: (re)create a dedicated database (PostgreSQL: `servicedesk_bench` on DATABASE_URL's
+server, dropped and created through the `postgres` database, never the one DATABASE_URL names;
+SQLite: a file under bench/results/), migrate, load the demo people (`demo --no-tickets`), generate
+N tickets (`bench.generate`), start `gunicorn servicedesk.wsgi -w 2` on a free loopback port and
+measure, as agent1 with a bearer token:
+
+- creates/s: POST /api/v1/tickets, --creates requests from --clients concurrent clients;
+- queue first page: GET /api/v1/tickets?status=open&group=<agent1's 1st-line group>&limit=50;
+- deep page: that queue followed by next_cursor --deep-pages pages deep (400 × 50 = row 20,000,
+  or the last page when the queue is shorter), then that cursor fetched repeatedly;
+- detail: GET /api/v1/tickets/{id} for random tickets agent1 may see.
+
+Latencies are measured by one sequential client (warm-up first, --samples each): on this 2-core
+machine the client shares the CPU with gunicorn and PostgreSQL, so concurrent latency would be
+mostly queueing. Creates are concurrent, to measure throughput. Results go to stdout (markdown)
+and bench/results/ (markdown + JSON).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+PYTHON = sys.executable
+GUNICORN = str(Path(PYTHON).with_name("gunicorn"))
+PROTECTED = {"servicedesk", "postgres", "template0", "template1"}
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# The database under test
+
+
+def bench_url(server_url: str, name: str) -> str:
+    parts = urlsplit(server_url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def recreate_postgres(server_url: str, name: str) -> None:
+    import psycopg
+
+    if name in PROTECTED or name.startswith("test_"):
+        raise SystemExit(f"Refusing to drop database {name!r}; pick a dedicated name with --db.")
+    with psycopg.connect(bench_url(server_url, "postgres"), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def manage(env: dict, *args: str, capture: bool = False) -> str:
+    result = subprocess.run(
+        [PYTHON, "-m", *args],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        text=True,
+        stdout=subprocess.PIPE if capture else None,
+    )
+    return result.stdout if capture else ""
+
+
+def probe() -> None:
+    """Run inside the bench environment (`--probe`): print what the client needs as JSON."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "servicedesk.settings")
+    import django
+
+    django.setup()
+    from servicedesk.accounts.models import ApiToken, Group, Role, User
+    from servicedesk.tickets.models import OPEN_STATUSES, Ticket
+    from servicedesk.tickets.permissions import visible_tickets
+
+    agent = User.objects.get(username="agent1")
+    group = Group.objects.filter(members=agent, tier=1).order_by("name").first()
+    _, token = ApiToken.issue(agent, name="bench")
+    rng = random.Random(7)
+    bounds = Ticket.objects.order_by("id").values_list("id", flat=True)
+    low, high = bounds.first() or 0, bounds.last() or 0
+    ids: list[int] = []
+    visible = visible_tickets(agent)
+    while len(ids) < 500 and high:
+        candidates = {rng.randint(low, high) for _ in range(2000)}
+        ids.extend(visible.filter(pk__in=candidates).values_list("id", flat=True)[: 500 - len(ids)])
+    customers = list(
+        User.objects.filter(role=Role.CUSTOMER, is_active=True).values_list("id", flat=True)[:5000]
+    )
+    queue = visible.filter(group=group, status__in=OPEN_STATUSES).count()
+    print(
+        json.dumps(
+            {
+                "token": token,
+                "group": group.pk,
+                "group_name": group.name,
+                "ids": ids,
+                "customers": customers,
+                "queue_rows": queue,
+                "visible": visible.count(),
+                "tickets": Ticket.objects.count(),
+            }
+        )
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The server
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, env: dict, workers: int, wsgi: str = "servicedesk.wsgi"):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.proc = subprocess.Popen(
+            [
+                GUNICORN,
+                wsgi,
+                "-w",
+                str(workers),
+                "-b",
+                f"127.0.0.1:{self.port}",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+            start_new_session=True,
+        )
+
+    def wait(self, client, token: str) -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise SystemExit("gunicorn exited")
+            try:
+                if (
+                    client.get(
+                        f"{self.base}/api/v1/me", headers={"Authorization": f"Bearer {token}"}
+                    ).status_code
+                    == 200
+                ):
+                    return
+            except Exception:  # noqa: BLE001 - not listening yet
+                pass
+            time.sleep(0.2)
+        raise SystemExit("gunicorn did not come up")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+
+
+# ---------------------------------------------------------------------------------------------
+# Measuring
+
+
+def _cpu(pid: int) -> float:
+    """User + system CPU seconds of one process (Linux /proc), 0 if it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class CpuMeter:
+    """Server-side CPU per request: gunicorn workers plus the PostgreSQL backends of the bench database.
+
+    The machine may be shared: wall-clock latencies then include waiting for a core, CPU time does not.
+    """
+
+    def __init__(self, server: Server | None, db_url: str | None, db_name: str | None):
+        self.server, self.db_url, self.db_name = server, db_url, db_name
+
+    def pids(self) -> set[int]:
+        pids: set[int] = set()
+        if self.server is None or not os.path.isdir("/proc"):
+            return pids
+        master = self.server.proc.pid
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    with open(f"/proc/{entry}/stat") as f:
+                        if int(f.read().rsplit(")", 1)[1].split()[1]) == master:
+                            pids.add(int(entry))
+                except (OSError, ValueError, IndexError):
+                    continue
+        if self.db_url:
+            import psycopg
+
+            with psycopg.connect(self.db_url, autocommit=True) as conn:
+                rows = conn.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                    (self.db_name,),
+                ).fetchall()
+            pids.update(pid for (pid,) in rows)
+        return pids
+
+    def start(self) -> None:
+        self._pids = self.pids()
+        self._before = {pid: _cpu(pid) for pid in self._pids}
+
+    def stop(self, requests: int) -> float:
+        pids = self._pids | self.pids()
+        used = sum(_cpu(pid) - self._before.get(pid, 0.0) for pid in pids)
+        return round(used * 1000 / max(requests, 1), 2)
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    k = (len(ordered) - 1) * p / 100
+    lo = int(k)
+    hi = min(lo + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def timed_gets(client, urls, headers) -> list[float]:
+    samples = []
+    for url in urls:
+        start = time.perf_counter()
+        response = client.get(url, headers=headers)
+        elapsed = (time.perf_counter() - start) * 1000
+        if response.status_code != 200:
+            raise SystemExit(f"GET {url} -> {response.status_code}: {response.text[:300]}")
+        samples.append(elapsed)
+    return samples
+
+
+def summary(samples: list[float]) -> dict:
+    return {
+        "p50": round(percentile(samples, 50), 2),
+        "p95": round(percentile(samples, 95), 2),
+        "max": round(max(samples), 2),
+        "n": len(samples),
+    }
+
+
+def measure(base: str, info: dict, args, meter: CpuMeter) -> dict:
+    import httpx
+
+    from bench.generate import DOMAIN_NAMES, TYPES, Text
+
+    headers = {"Authorization": f"Bearer {info['token']}"}
+    api = f"{base}/api/v1/tickets"
+    queue = f"{api}?status=open&group={info['group']}&limit=50"
+    out: dict = {}
+    with httpx.Client(timeout=60) as client:
+        # (b) the agent's open queue, first page
+        timed_gets(client, [queue] * args.warmup, headers)
+        meter.start()
+        out["queue"] = summary(timed_gets(client, [queue] * args.samples, headers))
+        out["queue"]["cpu_ms"] = meter.stop(args.samples)
+        log(f"queue first page {out['queue']}")
+
+        # (c) the same queue, deep: follow next_cursor once, then time that cursor
+        cursor, pages, rows, last_len = None, 0, 0, 0
+        start = time.perf_counter()
+        while pages < args.deep_pages:
+            page = client.get(queue + (f"&cursor={cursor}" if cursor else ""), headers=headers).json()
+            pages += 1
+            rows += len(page["items"])
+            last_len = len(page["items"])
+            if not page["next_cursor"]:
+                break
+            cursor = page["next_cursor"]
+        walk = time.perf_counter() - start
+        deep = queue + (f"&cursor={cursor}" if cursor else "")
+        out["deep_walk"] = {
+            "pages": pages,
+            "rows_before": rows if pages == args.deep_pages else rows - last_len,
+            "seconds": round(walk, 2),
+            "ms_per_page": round(walk * 1000 / pages, 2),
+        }
+        timed_gets(client, [deep] * args.warmup, headers)
+        meter.start()
+        deep_samples = args.deep_samples or args.samples
+        out["deep"] = summary(timed_gets(client, [deep] * deep_samples, headers))
+        out["deep"]["cpu_ms"] = meter.stop(deep_samples)
+        log(f"deep page after {out['deep_walk']} {out['deep']}")
+
+        # (d) detail of random visible tickets
+        rng = random.Random(11)
+        ids = info["ids"] or [0]
+        timed_gets(client, [f"{api}/{rng.choice(ids)}" for _ in range(args.warmup)], headers)
+        meter.start()
+        out["detail"] = summary(
+            timed_gets(client, [f"{api}/{rng.choice(ids)}" for _ in range(args.samples)], headers)
+        )
+        out["detail"]["cpu_ms"] = meter.stop(args.samples)
+        log(f"detail {out['detail']}")
+
+    # (a) creates through the API, concurrent clients
+    text = Text(random.Random(5))
+    customers = info["customers"]
+    payloads = []
+    for i in range(args.creates + args.warmup):
+        kind = TYPES[i % len(TYPES)]
+        title, body = text.ticket(DOMAIN_NAMES[i % len(DOMAIN_NAMES)], kind)
+        payloads.append(
+            {
+                "title": title[:255],
+                "description": body,
+                "type": kind,
+                "channel": "phone",
+                "requester": customers[i % len(customers)],
+                "impact": 1 + i % 3,
+                "urgency": 1 + (i // 3) % 3,
+            }
+        )
+    lock = threading.Lock()
+    queue_iter = iter(payloads[args.warmup :])
+    latencies: list[float] = []
+    errors: list[str] = []
+
+    def worker():
+        with httpx.Client(timeout=60) as client:
+            while True:
+                with lock:
+                    payload = next(queue_iter, None)
+                if payload is None:
+                    return
+                t = time.perf_counter()
+                response = client.post(api, json=payload, headers=headers)
+                elapsed = (time.perf_counter() - t) * 1000
+                if response.status_code != 201:
+                    errors.append(f"{response.status_code}: {response.text[:200]}")
+                with lock:
+                    latencies.append(elapsed)
+
+    with httpx.Client(timeout=60) as client:
+        for payload in payloads[: args.warmup]:
+            client.post(api, json=payload, headers=headers).raise_for_status()
+    threads = [threading.Thread(target=worker) for _ in range(args.clients)]
+    meter.start()
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - start
+    cpu_ms = meter.stop(args.creates)
+    if errors:
+        raise SystemExit(f"{len(errors)} creates failed, e.g. {errors[0]}")
+    out["creates"] = {
+        "per_second": round(args.creates / wall, 1),
+        "clients": args.clients,
+        "n": args.creates,
+        "cpu_ms": cpu_ms,
+        **{k: v for k, v in summary(latencies).items() if k != "n"},
+    }
+    log(f"creates {out['creates']}")
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# One size
+
+
+def run_size(size: int, args, engine: str) -> dict:
+    env = dict(os.environ)
+    env.update(
+        {
+            "SERVICEDESK_SECRET_KEY": "bench-not-secret",
+            "SERVICEDESK_LOG_LEVEL": "ERROR",
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+            "SERVICEDESK_DEBUG": "0",
+        }
+    )
+    if engine == "postgresql":
+        server_url = os.environ.get("DATABASE_URL", "")
+        if not server_url.startswith("postgres"):
+            raise SystemExit("Set DATABASE_URL to a PostgreSQL URL (its server hosts the bench database).")
+        env["DATABASE_URL"] = bench_url(server_url, args.db)
+    else:
+        env.pop("DATABASE_URL", None)
+        data = RESULTS / "sqlite-data"
+        env["SERVICEDESK_DATA_DIR"] = str(data)
+    result: dict = {"size": size, "engine": engine}
+    if not args.no_load:
+        if engine == "postgresql":
+            log(f"recreating database {args.db}")
+            recreate_postgres(os.environ["DATABASE_URL"], args.db)
+        else:
+            shutil.rmtree(RESULTS / "sqlite-data", ignore_errors=True)
+        manage(env, "servicedesk", "migrate", "--noinput", "-v0")
+        manage(env, "servicedesk", "demo", "--no-tickets", capture=True)
+        log(f"generating {size:,} tickets")
+        start = time.monotonic()
+        manage(env, "bench.generate", "--tickets", str(size))
+        result["load_seconds"] = round(time.monotonic() - start, 1)
+    info = json.loads(manage(env, "bench.run", "--probe", capture=True).strip().splitlines()[-1])
+    result.update({k: info[k] for k in ("tickets", "queue_rows", "visible", "group_name")})
+    log(
+        f"{info['tickets']:,} tickets; agent1 sees {info['visible']:,}; open queue of "
+        f"{info['group_name']}: {info['queue_rows']:,} rows"
+    )
+    import httpx
+
+    server = Server(env, args.workers, args.wsgi)
+    try:
+        with httpx.Client(timeout=5) as client:
+            server.wait(client, info["token"])
+        meter = CpuMeter(server, env.get("DATABASE_URL"), args.db if engine == "postgresql" else None)
+        result["load_average_before"] = os.getloadavg()[0]
+        result.update(measure(server.base, info, args, meter))
+        result["load_average_after"] = os.getloadavg()[0]
+    finally:
+        server.stop()
+    return result
+
+
+def table(results: list[dict]) -> str:
+    def pair(d):
+        return f"{d['p50']:.1f} / {d['p95']:.1f}"
+
+    lines = [
+        "| size | creates/s | queue first page p50/p95 ms | deep page p50/p95 ms | detail p50/p95 ms |",
+        "| ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r['size']:,} ({r['engine']}) | {r['creates']['per_second']:.0f} | {pair(r['queue'])} | "
+            f"{pair(r['deep'])} | {pair(r['detail'])} |"
+        )
+    lines += [
+        "",
+        "Server CPU per request (gunicorn workers + database backends, ms; independent of other load):",
+        "",
+        "| size | create | queue first page | deep page | detail | open queue rows | deep page after | "
+        "load avg | load s |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r['size']:,} | {r['creates']['cpu_ms']} | {r['queue']['cpu_ms']} | {r['deep']['cpu_ms']} | "
+            f"{r['detail']['cpu_ms']} | {r['queue_rows']:,} | {r['deep_walk']['rows_before']:,} rows "
+            f"({r['deep_walk']['pages']} pages) | "
+            f"{r['load_average_before']:.1f} → {r['load_average_after']:.1f} | "
+            f"{r.get('load_seconds', '-')} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        epilog=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--sizes", default="10000,1000000", help="comma-separated ticket counts")
+    parser.add_argument("--sqlite", action="store_true", help="the embedded SQLite instead of PostgreSQL")
+    parser.add_argument("--db", default="servicedesk_bench", help="PostgreSQL bench database (dropped!)")
+    parser.add_argument("--creates", type=int, default=2000)
+    parser.add_argument("--clients", type=int, default=6, help="concurrent clients for the creates")
+    parser.add_argument("--samples", type=int, default=500)
+    parser.add_argument("--warmup", type=int, default=50)
+    parser.add_argument("--deep-pages", type=int, default=400)
+    parser.add_argument("--deep-samples", type=int, default=0, help="deep page samples (default: --samples)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
+    parser.add_argument("--wsgi", default="servicedesk.wsgi", help="WSGI module for gunicorn (A/B tests)")
+    parser.add_argument("--no-load", action="store_true", help="measure the existing bench database as it is")
+    parser.add_argument("--probe", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.probe:
+        probe()
+        return
+    engine = "sqlite" if args.sqlite else "postgresql"
+    results = []
+    for size in [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]:
+        results.append(run_size(size, args, engine))
+    report = table(results)
+    print(report)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    (RESULTS / f"{stamp}-{engine}.md").write_text(report + "\n")
+    (RESULTS / f"{stamp}-{engine}.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
+    log(f"written to {RESULTS}/{stamp}-{engine}.md/.json")
+
+
+if __name__ == "__main__":
+    main()
