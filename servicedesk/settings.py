@@ -73,6 +73,7 @@ MIDDLEWARE = [
 ROOT_URLCONF = "servicedesk.urls"
 WSGI_APPLICATION = "servicedesk.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
+CSRF_FAILURE_VIEW = "servicedesk.core.views.csrf_failure"
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/login/"

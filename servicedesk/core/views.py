@@ -76,3 +76,8 @@ def preferences(request):
         form = PreferencesForm(initial={"language": user.language or translation.get_language(),
                                         "time_zone": user.time_zone or "UTC"})
     return render(request, "servicedesk/preferences.html", {"form": form})
+
+
+def csrf_failure(request, reason=""):
+    """A form that expired or came from elsewhere: say so in the user's language; nothing was saved."""
+    return render(request, "403_csrf.html", status=403)

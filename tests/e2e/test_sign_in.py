@@ -31,3 +31,11 @@ def test_language_switcher_saves_the_users_choice(sign_in, e2e_desk):
     assert page.locator("html").get_attribute("lang") == "zh-hans"
     e2e_desk["customer1"].refresh_from_db()
     assert e2e_desk["customer1"].language == "zh-hans"
+
+
+def test_not_found_page_is_the_desks_own_in_the_users_language(sign_in):
+    page = sign_in("customer1", "zh-hans")
+    response = page.goto(f"{page.base_url}/portal/requests/SD-999999/")
+    assert response.status == 404
+    assert page.locator("h1").inner_text() == "未找到"
+    assert page.locator(".topbar").count() == 1
