@@ -14,7 +14,12 @@ measure, as agent1 with a bearer token:
 - queue first page: GET /api/v1/tickets?status=open&group=<agent1's 1st-line group>&limit=50;
 - deep page: that queue followed by next_cursor --deep-pages pages deep (400 × 50 = row 20,000,
   or the last page when the queue is shorter), then that cursor fetched repeatedly;
-- detail: GET /api/v1/tickets/{id} for random tickets agent1 may see.
+- detail: GET /api/v1/tickets/{id} for random tickets agent1 may see;
+- console queue page: agent1 signs in through /login/ (CSRF token from the form, session cookie kept)
+  and opens /console/queues/groups/ (the open tickets of agent1's groups, first page, sidebar counts
+  included); the deep console page follows the page's `rel="next"` link (`?after=<cursor>`)
+  --deep-pages pages deep, then that URL is fetched repeatedly;
+- console ticket page: /console/tickets/<number>/ for the same random visible tickets.
 
 Latencies are measured by one sequential client (warm-up first, --samples each): on this 2-core
 machine the client shares the CPU with gunicorn and PostgreSQL, so concurrent latency would be
@@ -26,9 +31,11 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import html
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import socket
@@ -36,8 +43,9 @@ import subprocess
 import sys
 import threading
 import time
+from http.cookies import SimpleCookie
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -88,6 +96,8 @@ def probe() -> None:
 
     django.setup()
     from servicedesk.accounts.models import ApiToken, Group, Role, User
+    from servicedesk.tickets import permissions
+    from servicedesk.tickets.management.commands.demo import PASSWORD
     from servicedesk.tickets.models import OPEN_STATUSES, Ticket
     from servicedesk.tickets.permissions import visible_tickets
 
@@ -106,6 +116,9 @@ def probe() -> None:
         User.objects.filter(role=Role.CUSTOMER, is_active=True).values_list("id", flat=True)[:5000]
     )
     queue = visible.filter(group=group, status__in=OPEN_STATUSES).count()
+    numbers = dict(Ticket.objects.filter(pk__in=ids).values_list("id", "number"))
+    groups = permissions.group_ids(agent)
+    console_queue = visible.filter(group__in=groups, status__in=OPEN_STATUSES).count()
     print(
         json.dumps(
             {
@@ -113,6 +126,11 @@ def probe() -> None:
                 "group": group.pk,
                 "group_name": group.name,
                 "ids": ids,
+                "numbers": [numbers[pk] for pk in ids],
+                "username": agent.username,
+                "password": PASSWORD,
+                "console_groups": len(groups),
+                "console_queue_rows": console_queue,
                 "customers": customers,
                 "queue_rows": queue,
                 "visible": visible.count(),
@@ -247,16 +265,23 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
-def timed_gets(client, urls, headers) -> list[float]:
+def timed(get, urls, sizes: list[int] | None = None) -> list[float]:
+    """Milliseconds per GET, one after the other; anything but a 200 stops the bench."""
     samples = []
     for url in urls:
         start = time.perf_counter()
-        response = client.get(url, headers=headers)
+        response = get(url)
         elapsed = (time.perf_counter() - start) * 1000
         if response.status_code != 200:
             raise SystemExit(f"GET {url} -> {response.status_code}: {response.text[:300]}")
         samples.append(elapsed)
+        if sizes is not None:
+            sizes.append(len(response.content))
     return samples
+
+
+def timed_gets(client, urls, headers) -> list[float]:
+    return timed(lambda url: client.get(url, headers=headers), urls)
 
 
 def summary(samples: list[float]) -> dict:
@@ -266,6 +291,122 @@ def summary(samples: list[float]) -> dict:
         "max": round(max(samples), 2),
         "n": len(samples),
     }
+
+
+class Session:
+    """A signed-in browser: the session and CSRF cookies kept by hand.
+
+    With DEBUG off and PostgreSQL the app marks its cookies Secure, so a cookie jar would not send them
+    back over the plain-HTTP loopback; the server is left configured as in production instead.
+    """
+
+    TOKEN = re.compile(r'name="csrfmiddlewaretoken"\s+value="([^"]+)"')
+
+    def __init__(self, client, base: str):
+        self.client, self.base, self.cookies = client, base, {}
+
+    def _keep(self, response) -> None:
+        for header in response.headers.get_list("set-cookie"):
+            jar = SimpleCookie()
+            jar.load(header)
+            for name, morsel in jar.items():
+                if morsel.value and morsel["max-age"] != "0":
+                    self.cookies[name] = morsel.value
+                else:
+                    self.cookies.pop(name, None)
+
+    def request(self, method: str, url: str, **kwargs):
+        headers = dict(kwargs.pop("headers", None) or {})
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        response = self.client.request(method, urljoin(self.base, url), headers=headers, **kwargs)
+        self._keep(response)
+        return response
+
+    def get(self, url: str):
+        return self.request("GET", url)
+
+    def login(self, username: str, password: str) -> None:
+        form = self.get("/login/")
+        token = self.TOKEN.search(form.text)
+        if form.status_code != 200 or token is None:
+            raise SystemExit(f"GET /login/ -> {form.status_code}, no CSRF token in the form")
+        response = self.request(
+            "POST",
+            "/login/",
+            data={"csrfmiddlewaretoken": token.group(1), "username": username, "password": password, "next": ""},
+            headers={"Referer": f"{self.base}/login/"},
+        )
+        if response.status_code != 302 or "sessionid" not in self.cookies:
+            raise SystemExit(f"POST /login/ as {username} -> {response.status_code}: not signed in")
+
+
+NEXT_LINK = re.compile(r'<a\b[^>]*\brel="next"[^>]*\bhref="([^"]*)"')
+PAGE_ROWS = re.compile(r"(\d+) tickets? on this page")
+
+
+def measure_console(base: str, info: dict, args, meter: CpuMeter) -> dict:
+    """The agent console as agent1 in a browser session: the "My groups" queue (first and deep page)
+    and the ticket page."""
+    import httpx
+
+    out: dict = {}
+    queue = "/console/queues/groups/"
+    with httpx.Client(timeout=60, follow_redirects=False) as client:
+        session = Session(client, base)
+        session.login(info["username"], info["password"])
+
+        sizes: list[int] = []
+        timed(session.get, [queue] * args.warmup)
+        meter.start()
+        out["console_queue"] = summary(timed(session.get, [queue] * args.samples, sizes))
+        out["console_queue"]["cpu_ms"] = meter.stop(args.samples)
+        out["console_queue"]["kb"] = round(sum(sizes) / len(sizes) / 1024, 1)
+        log(f"console queue first page {out['console_queue']}")
+
+        # deep: follow the page's own "Next" link, as a browser would
+        url, pages, rows, last_len = queue, 0, 0, 0
+        start = time.perf_counter()
+        while pages < args.deep_pages:
+            response = session.get(url)
+            if response.status_code != 200:
+                raise SystemExit(f"GET {url} -> {response.status_code}")
+            pages += 1
+            found = PAGE_ROWS.search(response.text)
+            last_len = int(found.group(1)) if found else 0
+            rows += last_len
+            link = NEXT_LINK.search(response.text)
+            if link is None:
+                break
+            url = urljoin(urljoin(base, url), html.unescape(link.group(1)))
+        walk = time.perf_counter() - start
+        full = pages == args.deep_pages
+        out["console_deep_walk"] = {
+            "pages": pages,
+            "rows_before": rows if full else rows - last_len,
+            "seconds": round(walk, 2),
+            "ms_per_page": round(walk * 1000 / pages, 2),
+        }
+        timed(session.get, [url] * args.warmup)
+        meter.start()
+        deep_samples = args.deep_samples or args.samples
+        out["console_deep"] = summary(timed(session.get, [url] * deep_samples))
+        out["console_deep"]["cpu_ms"] = meter.stop(deep_samples)
+        log(f"console deep page after {out['console_deep_walk']} {out['console_deep']}")
+
+        # the ticket page of random visible tickets
+        rng = random.Random(13)
+        numbers = info["numbers"]
+        if numbers:
+            sizes = []
+            timed(session.get, [f"/console/tickets/{rng.choice(numbers)}/" for _ in range(args.warmup)])
+            meter.start()
+            urls = [f"/console/tickets/{rng.choice(numbers)}/" for _ in range(args.samples)]
+            out["console_ticket"] = summary(timed(session.get, urls, sizes))
+            out["console_ticket"]["cpu_ms"] = meter.stop(args.samples)
+            out["console_ticket"]["kb"] = round(sum(sizes) / len(sizes) / 1024, 1)
+            log(f"console ticket page {out['console_ticket']}")
+    return out
 
 
 def measure(base: str, info: dict, args, meter: CpuMeter) -> dict:
@@ -321,6 +462,9 @@ def measure(base: str, info: dict, args, meter: CpuMeter) -> dict:
         )
         out["detail"]["cpu_ms"] = meter.stop(args.samples)
         log(f"detail {out['detail']}")
+
+    if not args.no_console:
+        out.update(measure_console(base, info, args, meter))
 
     # (a) creates through the API, concurrent clients
     text = Text(random.Random(5))
@@ -422,10 +566,16 @@ def run_size(size: int, args, engine: str) -> dict:
         manage(env, "bench.generate", "--tickets", str(size))
         result["load_seconds"] = round(time.monotonic() - start, 1)
     info = json.loads(manage(env, "bench.run", "--probe", capture=True).strip().splitlines()[-1])
-    result.update({k: info[k] for k in ("tickets", "queue_rows", "visible", "group_name")})
+    result.update(
+        {
+            k: info[k]
+            for k in ("tickets", "queue_rows", "visible", "group_name", "console_groups", "console_queue_rows")
+        }
+    )
     log(
         f"{info['tickets']:,} tickets; agent1 sees {info['visible']:,}; open queue of "
-        f"{info['group_name']}: {info['queue_rows']:,} rows"
+        f"{info['group_name']}: {info['queue_rows']:,} rows; console 'My groups' "
+        f"({info['console_groups']} groups): {info['console_queue_rows']:,} rows"
     )
     import httpx
 
@@ -442,36 +592,102 @@ def run_size(size: int, args, engine: str) -> dict:
     return result
 
 
+# figure → (label, p95 goal in ms): the goals of the issue, within 1.5× between the smallest and the
+# largest size and under the p95 bound.
+GOALS = {
+    "queue": ("API queue first page", 50),
+    "deep": ("API deep page", 50),
+    "detail": ("API detail", 50),
+    "console_queue": ("console queue first page", 80),
+    "console_deep": ("console queue deep page", 80),
+    "console_ticket": ("console ticket page", 80),
+}
+RATIO = 1.5
+
+
 def table(results: list[dict]) -> str:
     def pair(d):
-        return f"{d['p50']:.1f} / {d['p95']:.1f}"
+        return f"{d['p50']:.1f} / {d['p95']:.1f}" if d else "-"
+
+    def cpu(d):
+        return f"{d['cpu_ms']}" if d else "-"
+
+    def walk(r, key):
+        w = r.get(key)
+        return f"{w['rows_before']:,} rows ({w['pages']} pages)" if w else "-"
 
     lines = [
-        "| size | creates/s | queue first page p50/p95 ms | deep page p50/p95 ms | detail p50/p95 ms |",
-        "| ---: | ---: | ---: | ---: | ---: |",
+        "| size | creates/s | API queue first page p50/p95 ms | API deep page p50/p95 ms | API detail p50/p95 ms | "
+        "console queue first page p50/p95 ms | console queue deep page p50/p95 ms | console ticket page p50/p95 ms |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in results:
         lines.append(
             f"| {r['size']:,} ({r['engine']}) | {r['creates']['per_second']:.0f} | {pair(r['queue'])} | "
-            f"{pair(r['deep'])} | {pair(r['detail'])} |"
+            f"{pair(r['deep'])} | {pair(r['detail'])} | {pair(r.get('console_queue'))} | "
+            f"{pair(r.get('console_deep'))} | {pair(r.get('console_ticket'))} |"
         )
     lines += [
         "",
         "Server CPU per request (gunicorn workers + database backends, ms; independent of other load):",
         "",
-        "| size | create | queue first page | deep page | detail | open queue rows | deep page after | "
-        "load avg | load s |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| size | create | API queue | API deep | API detail | console queue | console deep | console ticket | "
+        "open queue rows (API / console) | API deep page after | console deep page after | load avg | load s |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in results:
         lines.append(
-            f"| {r['size']:,} | {r['creates']['cpu_ms']} | {r['queue']['cpu_ms']} | {r['deep']['cpu_ms']} | "
-            f"{r['detail']['cpu_ms']} | {r['queue_rows']:,} | {r['deep_walk']['rows_before']:,} rows "
-            f"({r['deep_walk']['pages']} pages) | "
+            f"| {r['size']:,} | {r['creates']['cpu_ms']} | {cpu(r['queue'])} | {cpu(r['deep'])} | "
+            f"{cpu(r['detail'])} | {cpu(r.get('console_queue'))} | {cpu(r.get('console_deep'))} | "
+            f"{cpu(r.get('console_ticket'))} | {r['queue_rows']:,} / {r.get('console_queue_rows', 0):,} | "
+            f"{walk(r, 'deep_walk')} | {walk(r, 'console_deep_walk')} | "
             f"{r['load_average_before']:.1f} → {r['load_average_after']:.1f} | "
             f"{r.get('load_seconds', '-')} |"
         )
+    lines += ["", *goals(results)]
     return "\n".join(lines)
+
+
+def goals(results: list[dict]) -> list[str]:
+    """The issue's goals, checked: p95 under the bound at every size, and the largest size's p95 within
+    1.5× of the smallest's (p50 and CPU ratios shown alongside)."""
+    if not results:
+        return []
+    ordered = sorted(results, key=lambda r: r["size"])
+    small, large = ordered[0], ordered[-1]
+    compare = len(ordered) > 1 and large["size"] != small["size"]
+    head = f"p95 ratio {large['size']:,}/{small['size']:,}" if compare else "p95 ratio"
+    lines = [
+        f"Goals: p95 under the bound at every size; {head} ≤ {RATIO}×.",
+        "",
+        f"| figure | p95 bound ms | worst p95 ms | {head} | p50 ratio | CPU ratio | verdict |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for key, (label, bound) in GOALS.items():
+        have = [r for r in ordered if r.get(key)]
+        if not have:
+            continue
+        worst = max(r[key]["p95"] for r in have)
+        ok = worst < bound
+        ratios = ["-", "-", "-"]
+        if compare and small.get(key) and large.get(key):
+            a, b = small[key], large[key]
+            p95 = b["p95"] / a["p95"]
+            ratios = [f"{p95:.2f}×", f"{b['p50'] / a['p50']:.2f}×",
+                      f"{b['cpu_ms'] / a['cpu_ms']:.2f}×" if a.get("cpu_ms") else "-"]
+            ok = ok and p95 <= RATIO
+        lines.append(f"| {label} | {bound} | {worst:.1f} | {' | '.join(ratios)} | {'met' if ok else 'MISSED'} |")
+    return lines
+
+
+def write_results(results: list[dict], engine: str) -> None:
+    report = table(results)
+    print(report)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    (RESULTS / f"{stamp}-{engine}.md").write_text(report + "\n")
+    (RESULTS / f"{stamp}-{engine}.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
+    log(f"written to {RESULTS}/{stamp}-{engine}.md/.json")
 
 
 def main(argv=None) -> None:
@@ -492,22 +708,28 @@ def main(argv=None) -> None:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
     parser.add_argument("--wsgi", default="servicedesk.wsgi", help="WSGI module for gunicorn (A/B tests)")
     parser.add_argument("--no-load", action="store_true", help="measure the existing bench database as it is")
+    parser.add_argument("--no-console", action="store_true", help="the API figures only")
+    parser.add_argument(
+        "--combine",
+        nargs="+",
+        metavar="JSON",
+        help="no run: one table (and goal check) from earlier results files, e.g. 10k and 1M run apart",
+    )
     parser.add_argument("--probe", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.probe:
         probe()
         return
+    if args.combine:
+        results = [r for name in args.combine for r in json.loads(Path(name).read_text())]
+        results.sort(key=lambda r: r["size"])
+        write_results(results, "combined")
+        return
     engine = "sqlite" if args.sqlite else "postgresql"
     results = []
     for size in [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]:
         results.append(run_size(size, args, engine))
-    report = table(results)
-    print(report)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    (RESULTS / f"{stamp}-{engine}.md").write_text(report + "\n")
-    (RESULTS / f"{stamp}-{engine}.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
-    log(f"written to {RESULTS}/{stamp}-{engine}.md/.json")
+    write_results(results, engine)
 
 
 if __name__ == "__main__":
