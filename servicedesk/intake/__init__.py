@@ -1,0 +1,1 @@
+"""Channels in and out of the desk: email, phone/CTI, monitoring, notifications."""

@@ -1,0 +1,1 @@
+"""Email intake: parsing, threading and noise detection."""
