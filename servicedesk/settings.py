@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "servicedesk.core",
     "servicedesk.accounts",
     "servicedesk.tickets",
+    "servicedesk.sla",
+    "servicedesk.intake",
     "servicedesk.console",
     "servicedesk.portal",
 ]
