@@ -1,5 +1,6 @@
-"""Service levels. For now the pure clock maths (:mod:`servicedesk.sla.clock`) and the official
-holiday data (:mod:`servicedesk.sla.holidays`); no Django models here yet."""
+"""Service levels: the pure clock maths (:mod:`servicedesk.sla.clock`), the official holiday data
+(:mod:`servicedesk.sla.holidays`), calendars and policies (:mod:`servicedesk.sla.models`) and the SLA
+state derived from a ticket's history (:mod:`servicedesk.sla.clocks`)."""
 
 from servicedesk.sla.clock import BusinessCalendar, NoWorkingTimeError
 from servicedesk.sla.holidays import load_official_days, official_days_info

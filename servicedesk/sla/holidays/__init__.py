@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from functools import cache
 from importlib import resources
 
-__all__ = ["load_official_days", "official_days_info"]
+__all__ = ["load_official_days", "official_day_names", "official_days_info"]
 
 MONDAY = 0
 
@@ -64,3 +64,21 @@ def load_official_days(country: str = "CN", years=None, works_as: int = MONDAY) 
         for item in entry["adjusted_workdays"]:
             adjusted[date.fromisoformat(item["date"])] = works_as
     return holidays, adjusted
+
+
+def official_day_names(country: str = "CN", years=None) -> dict[date, str]:
+    """The name of the break (holiday) or the break an adjusted working day makes up for, per date."""
+    data = _data(country.upper())
+    wanted = None if years is None else {int(y) for y in years}
+    names: dict[date, str] = {}
+    for year, entry in data["years"].items():
+        if wanted is not None and int(year) not in wanted:
+            continue
+        for item in entry["holidays"]:
+            day, last = date.fromisoformat(item["from"]), date.fromisoformat(item["to"])
+            while day <= last:
+                names[day] = item["name"]
+                day += timedelta(days=1)
+        for item in entry["adjusted_workdays"]:
+            names[date.fromisoformat(item["date"])] = item.get("for", "")
+    return names

@@ -1,0 +1,211 @@
+"""A ticket's SLA state, derived from its history: nothing here is stored or counted.
+
+The state is a function of the ticket's creation time, its status history (``HistoryEntry`` rows
+with ``field="status"`` and ``field="pending_reason"``; the first ``first_response_at`` row), the
+policy that matches the ticket's *current* fields and that policy's calendar. So recomputing after
+a calendar or policy edit gives exactly what live tracking would have given with that
+configuration, and no clock can drift.
+
+Conventions
+    * Targets are measured from the ticket's creation; the resolution target from the last reopen
+      instead when the policy restarts on reopen.
+    * The policy is the one matching the ticket's current priority, type, category and organisation.
+      A priority change therefore re-computes both targets *as if the ticket had always had the new
+      priority*, still measured from creation (or reopen): raising a ticket to critical two hours
+      after it arrived can make it breached at once.
+    * A clock runs while the ticket is open and not paused by the policy (by default: pending on
+      the customer; pending on a supplier or a change keeps the clock running).
+    * The first response is met by the first public reply of desk staff (``first_response_at``),
+      or by resolving the ticket, whichever comes first. The resolution is met while the ticket is
+      resolved or closed, at the moment it last became so; a reopen makes it open again.
+    * ``due_at`` is the instant at which the clock reaches its target given the pauses so far: while
+      running it does not move; while paused it is "if the clock resumed now"; once met it is the
+      due time that stood when the clock stopped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+
+from servicedesk.sla.calendars import business_calendar
+from servicedesk.sla.clock import BusinessCalendar
+from servicedesk.sla.models import SlaPolicy
+from servicedesk.tickets.models import HistoryEntry, Status, Ticket
+
+__all__ = ["Clock", "SlaState", "policy_for", "sla_state"]
+
+DONE = frozenset({Status.RESOLVED.value, Status.CLOSED.value})
+HISTORY_FIELDS = ("status", "pending_reason", "first_response_at")
+
+Period = tuple[datetime, datetime | None]
+
+
+@dataclass(frozen=True)
+class Clock:
+    """One SLA clock (first response or resolution) as of ``SlaState.now``."""
+
+    target_minutes: int
+    started_at: datetime
+    due_at: datetime
+    elapsed_minutes: int
+    running: bool
+    paused: bool
+    met_at: datetime | None
+    breached: bool
+    percent_used: float
+
+
+@dataclass(frozen=True)
+class SlaState:
+    policy: SlaPolicy
+    now: datetime
+    first_response: Clock
+    resolution: Clock
+
+    @property
+    def follow_up_minutes(self) -> int | None:
+        return self.policy.follow_up_minutes
+
+
+def policy_for(ticket: Ticket, policies=None) -> SlaPolicy | None:
+    """The first active policy, in the administrators' order, that matches the ticket's current fields.
+
+    ``policies`` may pass an already loaded, ordered list (to evaluate many tickets with one query).
+    """
+    if policies is None:
+        policies = SlaPolicy.objects.filter(is_active=True).select_related("calendar").order_by("order", "id")
+    for policy in policies:
+        if policy.is_active and policy.matches(ticket):
+            return policy
+    return None
+
+
+@dataclass(frozen=True)
+class _Step:
+    """The ticket's status from ``at`` until the next step."""
+
+    at: datetime
+    status: str
+    pending_reason: str
+
+
+def _steps(ticket: Ticket, entries: list[HistoryEntry]) -> tuple[list[_Step], datetime | None]:
+    """The status timeline from creation, and the first response instant (if any)."""
+    first_status = next((e for e in entries if e.field == "status"), None)
+    first_reason = next((e for e in entries if e.field == "pending_reason"), None)
+    status = first_status.old_value if first_status else ticket.status
+    reason = first_reason.old_value if first_reason else ticket.pending_reason
+    steps = [_Step(ticket.created_at, status, reason)]
+    first_response = None
+    for entry in entries:
+        if entry.field == "first_response_at":
+            if entry.new_value and first_response is None:
+                first_response = entry.at
+            continue
+        if entry.field == "status":
+            status = entry.new_value
+        else:
+            reason = entry.new_value
+        at = max(entry.at, ticket.created_at)
+        # One action changes status and pending reason at the same instant: keep one step for it.
+        if steps[-1].at == at:
+            steps[-1] = _Step(at, status, reason)
+        else:
+            steps.append(_Step(at, status, reason))
+    return steps, first_response
+
+
+def _running(steps: list[_Step], policy: SlaPolicy, start: datetime, stop: datetime | None) -> list[Period]:
+    """The periods within ``[start, stop)`` in which the ticket is open and not paused (end None: still running)."""
+    periods: list[Period] = []
+    for i, step in enumerate(steps):
+        end = steps[i + 1].at if i + 1 < len(steps) else None
+        if stop is not None and (end is None or end > stop):
+            end = stop
+        begin = max(step.at, start)
+        if end is not None and end <= begin:
+            continue
+        if step.status in DONE or policy.pauses(step.status, step.pending_reason):
+            continue
+        if periods and periods[-1][1] == begin:
+            periods[-1] = (periods[-1][0], end)
+        else:
+            periods.append((begin, end))
+    return periods
+
+
+def _clock(calendar: BusinessCalendar, minutes: int, started_at: datetime, periods: list[Period],
+           met_at: datetime | None, paused: bool, now: datetime) -> Clock:
+    target = timedelta(minutes=minutes)
+    elapsed = calendar.business_time_elapsed(periods, now)
+    used = timedelta(0)
+    due_at = None
+    for begin, end in periods:
+        part = calendar.business_time_between(begin, end) if end is not None else None
+        if part is None or used + part >= target:
+            due_at = calendar.add_business_time(begin, target - used)
+            break
+        used += part
+    if due_at is None:
+        # Stopped (met) or paused before reaching the target: the rest counts from then, or from now.
+        due_at = calendar.add_business_time(met_at or now, target - used)
+    running = met_at is None and not paused
+    return Clock(
+        target_minutes=minutes,
+        started_at=started_at,
+        due_at=due_at,
+        elapsed_minutes=elapsed // timedelta(minutes=1),
+        running=running,
+        paused=met_at is None and paused,
+        met_at=met_at,
+        breached=elapsed > target,
+        percent_used=round(100 * elapsed / target, 1) if target else 100.0,
+    )
+
+
+def sla_state(ticket: Ticket, now: datetime | None = None, *, policy: SlaPolicy | None = None,
+              policies=None) -> SlaState | None:
+    """The ticket's SLA state at ``now`` (default: the present), or None when no policy applies.
+
+    Computed only from ``ticket.created_at`` and the ticket's history up to ``now`` (see the module
+    docstring); ``now`` in the past gives the state as it stood then, with today's configuration.
+    """
+    now = now or timezone.now()
+    policy = policy or policy_for(ticket, policies)
+    if policy is None:
+        return None
+    calendar = business_calendar(policy.calendar)
+    entries = list(
+        HistoryEntry.objects.filter(ticket=ticket, field__in=HISTORY_FIELDS, at__lte=now)
+        .only("at", "field", "old_value", "new_value")
+        .order_by("at", "id")
+    )
+    steps, first_response_at = _steps(ticket, entries)
+    current = steps[-1]
+    paused = policy.pauses(current.status, current.pending_reason)
+
+    done_at = [steps[i].at for i in range(1, len(steps))
+               if steps[i].status in DONE and steps[i - 1].status not in DONE]
+    if steps[0].status in DONE:
+        done_at.insert(0, steps[0].at)
+    met_first = min(filter(None, [first_response_at, done_at[0] if done_at else None]), default=None)
+    first_response = _clock(
+        calendar, policy.first_response_minutes, ticket.created_at,
+        _running(steps, policy, ticket.created_at, met_first), met_first, paused, now,
+    )
+
+    start = ticket.created_at
+    if policy.restart_on_reopen:
+        reopens = [steps[i].at for i in range(1, len(steps))
+                   if steps[i - 1].status in DONE and steps[i].status not in DONE]
+        if reopens:
+            start = reopens[-1]
+    resolved_at = done_at[-1] if current.status in DONE and done_at else None
+    resolution = _clock(
+        calendar, policy.resolution_minutes, start, _running(steps, policy, start, resolved_at), resolved_at,
+        paused, now,
+    )
+    return SlaState(policy=policy, now=now, first_response=first_response, resolution=resolution)
