@@ -182,3 +182,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("SERVICEDESK_LOG_LEVEL", "WARNING")},
 }
+
+# Inbound mail: loop protection and limits.
+SERVICEDESK_MAIL_RATE_LIMIT = int(os.environ.get("SERVICEDESK_MAIL_RATE_LIMIT", 20))
+SERVICEDESK_MAIL_RATE_WINDOW_MINUTES = int(os.environ.get("SERVICEDESK_MAIL_RATE_WINDOW_MINUTES", 10))
+SERVICEDESK_MAIL_MAX_ATTEMPTS = int(os.environ.get("SERVICEDESK_MAIL_MAX_ATTEMPTS", 5))
+SERVICEDESK_MAIL_MAX_ATTACHMENTS = int(os.environ.get("SERVICEDESK_MAIL_MAX_ATTACHMENTS", 20))

@@ -90,11 +90,22 @@ def _open(user: User) -> QuerySet:
     return permissions.visible_tickets(user).filter(status__in=OPEN_STATUSES)
 
 
+def _own_open(user: User) -> QuerySet:
+    """Open tickets without the visibility rule, for the queues whose own condition (assigned to the
+    user, owned by the user, in the user's groups, unrouted intake) already lies inside it for desk
+    staff, the only users of the console. visible_tickets' five-way OR adds nothing there, but it
+    keeps PostgreSQL from reading the partial open-queue indexes in order: the sidebar's bounded
+    counts (LIMIT 1001) turned into bitmap scans of every matching row (30,000 at 1M)."""
+    if not user.is_desk_staff:
+        return _open(user)
+    return Ticket.objects.filter(status__in=OPEN_STATUSES)
+
+
 def _unassigned(user: User) -> QuerySet:
     groups = permissions.group_ids(user)
     intake = Q(group__isnull=True, status__in=(Status.NEW, Status.ACKNOWLEDGED))
     rule = intake | Q(group__in=groups) if groups else intake
-    return _open(user).filter(rule, assignee__isnull=True)
+    return _own_open(user).filter(rule, assignee__isnull=True)
 
 
 @dataclass(frozen=True)
@@ -109,9 +120,10 @@ class Queue:
 
 
 QUEUES = [
-    Queue("mine", gettext_lazy("My tickets"), lambda u: _open(u).filter(assignee=u)),
-    Queue("owned", gettext_lazy("Tickets I own"), lambda u: _open(u).filter(owner=u)),
-    Queue("groups", gettext_lazy("My groups"), lambda u: _open(u).filter(group__in=permissions.group_ids(u))),
+    Queue("mine", gettext_lazy("My tickets"), lambda u: _own_open(u).filter(assignee=u)),
+    Queue("owned", gettext_lazy("Tickets I own"), lambda u: _own_open(u).filter(owner=u)),
+    Queue("groups", gettext_lazy("My groups"),
+          lambda u: _own_open(u).filter(group__in=permissions.group_ids(u))),
     Queue("unassigned", gettext_lazy("Unassigned"), _unassigned),
     Queue("all", gettext_lazy("All open"), _open,
           allowed=lambda u: u.role in (Role.LEAD, Role.MANAGER, Role.ADMIN)),

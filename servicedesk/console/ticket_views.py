@@ -34,6 +34,7 @@ from servicedesk.tickets.models import (
     TimeEntry,
     Transition,
 )
+from servicedesk.tickets.queries import attach_people
 
 from . import ticket_timeline
 from .ticket_access import staff_required, visible_ticket
@@ -45,16 +46,9 @@ NEEDS_FORM = {"pend", "resolve", "assign"}
 
 
 def ticket_queryset():
-    return Ticket.objects.select_related(
-        "requester",
-        "organisation",
-        "owner",
-        "group",
-        "assignee",
-        "merged_into",
-        "category__service",
-        "category__parent__service",
-    )
+    # People and the merge target come by primary key (attach_people, in render_page): joining the user
+    # table three times made PostgreSQL plan this one-row query for 5-15 ms, ten times its execution.
+    return Ticket.objects.select_related("organisation", "group", "category__service", "category__parent__service")
 
 
 def group_members(group: Group | None):
@@ -105,6 +99,7 @@ def render_page(
     open_form: str = "",
 ):
     user = request.user
+    attach_people([ticket])
     transitions = list(Transition.objects.all())
     available = set(actions.available_actions(ticket, user, transitions))
     buttons = [

@@ -1,0 +1,405 @@
+"""The one ingester every mail channel feeds (the pipe command, the SMTP/LMTP receiver, IMAP polling).
+
+Two steps, each its own transaction:
+
+1. `store_raw` keeps the delivered bytes (a file, then a row) before anything reads them. A message
+   already stored (same Message-ID, or the same bytes when it has none) returns the existing row.
+2. `process` files the stored message: under a row lock it parses, threads, acts through the
+   tickets' actions and marks the message done, all in one transaction. A crash rolls all of it
+   back and leaves the message `received`, so a retry does it once; a refusal keeps the message in
+   quarantine with its reason; noise (auto-replies, bounces, the desk's own mail) is ignored.
+"""
+
+from __future__ import annotations
+
+import datetime
+import email.parser
+import email.policy
+import email.utils
+import hashlib
+import logging
+import re
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from servicedesk.accounts.models import Desk, Role, User
+from servicedesk.tickets import actions, permissions
+from servicedesk.tickets.models import Channel, Status, Ticket
+
+from .email_parse import (
+    Attachment,
+    ParsedMessage,
+    UnparseableMessage,
+    decode_header_value,
+    find_ticket_reference,
+    normalise_message_id,
+    parse_message,
+    strip_quoted,
+    thread_keys,
+)
+from .models import Direction, InboundMessage, Mailbox, MessageReference, State, UnknownSenders
+
+__all__ = ["ROBOT_USERNAME", "Refused", "mail_robot", "process", "reprocess", "store_raw"]
+
+log = logging.getLogger(__name__)
+
+# The desk's own account for what mail does on its own (notes on dropped attachments, watchers, routing).
+ROBOT_USERNAME = "mail-robot"
+
+
+def _setting(name: str, default: int) -> int:
+    return int(getattr(settings, name, default))
+
+
+class Refused(Exception):
+    """The message is kept in quarantine with this reason (already translated)."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+# ---------------------------------------------------------------------------------------------
+# Storing
+
+
+def _peek(raw: bytes) -> tuple[str, str, str]:
+    """Message-ID, sender address and subject from the header section alone. Never raises: storing
+    must not depend on the message being readable."""
+    try:
+        headers = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(raw)
+        message_id = normalise_message_id(str(headers.get("Message-ID") or "")) or ""
+        sender = email.utils.parseaddr(decode_header_value(str(headers.get("From") or "")))[1]
+        subject = re.sub(r"\s+", " ", decode_header_value(str(headers.get("Subject") or ""))).strip()
+    except Exception:
+        return "", "", ""
+    return message_id[:500], sender.strip().lower()[:320], subject[:500]
+
+
+def _already_stored(message_id: str, digest: str) -> InboundMessage | None:
+    if message_id:
+        return InboundMessage.objects.filter(message_id=message_id).first()
+    return InboundMessage.objects.filter(message_id="", sha256=digest).first()
+
+
+def store_raw(raw: bytes, source: str, mailbox: Mailbox | None = None) -> InboundMessage:
+    """Keep the delivered bytes; call it outside any transaction so the row is committed on return."""
+    raw = bytes(raw)
+    digest = hashlib.sha256(raw).hexdigest()
+    message_id, sender, subject = _peek(raw)
+    existing = _already_stored(message_id, digest)
+    if existing is not None:
+        return existing
+    message = InboundMessage(sha256=digest, size=len(raw), source=source, mailbox=mailbox, message_id=message_id,
+                             sender=sender, subject=subject)
+    # The file before the row: a crash in between leaves an unreferenced file and no row, and the
+    # delivering side, never told the message was taken, delivers it again.
+    message.raw.save(f"{digest}.eml", ContentFile(raw), save=False)
+    try:
+        with transaction.atomic():
+            message.save()
+    except IntegrityError:
+        # Delivered twice at the same moment: the other delivery stored it.
+        message.raw.delete(save=False)
+        existing = _already_stored(message_id, digest)
+        if existing is None:
+            raise
+        return existing
+    return message
+
+
+def read_raw(message: InboundMessage) -> bytes:
+    with message.raw.open("rb") as handle:
+        return handle.read()
+
+
+# ---------------------------------------------------------------------------------------------
+# Processing
+
+
+def process(message: InboundMessage, *, check_rate_limit: bool = True) -> InboundMessage:
+    """File one stored message; returns the row as it ends. Only a `received` message is processed,
+    so calling it again, or from two workers at once, files it once."""
+    pk = message.pk
+    if not InboundMessage.objects.filter(pk=pk, state=State.RECEIVED).update(attempts=F("attempts") + 1):
+        return InboundMessage.objects.get(pk=pk)
+    try:
+        with transaction.atomic():
+            locked = InboundMessage.objects.select_for_update().filter(pk=pk).first()
+            if locked is None or locked.state != State.RECEIVED:
+                return locked
+            _Ingest(locked, check_rate_limit=check_rate_limit).run()
+            return locked
+    except Refused as refusal:
+        return _quarantine(pk, refusal.reason)
+    except UnparseableMessage as error:
+        return _quarantine(pk, _("The message cannot be read as email: %(reason)s") % {"reason": error.reason})
+    except actions.ActionError as error:
+        return _quarantine(pk, _("The desk refused the message: %(reason)s") % {"reason": error.message})
+    except Exception as error:
+        _record_failure(pk, error)
+        raise
+
+
+def reprocess(message: InboundMessage) -> InboundMessage:
+    """Process a quarantined message again (after a fix, or when an administrator accepts it):
+    the rate limit is not applied a second time."""
+    InboundMessage.objects.filter(pk=message.pk, state=State.QUARANTINED).update(
+        state=State.RECEIVED, reason="", attempts=0, processed_at=None
+    )
+    return process(message, check_rate_limit=False)
+
+
+def _quarantine(pk: int, reason: str) -> InboundMessage:
+    InboundMessage.objects.filter(pk=pk, state=State.RECEIVED).update(
+        state=State.QUARANTINED, reason=reason, processed_at=timezone.now()
+    )
+    return InboundMessage.objects.get(pk=pk)
+
+
+def _record_failure(pk: int, error: Exception) -> None:
+    """Keep the crash's reason on the message; after too many crashes, quarantine it so it stops
+    being retried (it stays whole and can be re-processed after the fix)."""
+    log.exception("Processing inbound message %s failed", pk)
+    detail = f"{type(error).__name__}: {error}"[:2000]
+    try:
+        attempts = InboundMessage.objects.filter(pk=pk).values_list("attempts", flat=True).first() or 0
+        if attempts >= _setting("SERVICEDESK_MAIL_MAX_ATTEMPTS", 5):
+            _quarantine(pk, _("Processing failed %(count)s times; last error: %(error)s")
+                        % {"count": attempts, "error": detail})
+        else:
+            InboundMessage.objects.filter(pk=pk, state=State.RECEIVED).update(
+                reason=_("Processing failed (attempt %(count)s): %(error)s") % {"count": attempts, "error": detail}
+            )
+    except Exception:  # the database itself may be what failed; the message stays received
+        log.exception("Recording the failure of inbound message %s failed", pk)
+
+
+def mail_robot() -> User:
+    """The desk's own account: a manager so it sees every ticket it notes on, without a password."""
+    robot = User.objects.filter(username=ROBOT_USERNAME).first()
+    if robot is None:
+        robot = User(username=ROBOT_USERNAME, role=Role.MANAGER, first_name="Mail", last_name="Robot",
+                     is_active=True)
+        robot.set_unusable_password()
+        robot.save()
+    return robot
+
+
+def own_addresses() -> set[str]:
+    addresses = {a.lower() for a in Mailbox.objects.values_list("address", flat=True)}
+    for value in (settings.DEFAULT_FROM_EMAIL, settings.SERVER_EMAIL):
+        address = email.utils.parseaddr(value or "")[1].strip().lower()
+        if address:
+            addresses.add(address)
+    return addresses
+
+
+def _upload(attachment: Attachment) -> SimpleUploadedFile:
+    return SimpleUploadedFile(attachment.filename, attachment.content,
+                              content_type=attachment.content_type or "application/octet-stream")
+
+
+_USERNAME_UNSAFE = re.compile(r"[^\w.@+-]")
+
+
+def _free_username(address: str) -> str:
+    base = _USERNAME_UNSAFE.sub("-", address)[:140] or "customer"
+    candidate, number = base, 1
+    while User.objects.filter(username__iexact=candidate).exists():
+        number += 1
+        candidate = f"{base}-{number}"
+    return candidate
+
+
+def _ticket_by_number(number: str) -> Ticket | None:
+    prefix, _sep, digits = number.rpartition("-")
+    candidates = {number, f"{prefix}-{int(digits):06d}"}
+    return Ticket.objects.filter(number__in=candidates).first()
+
+
+class _Ingest:
+    def __init__(self, message: InboundMessage, *, check_rate_limit: bool):
+        self.message = message
+        self.check_rate_limit = check_rate_limit
+        self.own = own_addresses()
+
+    def run(self) -> None:
+        message = self.message
+        parsed = parse_message(
+            read_raw(message),
+            max_attachment_bytes=settings.SERVICEDESK_ATTACHMENT_MAX_BYTES,
+            max_attachments=_setting("SERVICEDESK_MAIL_MAX_ATTACHMENTS", 20),
+        )
+        address = parsed.from_address.strip().lower()
+        message.sender = address[:320]
+        message.subject = parsed.subject[:500]
+        if parsed.is_bounce:
+            return self._finish(State.IGNORED, reason=_("Bounce or delivery report (%(detail)s); not answered.")
+                                % {"detail": parsed.bounce_reason})
+        if parsed.auto_reply:
+            return self._finish(State.IGNORED, reason=_("Automatic reply (%(detail)s); not answered.")
+                                % {"detail": parsed.auto_reply_reason})
+        if not address or "@" not in address:
+            raise Refused(_("The message has no sender address."))
+        if address in self.own:
+            return self._finish(State.IGNORED, reason=_("Sent from the desk's own address %(address)s.")
+                                % {"address": address})
+        if message.mailbox is None:
+            message.mailbox = self._mailbox_by_recipient(parsed)
+        if self.check_rate_limit:
+            self._enforce_rate_limit(address)
+        sender = self._sender(parsed, address)
+        ticket = self._thread(parsed, sender)
+        comment = None
+        if ticket is None:
+            ticket = actions.create_ticket(
+                actor=sender, channel=Channel.EMAIL, title=parsed.subject or _("(no subject)"),
+                description=parsed.body_for_ticket, desk=message.mailbox.desk if message.mailbox else None,
+            )
+            for attachment in parsed.attachments:
+                actions.add_attachment(ticket, actor=sender, upload=_upload(attachment), channel=Channel.EMAIL)
+            ticket = self._route(ticket)
+        else:
+            text, quoted = strip_quoted(parsed.body_for_ticket)
+            message.quoted_text = quoted
+            comment = actions.add_comment(ticket, actor=sender, body=text, channel=Channel.EMAIL,
+                                          attachments=[_upload(a) for a in parsed.attachments])
+        self._note_dropped(ticket, parsed)
+        self._add_watchers(ticket, parsed, sender)
+        message_id = parsed.message_id or message.message_id
+        if message_id:
+            MessageReference.objects.get_or_create(
+                message_id=message_id[:500], defaults={"ticket": ticket, "direction": Direction.IN}
+            )
+        self._finish(State.DONE, ticket=ticket, comment=comment)
+
+    def _finish(self, state: str, *, reason: str = "", ticket: Ticket | None = None, comment=None) -> None:
+        message = self.message
+        message.state = state
+        message.reason = reason
+        message.ticket = ticket
+        message.comment = comment
+        message.processed_at = timezone.now()
+        message.save()
+
+    # --- who sent it --------------------------------------------------------------------------
+
+    def _mailbox_by_recipient(self, parsed: ParsedMessage) -> Mailbox | None:
+        recipients = [a.address.lower() for a in parsed.to + parsed.cc]
+        for name in ("Delivered-To", "X-Original-To", "Envelope-To"):
+            value = parsed.header(name)
+            if value:
+                recipients.append(email.utils.parseaddr(value)[1].lower())
+        return Mailbox.objects.filter(address__in=recipients, is_active=True).select_related("desk").first()
+
+    def _enforce_rate_limit(self, address: str) -> None:
+        limit = _setting("SERVICEDESK_MAIL_RATE_LIMIT", 20)
+        minutes = _setting("SERVICEDESK_MAIL_RATE_WINDOW_MINUTES", 10)
+        received = self.message.received_at
+        earlier = InboundMessage.objects.filter(
+            sender=address, received_at__gte=received - datetime.timedelta(minutes=minutes),
+            received_at__lte=received, pk__lt=self.message.pk,
+        ).count()
+        if earlier >= limit:
+            raise Refused(
+                _("Rate limit: more than %(limit)s messages from %(address)s within %(minutes)s minutes.")
+                % {"limit": limit, "address": address, "minutes": minutes}
+            )
+
+    def _sender(self, parsed: ParsedMessage, address: str) -> User:
+        users = list(User.objects.filter(email__iexact=address).select_related("organisation")[:2])
+        if len(users) > 1:
+            raise Refused(_("Several users have the address %(address)s; the message cannot be attributed to one.")
+                          % {"address": address})
+        if users:
+            if not users[0].is_active:
+                raise Refused(_("The account with the address %(address)s is disabled.") % {"address": address})
+            return users[0]
+        mailbox = self.message.mailbox
+        if mailbox is None:
+            raise Refused(_("Unknown sender %(address)s, and the message reached no configured mailbox that "
+                            "accepts unknown senders.") % {"address": address})
+        if mailbox.unknown_senders != UnknownSenders.CREATE_CUSTOMER:
+            raise Refused(_("Unknown sender %(address)s: this mailbox does not accept mail from unknown senders.")
+                          % {"address": address})
+        customer = User(username=_free_username(address), email=address, role=Role.CUSTOMER,
+                        first_name=parsed.from_name[:150], language=mailbox.desk.language)
+        customer.set_unusable_password()
+        customer.save()
+        return customer
+
+    # --- which ticket -------------------------------------------------------------------------
+
+    def _thread(self, parsed: ParsedMessage, sender: User) -> Ticket | None:
+        """The ticket a reply belongs to: by a Message-ID it answers, else by the number in its subject.
+        A ticket the sender may not see, or (for a customer) a closed one, is no target: the mail
+        becomes a new ticket, so nobody writes into a stranger's ticket by quoting its number."""
+        keys = thread_keys(parsed)
+        if keys:
+            found = {
+                r.message_id: r.ticket
+                for r in MessageReference.objects.filter(message_id__in=keys).select_related("ticket")
+            }
+            for key in keys:
+                ticket = self._target(found.get(key), sender)
+                if ticket is not None:
+                    return ticket
+        prefixes = tuple(Desk.objects.values_list("prefix", flat=True))
+        number = find_ticket_reference(parsed.subject, prefixes)
+        if number:
+            return self._target(_ticket_by_number(number), sender)
+        return None
+
+    def _target(self, ticket: Ticket | None, sender: User) -> Ticket | None:
+        for _hop in range(5):
+            if ticket is None or ticket.merged_into_id is None:
+                break
+            ticket = ticket.merged_into
+        if ticket is None or not permissions.can_see(sender, ticket):
+            return None
+        if ticket.status == Status.CLOSED and not sender.is_desk_staff:
+            return None
+        return ticket
+
+    # --- after the ticket ---------------------------------------------------------------------
+
+    def _route(self, ticket: Ticket) -> Ticket:
+        mailbox = self.message.mailbox
+        if mailbox is not None and mailbox.default_group_id and ticket.group_id is None:
+            return actions.assign(ticket, actor=mail_robot(), group=mailbox.default_group, channel=Channel.EMAIL)
+        return ticket
+
+    def _note_dropped(self, ticket: Ticket, parsed: ParsedMessage) -> None:
+        if not parsed.dropped:
+            return
+        lines = [_("These attachments of the email were not added to the ticket; the original message is kept "
+                   "in the mail archive (inbound message #%(id)s):") % {"id": self.message.pk}]
+        for dropped in parsed.dropped:
+            lines.append(_("- %(name)s (%(type)s, %(size)s bytes): %(reason)s") % {
+                "name": dropped.filename, "type": dropped.content_type, "size": dropped.size,
+                "reason": dropped.reason,
+            })
+        actions.add_comment(ticket, actor=mail_robot(), body="\n".join(lines), internal=True, channel=Channel.EMAIL)
+
+    def _add_watchers(self, ticket: Ticket, parsed: ParsedMessage, sender: User) -> None:
+        mailbox = self.message.mailbox
+        if mailbox is None or not mailbox.add_cc_as_watchers or not parsed.cc:
+            return
+        addresses = {a.address.lower() for a in parsed.cc} - self.own - {sender.email.lower()}
+        if not addresses:
+            return
+        watching = set(ticket.watchers.values_list("pk", flat=True))
+        users = [
+            user for user in User.objects.annotate(address=Lower("email")).filter(address__in=addresses, is_active=True)
+            if user.pk not in watching and user.pk != ticket.requester_id
+        ]
+        if users:
+            actions.set_watchers(ticket, actor=mail_robot(), add=users, channel=Channel.EMAIL)

@@ -1,0 +1,129 @@
+"""Mail coming in: the desk's mailboxes, every delivered message kept whole, and the Message-IDs
+that thread replies onto tickets."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from servicedesk.accounts.models import Desk, Group
+from servicedesk.tickets.models import Comment, Ticket
+
+
+class UnknownSenders(models.TextChoices):
+    CREATE_CUSTOMER = "create_customer", _("Create a customer account")
+    REJECT = "reject", _("Reject (quarantine)")
+
+
+class Mailbox(models.Model):
+    """One address the desk receives mail at."""
+
+    name = models.CharField(_("name"), max_length=200)
+    address = models.EmailField(_("address"), unique=True, help_text=_("The desk's own address for this mailbox."))
+    desk = models.ForeignKey(Desk, verbose_name=_("desk"), on_delete=models.PROTECT, related_name="mailboxes")
+    unknown_senders = models.CharField(
+        _("unknown senders"), max_length=20, choices=UnknownSenders.choices, default=UnknownSenders.CREATE_CUSTOMER,
+        help_text=_("What happens to mail from an address no user has."),
+    )
+    add_cc_as_watchers = models.BooleanField(
+        _("add CC'd users as watchers"), default=False,
+        help_text=_("Known users in Cc become watchers of the ticket."),
+    )
+    default_group = models.ForeignKey(
+        Group, verbose_name=_("default group"), null=True, blank=True, on_delete=models.SET_NULL,
+        help_text=_("New tickets from this mailbox are assigned to this group."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("mailbox")
+        verbose_name_plural = _("mailboxes")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.address}>"
+
+    def save(self, *args, **kwargs):
+        self.address = (self.address or "").strip().lower()
+        super().save(*args, **kwargs)
+
+
+class Source(models.TextChoices):
+    PIPE = "pipe", _("Pipe")
+    SMTP = "smtp", _("SMTP/LMTP")
+    IMAP = "imap", _("IMAP")
+
+
+class State(models.TextChoices):
+    RECEIVED = "received", _("Received, not yet processed")
+    DONE = "done", _("Done")
+    IGNORED = "ignored", _("Ignored")
+    QUARANTINED = "quarantined", _("Quarantined")
+
+
+class InboundMessage(models.Model):
+    """One delivered message, stored whole before anything reads it.
+
+    Deduplicated by Message-ID when the message has one, else by the SHA-256 of its bytes: a
+    message delivered twice is one row, so it makes one ticket.
+    """
+
+    raw = models.FileField(_("raw message"), upload_to="mail/raw/%Y/%m/", max_length=500)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
+    size = models.PositiveBigIntegerField(_("size"), default=0)
+    received_at = models.DateTimeField(_("received"), default=timezone.now, db_index=True)
+    source = models.CharField(_("source"), max_length=8, choices=Source.choices)
+    mailbox = models.ForeignKey(Mailbox, verbose_name=_("mailbox"), null=True, blank=True,
+                                on_delete=models.SET_NULL, related_name="messages")
+    message_id = models.CharField(_("Message-ID"), max_length=500, blank=True, db_index=True)
+    sender = models.CharField(_("sender"), max_length=320, blank=True, db_index=True)
+    subject = models.CharField(_("subject"), max_length=500, blank=True)
+    state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.RECEIVED,
+                             db_index=True)
+    reason = models.TextField(_("reason"), blank=True)
+    quoted_text = models.TextField(_("quoted history"), blank=True,
+                                   help_text=_("What was stripped from the reply: quoted history and signature."))
+    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="inbound_messages")
+    comment = models.ForeignKey(Comment, verbose_name=_("comment"), null=True, blank=True,
+                                on_delete=models.SET_NULL, related_name="inbound_messages")
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("inbound message")
+        verbose_name_plural = _("inbound messages")
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["message_id"], condition=~Q(message_id=""),
+                                    name="inbound_unique_message_id"),
+            models.UniqueConstraint(fields=["sha256"], condition=Q(message_id=""),
+                                    name="inbound_unique_sha256_without_message_id"),
+        ]
+        indexes = [models.Index(fields=["sender", "received_at"], name="inbound_sender_time")]
+
+    def __str__(self) -> str:
+        return self.subject or self.message_id or f"#{self.pk}"
+
+
+class Direction(models.TextChoices):
+    IN = "in", _("Received")
+    OUT = "out", _("Sent")
+
+
+class MessageReference(models.Model):
+    """A Message-ID the desk received or sent, and its ticket: replies find their ticket through it."""
+
+    message_id = models.CharField(_("Message-ID"), max_length=500, unique=True)
+    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE,
+                               related_name="message_references")
+    direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("message reference")
+        verbose_name_plural = _("message references")
+
+    def __str__(self) -> str:
+        return self.message_id
+
