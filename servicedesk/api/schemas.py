@@ -4,7 +4,7 @@ import datetime
 from typing import Literal
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from servicedesk.tickets.models import Channel, LinkKind, PendingReason, TicketType
 
@@ -15,24 +15,29 @@ PendingReasonName = Literal[tuple(PendingReason.values)]  # type: ignore[valid-t
 Level = int
 
 
-class Ref(Schema):
+class Out(BaseModel):
+    """Responses are built as plain dicts: a plain pydantic model validates them without ninja's
+    per-attribute Django getter, which cost about a third of a millisecond per ticket."""
+
+
+class Ref(Out):
     id: int
     name: str
 
 
-class UserRef(Schema):
+class UserRef(Out):
     id: int
     username: str
     name: str
 
 
-class GroupRef(Schema):
+class GroupRef(Out):
     id: int
     name: str
     tier: int
 
 
-class TicketOut(Schema):
+class TicketOut(Out):
     id: int
     number: str
     type: str
@@ -63,7 +68,7 @@ class TicketOut(Schema):
     actions: list[str]
 
 
-class TicketPage(Schema):
+class TicketPage(Out):
     items: list[TicketOut]
     next_cursor: str | None = Field(None, description="Pass as `cursor` to get the next page; null on the last.")
 
@@ -113,7 +118,7 @@ class CommentIn(Schema):
     version: int | None = None
 
 
-class AttachmentOut(Schema):
+class AttachmentOut(Out):
     id: int
     filename: str
     content_type: str
@@ -125,7 +130,7 @@ class AttachmentOut(Schema):
     download_url: str
 
 
-class CommentOut(Schema):
+class CommentOut(Out):
     id: int
     author: UserRef
     body: str
@@ -135,7 +140,7 @@ class CommentOut(Schema):
     attachments: list[AttachmentOut]
 
 
-class HistoryOut(Schema):
+class HistoryOut(Out):
     id: int
     at: datetime.datetime
     actor: UserRef | None
@@ -153,7 +158,7 @@ class LinkIn(Schema):
     kind: LinkKindName
 
 
-class LinkOut(Schema):
+class LinkOut(Out):
     id: int
     kind: str
     direction: Literal["outgoing", "incoming"]
@@ -172,7 +177,7 @@ class TimeEntryIn(Schema):
     spent_on: datetime.date | None = None
 
 
-class TimeEntryOut(Schema):
+class TimeEntryOut(Out):
     id: int
     agent: UserRef
     minutes: int
@@ -186,11 +191,11 @@ class WatchersIn(Schema):
     remove: list[int] = []
 
 
-class Message(Schema):
+class Message(Out):
     message: str
 
 
-class ConflictOut(Schema):
+class ConflictOut(Out):
     message: str
     current_version: int
     changes: list[dict]
