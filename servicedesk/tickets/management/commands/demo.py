@@ -171,8 +171,7 @@ class Command(BaseCommand):
         first_line = people["agent1"]
         resolvers = [(groups["Network and Infrastructure (2nd line)"], people["agent2"]),
                      (groups["Service Desk (1st line)"], people["agent1"]),
-                     (groups["Applications (3rd line)"], people["agent2"]),
-                     (groups["Network and Infrastructure (2nd line)"], people["lead1"])]
+                     (groups["Applications (3rd line)"], people["agent2"])]
         made = 0
         for index in range(36):
             title, body, kind = SUBJECTS[index % len(SUBJECTS)]
