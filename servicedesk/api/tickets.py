@@ -168,7 +168,7 @@ def _split(values: list) -> list[str]:
 def list_tickets(request, filters: Query[TicketFilters]):
     """Tickets the caller may see, newest activity first by default. Paginate with `next_cursor`:
     a deep page costs what the first does."""
-    qs = _visible(request)
+    qs = permissions.visible_tickets(request.user)
     statuses = _split(filters.status)
     if "open" in statuses:
         statuses = [s for s in statuses if s != "open"] + list(OPEN_STATUSES)
@@ -200,12 +200,12 @@ def list_tickets(request, filters: Query[TicketFilters]):
         qs = qs.filter(Q(number__iexact=text) | Q(title__icontains=text) | Q(description__icontains=text))
     field, descending = ORDERINGS[filters.ordering]
     try:
-        rows, next_cursor = keyset_page(qs, field, descending, filters.limit, filters.cursor)
+        rows, next_cursor = keyset_page(qs.values(*serialize.LIST_COLUMNS), field, descending, filters.limit,
+                                        filters.cursor)
     except BadCursor as exc:
         raise HttpError(400, str(exc)) from None
-    attach_people(rows)
     transitions = list(Transition.objects.all())
-    return {"items": [serialize.ticket(t, request.user, transitions) for t in rows], "next_cursor": next_cursor}
+    return {"items": serialize.ticket_rows(rows, request.user, transitions), "next_cursor": next_cursor}
 
 
 @router.post("", response={201: TicketOut, **ERRORS}, summary="Open a ticket")

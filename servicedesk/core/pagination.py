@@ -68,5 +68,8 @@ def keyset_page(queryset: QuerySet, field: str, descending: bool, limit: int, cu
     if len(rows) > limit:
         rows = rows[:limit]
         last = rows[-1]
-        next_cursor = encode_cursor(getattr(last, field), last.pk)
+        if isinstance(last, dict):  # a .values() queryset
+            next_cursor = encode_cursor(last[field], last["id"])
+        else:
+            next_cursor = encode_cursor(getattr(last, field), last.pk)
     return rows, next_cursor
