@@ -20,8 +20,8 @@ from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from servicedesk.accounts.models import STAFF_ROLES, Group, Organisation, Role, User
 from servicedesk.core.pagination import BadCursor, after_cursor, encode_cursor, keyset_page
@@ -34,6 +34,7 @@ from servicedesk.tickets.models import (
     Status,
     Ticket,
     TicketType,
+    localized_name,
 )
 from servicedesk.tickets.queries import attach_people
 
@@ -283,17 +284,15 @@ def paginate(queryset: QuerySet, field: str, descending: bool, *, after: str | N
 # Screens
 
 
-def _category_label(category: Category | None, language: str) -> str:
+def _category_label(category: Category | None) -> str:
+    """Subcategories under their parent, without the service: short enough for a queue column."""
     if category is None:
         return ""
-
-    def name(c: Category) -> str:
-        return (c.name_zh if language.startswith("zh") and c.name_zh else c.name)
-
-    return f"{name(category.parent)} / {name(category)}" if category.parent_id else name(category)
+    own = localized_name(category)
+    return f"{localized_name(category.parent)} / {own}" if category.parent_id else own
 
 
-def _filter_options(user: User, language: str) -> dict:
+def _filter_options(user: User) -> dict:
     categories = Category.objects.filter(is_active=True).select_related("parent")
     return {
         "orderings": [
@@ -307,7 +306,7 @@ def _filter_options(user: User, language: str) -> dict:
         "priorities": Priority.choices,
         "channels": Channel.choices,
         "groups": list(Group.objects.filter(is_active=True).values_list("id", "name")),
-        "categories": sorted(((c.pk, _category_label(c, language)) for c in categories), key=lambda c: c[1]),
+        "categories": sorted(((c.pk, _category_label(c)) for c in categories), key=lambda c: c[1]),
         "assignees": [
             (u.pk, u.display_name)
             for u in User.objects.filter(role__in=STAFF_ROLES, is_active=True)
@@ -356,10 +355,9 @@ def queue_view(request, slug: str):
         page = paginate(tickets, field, descending, after=None, before=None)
 
     attach_people(page.rows, ("requester", "assignee"))
-    language = get_language() or "en"
     for ticket in page.rows:
         ticket.url = ticket_url(ticket.number)
-        ticket.category_label = _category_label(ticket.category, language)
+        ticket.category_label = _category_label(ticket.category)
         # Formatted here once: date filters were the costliest part of rendering a page of rows.
         created, updated = timezone.localtime(ticket.created_at), timezone.localtime(ticket.updated_at)
         ticket.created_iso, ticket.created_text = created.isoformat(), created.strftime("%Y-%m-%d %H:%M")
@@ -396,7 +394,7 @@ def queue_view(request, slug: str):
         "filter_count": len([f for f in filters if f[0] != "q"]),
         "has_filters": bool(filters),
         "saved_query": saved_query,
-        "options": _filter_options(user, language),
+        "options": _filter_options(user),
         "page_size": PAGE_SIZE,
         "sidebar": build_sidebar(request, slug, saved.pk if saved else None),
     }

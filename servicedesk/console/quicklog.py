@@ -14,8 +14,8 @@ from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.text import slugify
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from servicedesk.accounts.models import Group, Organisation, Role, User
 from servicedesk.tickets import actions
@@ -73,7 +73,7 @@ class QuickLogForm(forms.Form):
         self.fields["group"].empty_label = _("Not yet — leave in the intake")
         self.fields["category"].empty_label = _("(none)")
         self.fields["new_organisation"].empty_label = _("(none)")
-        self.fields["category"].label_from_instance = lambda c: _category_label(c, get_language() or "en")
+        self.fields["category"].label_from_instance = _category_label
 
     def clean_requester(self):
         pk = self.cleaned_data.get("requester")
