@@ -25,7 +25,7 @@ run: migrate
 	$(SD) demo --if-empty
 	$(SD) collectstatic --noinput -v0
 	@echo "Service desk on http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/api/v1/docs)"
-	$(VENV)/bin/gunicorn servicedesk.wsgi -b $(HOST):$(PORT) -w $(WORKERS) --access-logfile - --timeout 60
+	$(SD) serve --bind $(HOST):$(PORT) --workers $(WORKERS)
 
 # The whole suite on SQLite, then on PostgreSQL when DATABASE_URL names one.
 test: install

@@ -188,3 +188,37 @@ SERVICEDESK_MAIL_RATE_LIMIT = int(os.environ.get("SERVICEDESK_MAIL_RATE_LIMIT", 
 SERVICEDESK_MAIL_RATE_WINDOW_MINUTES = int(os.environ.get("SERVICEDESK_MAIL_RATE_WINDOW_MINUTES", 10))
 SERVICEDESK_MAIL_MAX_ATTEMPTS = int(os.environ.get("SERVICEDESK_MAIL_MAX_ATTEMPTS", 5))
 SERVICEDESK_MAIL_MAX_ATTACHMENTS = int(os.environ.get("SERVICEDESK_MAIL_MAX_ATTACHMENTS", 20))
+
+# Background work (Celery). With no broker, tasks run in-process as they are sent (embedded mode)
+# and `servicedesk serve` runs the periodic schedule; with one, workers and `celery beat` do.
+CELERY_BROKER_URL = os.environ.get("SERVICEDESK_BROKER_URL", "")
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = False
+CELERY_TASK_ACKS_LATE = True  # a worker killed mid-task leaves the task to be redelivered
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TIMEZONE = "UTC"
+# The periodic schedule, in seconds; one table for `celery beat` and the embedded scheduler.
+SERVICEDESK_PERIODIC_TASKS = {
+    "sla-evaluate": {"task": "servicedesk.sla.tasks.evaluate", "every": 60},
+    "mail-fetch": {"task": "servicedesk.intake.tasks.fetch_mail", "every": 60},
+    "mail-sweep": {"task": "servicedesk.intake.tasks.sweep_received", "every": 300},
+    "follow-up-digest": {"task": "servicedesk.sla.tasks.follow_up_digest", "every": 3600},
+}
+CELERY_BEAT_SCHEDULE = {
+    name: {"task": entry["task"], "schedule": float(entry["every"])}
+    for name, entry in SERVICEDESK_PERIODIC_TASKS.items()
+}
+
+# Outbound mail (notifications). The default sends nothing out of the machine: SMTP on loopback.
+EMAIL_HOST = os.environ.get("SERVICEDESK_SMTP_HOST", "127.0.0.1")
+EMAIL_PORT = int(os.environ.get("SERVICEDESK_SMTP_PORT", 25))
+EMAIL_HOST_USER = os.environ.get("SERVICEDESK_SMTP_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("SERVICEDESK_SMTP_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("SERVICEDESK_SMTP_STARTTLS", False)
+EMAIL_TIMEOUT = 20
+DEFAULT_FROM_EMAIL = os.environ.get("SERVICEDESK_FROM_EMAIL", "servicedesk@localhost")
+# The address links in notifications point at (confirm / reopen links).
+SERVICEDESK_BASE_URL = os.environ.get("SERVICEDESK_BASE_URL", "http://127.0.0.1:8000").rstrip("/")

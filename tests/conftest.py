@@ -8,6 +8,8 @@ from django.test import Client
 
 from servicedesk.accounts.models import ApiToken, Group, User
 
+pytest_plugins = ["tests.services"]
+
 
 @pytest.fixture
 def desk(db):
