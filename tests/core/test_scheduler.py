@@ -14,7 +14,7 @@ def job_fails():
     raise RuntimeError("boom")
 
 
-def test_jobs_run_when_due_and_failures_do_not_stop_others():
+def test_jobs_run_when_due_and_failures_do_not_stop_others(db):
     now = [1000.0]
     table = {
         "a": {"task": "tests.core.test_scheduler.job_ok", "every": 60},
