@@ -1,0 +1,20 @@
+"""What the service-level layer tells the rest of the desk (notifications listen here).
+
+Both are sent after the transaction that recorded the event commits, once per event.
+
+threshold_reached
+    kwargs: ticket (Ticket), target (str: "response", "resolution" or "ola"), percent (int: the
+    threshold crossed, e.g. 75; 100 means the target is breached), due_at (aware datetime),
+    notify (list[User]: the people to tell, as the escalation rules decided), group (Group or None:
+    for an OLA, the resolver group whose target it is).
+
+follow_up_digest
+    kwargs: recipient (User), tickets (list[Ticket]: routed, unresolved tickets with no update
+    since the last follow-up), as_lead (bool: True when the recipient gets it as the group's lead,
+    listing the group's overdue follow-ups).
+"""
+
+from django.dispatch import Signal
+
+threshold_reached = Signal()
+follow_up_digest = Signal()
