@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from servicedesk.accounts.models import STAFF_ROLES, Group, Organisation, Role, User
-from servicedesk.core.pagination import BadCursor, after_cursor, encode_cursor, keyset_page
+from servicedesk.core.pagination import BadCursor, after_cursor, encode_cursor
 from servicedesk.tickets import permissions
 from servicedesk.tickets.models import (
     OPEN_STATUSES,
@@ -103,32 +103,59 @@ def _own_open(user: User) -> QuerySet:
     return Ticket.objects.filter(status__in=OPEN_STATUSES)
 
 
+INTAKE = Q(group__isnull=True, status__in=(Status.NEW, Status.ACKNOWLEDGED))
+
+
 def _unassigned(user: User) -> QuerySet:
     groups = permissions.group_ids(user)
-    intake = Q(group__isnull=True, status__in=(Status.NEW, Status.ACKNOWLEDGED))
-    rule = intake | Q(group__in=groups) if groups else intake
+    rule = INTAKE | Q(group__in=groups) if groups else INTAKE
     return _own_open(user).filter(rule, assignee__isnull=True)
+
+
+def _unassigned_branches(user: User) -> list[QuerySet]:
+    unassigned = _own_open(user).filter(assignee__isnull=True)
+    return [unassigned.filter(INTAKE)] + [unassigned.filter(group_id=g) for g in permissions.group_ids(user)]
+
+
+def _group_branches(user: User) -> list[QuerySet]:
+    return [_own_open(user).filter(group_id=g) for g in permissions.group_ids(user)]
+
+
+def _status_branches(user: User) -> list[QuerySet]:
+    return [_open(user).filter(status=s) for s in OPEN_STATUSES]
 
 
 @dataclass(frozen=True)
 class Queue:
+    """A queue: its tickets, and optionally the same tickets as disjoint branches.
+
+    A queue whose condition is an OR (several groups, the intake plus groups, several statuses)
+    cannot be read in updated_at order from one index: the database would collect and sort every
+    matching row. Its branches each read one index range in order; a page merges them
+    (merge_page), so the cost stays that of a page per branch whatever the queue's size.
+    """
+
     slug: str
     label: str
     tickets: Callable[[User], QuerySet]
     allowed: Callable[[User], bool] = lambda user: True
+    branches: Callable[[User], list[QuerySet]] | None = None
 
     def label_text(self) -> str:
         return str(self.label)
+
+    def querysets(self, user: User) -> list[QuerySet]:
+        return self.branches(user) if self.branches else [self.tickets(user)]
 
 
 QUEUES = [
     Queue("mine", gettext_lazy("My tickets"), lambda u: _own_open(u).filter(assignee=u)),
     Queue("owned", gettext_lazy("Tickets I own"), lambda u: _own_open(u).filter(owner=u)),
     Queue("groups", gettext_lazy("My groups"),
-          lambda u: _own_open(u).filter(group__in=permissions.group_ids(u))),
-    Queue("unassigned", gettext_lazy("Unassigned"), _unassigned),
+          lambda u: _own_open(u).filter(group__in=permissions.group_ids(u)), branches=_group_branches),
+    Queue("unassigned", gettext_lazy("Unassigned"), _unassigned, branches=_unassigned_branches),
     Queue("all", gettext_lazy("All open"), _open,
-          allowed=lambda u: u.role in (Role.LEAD, Role.MANAGER, Role.ADMIN)),
+          allowed=lambda u: u.role in (Role.LEAD, Role.MANAGER, Role.ADMIN), branches=_status_branches),
     Queue("recent", gettext_lazy("Recently updated"), lambda u: permissions.visible_tickets(u)),
 ]
 QUEUES_BY_SLUG = {q.slug: q for q in QUEUES}
@@ -153,8 +180,15 @@ def bounded_count(queryset: QuerySet, cap: int | None = None) -> tuple[int, bool
     return (cap, True) if n > cap else (n, False)
 
 
-def count_label(queryset: QuerySet) -> str:
-    n, capped = bounded_count(queryset)
+def count_label(queryset: QuerySet | list[QuerySet]) -> str:
+    """The bounded count of a queryset, or of the disjoint branches of a queue added up."""
+    branches = queryset if isinstance(queryset, list) else [queryset]
+    n, capped = 0, False
+    for branch in branches:
+        count, over = bounded_count(branch, COUNT_CAP - n)
+        n, capped = n + count, over
+        if capped:
+            break
     return f"{n}+" if capped else str(n)
 
 
@@ -169,7 +203,7 @@ def build_sidebar(request, active_queue: str | None = None, active_view: int | N
     allowed = {q.slug for q in queues_for(user)}
     return {
         "queues": [
-            {"slug": q.slug, "label": q.label_text(), "count": count_label(q.tickets(user)),
+            {"slug": q.slug, "label": q.label_text(), "count": count_label(q.querysets(user)),
              "url": reverse("console:queue", args=[q.slug]),
              "active": q.slug == active_queue and active_view is None}
             for q in queues_for(user)
@@ -256,21 +290,34 @@ class Page:
     prev_cursor: str | None
 
 
-def paginate(queryset: QuerySet, field: str, descending: bool, *, after: str | None, before: str | None,
-             limit: int | None = None) -> Page:
+def merge_page(querysets: list[QuerySet], field: str, descending: bool, limit: int, cursor: str | None) -> list:
+    """The first `limit` rows after the cursor in (field, id) order, over disjoint querysets: each
+    reads at most `limit` rows in index order, and the rows are merged here."""
+    prefix = "-" if descending else ""
+    rows = {}
+    for queryset in querysets:
+        if cursor:
+            queryset = after_cursor(queryset, field, descending, cursor)
+        for row in queryset.order_by(f"{prefix}{field}", f"{prefix}id")[:limit]:
+            rows[row.pk] = row
+    return sorted(rows.values(), key=lambda r: (getattr(r, field), r.pk), reverse=descending)[:limit]
+
+
+def paginate(querysets: QuerySet | list[QuerySet], field: str, descending: bool, *, after: str | None,
+             before: str | None, limit: int | None = None) -> Page:
     """One page in (field, id) order. `after` walks forward; `before` walks back (read in reverse,
-    then flipped)."""
+    then flipped). Several querysets are the disjoint branches of one queue."""
     limit = PAGE_SIZE if limit is None else limit
+    branches = querysets if isinstance(querysets, list) else [querysets]
     if before:
-        queryset = after_cursor(queryset, field, not descending, before)
-        prefix = "" if descending else "-"
-        rows = list(queryset.order_by(f"{prefix}{field}", f"{prefix}id")[: limit + 1])
+        rows = merge_page(branches, field, not descending, limit + 1, before)
         has_prev = len(rows) > limit
         rows = rows[:limit][::-1]
         has_next = True
     else:
-        rows, next_cursor = keyset_page(queryset, field, descending, limit, after)
-        has_next, has_prev = next_cursor is not None, bool(after)
+        rows = merge_page(branches, field, descending, limit + 1, after)
+        has_next, has_prev = len(rows) > limit, bool(after)
+        rows = rows[:limit]
     if not rows:
         return Page([], None, None)
     return Page(
@@ -346,7 +393,7 @@ def queue_view(request, slug: str):
     if view_id.isdigit():
         saved = SavedView.objects.filter(pk=int(view_id), user=user, queue=slug).first()
 
-    tickets = apply_filters(queue.tickets(user), params, user).select_related(*ROW_RELATED)
+    tickets = [apply_filters(branch, params, user).select_related(*ROW_RELATED) for branch in queue.querysets(user)]
     bad_cursor = False
     try:
         page = paginate(tickets, field, descending, after=params.get("after"), before=params.get("before"))

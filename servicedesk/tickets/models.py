@@ -235,6 +235,12 @@ class Ticket(models.Model):
                          condition=models.Q(status__in=OPEN_STATUSES)),
             models.Index(fields=["owner", "-updated_at", "-id"], name="ticket_owner_open_queue",
                          condition=models.Q(status__in=OPEN_STATUSES)),
+            # "Unassigned": open tickets nobody has, by group (NULL group = the intake).
+            models.Index(fields=["group", "-updated_at", "-id"], name="ticket_unassigned_open_queue",
+                         condition=models.Q(status__in=OPEN_STATUSES, assignee__isnull=True)),
+            # The intake: new or acknowledged tickets not routed to any group yet.
+            models.Index(fields=["-updated_at", "-id"], name="ticket_intake_queue",
+                         condition=models.Q(group__isnull=True, status__in=("new", "acknowledged"))),
         ]
 
     def __str__(self) -> str:

@@ -335,7 +335,9 @@ def test_query_count_does_not_grow_with_the_queue(client, desk, django_assert_ma
     few = page_queries(client, "/console/queues/recent/?status=open")
     for i in range(5, 80):
         make[i % 2](i)
-    with django_assert_max_num_queries(18):
+    # A constant: one count per queue branch in the side bar (at most the five open statuses of
+    # "All open", one per group, plus the intake), never one per ticket.
+    with django_assert_max_num_queries(22):
         client.get("/console/queues/recent/?status=open")
     many = page_queries(client, "/console/queues/recent/?status=open")
     assert many == few
@@ -419,3 +421,77 @@ def test_closed_statuses_are_not_in_open_queues(agent1, desk):
     assert Ticket.objects.get(pk=ticket.pk).status == Status.RESOLVED
     for slug in ("mine", "owned", "groups", "unassigned"):
         assert ticket.number not in numbers(agent1.get(f"/console/queues/{slug}/")), slug
+
+
+# ---------------------------------------------------------------------------------------------
+# Queues read as branches (one per group / the intake / each open status), merged per page
+
+
+def walk(client, url) -> tuple[list[str], list[str]]:
+    """Every page forward by rel=next, then back by rel=prev from the last page."""
+    forward, pages = [], []
+    path = url.split("?")[0]  # rel links carry the whole query string
+    response = client.get(url)
+    while True:
+        pages.append(numbers(response))
+        forward += pages[-1]
+        if not response.context["next_url"]:
+            break
+        response = client.get(path + response.context["next_url"])
+    backward = []
+    while response.context["prev_url"]:
+        response = client.get(path + response.context["prev_url"])
+        backward = numbers(response) + backward
+    return forward, backward + pages[-1]
+
+
+@pytest.mark.parametrize("slug", ["groups", "unassigned"])
+def test_branch_queues_page_in_one_order_across_groups(client, desk, monkeypatch, slug):
+    """agent2 works in two groups: the pages interleave both groups' (and the intake's) tickets
+    in updated order, with nothing lost or repeated, forward and back."""
+    monkeypatch.setattr(queues, "PAGE_SIZE", 3)
+    groups = [desk.second_line, desk.third_line]
+    for i in range(11):
+        if i % 3 == 2:
+            intake(desk, f"Intake {i}")
+        else:
+            logged(desk, desk.agent1, f"Routed {i}", group=groups[i % 2])
+    client.force_login(desk.agent2)
+    url = f"/console/queues/{slug}/"
+    forward, backward = walk(client, url)
+    expected = list(queues.get_queue(desk.agent2, slug).tickets(desk.agent2)
+                    .order_by("-updated_at", "-id").values_list("number", flat=True))
+    assert forward == expected and backward == expected
+    assert len(expected) == (11 if slug == "unassigned" else 8)
+    for ordering in ("number", "priority"):
+        forward, _ = walk(client, f"{url}?ordering={ordering}")
+        assert forward == list(queues.get_queue(desk.agent2, slug).tickets(desk.agent2)
+                               .order_by(ordering, "id").values_list("number", flat=True))
+
+
+def test_all_open_reads_each_status_and_counts_add_up(client, desk, monkeypatch):
+    from tests.console.ticketing import make_ticket
+
+    monkeypatch.setattr(queues, "PAGE_SIZE", 4)
+    for i, status in enumerate([Status.NEW, Status.ACKNOWLEDGED, Status.ASSIGNED, Status.IN_PROGRESS,
+                                Status.PENDING, Status.RESOLVED, Status.NEW, Status.ASSIGNED]):
+        make_ticket(desk, status, title=f"T{i}")
+    client.force_login(desk.lead1)
+    forward, backward = walk(client, "/console/queues/all/")
+    expected = list(Ticket.objects.exclude(status=Status.RESOLVED).order_by("-updated_at", "-id")
+                    .values_list("number", flat=True))
+    assert forward == expected == backward and len(expected) == 7
+    sidebar = {q["slug"]: q["count"] for q in client.get("/console/queues/all/").context["sidebar"]["queues"]}
+    assert sidebar["all"] == "7"
+
+
+def test_bounded_count_over_branches_caps_the_sum(desk, monkeypatch):
+    monkeypatch.setattr(queues, "COUNT_CAP", 4)
+    for i in range(3):
+        intake(desk, f"Intake {i}")
+        logged(desk, desk.agent1, f"Routed {i}", group=desk.first_line)
+    branches = queues.get_queue(desk.agent1, "unassigned").querysets(desk.agent1)
+    assert len(branches) == 2
+    assert queues.count_label(branches) == "4+"
+    monkeypatch.setattr(queues, "COUNT_CAP", 6)
+    assert queues.count_label(branches) == "6"
