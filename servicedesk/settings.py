@@ -222,3 +222,10 @@ EMAIL_TIMEOUT = 20
 DEFAULT_FROM_EMAIL = os.environ.get("SERVICEDESK_FROM_EMAIL", "servicedesk@localhost")
 # The address links in notifications point at (confirm / reopen links).
 SERVICEDESK_BASE_URL = os.environ.get("SERVICEDESK_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Cache: per process by default (embedded); a shared Redis cache in production when set.
+SERVICEDESK_CACHE_URL = os.environ.get("SERVICEDESK_CACHE_URL", "")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": SERVICEDESK_CACHE_URL}
+    if SERVICEDESK_CACHE_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}

@@ -11,6 +11,15 @@ from servicedesk.accounts.models import ApiToken, Group, User
 pytest_plugins = ["tests.services"]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache (cached fragments name rows of other tests' databases)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def desk(db):
     """The demo desk without tickets: admin, manager, lead1, agent1, agent2, customer1/2 (organisation A),

@@ -331,7 +331,7 @@ def test_query_count_does_not_grow_with_the_queue(client, desk, django_assert_ma
     user = desk.users[username]
     client.force_login(user)
     SavedView.objects.create(user=user, name="Critical", queue="recent", query="priority=1")
-    client.get("/console/queues/recent/")  # warm the session and caches
+    client.get("/console/queues/recent/?status=open")  # warm the session and caches
     few = page_queries(client, "/console/queues/recent/?status=open")
     for i in range(5, 80):
         make[i % 2](i)
@@ -495,3 +495,17 @@ def test_bounded_count_over_branches_caps_the_sum(desk, monkeypatch):
     assert queues.count_label(branches) == "4+"
     monkeypatch.setattr(queues, "COUNT_CAP", 6)
     assert queues.count_label(branches) == "6"
+
+
+def test_filter_lists_are_cached_and_follow_changes(agent1, desk, django_assert_num_queries):
+    from servicedesk.accounts.models import Group
+
+    first = agent1.get("/console/queues/mine/").content.decode()
+    assert "Hardware supplier" in first and "Printer team" not in first
+    Group.objects.create(name="Printer team")
+    assert "Printer team" in agent1.get("/console/queues/mine/").content.decode()
+    # The selection is part of the cached fragment: the chosen option is marked.
+    group = desk.second_line.pk
+    body = agent1.get(f"/console/queues/mine/?group={group}").content.decode()
+    assert f'<option value="{group}" selected>' in body
+    assert f'<option value="{group}" selected>' not in agent1.get("/console/queues/mine/").content.decode()
