@@ -13,6 +13,7 @@ from ninja.files import UploadedFile
 from pydantic import Field
 
 from servicedesk.accounts.models import Group, User
+from servicedesk.core import refdata
 from servicedesk.core.pagination import BadCursor, keyset_page
 from servicedesk.tickets import actions, permissions
 from servicedesk.tickets.models import (
@@ -26,7 +27,6 @@ from servicedesk.tickets.models import (
     Ticket,
     TicketLink,
     TimeEntry,
-    Transition,
 )
 from servicedesk.tickets.queries import attach_people
 
@@ -119,7 +119,7 @@ def _out(request, ticket: Ticket) -> dict:
     # Re-read with the related rows the JSON needs (the action returned the locked row only).
     fresh = Ticket.objects.select_related(*LIST_JOINED).get(pk=ticket.pk)
     attach_people([fresh])
-    return serialize.ticket(fresh, request.user, list(Transition.objects.all()))
+    return serialize.ticket(fresh, request.user, refdata.transitions())
 
 
 ORDERINGS = {
@@ -204,7 +204,7 @@ def list_tickets(request, filters: Query[TicketFilters]):
                                         filters.cursor)
     except BadCursor as exc:
         raise HttpError(400, str(exc)) from None
-    transitions = list(Transition.objects.all())
+    transitions = refdata.transitions()
     return {"items": serialize.ticket_rows(rows, request.user, transitions), "next_cursor": next_cursor}
 
 
@@ -232,7 +232,7 @@ def create_ticket(request, payload: TicketIn):
 @router.get("/{int:ticket_id}", response={200: TicketOut, 404: Message}, summary="Read a ticket")
 def read_ticket(request, ticket_id: int):
     ticket = _get_ticket(request, ticket_id)
-    return serialize.ticket(ticket, request.user, list(Transition.objects.all()))
+    return serialize.ticket(ticket, request.user, refdata.transitions())
 
 
 @router.patch("/{int:ticket_id}", response={200: TicketOut, **ERRORS}, summary="Change fields or route")

@@ -17,18 +17,18 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.db.models import Q, QuerySet
 from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, path, reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from servicedesk.accounts.models import STAFF_ROLES, Group, Organisation, Role, User
+from servicedesk.core import refdata
 from servicedesk.core.pagination import BadCursor, after_cursor, encode_cursor
 from servicedesk.tickets import permissions
 from servicedesk.tickets.models import (
@@ -368,37 +368,18 @@ def _filter_options() -> dict:
     }
 
 
-FILTER_GRID_SECONDS = 60
-FILTER_VERSION_KEY = "console:filter-options:version"
-
-
-def filter_options_changed(**kwargs) -> None:
-    """Groups, categories, people or organisations changed: the cached filter lists are stale."""
-    if set(kwargs.get("update_fields") or ()) == {"last_login"}:
-        return
-    try:
-        cache.incr(FILTER_VERSION_KEY)
-    except ValueError:
-        cache.set(FILTER_VERSION_KEY, 1, None)
-
-
 def filter_grid(params: QueryDict, ordering: str) -> str:
     """The filter panel's drop-downs, rendered once per language and selection and cached.
 
     Their option lists (groups, categories, agents, organisations) change rarely and are the same
-    for every agent; rendering them was half of a queue page's time. A change to one of those
-    records invalidates the cache (filter_options_changed); with a per-process cache (no
-    SERVICEDESK_CACHE_URL) another process may show the old lists for up to FILTER_GRID_SECONDS.
+    for every agent; rendering them was half of a queue page's time. They are reference data
+    (servicedesk.core.refdata): a change to one of those records invalidates the cache.
     """
     selected = {name: params.getlist(name) for name in FILTER_PARAMS if name != "q"}
-    version = cache.get_or_set(FILTER_VERSION_KEY, 1, None)
     digest = hashlib.sha1(json.dumps([selected, ordering], sort_keys=True).encode()).hexdigest()
-    key = f"console:filter-grid:{version}:{translation.get_language()}:{digest}"
-    html = cache.get(key)
-    if html is None:
-        html = render_to_string("console/queues/_filter_grid.html",
-                                {"options": _filter_options(), "selected": selected, "ordering": ordering})
-        cache.set(key, html, FILTER_GRID_SECONDS)
+    html = refdata.cached(f"console-filter-grid:{digest}", lambda: render_to_string(
+        "console/queues/_filter_grid.html", {"options": _filter_options(), "selected": selected, "ordering": ordering},
+    ), per_language=True)
     return mark_safe(html)  # rendered by our own template, escaped there
 
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from servicedesk.accounts.models import STAFF_ROLES, Group, User
+from servicedesk.core import refdata
 from servicedesk.tickets import actions, permissions
 from servicedesk.tickets.models import (
     OPEN_STATUSES,
@@ -51,14 +52,8 @@ def ticket_queryset():
     return Ticket.objects.select_related("organisation", "group", "category__service", "category__parent__service")
 
 
-def group_members(group: Group | None):
-    if group is None:
-        return User.objects.none()
-    return (
-        User.objects.filter(Q(member_of=group) | Q(led_groups=group), is_active=True, role__in=STAFF_ROLES)
-        .distinct()
-        .order_by("first_name", "last_name", "username")
-    )
+def group_members(group: Group | None) -> list[User]:
+    return refdata.group_members(group.pk if group else None)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -100,34 +95,35 @@ def render_page(
 ):
     user = request.user
     attach_people([ticket])
-    transitions = list(Transition.objects.all())
+    transitions = refdata.transitions()
     available = set(actions.available_actions(ticket, user, transitions))
     buttons = [
         {"action": t.action, "label": transition_label(t), "form": t.action if t.action in NEEDS_FORM else ""}
         for t in transitions
         if t.action in available
     ]
-    groups = list(Group.objects.filter(is_active=True))
+    groups = refdata.active_groups()
     assign_group = ticket.group if ticket.group_id else (groups[0] if groups else None)
     if posted is not None and posted.get("group", "").isdigit():
         assign_group = next((g for g in groups if g.pk == int(posted["group"])), assign_group)
-    links_out = list(
-        TicketLink.objects.filter(source=ticket).select_related("target").order_by("created_at", "id")
+    links = list(
+        TicketLink.objects.filter(Q(source=ticket) | Q(target=ticket))
+        .select_related("source", "target").order_by("created_at", "id")
     )
-    links_in = list(
-        TicketLink.objects.filter(target=ticket).select_related("source").order_by("created_at", "id")
-    )
+    links_out = [link for link in links if link.source_id == ticket.pk]
+    links_in = [link for link in links if link.target_id == ticket.pk and link.source_id != ticket.pk]
     time_entries = list(
         TimeEntry.objects.filter(ticket=ticket).select_related("agent").order_by("-created_at", "-id")
     )
     watchers = list(ticket.watchers.order_by("username"))
     watcher_ids = {w.pk for w in watchers}
+    people = refdata.staff()
+    if not any(pk == ticket.requester_id for pk, _name, _display in people) and ticket.requester.is_active:
+        requester = ticket.requester
+        people = sorted([*people, (requester.pk, requester.username, requester.display_name)], key=lambda p: p[1])
     candidates = [
-        u
-        for u in User.objects.filter(
-            Q(role__in=STAFF_ROLES) | Q(pk=ticket.requester_id), is_active=True
-        ).order_by("username")
-        if u.pk not in watcher_ids
+        {"pk": pk, "username": username, "display_name": display}
+        for pk, username, display in people if pk not in watcher_ids
     ]
     other_open = list(
         permissions.visible_tickets(user)
@@ -147,13 +143,11 @@ def render_page(
         "pending_reasons": PendingReason.choices,
         "groups": groups,
         "assign_group": assign_group,
-        "members": list(group_members(assign_group)),
+        "members": group_members(assign_group),
         "levels": Level.choices,
         "priorities": Priority.choices,
-        "matrix_priority": Priority(actions.priority_for(ticket.impact, ticket.urgency)),
-        "categories": list(
-            Category.objects.filter(is_active=True).select_related("service", "parent__service")
-        ),
+        "matrix_priority": Priority(refdata.priority_matrix()[(ticket.impact, ticket.urgency)]),
+        "categories": refdata.category_choices(),
         "links_out": links_out,
         "links_in": links_in,
         "link_kinds": LinkKind.choices,

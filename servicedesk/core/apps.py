@@ -6,3 +6,8 @@ class CoreConfig(AppConfig):
     name = "servicedesk.core"
     label = "core"
     verbose_name = _("Service desk")
+
+    def ready(self):
+        from . import refdata
+
+        refdata.connect()

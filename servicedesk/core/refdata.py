@@ -1,0 +1,122 @@
+"""Reference data for screens, cached: groups, categories, people lists, lifecycle transitions.
+
+Every ticket page and queue page showed the same few small tables (drop-downs of groups, categories,
+agents; the transition rows), read afresh each time: a third of a ticket page's queries. They are
+cached here under one version number that any change to those tables bumps (signals below), so a
+change shows on the next page. The cache is per process unless SERVICEDESK_CACHE_URL names a shared
+one; another process then shows the old lists for at most TIMEOUT seconds.
+
+Only screens read through this module. Writes (tickets.actions) keep reading the database, so a
+permission or lifecycle change takes effect at once where it matters.
+"""
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.core.cache import cache
+from django.utils import translation
+
+T = TypeVar("T")
+VERSION_KEY = "refdata:version"
+TIMEOUT = 60
+
+
+def version() -> int:
+    return cache.get_or_set(VERSION_KEY, 1, None)
+
+
+def changed(**kwargs) -> None:
+    """Signal receiver: a reference table changed; every cached list is stale."""
+    if set(kwargs.get("update_fields") or ()) == {"last_login"}:
+        return  # signing in saves the user; nothing shown in a list changed
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:
+        cache.set(VERSION_KEY, 1, None)
+
+
+def cached(name: str, build: Callable[[], T], *, per_language: bool = False) -> T:
+    """`build()`'s value, computed once per version (and language when it holds translated text)."""
+    key = f"refdata:{version()}:{name}"
+    if per_language:
+        key = f"{key}:{translation.get_language()}"
+    value = cache.get(key)
+    if value is None:
+        value = build()
+        cache.set(key, value, TIMEOUT)
+    return value
+
+
+def connect() -> None:
+    """Called from CoreConfig.ready: every model whose rows appear in a cached list."""
+    from django.db.models.signals import m2m_changed, post_delete, post_save
+
+    from servicedesk.accounts.models import Group, Organisation, User
+    from servicedesk.tickets.models import Category, PriorityRule, Service, Transition
+
+    for model in (Group, Organisation, User, Category, Service, Transition, PriorityRule):
+        post_save.connect(changed, sender=model, dispatch_uid=f"refdata-save-{model.__name__}")
+        post_delete.connect(changed, sender=model, dispatch_uid=f"refdata-delete-{model.__name__}")
+    m2m_changed.connect(changed, sender=Group.members.through, dispatch_uid="refdata-group-members")
+
+
+# ---------------------------------------------------------------------------------------------
+# The lists
+
+
+def transitions() -> list:
+    from servicedesk.tickets.models import Transition
+
+    return cached("transitions", lambda: list(Transition.objects.all()))
+
+
+def active_groups() -> list:
+    from servicedesk.accounts.models import Group
+
+    return cached("groups", lambda: list(Group.objects.filter(is_active=True)))
+
+
+def group_members(group_id: int | None) -> list:
+    """The active staff of a group (members and its lead), by name."""
+    from django.db.models import Q
+
+    from servicedesk.accounts.models import STAFF_ROLES, User
+
+    if group_id is None:
+        return []
+    return cached(f"group-members:{group_id}", lambda: list(
+        User.objects.filter(Q(member_of=group_id) | Q(led_groups=group_id), is_active=True, role__in=STAFF_ROLES)
+        .distinct().order_by("first_name", "last_name", "username")
+    ))
+
+
+def staff() -> list[tuple[int, str, str]]:
+    """(id, username, display name) of every active desk staff member, by username."""
+    from servicedesk.accounts.models import STAFF_ROLES, User
+
+    return cached("staff", lambda: [
+        (u.pk, u.username, u.display_name)
+        for u in User.objects.filter(role__in=STAFF_ROLES, is_active=True)
+        .only("username", "first_name", "last_name").order_by("username")
+    ])
+
+
+def category_choices() -> list[tuple[int, str]]:
+    """(id, "Service / Category / Subcategory") of active categories, in the user's language."""
+    from servicedesk.tickets.models import Category
+
+    return cached("categories", lambda: [
+        (c.pk, str(c)) for c in Category.objects.filter(is_active=True).select_related("service", "parent__service")
+    ], per_language=True)
+
+
+def priority_matrix() -> dict[tuple[int, int], int]:
+    from servicedesk.tickets.actions import DEFAULT_MATRIX
+    from servicedesk.tickets.models import PriorityRule
+
+    def build():
+        matrix = dict(DEFAULT_MATRIX)
+        matrix.update({(r.impact, r.urgency): r.priority for r in PriorityRule.objects.all()})
+        return matrix
+
+    return cached("priority-matrix", build)
