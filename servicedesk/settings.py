@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "servicedesk.accounts",
     "servicedesk.tickets",
     "servicedesk.sla",
+    "servicedesk.routing",
     "servicedesk.intake",
     "servicedesk.console",
     "servicedesk.portal",

@@ -59,7 +59,8 @@ def on_http_error(request, exc: HttpError):
     return error(request, exc.status_code, str(exc.message))
 
 
-from servicedesk.api import directory, tickets  # noqa: E402  (routers register on the api above)
+from servicedesk.api import directory, routing, tickets  # noqa: E402  (routers register on the api above)
 
 api.add_router("/tickets", tickets.router)
+api.add_router("/tickets", routing.router)
 api.add_router("", directory.router)

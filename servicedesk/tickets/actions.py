@@ -44,7 +44,17 @@ from .models import (
 )
 
 # Sent after commit, once per action: ticket, actor, event, changes ({field: (old, new)}).
+# actor is None when the system made the change (routing rules, auto-assignment).
 ticket_changed = Signal()
+
+# Hooks for servicedesk.routing, sent inside the action's transaction (unlike ticket_changed):
+# - ticket_created(ticket, actor, given): a ticket was just recorded. Receivers may change it through these
+#   actions (as the system: actor=None) and must leave the instance they got current. `given` names the
+#   routing fields the creator chose (group, assignee, category, impact, urgency, priority).
+# - assignee_wanted(ticket, group): the ticket is being routed to a group without a person. A receiver may
+#   answer (person or None, note): the person is assigned; the note says how they were chosen, or why nobody.
+ticket_created = Signal()
+assignee_wanted = Signal()
 
 
 def choose_group_message() -> str:
@@ -104,6 +114,7 @@ class _Change:
     now: datetime.datetime = field(default_factory=timezone.now)
     fields: dict[str, tuple[object, object]] = field(default_factory=dict)
     entries: list[HistoryEntry] = field(default_factory=list)
+    note: str = ""  # why the whole change was made (e.g. the routing rule); prefixed to every entry's note
 
     def set(self, name: str, value, note: str = "") -> None:
         old = getattr(self.ticket, name)
@@ -116,6 +127,7 @@ class _Change:
 
     def log(self, event: str, *, field: str = "", old: str = "", new: str = "", note: str = "",
             internal: bool = False) -> None:
+        note = "; ".join(part for part in (self.note, note) if part)
         self.entries.append(HistoryEntry(
             ticket=self.ticket, actor=self.actor, at=self.now, channel=self.channel, event=event,
             field=field, old_value=old, new_value=new, note=note[:500], internal=internal,
@@ -151,11 +163,12 @@ def _display(ticket: Ticket, name: str, value) -> str:
     return str(value)
 
 
-def _lock(ticket: Ticket | int, actor: User, expected_version: int | None) -> Ticket:
-    """Re-read the ticket under a row lock, check it is visible and not changed since the caller read it."""
+def _lock(ticket: Ticket | int, actor: User | None, expected_version: int | None) -> Ticket:
+    """Re-read the ticket under a row lock, check it is visible and not changed since the caller read it.
+    actor None is the system (routing rules): it sees every ticket."""
     pk = ticket.pk if isinstance(ticket, Ticket) else ticket
     locked = Ticket.objects.select_for_update().filter(pk=pk).first()
-    if locked is None or not permissions.can_see(actor, locked):
+    if locked is None or (actor is not None and not permissions.can_see(actor, locked)):
         raise NotFound(_("Ticket not found."))
     if expected_version is not None and expected_version != locked.version:
         since = HistoryEntry.objects.filter(ticket=locked, version__gt=expected_version)
@@ -252,6 +265,8 @@ def create_ticket(
         raise ActionError(_("The requester's account is disabled."))
     if category is not None and not category.is_active:
         raise ActionError(_("The category %(category)s is not available.") % {"category": category})
+    given = frozenset(name for name, value in (("group", group), ("assignee", assignee), ("category", category),
+                      ("impact", impact), ("urgency", urgency), ("priority", priority)) if value is not None)
     impact = 2 if impact is None else impact
     urgency = 2 if urgency is None else urgency
     if impact not in (1, 2, 3) or urgency not in (1, 2, 3):
@@ -312,6 +327,8 @@ def create_ticket(
     transaction.on_commit(
         lambda: ticket_changed.send(sender=Ticket, ticket=ticket, actor=actor, event="created", changes={})
     )
+    # Routing rules and auto-assignment (servicedesk.routing) route the new ticket here, in this transaction.
+    ticket_created.send(sender=Ticket, ticket=ticket, actor=actor, given=given)
     return ticket
 
 
@@ -326,22 +343,24 @@ EDITABLE_FIELDS = ("title", "description", "type", "category", "impact", "urgenc
 def update_ticket(
     ticket: Ticket | int,
     *,
-    actor: User,
+    actor: User | None,
     channel: str = Channel.API,
     expected_version: int | None = None,
     changes: dict,
+    note: str = "",
 ) -> Ticket:
     """Change classification, text or routing. `changes` holds only the fields to change
-    (title, description, type, category, impact, urgency, priority, owner, group, assignee)."""
+    (title, description, type, category, impact, urgency, priority, owner, group, assignee).
+    actor None is the system (a routing rule): no permission check; `note` says why, in the history."""
     ticket = _lock(ticket, actor, expected_version)
-    if not permissions.can_edit_fields(actor, ticket):
+    if actor is not None and not permissions.can_edit_fields(actor, ticket):
         raise NotAllowed(_("Only desk staff may change a ticket's fields."))
     if ticket.status == Status.CLOSED:
         raise ActionError(_("A closed ticket cannot be changed; reopen it first."))
     unknown = set(changes) - set(EDITABLE_FIELDS) - {"group", "assignee"}
     if unknown:
         raise ActionError(_("These fields cannot be changed: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
-    change = _Change(ticket, actor, channel, "updated")
+    change = _Change(ticket, actor, channel, "updated", note=note)
     if "title" in changes:
         title = (changes["title"] or "").strip()
         if not title:
@@ -409,13 +428,22 @@ def _route(change: _Change, group: Group | None, assignee: User | None) -> None:
         raise ActionError(
             _("A ticket that is %(status)s cannot be routed.") % {"status": Status(ticket.status).label}
         )
-    if not _may_take(assign, change.actor, ticket):
+    if change.actor is not None and not _may_take(assign, change.actor, ticket):
         raise NotAllowed(_("You may not route this ticket."))
     change.event = "assigned"
     rerouted = group.pk != ticket.group_id
+    why = ""
+    if assignee is None and rerouted:
+        # Auto-assignment inside the group (servicedesk.routing) may name a person.
+        for _receiver, answer in assignee_wanted.send(sender=Ticket, ticket=ticket, group=group):
+            if answer:
+                assignee, why = answer
+                break
     change.set("group", group)
-    change.set("assignee", assignee)
-    if ticket.owner_id is None and change.actor.is_desk_staff:
+    change.set("assignee", assignee, note=why)
+    if assignee is None and why:
+        change.log("auto_assignment", note=why, internal=True)
+    if ticket.owner_id is None and change.actor is not None and change.actor.is_desk_staff:
         change.set("owner", change.actor)
     if ticket.acknowledged_at is None:
         change.set("acknowledged_at", change.now)
@@ -424,17 +452,31 @@ def _route(change: _Change, group: Group | None, assignee: User | None) -> None:
         change.set("pending_reason", "")
 
 
-def assign(ticket: Ticket | int, *, actor: User, group: Group, assignee: User | None = None,
-           channel: str = Channel.API, expected_version: int | None = None) -> Ticket:
+def assign(ticket: Ticket | int, *, actor: User | None, group: Group, assignee: User | None = None,
+           channel: str = Channel.API, expected_version: int | None = None, note: str = "") -> Ticket:
     return update_ticket(ticket, actor=actor, channel=channel, expected_version=expected_version,
-                         changes={"group": group, "assignee": assignee})
+                         changes={"group": group, "assignee": assignee}, note=note)
 
 
-def set_priority(ticket: Ticket | int, *, actor: User, impact: int | None = None, urgency: int | None = None,
+def set_priority(ticket: Ticket | int, *, actor: User | None, impact: int | None = None, urgency: int | None = None,
                  priority: int | None = None, channel: str = Channel.API,
-                 expected_version: int | None = None) -> Ticket:
+                 expected_version: int | None = None, note: str = "") -> Ticket:
     changes = {k: v for k, v in (("impact", impact), ("urgency", urgency), ("priority", priority)) if v is not None}
-    return update_ticket(ticket, actor=actor, channel=channel, expected_version=expected_version, changes=changes)
+    return update_ticket(ticket, actor=actor, channel=channel, expected_version=expected_version, changes=changes,
+                         note=note)
+
+
+@transaction.atomic
+def record_event(ticket: Ticket | int, *, actor: User | None, event: str, channel: str = Channel.SYSTEM,
+                 field: str = "", old: str = "", new: str = "", note: str = "", internal: bool = False) -> Ticket:
+    """Record something that happened to a ticket without changing its fields (a tag a routing rule added,
+    why auto-assignment found nobody): one history line and a new version. actor None is the system."""
+    ticket = _lock(ticket, actor, None)
+    if actor is not None and not permissions.can_edit_fields(actor, ticket):
+        raise NotAllowed(_("Only desk staff may change a ticket's fields."))
+    change = _Change(ticket, actor, channel, event)
+    change.log(event, field=field, old=old, new=new, note=note, internal=internal)
+    return change.save()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -799,6 +841,7 @@ def set_watchers(ticket: Ticket | int, *, actor: User, add: Iterable[User] = (),
 
 __all__ = [
     "ActionError", "Conflict", "NotAllowed", "NotFound", "add_attachment", "add_comment", "assign",
-    "available_actions", "create_ticket", "link", "log_time", "merge", "priority_for", "set_priority",
-    "set_watchers", "ticket_changed", "transition", "unlink", "update_ticket",
+    "assignee_wanted", "available_actions", "create_ticket", "link", "log_time", "merge", "priority_for",
+    "record_event", "set_priority", "set_watchers", "ticket_changed", "ticket_created", "transition", "unlink",
+    "update_ticket",
 ]

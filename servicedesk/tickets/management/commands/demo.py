@@ -99,6 +99,13 @@ class Command(BaseCommand):
             groups = self._groups(people)
             categories = self._catalogue(groups)
             made = 0 if options["no_tickets"] else self._tickets(people, groups, categories)
+            if not options["no_tickets"]:
+                # Routing rules and auto-assignment (servicedesk.routing) come with the full demo only, after
+                # its tickets walked their scripted journeys: the bare desk (--no-tickets, what tests load)
+                # keeps tickets where their callers put them.
+                from servicedesk.routing.demo import ensure_demo_routing
+
+                ensure_demo_routing()
         self.stdout.write(f"Demo desk ready ({made} tickets added). Logins, password {PASSWORD}:")
         for username, role, *_ in PEOPLE:
             self.stdout.write(f"  {username:<10} {role.label}")
