@@ -178,7 +178,9 @@ def timeline(ticket: Ticket, user) -> list[Item]:
         if entry.event == "attachment_added" and entry.at in comment_times:
             continue
         sentence = describe(entry)
-        note = entry.note if entry.event in ("time_logged",) or "override" in entry.note else ""
+        # A change the system or a routing rule made (auto-assignment, escalation) always says why.
+        explained = not entry.actor_id or "override" in entry.note or "routing rule" in entry.note
+        note = entry.note if entry.event in ("time_logged",) or explained else ""
         if current is not None and current.at == entry.at and current.actor == entry.actor_id and not note:
             current.lines.append(sentence)
             continue

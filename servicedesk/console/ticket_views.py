@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from servicedesk.accounts.models import STAFF_ROLES, Group, User
 from servicedesk.core import refdata
+from servicedesk.routing.engine import tags_of
 from servicedesk.tickets import actions, permissions
 from servicedesk.tickets.models import (
     OPEN_STATUSES,
@@ -160,6 +161,7 @@ def render_page(
         "canned_responses": list(usable(user).order_by("name")),
         "composer": _composer(request, ticket, posted, canned),
         "loose_attachments": loose_attachments,
+        "tags": tags_of(ticket),
         "posted": posted or {},
         "error": error,
         "conflict": conflict,
@@ -305,6 +307,22 @@ def do_transition(request, ticket, action):
     )
     label = Transition.objects.filter(action=action).first()
     return _("Done: %(action)s.") % {"action": transition_label(label) if label else action}
+
+
+@ticket_form("assign")
+def route(request, ticket):
+    """Apply the routing rules now (servicedesk.routing), as the agent."""
+    from servicedesk.routing import engine
+
+    check_version(ticket, request.user, _version(request))
+    result = engine.route_ticket(ticket, actor=request.user, channel=CHANNEL)
+    if not result.applied and not result.failed:
+        return _("No routing rule matches this ticket.")
+    names = ", ".join(applied.rule.name for applied in result.applied) or "—"
+    message = _("Routing rules applied: %(rules)s.") % {"rules": names}
+    if result.failed:
+        message += " " + _("Refused: %(rules)s.") % {"rules": ", ".join(f.rule.name for f in result.failed)}
+    return message
 
 
 @ticket_form("assign")

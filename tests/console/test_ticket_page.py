@@ -405,3 +405,28 @@ def test_query_count_does_not_grow_with_the_conversation(agent1, desk, django_as
     assert _page_queries(agent1, small, django_assert_max_num_queries, bound) == _page_queries(
         agent1, big, django_assert_max_num_queries, bound
     )
+
+
+def test_apply_routing_rules_from_the_ticket_page(client, desk):
+    """An agent asks for the rules on a ticket filed before the rule existed; the timeline says which
+    rule moved it."""
+    from servicedesk.routing.models import RoutingRule
+    from servicedesk.tickets import actions
+
+    ticket = actions.create_ticket(actor=desk.customer1, requester=desk.customer1, title="VPN drops every hour",
+                                   channel="portal")
+    client.force_login(desk.agent1)
+    url = f"/console/tickets/{ticket.number}/"
+    response = client.post(url + "route/", {"version": ticket.version}, follow=True)
+    assert "No routing rule matches this ticket." in response.content.decode()
+    RoutingRule.objects.create(name="Network words", keywords="VPN\n网络", set_group=desk.second_line)
+    ticket.refresh_from_db()
+    response = client.post(url + "route/", {"version": ticket.version}, follow=True)
+    body = response.content.decode()
+    assert "Routing rules applied: Network words." in body
+    ticket.refresh_from_db()
+    assert ticket.group == desk.second_line
+    assert "routing rule: Network words" in body  # the timeline's note on the system's change
+    # A stale form is refused with the conflict, not applied.
+    response = client.post(url + "route/", {"version": ticket.version - 1})
+    assert response.status_code == 409
