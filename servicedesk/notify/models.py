@@ -55,19 +55,19 @@ class NotificationTemplate(models.Model):
     def __str__(self) -> str:
         return f"{self.get_event_display()} ({self.get_language_display()})"
 
-    def clean(self):
-        from .rendering import validate_template
-
-        errors = validate_template(self.event, self.language, self.subject, self.body_text, self.body_html)
-        if errors:
-            raise ValidationError(errors)
-
     def save(self, *args, **kwargs):
         # Refused here too (not only in the admin form): a template that cannot render must never be
         # stored, or every notification of its event would fail.
         self.clean()
         self.updated_at = timezone.now()
         super().save(*args, **kwargs)
+
+    def clean(self):
+        from .rendering import validate_template
+
+        errors = validate_template(self.event, self.language, self.subject, self.body_text, self.body_html)
+        if errors:
+            raise ValidationError(errors)
 
 
 class State(models.TextChoices):
