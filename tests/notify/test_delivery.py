@@ -218,4 +218,4 @@ def test_internal_notes_never_reach_customers_even_as_watchers(desk, smtp_sink, 
     assert {subject(m).replace("：", ":").split(":")[0] for m in customers} == {"Resolved", "已解决"}
     [staff] = to(smtp_sink.messages, "agent2@example.com")
     assert "Also internal" in parts(staff)[0]  # staff watchers see the note written with the change
-    assert OutboundMessage.objects.filter(ticket=ticket, event=Event.RESOLVED).count() == 2
+    assert OutboundMessage.objects.filter(ticket=ticket, event=Event.RESOLVED).count() == 3
