@@ -43,6 +43,7 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from servicedesk.accounts.models import Group, User
 from servicedesk.intake.models import Direction, Mailbox, MessageReference
@@ -528,7 +529,7 @@ def due_rows(now: datetime.datetime | None = None, limit: int = 200) -> list[int
     stale = now - datetime.timedelta(minutes=int(_setting("SERVICEDESK_NOTIFY_SENDING_TIMEOUT_MINUTES", 15)))
     OutboundMessage.objects.filter(state=State.SENDING, claimed_at__lt=stale).update(
         state=State.QUEUED, next_attempt_at=now,
-        last_error="The sender stopped while sending (crash or restart); sending again with the same Message-ID.",
+        last_error=_("The sender stopped while sending (crash or restart); sending again with the same Message-ID."),
     )
     return list(
         OutboundMessage.objects.filter(state=State.QUEUED)
