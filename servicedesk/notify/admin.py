@@ -76,7 +76,7 @@ class OutboundMessageAdmin(admin.ModelAdmin):
     def send_again(self, request, queryset):
         from .tasks import send_notification
 
-        ids = list(queryset.filter(state=State.FAILED).values_list("pk", flat=True))
+        ids = list(queryset.filter(state=State.FAILED).exclude(body_text="").values_list("pk", flat=True))
         count = outbox.requeue(OutboundMessage.objects.filter(pk__in=ids))
         for pk in ids:
             send_notification.delay(pk)

@@ -45,7 +45,7 @@ from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from servicedesk.accounts.models import Group, User
+from servicedesk.accounts.models import Desk, Group, User
 from servicedesk.intake.models import Direction, Mailbox, MessageReference
 from servicedesk.tickets import permissions
 from servicedesk.tickets.models import Comment, HistoryEntry, Status, Ticket
@@ -188,11 +188,20 @@ def queue(notices: list[Notice], ticket: Ticket | None, build_context) -> list[i
         recipient = notice.recipient
         if recipient.address in own or _exists(notice.event, ticket, recipient.address, notice.source_key):
             continue
-        with translation.override(recipient.language), timezone.override(recipient.time_zone):
-            context = {"desk_name": ctx.desk_name(ticket),
-                       "recipient": {"name": recipient.name, "is_staff": recipient.staff}}
-            context.update(build_context(notice))
-        rendered = render(notice.event, recipient.language, context, recipient.time_zone)
+        fields = {"subject": "", "body_text": "", "body_html": "", "state": State.QUEUED, "last_error": ""}
+        try:
+            with translation.override(recipient.language), timezone.override(recipient.time_zone):
+                context = {"desk_name": ctx.desk_name(ticket),
+                           "recipient": {"name": recipient.name, "is_staff": recipient.staff}}
+                context.update(build_context(notice))
+            rendered = render(notice.event, recipient.language, context, recipient.time_zone)
+            fields.update(subject=_subject_with_number(rendered.subject, ticket)[:500], body_text=rendered.text,
+                          body_html=rendered.html)
+        except Exception as error:
+            # Kept as failed with the reason (admin), not lost in a log: the notification was due.
+            log.exception("Rendering %s for %s failed", notice.event, recipient.address)
+            fields.update(state=State.FAILED, last_error=_("The notification could not be written: %(error)s")
+                          % {"error": f"{type(error).__name__}: {error}"[:1900]})
         message_id = new_message_id(ticket)
         try:
             with transaction.atomic():
@@ -200,15 +209,14 @@ def queue(notices: list[Notice], ticket: Ticket | None, build_context) -> list[i
                     event=notice.event, ticket=ticket, recipient=recipient.user, address=recipient.address,
                     source_key=notice.source_key, language=recipient.language, message_id=message_id,
                     in_reply_to=references[-1] if references else "", references=" ".join(references),
-                    reply_to=reply_to, auto_submitted=notice.event not in PERSONAL_EVENTS,
-                    subject=_subject_with_number(rendered.subject, ticket)[:500],
-                    body_text=rendered.text, body_html=rendered.html,
+                    reply_to=reply_to, auto_submitted=notice.event not in PERSONAL_EVENTS, **fields,
                 )
-                if ticket is not None:
+                if ticket is not None and row.state == State.QUEUED:
                     MessageReference.objects.create(message_id=message_id, ticket=ticket, direction=Direction.OUT)
         except IntegrityError:
             continue  # planned at the same moment by another worker: that one sends it
-        queued.append(row.pk)
+        if row.state == State.QUEUED:
+            queued.append(row.pk)
     return queued
 
 
@@ -431,7 +439,8 @@ def plan_threshold(ticket_id: int, target: str, percent: int, due_at: datetime.d
 
 def plan_digest(recipient_id: int, ticket_ids: list[int], as_lead: bool, key: str) -> list[int]:
     user = User.objects.filter(pk=recipient_id).first()
-    recipient = recipient_for(user, None) if user is not None else None
+    desk = Desk.objects.filter(is_default=True).first() or Desk.objects.order_by("id").first()
+    recipient = recipient_for(user, desk) if user is not None else None
     if recipient is None or not ticket_ids:
         return []
     tickets = list(Ticket.objects.filter(pk__in=ticket_ids).select_related("group", "assignee")
@@ -539,5 +548,7 @@ def due_rows(now: datetime.datetime | None = None, limit: int = 200) -> list[int
 
 
 def requeue(rows) -> int:
-    """Queue failed rows again (the administrators' "send again")."""
-    return rows.filter(state=State.FAILED).update(state=State.QUEUED, next_attempt_at=None, attempts=0)
+    """Queue failed rows again (the administrators' "send again"). A notification that could not be
+    written has nothing to send and stays failed."""
+    return rows.filter(state=State.FAILED).exclude(body_text="").update(state=State.QUEUED, next_attempt_at=None,
+                                                                       attempts=0)

@@ -5,7 +5,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
 
-from servicedesk.notify.models import Event, NotificationTemplate
+from servicedesk.notify import outbox
+from servicedesk.notify.models import Event, NotificationTemplate, OutboundMessage, State
 from servicedesk.notify.rendering import validate_template
 from servicedesk.tickets import actions
 
@@ -97,3 +98,16 @@ def test_a_valid_override_saves(db):
     )
     template.save()
     assert NotificationTemplate.objects.get().subject == "超时 {{ ticket.number }}"
+
+
+def test_a_template_broken_behind_the_admins_back_is_recorded_as_failed(desk, smtp_sink, committed):
+    NotificationTemplate.objects.create(event=Event.ACKNOWLEDGEMENT, language="en", subject="Got it",
+                                        body_text="{{ ticket.number }}")
+    # Edited in the database directly, so the check on save never saw it.
+    NotificationTemplate.objects.update(body_text="{% if ticket.number %}unclosed")
+    ticket = committed(actions.create_ticket, actor=desk.customer2, title="Screen flickers")
+    [row] = OutboundMessage.objects.filter(ticket=ticket)
+    assert row.state == State.FAILED
+    assert "could not be written" in row.last_error and "endif" in row.last_error
+    assert smtp_sink.messages == []
+    assert outbox.requeue(OutboundMessage.objects.all()) == 0  # nothing to send until it is fixed
