@@ -126,6 +126,8 @@ def test_smtp_down_then_back_sends_once(desk, smtp_sink, committed, settings):
     admin.force_login(desk.admin)
     page = admin.get("/admin/notify/outboundmessage/").content.decode()
     assert "ConnectionRefusedError" in page
+    detail = admin.get(f"/admin/notify/outboundmessage/{row.pk}/change/")
+    assert detail.status_code == 200 and row.message_id in detail.content.decode()
 
     # Not due yet: the periodic sweep leaves it alone.
     assert tasks.send_due.delay().get() == 0
