@@ -228,3 +228,17 @@ def test_follow_up_digest(desk, smtp_sink, committed):
     assert subject(chinese) == "待跟踪工单：1 个"
     assert "您所在处理组需要跟踪的工单" in parts(chinese)[0]
     assert "In-Reply-To" not in english  # a digest belongs to no single ticket
+
+
+def test_assignment_to_an_agent_in_english_carries_the_note_written_with_it(desk, smtp_sink, committed):
+    ticket = _open(committed, desk, desk.customer2)
+    committed(actions.assign, ticket, actor=desk.lead1, group=desk.first_line)
+    smtp_sink.clear()
+    committed(actions.transition, ticket, "assign", actor=desk.lead1, group=desk.first_line, assignee=desk.agent1,
+              comment="VIP user, call first.", internal=True)
+    [message] = smtp_sink.messages
+    assert message["To"] == "agent1@example.com"
+    assert subject(message) == f"Assigned to you: [{ticket.number}] Printer jams"
+    text, html = parts(message)
+    assert f"{ticket.number} is assigned to you in {desk.first_line.name}." in text
+    assert "VIP user, call first." in text and "VIP user, call first." in html
