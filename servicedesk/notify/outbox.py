@@ -52,7 +52,7 @@ from servicedesk.tickets.models import Comment, HistoryEntry, Status, Ticket
 
 from . import context as ctx
 from .models import PERSONAL_EVENTS, Event, OutboundMessage, State
-from .rendering import render
+from .rendering import active_overrides, render
 
 log = logging.getLogger(__name__)
 
@@ -168,8 +168,12 @@ class Notice:
     extra: dict = field(default_factory=dict)
 
 
-def _exists(event: str, ticket: Ticket | None, address: str, source_key: str) -> bool:
-    return OutboundMessage.objects.filter(event=event, ticket=ticket, address=address, source_key=source_key).exists()
+def _already_planned(notices: list[Notice], ticket: Ticket | None) -> set[tuple[str, str, str]]:
+    """(event, address, source key) of the notices that have a row already (one query)."""
+    keys = {notice.source_key for notice in notices}
+    found = OutboundMessage.objects.filter(ticket=ticket, source_key__in=keys,
+                                           address__in={n.recipient.address for n in notices})
+    return set(found.values_list("event", "address", "source_key"))
 
 
 def queue(notices: list[Notice], ticket: Ticket | None, build_context) -> list[int]:
@@ -181,20 +185,24 @@ def queue(notices: list[Notice], ticket: Ticket | None, build_context) -> list[i
     if not notices:
         return []
     own = own_addresses()
+    planned = _already_planned(notices, ticket)
+    notices = [n for n in notices
+               if n.recipient.address not in own and (n.event, n.recipient.address, n.source_key) not in planned]
+    if not notices:
+        return []
     references = thread_of(ticket) if ticket is not None else []
     reply_to = reply_address(ticket)
+    overrides = active_overrides()
     queued = []
     for notice in notices:
         recipient = notice.recipient
-        if recipient.address in own or _exists(notice.event, ticket, recipient.address, notice.source_key):
-            continue
         fields = {"subject": "", "body_text": "", "body_html": "", "state": State.QUEUED, "last_error": ""}
         try:
             with translation.override(recipient.language), timezone.override(recipient.time_zone):
                 context = {"desk_name": ctx.desk_name(ticket),
                            "recipient": {"name": recipient.name, "is_staff": recipient.staff}}
                 context.update(build_context(notice))
-            rendered = render(notice.event, recipient.language, context, recipient.time_zone)
+            rendered = render(notice.event, recipient.language, context, recipient.time_zone, overrides)
             fields.update(subject=_subject_with_number(rendered.subject, ticket)[:500], body_text=rendered.text,
                           body_html=rendered.html)
         except Exception as error:
@@ -290,7 +298,6 @@ def plan_ticket_change(ticket_id: int, version: int) -> list[int]:
     actor_pk = seen.actor.pk if seen.actor is not None else None
     desk = ticket.desk
     chosen: dict[str, Notice] = {}
-    rows: list[int] = []
 
     def offer(person: User | Recipient | None, event: str, **extra) -> None:
         if person is None:
@@ -307,11 +314,11 @@ def plan_ticket_change(ticket_id: int, version: int) -> list[int]:
 
     watchers = list(ticket.watchers.all())
     requester = ticket.requester
+    acknowledgement = []
     if seen.created or seen.acknowledged:
         ack_to = recipient_for(requester, desk)
         if ack_to is not None:
-            rows += queue([Notice(Event.ACKNOWLEDGEMENT, ack_to, "ack")], ticket,
-                          lambda notice: _ack_context(ticket, notice.recipient))
+            acknowledgement.append(Notice(Event.ACKNOWLEDGEMENT, ack_to, "ack"))
     if seen.status_new:
         for person in [requester, *watchers, ticket.assignee]:
             if person is None:
@@ -339,10 +346,11 @@ def plan_ticket_change(ticket_id: int, version: int) -> list[int]:
                 offer(member, Event.ASSIGNED_GROUP)
 
     def build(notice: Notice) -> dict:
+        if notice.event == Event.ACKNOWLEDGEMENT:
+            return _ack_context(ticket, notice.recipient)
         return _change_context(ticket, seen, notice)
 
-    rows += queue(list(chosen.values()), ticket, build)
-    return rows
+    return queue(acknowledgement + list(chosen.values()), ticket, build)
 
 
 def _is_requester(ticket: Ticket, recipient: Recipient) -> bool:

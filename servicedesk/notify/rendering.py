@@ -7,6 +7,7 @@ Default files: ``notify/email/<language>/<event>.subject.txt``, ``<event>.txt`` 
 
 from __future__ import annotations
 
+import functools
 import re
 import zoneinfo
 from dataclasses import dataclass
@@ -55,28 +56,44 @@ def one_line(subject: str) -> str:
     return re.sub(r"\s+", " ", subject).strip()
 
 
+@functools.lru_cache(maxsize=256)
+def _compiled(source: str):
+    """A compiled template of the project's engine, kept per source text (an edited override is new text)."""
+    return _engine().from_string(source)
+
+
 def _render_sources(engine: Engine, subject: str, text: str, html: str, context: dict) -> Rendered:
-    subject_out = engine.from_string(subject).render(Context(context, autoescape=False))
-    text_out = engine.from_string(text).render(Context(context, autoescape=False))
+    subject_out = _compiled(subject).render(Context(context, autoescape=False))
+    text_out = _compiled(text).render(Context(context, autoescape=False))
     if html.strip():
-        html_out = engine.from_string(html).render(Context(context, autoescape=True))
+        html_out = _compiled(html).render(Context(context, autoescape=True))
     else:
         html_out = engine.get_template(TEXT_AS_HTML).render(Context({**context, "text": text_out}, autoescape=True))
     return Rendered(one_line(subject_out), text_out.strip() + "\n", html_out)
 
 
-def sources_for(event: str, language: str) -> tuple[str, str, str]:
-    """The template sources in use for (event, language): the administrators' override, else the default."""
-    override = NotificationTemplate.objects.filter(event=event, language=language, is_active=True).first()
+def sources_for(event: str, language: str, overrides: dict | None = None) -> tuple[str, str, str]:
+    """The template sources in use for (event, language): the administrators' override, else the default.
+
+    ``overrides`` may hold the active overrides already read ({(event, language): row}).
+    """
+    if overrides is None:
+        override = NotificationTemplate.objects.filter(event=event, language=language, is_active=True).first()
+    else:
+        override = overrides.get((event, language))
     if override is not None:
         return override.subject, override.body_text, override.body_html
     engine = _engine()
     return tuple(engine.get_template(name).source for name in default_names(event, language))
 
 
-def render(event: str, language: str, context: dict, time_zone: str) -> Rendered:
+def active_overrides() -> dict:
+    return {(t.event, t.language): t for t in NotificationTemplate.objects.filter(is_active=True)}
+
+
+def render(event: str, language: str, context: dict, time_zone: str, overrides: dict | None = None) -> Rendered:
     """Render a notification in ``language`` with dates in ``time_zone``."""
-    subject, text, html = sources_for(event, language)
+    subject, text, html = sources_for(event, language, overrides)
     with translation.override(language), timezone.override(zoneinfo.ZoneInfo(time_zone)):
         return _render_sources(_engine(), subject, text, html, context)
 
