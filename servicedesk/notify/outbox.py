@@ -23,6 +23,10 @@ Exactly once
     refusal (SMTP 5xx) or too many attempts leave it ``failed`` with the reason, listed in the admin,
     where it can be queued again.
 
+    Without a broker (in-process), planning and sending run right after the change commits, in the
+    request or the mail ingester. When the mail server cannot be reached, the following changes do
+    not wait on it: their notifications stay queued for ``send_due`` until the backoff has passed.
+
     A worker that dies between claiming and marking leaves the row ``sending``: nobody can know
     whether the SMTP server took the message. After ``SERVICEDESK_NOTIFY_SENDING_TIMEOUT_MINUTES``
     the sweep queues it again, so it is sent at least once; should the first attempt have got through,
@@ -35,6 +39,7 @@ import datetime
 import email.utils
 import logging
 import smtplib
+import time
 import uuid
 from dataclasses import dataclass, field
 
@@ -510,6 +515,23 @@ def _permanent(error: Exception) -> bool:
     return False
 
 
+# In-process mode (no broker) sends right after the change, in the request or the mail ingester. When
+# the mail server cannot be reached, further changes do not wait on it (up to EMAIL_TIMEOUT each):
+# until the backoff has passed, their notifications stay queued for the periodic ``send_due``.
+_unreachable_until = 0.0
+
+
+def server_unreachable() -> bool:
+    return time.monotonic() < _unreachable_until
+
+
+def _unreachable(error: Exception) -> bool:
+    """The mail server could not be reached or dropped the connection (not a refusal of this message)."""
+    if isinstance(error, smtplib.SMTPConnectError | smtplib.SMTPServerDisconnected):
+        return True
+    return isinstance(error, OSError) and not isinstance(error, smtplib.SMTPException)
+
+
 def send_row(pk: int, now: datetime.datetime | None = None) -> Outcome | None:
     """Claim, send and mark one row. None when there was nothing to claim (sent, being sent, not due)."""
     now = now or timezone.now()
@@ -523,8 +545,11 @@ def send_row(pk: int, now: datetime.datetime | None = None) -> Outcome | None:
         with get_connection(fail_silently=False) as connection:
             build_email(row, connection).send()
     except Exception as error:
+        global _unreachable_until
         reason = f"{type(error).__name__}: {error}"[:2000]
         limit = int(_setting("SERVICEDESK_NOTIFY_MAX_ATTEMPTS", 8))
+        if _unreachable(error):
+            _unreachable_until = time.monotonic() + backoff(row.attempts)
         if _permanent(error) or row.attempts >= limit:
             log.warning("Notification %s failed for good: %s", pk, reason)
             OutboundMessage.objects.filter(pk=pk, state=State.SENDING).update(
@@ -535,9 +560,15 @@ def send_row(pk: int, now: datetime.datetime | None = None) -> Outcome | None:
         OutboundMessage.objects.filter(pk=pk, state=State.SENDING).update(
             state=State.QUEUED, last_error=reason, next_attempt_at=now + datetime.timedelta(seconds=wait))
         return Outcome(State.QUEUED, retry_in=wait)
+    _mark_reachable()
     OutboundMessage.objects.filter(pk=pk, state=State.SENDING).update(
         state=State.SENT, sent_at=timezone.now(), next_attempt_at=None)
     return Outcome(State.SENT)
+
+
+def _mark_reachable() -> None:
+    global _unreachable_until
+    _unreachable_until = 0.0
 
 
 def due_rows(now: datetime.datetime | None = None, limit: int = 200) -> list[int]:

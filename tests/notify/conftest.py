@@ -3,7 +3,16 @@ the mail the SMTP sink received, by recipient."""
 
 import pytest
 
+from servicedesk.notify import outbox
 from servicedesk.notify.models import OutboundMessage
+
+
+@pytest.fixture(autouse=True)
+def _mail_server_reachable():
+    """Each test starts with the in-process "mail server unreachable" pause cleared."""
+    outbox._mark_reachable()
+    yield
+    outbox._mark_reachable()
 
 
 @pytest.fixture

@@ -221,3 +221,22 @@ def test_internal_notes_never_reach_customers_even_as_watchers(desk, smtp_sink, 
     [staff] = to(smtp_sink.messages, "agent2@example.com")
     assert "Also internal" in parts(staff)[0]  # staff watchers see the note written with the change
     assert OutboundMessage.objects.filter(ticket=ticket, event=Event.RESOLVED).count() == 3
+
+
+def test_with_the_mail_server_down_later_changes_do_not_wait_on_it(desk, smtp_sink, committed, settings):
+    working_port = settings.EMAIL_PORT
+    settings.EMAIL_PORT = free_port()
+    first = committed(actions.create_ticket, actor=desk.customer2, title="First")
+    second = committed(actions.create_ticket, actor=desk.customer2, title="Second")
+    [tried] = rows(ticket=first)
+    [waiting] = rows(ticket=second)
+    assert (tried.state, tried.attempts) == (State.QUEUED, 1) and tried.last_error
+    assert (waiting.state, waiting.attempts, waiting.last_error) == (State.QUEUED, 0, "")  # not even tried
+
+    settings.EMAIL_PORT = working_port
+    assert tasks.send_due.delay().get() == 1  # the sweep tries the server again: the waiting one goes
+    assert [subject(m) for m in smtp_sink.messages] == [f"We have received your request [{second.number}] Second"]
+    third = committed(actions.create_ticket, actor=desk.customer2, title="Third")
+    assert rows(ticket=third)[0].state == State.SENT  # the server answers again: sent at once
+    tried.refresh_from_db()
+    assert tried.state == State.QUEUED  # its backoff has not passed yet
