@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "servicedesk.sla",
     "servicedesk.routing",
     "servicedesk.intake",
+    "servicedesk.notify",
     "servicedesk.console",
     "servicedesk.portal",
 ]
@@ -230,3 +231,24 @@ CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": SERVICEDESK_CACHE_URL}
     if SERVICEDESK_CACHE_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
+
+# --- Notifications (servicedesk.notify) ------------------------------------------------------------
+SERVICEDESK_NOTIFY_ENABLED = env_bool("SERVICEDESK_NOTIFY_ENABLED", True)
+# Message-IDs the desk generates end in @<this domain>; default: the domain of DEFAULT_FROM_EMAIL.
+SERVICEDESK_NOTIFY_MESSAGE_ID_DOMAIN = os.environ.get(
+    "SERVICEDESK_NOTIFY_MESSAGE_ID_DOMAIN", DEFAULT_FROM_EMAIL.rpartition("@")[2].strip("> ") or "localhost"
+)
+# The committed response time told in the acknowledgement when no SLA policy matches the ticket:
+# minutes per priority (1 critical … 5 planning), in business time of the default calendar if any.
+SERVICEDESK_NOTIFY_DEFAULT_RESPONSE_MINUTES = {1: 60, 2: 240, 3: 480, 4: 960, 5: 2400}
+# Status changes customers are told of (staff are told of every change they did not make).
+SERVICEDESK_NOTIFY_CUSTOMER_STATUSES = env_list("SERVICEDESK_NOTIFY_CUSTOMER_STATUSES",
+                                                "in_progress,pending,resolved,closed")
+# Sending: attempts before a notification is given up (kept as failed, listed in the admin), and the
+# minutes after which one left "sending" by a stopped worker is sent again (same Message-ID).
+SERVICEDESK_NOTIFY_MAX_ATTEMPTS = int(os.environ.get("SERVICEDESK_NOTIFY_MAX_ATTEMPTS", 8))
+SERVICEDESK_NOTIFY_SENDING_TIMEOUT_MINUTES = int(os.environ.get("SERVICEDESK_NOTIFY_SENDING_TIMEOUT_MINUTES", 15))
+# Sending what is due again after a failure, and what a stopped worker left (periodic, seconds).
+SERVICEDESK_PERIODIC_TASKS["notify-send-due"] = {"task": "servicedesk.notify.tasks.send_due", "every": 60}
+CELERY_BEAT_SCHEDULE["notify-send-due"] = {"task": "servicedesk.notify.tasks.send_due", "schedule": 60.0}
+# --- end of notifications --------------------------------------------------------------------------

@@ -1,0 +1,593 @@
+"""Who is told what, and the outbox that sends each notification exactly once.
+
+Planning
+    A ticket change (one ticket version: its HistoryEntry rows), an SLA threshold or a follow-up
+    digest becomes one notification per recipient: the most telling event for that person (a
+    resolution before an assignment before a reply before a status change), rendered at once in
+    their language and time zone and stored whole as an ``OutboundMessage`` row, with its
+    Message-ID recorded in the intake's ``MessageReference`` (direction "out") in the same
+    transaction, so a customer's reply by mail threads back to the ticket.
+
+    Nobody is told of their own action (so a customer's reply by email is never echoed back to
+    them), internal notes never reach customers, and the desk's own addresses never get mail. The
+    one exception to "own action" is the acknowledgement: a requester who opens a ticket gets the
+    desk's receipt with the committed response time.
+
+Exactly once
+    The row's unique key (event, ticket, address, source key — the ticket version, "ack", the SLA
+    threshold, or the digest's id) makes planning the same notification twice a no-op. Sending
+    claims the row (``queued`` → ``sending``, one UPDATE that only one worker can win), sends,
+    then marks it ``sent``; a second send of the same row finds nothing to claim. A failed send
+    goes back to ``queued`` with the reason and a next attempt after an exponential backoff
+    (Celery's retry with a broker; the periodic ``send_due`` sweep in every mode); a permanent
+    refusal (SMTP 5xx) or too many attempts leave it ``failed`` with the reason, listed in the admin,
+    where it can be queued again.
+
+    Without a broker (in-process), planning and sending run right after the change commits, in the
+    request or the mail ingester. When the mail server cannot be reached, the following changes do
+    not wait on it: their notifications stay queued for ``send_due`` until the backoff has passed.
+
+    A worker that dies between claiming and marking leaves the row ``sending``: nobody can know
+    whether the SMTP server took the message. After ``SERVICEDESK_NOTIFY_SENDING_TIMEOUT_MINUTES``
+    the sweep queues it again, so it is sent at least once; should the first attempt have got through,
+    the copy carries the same Message-ID, which mail programs show as one message.
+"""
+
+from __future__ import annotations
+
+import datetime
+import email.utils
+import logging
+import smtplib
+import time
+import uuid
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from servicedesk.accounts.models import Desk, Group, User
+from servicedesk.intake.models import Direction, Mailbox, MessageReference
+from servicedesk.tickets import permissions
+from servicedesk.tickets.models import Comment, HistoryEntry, Status, Ticket
+
+from . import context as ctx
+from .models import PERSONAL_EVENTS, Event, OutboundMessage, State
+from .rendering import active_overrides, render
+
+log = logging.getLogger(__name__)
+
+# When one change concerns a person in several ways, they get one mail: the first event of this list.
+# A status change carries the reply written with it (e.g. "pending on you: which floor?").
+PRECEDENCE = [Event.RESOLVED, Event.ASSIGNED_AGENT, Event.ASSIGNED_GROUP, Event.STATUS_CHANGED, Event.PUBLIC_REPLY]
+MAX_REFERENCES = 20
+
+
+def _setting(name: str, default):
+    return getattr(settings, name, default)
+
+
+# ---------------------------------------------------------------------------------------------
+# Recipients
+
+
+@dataclass
+class Recipient:
+    address: str
+    language: str
+    time_zone: str
+    staff: bool
+    user: User | None = None
+    name: str = ""
+
+
+def _language(code: str | None, desk=None) -> str:
+    available = {code.lower() for code, _name in settings.LANGUAGES}
+    for candidate in (code, getattr(desk, "language", None), settings.LANGUAGE_CODE, "en"):
+        if candidate and candidate.lower() in available:
+            return candidate.lower()
+    return "en"
+
+
+def _time_zone(user: User | None, desk=None) -> str:
+    return (user.time_zone if user is not None else "") or getattr(desk, "time_zone", "") or settings.TIME_ZONE
+
+
+def own_addresses() -> set[str]:
+    from servicedesk.intake.ingest import own_addresses as intake_own_addresses
+
+    return intake_own_addresses()
+
+
+def recipient_for(user: User, desk=None) -> Recipient | None:
+    address = (user.email or "").strip().lower()
+    if not user.is_active or not address or "@" not in address:
+        return None
+    return Recipient(address=address, language=_language(user.language, desk), time_zone=_time_zone(user, desk),
+                     staff=user.is_desk_staff, user=user, name=user.display_name)
+
+
+def group_recipient(group: Group, desk=None) -> Recipient:
+    return Recipient(address=group.email.strip().lower(), language=_language(None, desk),
+                     time_zone=_time_zone(None, desk), staff=True, name=group.name)
+
+
+# ---------------------------------------------------------------------------------------------
+# Threading and addresses
+
+
+def new_message_id(ticket: Ticket | None) -> str:
+    """A Message-ID of the desk (without angle brackets, as MessageReference keeps them)."""
+    domain = _setting("SERVICEDESK_NOTIFY_MESSAGE_ID_DOMAIN", "") or "localhost"
+    number = ticket.number if ticket is not None else "digest"
+    return f"sd.{number}.{uuid.uuid4().hex}@{domain}"
+
+
+def thread_of(ticket: Ticket) -> list[str]:
+    """The ticket's earlier messages (received and sent), oldest first: the first and the latest few."""
+    ids = list(MessageReference.objects.filter(ticket=ticket).order_by("created_at", "id")
+               .values_list("message_id", flat=True))
+    if len(ids) > MAX_REFERENCES:
+        ids = ids[:1] + ids[-(MAX_REFERENCES - 1):]
+    return ids
+
+
+def reply_address(ticket: Ticket | None) -> str:
+    """The mailbox the ticket's mail came through, else the desk's first mailbox, else DEFAULT_FROM_EMAIL."""
+    if ticket is not None:
+        first = (ticket.inbound_messages.filter(mailbox__is_active=True).order_by("received_at", "id")
+                 .values_list("mailbox__address", flat=True).first())
+        if first:
+            return first
+        mailbox = Mailbox.objects.filter(desk_id=ticket.desk_id, is_active=True).order_by("id").first()
+        if mailbox is not None:
+            return mailbox.address
+    return email.utils.parseaddr(settings.DEFAULT_FROM_EMAIL)[1] or settings.DEFAULT_FROM_EMAIL
+
+
+def from_address(ticket: Ticket | None) -> str:
+    name = ctx.desk_name(ticket)
+    address = email.utils.parseaddr(settings.DEFAULT_FROM_EMAIL)[1] or settings.DEFAULT_FROM_EMAIL
+    return email.utils.formataddr((name, address))
+
+
+def _subject_with_number(subject: str, ticket: Ticket | None) -> str:
+    if ticket is None or f"[{ticket.number}]" in subject:
+        return subject
+    return f"{subject} [{ticket.number}]"
+
+
+# ---------------------------------------------------------------------------------------------
+# Queueing
+
+
+@dataclass
+class Notice:
+    event: str
+    recipient: Recipient
+    source_key: str
+    extra: dict = field(default_factory=dict)
+
+
+def _already_planned(notices: list[Notice], ticket: Ticket | None) -> set[tuple[str, str, str]]:
+    """(event, address, source key) of the notices that have a row already (one query)."""
+    keys = {notice.source_key for notice in notices}
+    found = OutboundMessage.objects.filter(ticket=ticket, source_key__in=keys,
+                                           address__in={n.recipient.address for n in notices})
+    return set(found.values_list("event", "address", "source_key"))
+
+
+def queue(notices: list[Notice], ticket: Ticket | None, build_context) -> list[int]:
+    """Render and store each notice not stored yet; returns the ids of the rows to send.
+
+    ``build_context(notice)`` gives the template context; it is called with the recipient's
+    language active.
+    """
+    if not notices:
+        return []
+    own = own_addresses()
+    planned = _already_planned(notices, ticket)
+    notices = [n for n in notices
+               if n.recipient.address not in own and (n.event, n.recipient.address, n.source_key) not in planned]
+    if not notices:
+        return []
+    references = thread_of(ticket) if ticket is not None else []
+    reply_to = reply_address(ticket)
+    overrides = active_overrides()
+    queued = []
+    for notice in notices:
+        recipient = notice.recipient
+        fields = {"subject": "", "body_text": "", "body_html": "", "state": State.QUEUED, "last_error": ""}
+        try:
+            with translation.override(recipient.language), timezone.override(recipient.time_zone):
+                context = {"desk_name": ctx.desk_name(ticket),
+                           "recipient": {"name": recipient.name, "is_staff": recipient.staff}}
+                context.update(build_context(notice))
+            rendered = render(notice.event, recipient.language, context, recipient.time_zone, overrides)
+            fields.update(subject=_subject_with_number(rendered.subject, ticket)[:500], body_text=rendered.text,
+                          body_html=rendered.html)
+        except Exception as error:
+            # Kept as failed with the reason (admin), not lost in a log: the notification was due.
+            log.exception("Rendering %s for %s failed", notice.event, recipient.address)
+            fields.update(state=State.FAILED, last_error=_("The notification could not be written: %(error)s")
+                          % {"error": f"{type(error).__name__}: {error}"[:1900]})
+        message_id = new_message_id(ticket)
+        try:
+            with transaction.atomic():
+                row = OutboundMessage.objects.create(
+                    event=notice.event, ticket=ticket, recipient=recipient.user, address=recipient.address,
+                    source_key=notice.source_key, language=recipient.language, message_id=message_id,
+                    in_reply_to=references[-1] if references else "", references=" ".join(references),
+                    reply_to=reply_to, auto_submitted=notice.event not in PERSONAL_EVENTS, **fields,
+                )
+                if ticket is not None and row.state == State.QUEUED:
+                    MessageReference.objects.create(message_id=message_id, ticket=ticket, direction=Direction.OUT)
+        except IntegrityError:
+            continue  # planned at the same moment by another worker: that one sends it
+        if row.state == State.QUEUED:
+            queued.append(row.pk)
+    return queued
+
+
+# ---------------------------------------------------------------------------------------------
+# Ticket changes
+
+
+@dataclass
+class _Version:
+    """What one ticket version did, read from its history rows."""
+
+    actor: User | None
+    created: bool = False
+    acknowledged: bool = False
+    status_old: str = ""
+    status_new: str = ""
+    pending_reason: str = ""
+    comment: Comment | None = None
+    note: Comment | None = None
+    group: Group | None = None
+    assignee: User | None = None
+
+
+def _read_version(ticket: Ticket, version: int) -> _Version | None:
+    entries = list(HistoryEntry.objects.filter(ticket=ticket, version=version).select_related("actor")
+                   .order_by("id"))
+    if not entries:
+        return None
+    seen = _Version(actor=entries[0].actor)
+    for entry in entries:
+        if entry.event == "created":
+            seen.created = True
+        elif entry.field == "acknowledged_at" and entry.new_value:
+            seen.acknowledged = True
+        elif entry.field == "status":
+            seen.status_old = seen.status_old or entry.old_value
+            seen.status_new = entry.new_value
+        elif entry.field == "pending_reason":
+            seen.pending_reason = entry.new_value
+        elif entry.field == "group" and entry.new_value:
+            seen.group = Group.objects.filter(name=entry.new_value).first()
+        elif entry.field == "assignee" and entry.new_value:
+            seen.assignee = User.objects.filter(username=entry.new_value).first()
+        elif entry.event in ("public_reply", "internal_note") and entry.new_value.isdigit():
+            comment = Comment.objects.select_related("author").filter(pk=int(entry.new_value), ticket=ticket).first()
+            if comment is None:
+                continue
+            if entry.event == "public_reply" and not entry.internal and not comment.internal:
+                seen.comment = comment
+            elif comment.internal:
+                seen.note = comment
+    if seen.status_old == seen.status_new:
+        seen.status_old = seen.status_new = ""
+    return seen
+
+
+def customer_statuses() -> set[str]:
+    return set(_setting("SERVICEDESK_NOTIFY_CUSTOMER_STATUSES",
+                        [Status.IN_PROGRESS, Status.PENDING, Status.RESOLVED, Status.CLOSED]))
+
+
+def plan_ticket_change(ticket_id: int, version: int) -> list[int]:
+    """Queue the notifications of one ticket version; returns the row ids to send."""
+    ticket = (Ticket.objects.select_related("desk", "group", "assignee", "owner", "requester")
+              .filter(pk=ticket_id).first())
+    if ticket is None:
+        return []
+    seen = _read_version(ticket, version)
+    if seen is None:
+        return []
+    actor_pk = seen.actor.pk if seen.actor is not None else None
+    desk = ticket.desk
+    chosen: dict[str, Notice] = {}
+
+    def offer(person: User | Recipient | None, event: str, **extra) -> None:
+        if person is None:
+            return
+        if isinstance(person, User):
+            if person.pk == actor_pk:
+                return  # nobody is told of their own action
+            person = recipient_for(person, desk)
+            if person is None:
+                return
+        current = chosen.get(person.address)
+        if current is None or PRECEDENCE.index(event) < PRECEDENCE.index(current.event):
+            chosen[person.address] = Notice(event, person, f"v{version}", extra)
+
+    watchers = list(ticket.watchers.all())
+    requester = ticket.requester
+    acknowledgement = []
+    if seen.created or seen.acknowledged:
+        ack_to = recipient_for(requester, desk)
+        if ack_to is not None:
+            acknowledgement.append(Notice(Event.ACKNOWLEDGEMENT, ack_to, "ack"))
+    if seen.status_new:
+        for person in [requester, *watchers, ticket.assignee]:
+            if person is None:
+                continue
+            if not person.is_desk_staff and seen.status_new not in customer_statuses():
+                continue
+            if seen.status_new == Status.RESOLVED and person != ticket.assignee:
+                offer(person, Event.RESOLVED)
+            else:
+                offer(person, Event.STATUS_CHANGED)
+    if seen.comment is not None:
+        for person in [requester, *watchers, ticket.assignee or ticket.owner]:
+            offer(person, Event.PUBLIC_REPLY)
+    if seen.assignee is not None:
+        offer(seen.assignee, Event.ASSIGNED_AGENT)
+    if seen.group is not None and seen.assignee is None:
+        # Routed to the group's queue: the group is told. Routed to a person: that person is.
+        if seen.group.email:
+            offer(group_recipient(seen.group, desk), Event.ASSIGNED_GROUP)
+        else:
+            members = list(seen.group.members.filter(is_active=True))
+            if seen.group.lead is not None and seen.group.lead not in members:
+                members.append(seen.group.lead)
+            for member in members:
+                offer(member, Event.ASSIGNED_GROUP)
+
+    def build(notice: Notice) -> dict:
+        if notice.event == Event.ACKNOWLEDGEMENT:
+            return _ack_context(ticket, notice.recipient)
+        return _change_context(ticket, seen, notice)
+
+    return queue(acknowledgement + list(chosen.values()), ticket, build)
+
+
+def _is_requester(ticket: Ticket, recipient: Recipient) -> bool:
+    return recipient.user is not None and recipient.user.pk == ticket.requester_id
+
+
+def _change_context(ticket: Ticket, seen: _Version, notice: Notice) -> dict:
+    recipient = notice.recipient
+    context = {"ticket": ctx.ticket_context(ticket, staff=recipient.staff), "comment": "", "note": "",
+               "status_change": ""}
+    if seen.comment is not None:
+        context["comment"] = {"author": ctx.person_name(seen.comment.author), "body": seen.comment.body}
+    staff_reader = recipient.staff and (recipient.user is None or permissions.sees_internal(recipient.user))
+    if seen.note is not None and staff_reader:
+        context["note"] = seen.note.body
+    if seen.status_new:
+        context["status_change"] = ctx.status_change_context(seen.status_old, seen.status_new, seen.pending_reason)
+    if notice.event == Event.RESOLVED:
+        page = ctx.ticket_url(ticket, staff=False)
+        own = _is_requester(ticket, recipient)
+        context["confirm_url"] = page + "#confirm-heading" if own else ""
+        context["reopen_url"] = page + "#reopen_comment" if own else ""
+    if notice.event in (Event.ASSIGNED_AGENT, Event.ASSIGNED_GROUP):
+        context["group"] = seen.group.name if seen.group is not None else context["ticket"]["group"]
+        context["assignee"] = ctx.person_name(seen.assignee) if seen.assignee is not None else ""
+    return context
+
+
+def committed_response(ticket: Ticket) -> tuple[datetime.datetime, int, bool]:
+    """When the desk commits to answer: (due time, target minutes, whether an SLA policy gave it).
+
+    The first response target of the ticket's SLA policy; when no policy matches, the configured
+    default for its priority, in business time of the default calendar if there is one, else in
+    plain time.
+    """
+    from servicedesk.sla.calendars import business_calendar
+    from servicedesk.sla.clocks import sla_state
+    from servicedesk.sla.models import Calendar
+
+    try:
+        state = sla_state(ticket)
+    except Exception:  # a calendar without working time: fall back rather than not acknowledge
+        log.exception("SLA state of %s could not be computed", ticket.number)
+        state = None
+    if state is not None:
+        return state.first_response.due_at, state.first_response.target_minutes, True
+    defaults = _setting("SERVICEDESK_NOTIFY_DEFAULT_RESPONSE_MINUTES", {})
+    minutes = int(defaults.get(ticket.priority, defaults.get(str(ticket.priority), 480)))
+    calendar = Calendar.objects.filter(is_default=True).first()
+    if calendar is not None:
+        try:
+            due = business_calendar(calendar).add_business_time(ticket.created_at, datetime.timedelta(minutes=minutes))
+            return due, minutes, False
+        except Exception:
+            log.exception("The default calendar %s has no working time", calendar.pk)
+    return ticket.created_at + datetime.timedelta(minutes=minutes), minutes, False
+
+
+def _ack_context(ticket: Ticket, recipient: Recipient) -> dict:
+    due, minutes, from_policy = committed_response(ticket)
+    return {"ticket": ctx.ticket_context(ticket, staff=recipient.staff),
+            "response_due": ctx.format_when(due, recipient.time_zone), "response_minutes": minutes,
+            "response_from_policy": from_policy}
+
+
+# ---------------------------------------------------------------------------------------------
+# SLA signals
+
+
+def plan_threshold(ticket_id: int, target: str, percent: int, due_at: datetime.datetime, user_ids: list[int],
+                   group_id: int | None) -> list[int]:
+    ticket = Ticket.objects.select_related("desk", "group", "assignee", "requester").filter(pk=ticket_id).first()
+    if ticket is None:
+        return []
+    group = Group.objects.filter(pk=group_id).first() if group_id else None
+    event = Event.SLA_BREACH if percent >= 100 else Event.SLA_WARNING
+    key = f"{target}:{percent}:{group_id or 0}:{int(due_at.timestamp())}"
+    notices = []
+    for user in User.objects.filter(pk__in=user_ids).order_by("id"):
+        recipient = recipient_for(user, ticket.desk)
+        if recipient is not None:
+            notices.append(Notice(event, recipient, key))
+
+    def build(notice: Notice) -> dict:
+        return {
+            "ticket": ctx.ticket_context(ticket, staff=notice.recipient.staff),
+            "sla": {"target": ctx.sla_target_label(target), "percent": percent,
+                    "due": ctx.format_when(due_at, notice.recipient.time_zone),
+                    "group": group.name if group is not None else ""},
+        }
+
+    return queue(notices, ticket, build)
+
+
+def plan_digest(recipient_id: int, ticket_ids: list[int], as_lead: bool, key: str) -> list[int]:
+    user = User.objects.filter(pk=recipient_id).first()
+    desk = Desk.objects.filter(is_default=True).first() or Desk.objects.order_by("id").first()
+    recipient = recipient_for(user, desk) if user is not None else None
+    if recipient is None or not ticket_ids:
+        return []
+    tickets = list(Ticket.objects.filter(pk__in=ticket_ids).select_related("group", "assignee")
+                   .order_by("updated_at", "id"))
+
+    def build(notice: Notice) -> dict:
+        rows = [{
+            "number": t.number, "title": t.title, "status": ctx.status_label(t.status),
+            "group": t.group.name if t.group_id else "", "assignee": ctx.person_name(t.assignee),
+            "updated": ctx.format_when(t.updated_at, notice.recipient.time_zone),
+            "url": ctx.ticket_url(t, staff=notice.recipient.staff),
+        } for t in tickets]
+        return {"tickets": rows, "as_lead": as_lead, "count": len(rows)}
+
+    return queue([Notice(Event.FOLLOW_UP_DIGEST, recipient, f"digest:{key}")], None, build)
+
+
+# ---------------------------------------------------------------------------------------------
+# Sending
+
+
+@dataclass(frozen=True)
+class Outcome:
+    state: str
+    retry_in: int | None = None  # seconds until the next attempt, when one is due
+
+
+def backoff(attempts: int) -> int:
+    """Seconds before attempt ``attempts + 1``: 1, 2, 4 … minutes, at most an hour."""
+    return min(60 * 2 ** max(attempts - 1, 0), 3600)
+
+
+def build_email(row: OutboundMessage, connection=None) -> EmailMultiAlternatives:
+    headers = {"Message-ID": f"<{row.message_id}>"}
+    if row.in_reply_to:
+        headers["In-Reply-To"] = f"<{row.in_reply_to}>"
+    if row.references:
+        headers["References"] = " ".join(f"<{ref}>" for ref in row.references.split())
+    if row.auto_submitted:
+        headers["Auto-Submitted"] = "auto-generated"
+        headers["X-Auto-Response-Suppress"] = "All"
+    if row.ticket_id:
+        headers["X-Servicedesk-Ticket"] = row.ticket.number
+    message = EmailMultiAlternatives(
+        subject=row.subject, body=row.body_text, from_email=from_address(row.ticket), to=[row.address],
+        reply_to=[row.reply_to] if row.reply_to else None, headers=headers, connection=connection,
+    )
+    if row.body_html:
+        message.attach_alternative(row.body_html, "text/html")
+    return message
+
+
+def _permanent(error: Exception) -> bool:
+    """A refusal that sending again will not change (SMTP 5xx for the recipient or the message)."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _msg in error.recipients.values())
+    if isinstance(error, smtplib.SMTPResponseException):
+        return error.smtp_code >= 500
+    return False
+
+
+# In-process mode (no broker) sends right after the change, in the request or the mail ingester. When
+# the mail server cannot be reached, further changes do not wait on it (up to EMAIL_TIMEOUT each):
+# until the backoff has passed, their notifications stay queued for the periodic ``send_due``.
+_unreachable_until = 0.0
+
+
+def server_unreachable() -> bool:
+    return time.monotonic() < _unreachable_until
+
+
+def _unreachable(error: Exception) -> bool:
+    """The mail server could not be reached or dropped the connection (not a refusal of this message)."""
+    if isinstance(error, smtplib.SMTPConnectError | smtplib.SMTPServerDisconnected):
+        return True
+    return isinstance(error, OSError) and not isinstance(error, smtplib.SMTPException)
+
+
+def send_row(pk: int, now: datetime.datetime | None = None) -> Outcome | None:
+    """Claim, send and mark one row. None when there was nothing to claim (sent, being sent, not due)."""
+    now = now or timezone.now()
+    claimed = (OutboundMessage.objects.filter(pk=pk, state=State.QUEUED)
+               .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+               .update(state=State.SENDING, claimed_at=now, attempts=F("attempts") + 1))
+    if not claimed:
+        return None
+    row = OutboundMessage.objects.select_related("ticket", "ticket__desk").get(pk=pk)
+    try:
+        with get_connection(fail_silently=False) as connection:
+            build_email(row, connection).send()
+    except Exception as error:
+        global _unreachable_until
+        reason = f"{type(error).__name__}: {error}"[:2000]
+        limit = int(_setting("SERVICEDESK_NOTIFY_MAX_ATTEMPTS", 8))
+        if _unreachable(error):
+            _unreachable_until = time.monotonic() + backoff(row.attempts)
+        if _permanent(error) or row.attempts >= limit:
+            log.warning("Notification %s failed for good: %s", pk, reason)
+            OutboundMessage.objects.filter(pk=pk, state=State.SENDING).update(
+                state=State.FAILED, last_error=reason, next_attempt_at=None)
+            return Outcome(State.FAILED)
+        wait = backoff(row.attempts)
+        log.warning("Notification %s failed (attempt %s), next in %ss: %s", pk, row.attempts, wait, reason)
+        OutboundMessage.objects.filter(pk=pk, state=State.SENDING).update(
+            state=State.QUEUED, last_error=reason, next_attempt_at=now + datetime.timedelta(seconds=wait))
+        return Outcome(State.QUEUED, retry_in=wait)
+    _mark_reachable()
+    OutboundMessage.objects.filter(pk=pk, state=State.SENDING).update(
+        state=State.SENT, sent_at=timezone.now(), next_attempt_at=None)
+    return Outcome(State.SENT)
+
+
+def _mark_reachable() -> None:
+    global _unreachable_until
+    _unreachable_until = 0.0
+
+
+def due_rows(now: datetime.datetime | None = None, limit: int = 200) -> list[int]:
+    """Rows to send now: queued and due, and rows left ``sending`` by a worker that stopped (queued again)."""
+    now = now or timezone.now()
+    stale = now - datetime.timedelta(minutes=int(_setting("SERVICEDESK_NOTIFY_SENDING_TIMEOUT_MINUTES", 15)))
+    OutboundMessage.objects.filter(state=State.SENDING, claimed_at__lt=stale).update(
+        state=State.QUEUED, next_attempt_at=now,
+        last_error=_("The sender stopped while sending (crash or restart); sending again with the same Message-ID."),
+    )
+    return list(
+        OutboundMessage.objects.filter(state=State.QUEUED)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .order_by("created_at", "id").values_list("pk", flat=True)[:limit]
+    )
+
+
+def requeue(rows) -> int:
+    """Queue failed rows again (the administrators' "send again"). A notification that could not be
+    written has nothing to send and stays failed."""
+    return rows.filter(state=State.FAILED).exclude(body_text="").update(state=State.QUEUED, next_attempt_at=None,
+                                                                       attempts=0)
