@@ -117,7 +117,7 @@ def test_customer_problem_goes_through_the_desk_and_is_confirmed(sign_in, e2e_de
     names = people.all_inner_texts()
     assert any("(agent2)" in n for n in names) and not any("(agent1)" in n for n in names), names
     screenshot(agent1, f"console-ticket-assign-{tag}")
-    agent1.locator("#assign button[type=submit]").click()
+    agent1.locator("#assign form[action$='/assign/'] button[type=submit]").click()
     agent1.wait_for_load_state("domcontentloaded")
     assert ticket_badge(agent1).inner_text() == words["assigned"]
     assert SECOND_LINE in agent1.locator(".ticket-facts").inner_text()
