@@ -18,7 +18,9 @@ import email.policy
 import email.utils
 import hashlib
 import logging
+import os
 import re
+import time
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -46,7 +48,8 @@ from .email_parse import (
 )
 from .models import Direction, InboundMessage, Mailbox, MessageReference, State, UnknownSenders
 
-__all__ = ["ROBOT_USERNAME", "Refused", "mail_robot", "process", "reprocess", "store_raw"]
+__all__ = ["ROBOT_USERNAME", "Refused", "hold_for_fault_test", "mail_robot", "process", "reprocess", "store_raw",
+           "sweep_received"]
 
 log = logging.getLogger(__name__)
 
@@ -90,12 +93,15 @@ def _already_stored(message_id: str, digest: str) -> InboundMessage | None:
 
 
 def store_raw(raw: bytes, source: str, mailbox: Mailbox | None = None) -> InboundMessage:
-    """Keep the delivered bytes; call it outside any transaction so the row is committed on return."""
+    """Keep the delivered bytes; call it outside any transaction so the row is committed on return.
+
+    The returned row's `stored_now` says whether this call stored it (False: delivered before)."""
     raw = bytes(raw)
     digest = hashlib.sha256(raw).hexdigest()
     message_id, sender, subject = _peek(raw)
     existing = _already_stored(message_id, digest)
     if existing is not None:
+        existing.stored_now = False
         return existing
     message = InboundMessage(sha256=digest, size=len(raw), source=source, mailbox=mailbox, message_id=message_id,
                              sender=sender, subject=subject)
@@ -111,7 +117,9 @@ def store_raw(raw: bytes, source: str, mailbox: Mailbox | None = None) -> Inboun
         existing = _already_stored(message_id, digest)
         if existing is None:
             raise
+        existing.stored_now = False
         return existing
+    message.stored_now = True
     return message
 
 
@@ -136,6 +144,7 @@ def process(message: InboundMessage, *, check_rate_limit: bool = True) -> Inboun
             if locked is None or locked.state != State.RECEIVED:
                 return locked
             _Ingest(locked, check_rate_limit=check_rate_limit).run()
+            hold_for_fault_test("before-commit", pk)
             return locked
     except Refused as refusal:
         return _quarantine(pk, refusal.reason)
@@ -155,6 +164,49 @@ def reprocess(message: InboundMessage) -> InboundMessage:
         state=State.RECEIVED, reason="", attempts=0, processed_at=None
     )
     return process(message, check_rate_limit=False)
+
+
+def sweep_received(older_than: datetime.timedelta = datetime.timedelta(minutes=1), limit: int = 500) -> dict:
+    """Process again what a dead process left `received` (stored, never filed).
+
+    A message whose attempts already reached the maximum is quarantined instead: a message that
+    kills its process every time (so no failure was ever recorded) must stop being retried.
+    Returns counts by outcome.
+    """
+    maximum = _setting("SERVICEDESK_MAIL_MAX_ATTEMPTS", 5)
+    cutoff = timezone.now() - older_than
+    pending = list(
+        InboundMessage.objects.filter(state=State.RECEIVED, received_at__lt=cutoff)
+        .order_by("received_at", "pk").values_list("pk", "attempts")[:limit]
+    )
+    counts = {"processed": 0, "quarantined": 0, "failed": 0}
+    for pk, attempts in pending:
+        if attempts >= maximum:
+            _quarantine(pk, _("Processing was started %(count)s times and never finished (the process stopped); "
+                              "kept here so it can be re-processed after the fix.") % {"count": attempts})
+            counts["quarantined"] += 1
+            continue
+        try:
+            result = process(InboundMessage(pk=pk))
+        except Exception:  # recorded on the message by process(); the next sweep retries it
+            counts["failed"] += 1
+            continue
+        counts["quarantined" if result.state == State.QUARANTINED else "processed"] += 1
+    return counts
+
+
+def hold_for_fault_test(point: str, pk) -> None:
+    """The fault test's kill point: with SERVICEDESK_TEST_HOLD naming this point, note the message in
+    the file SERVICEDESK_TEST_HOLD_FILE and stop here (inside the open transaction for
+    "before-commit") until the test kills the process. Does nothing otherwise."""
+    if os.environ.get("SERVICEDESK_TEST_HOLD") != point:
+        return
+    with open(os.environ["SERVICEDESK_TEST_HOLD_FILE"], "a") as marker:
+        marker.write(f"{point} {pk}\n")
+        marker.flush()
+        os.fsync(marker.fileno())
+    while True:
+        time.sleep(3600)
 
 
 def _quarantine(pk: int, reason: str) -> InboundMessage:
