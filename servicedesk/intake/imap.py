@@ -27,7 +27,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .ingest import process, store_raw
+from .ingest import hold_for_fault_test, process, store_raw
 from .models import ImapAfter, ImapSecurity, Mailbox, Source, State
 
 __all__ = ["FILED_KEYWORD", "FetchReport", "fetch_all", "fetch_mailbox"]
@@ -250,6 +250,7 @@ class _Poll:
             report.left += 1
             return
         report.states[message.state] = report.states.get(message.state, 0) + 1
+        hold_for_fault_test("before-mark", message.pk)
         self._mark(uid)
 
     def _mark(self, uid: int) -> None:

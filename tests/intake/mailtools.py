@@ -57,3 +57,30 @@ def stop(process, sig=signal.SIGTERM):
         return process.communicate()
 
 
+
+
+def holding(env: dict, point: str, marker: Path) -> dict:
+    """The environment that stops a `servicedesk` process at a fault-test point (see hold_for_fault_test)."""
+    return {**env, "SERVICEDESK_TEST_HOLD": point, "SERVICEDESK_TEST_HOLD_FILE": str(marker)}
+
+
+def wait_for_hold(marker: Path, process, count: int = 1, timeout: float = 60.0) -> list[str]:
+    """Wait until `count` holds are noted in the marker file; fails early if the process ended."""
+
+    def reached():
+        if process.poll() is not None:
+            out, err = process.communicate()
+            raise AssertionError(f"the process ended (exit {process.returncode}) before the hold:\n{out}\n{err}")
+        lines = marker.read_text().splitlines() if marker.exists() else []
+        return lines if len(lines) >= count else None
+
+    return wait_until(reached, timeout, "the process to reach its hold point")
+
+
+def kill(process) -> None:
+    """SIGKILL: no cleanup, no rollback by the process itself."""
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    for stream in (process.stdin, process.stdout, process.stderr):
+        if stream is not None:
+            stream.close()
