@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from servicedesk.intake.imap import fetch_all, fetch_mailbox
-from servicedesk.intake.models import Mailbox
+from servicedesk.intake.models import Mailbox, State
 
 
 class Command(BaseCommand):
@@ -38,7 +38,7 @@ class Command(BaseCommand):
             if report.skipped:
                 self.stdout.write(_("%(address)s: skipped, another poller is fetching it.") % {"address": address})
                 continue
-            states = ", ".join(f"{state} {count}" for state, count in sorted(report.states.items()))
+            states = ", ".join(f"{State(state).label} {count}" for state, count in sorted(report.states.items()))
             self.stdout.write(
                 _("%(address)s: %(fetched)s fetched (%(new)s new), filed: %(states)s, left on the server: %(left)s.")
                 % {"address": address, "fetched": report.fetched, "new": report.new, "states": states or "0",
