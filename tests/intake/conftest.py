@@ -27,6 +27,15 @@ def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def english():
+    """Reasons and reports in English whatever language an earlier request left active in this thread."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 # --- the test database, for subprocesses ------------------------------------------------------
 
 
