@@ -1,7 +1,7 @@
 """Mail ingestion throughput: messages stored and filed into tickets and comments, end to end.
 
     .venv/bin/python -m bench.ingest                      # SQLite, and PostgreSQL when DATABASE_URL names one
-    .venv/bin/python -m bench.ingest --messages 3000 --engines sqlite
+    .venv/bin/python -m bench.ingest --messages 3000 --engines sqlite --workers 1
 
 Per engine, a fresh database (SQLite: a file in a temporary folder; PostgreSQL: `servicedesk_bench_ingest`
 on DATABASE_URL's server, dropped and re-created, `--db`), migrated, with the demo people, 400
@@ -13,7 +13,10 @@ and by the ticket number in the subject (quoted history stripped), auto-replies 
 (ignored), and the intake corpus itself (tests/intake/corpus). A warm-up of 200 new requests
 runs first (untimed) so replies have tickets to land on.
 
-Prints messages/second and per-message latency per engine; the goal is 100 messages/s.
+Each engine is measured with one ingesting process, then with several started together on disjoint
+shares of the same stream (`--workers 1,2`: as several pipe deliveries, receivers or Celery
+workers run side by side); the database is emptied between the runs. Prints messages/second and
+per-message latency; the goal is 100 messages/s.
 """
 
 from __future__ import annotations

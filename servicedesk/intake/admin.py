@@ -27,7 +27,9 @@ class MailboxForm(forms.ModelForm):
 
     class Meta:
         model = Mailbox
-        fields = "__all__"
+        fields = ("name", "address", "desk", "is_active", "unknown_senders", "add_cc_as_watchers", "default_group",
+                  "imap_host", "imap_port", "imap_security", "imap_username", "imap_password", "imap_folder",
+                  "imap_after", "imap_move_to")
 
     def clean_imap_password(self):
         value = self.cleaned_data.get("imap_password") or ""

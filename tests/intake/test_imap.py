@@ -199,3 +199,39 @@ def test_periodic_task_polls_active_imap_mailboxes_only(desk, dovecot, account, 
     result = tasks.fetch_mail.delay().get()
     assert [(r["mailbox"], r["fetched"], r["states"]) for r in result] == [(DESK_ADDRESS, 1, {"done": 1})]
     assert list(Ticket.objects.values_list("title", flat=True)) == [TITLES["qp_utf8.eml"]]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_pollers_at_once_fetch_each_message_once(shared_database, desk, dovecot):
+    import threading
+
+    from django.db import connections
+
+    account = dovecot.new_account()
+    mailbox = Mailbox.objects.create(
+        name="IT", address=DESK_ADDRESS, desk=Desk.objects.get(is_default=True), imap_host="127.0.0.1",
+        imap_port=dovecot.port, imap_security=ImapSecurity.NONE, imap_username=account,
+        imap_password=dovecot.password,
+    )
+    append(dovecot, account, *(corpus(name) for name in TITLES))
+    barrier = threading.Barrier(2)
+    reports, errors = [], []
+
+    def poller():
+        try:
+            barrier.wait()
+            reports.append(fetch_mailbox(Mailbox.objects.get(pk=mailbox.pk)))
+        except Exception as error:  # surfaced by the assertion below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=poller) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sum(r.fetched for r in reports) == len(TITLES)  # one skipped, or the second found nothing left
+    assert Ticket.objects.count() == len(TITLES)
+    assert InboundMessage.objects.count() == len(TITLES)
