@@ -65,6 +65,13 @@ class MailboxAdmin(admin.ModelAdmin):
         (_("Last fetch"), {"fields": ("imap_last_fetch_at", "imap_last_error")}),
     )
 
+    def save_model(self, request, obj, form, change):
+        if change:
+            # Only what the form edits: a poll running meanwhile keeps its claim and its status fields.
+            obj.save(update_fields=[f.name for f in Mailbox._meta.concrete_fields if f.name in form.cleaned_data])
+        else:
+            obj.save()
+
     @admin.display(description=_("password stored"), boolean=True)
     def password_stored(self, obj):
         return bool(obj and obj.imap_password)

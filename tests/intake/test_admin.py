@@ -3,6 +3,7 @@
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from servicedesk.accounts.models import Desk
 from servicedesk.intake.models import ImapAfter, ImapSecurity, InboundMessage, Mailbox
@@ -58,9 +59,12 @@ def test_password_kept_when_left_empty_replaced_when_given_and_removable(mailbox
     mailbox.refresh_from_db()
     assert mailbox.imap_password == SECRET
     assert mailbox.imap_port == 1143 and mailbox.imap_security == ImapSecurity.STARTTLS
+    # A poll running while the administrator saves keeps its claim.
+    Mailbox.objects.filter(pk=mailbox.pk).update(imap_claimed_by="poller-1", imap_claimed_until=timezone.now())
     admin_client.post(url, form_data(mailbox, imap_password="new-one"))
     mailbox.refresh_from_db()
     assert mailbox.imap_password == "new-one"
+    assert mailbox.imap_claimed_by == "poller-1"
     admin_client.post(url, form_data(mailbox, clear_imap_password="on"))
     mailbox.refresh_from_db()
     assert mailbox.imap_password == ""
