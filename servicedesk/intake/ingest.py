@@ -18,7 +18,9 @@ import email.policy
 import email.utils
 import hashlib
 import logging
+import os
 import re
+import time
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -46,7 +48,8 @@ from .email_parse import (
 )
 from .models import Direction, InboundMessage, Mailbox, MessageReference, State, UnknownSenders
 
-__all__ = ["ROBOT_USERNAME", "Refused", "mail_robot", "process", "reprocess", "store_raw"]
+__all__ = ["ROBOT_USERNAME", "Refused", "hold_for_fault_test", "mail_robot", "process", "reprocess", "store_raw",
+           "sweep_received"]
 
 log = logging.getLogger(__name__)
 
@@ -84,34 +87,36 @@ def _peek(raw: bytes) -> tuple[str, str, str]:
 
 
 def _already_stored(message_id: str, digest: str) -> InboundMessage | None:
-    if message_id:
-        return InboundMessage.objects.filter(message_id=message_id).first()
-    return InboundMessage.objects.filter(message_id="", sha256=digest).first()
+    query = InboundMessage.objects.filter(message_id=message_id) if message_id else \
+        InboundMessage.objects.filter(message_id="", sha256=digest)
+    return query.order_by().first()
 
 
 def store_raw(raw: bytes, source: str, mailbox: Mailbox | None = None) -> InboundMessage:
-    """Keep the delivered bytes; call it outside any transaction so the row is committed on return."""
+    """Keep the delivered bytes; call it outside any transaction so the row is committed on return.
+
+    The returned row's `stored_now` says whether this call stored it (False: delivered before)."""
     raw = bytes(raw)
     digest = hashlib.sha256(raw).hexdigest()
     message_id, sender, subject = _peek(raw)
-    existing = _already_stored(message_id, digest)
-    if existing is not None:
-        return existing
     message = InboundMessage(sha256=digest, size=len(raw), source=source, mailbox=mailbox, message_id=message_id,
                              sender=sender, subject=subject)
     # The file before the row: a crash in between leaves an unreferenced file and no row, and the
-    # delivering side, never told the message was taken, delivers it again.
+    # delivering side, never told the message was taken, delivers it again. The row is inserted
+    # without looking first (most messages are new); the unique constraints catch a second delivery.
     message.raw.save(f"{digest}.eml", ContentFile(raw), save=False)
     try:
         with transaction.atomic():
-            message.save()
+            message.save(force_insert=True)
     except IntegrityError:
-        # Delivered twice at the same moment: the other delivery stored it.
+        # Delivered before (or at the same moment): keep the stored one.
         message.raw.delete(save=False)
         existing = _already_stored(message_id, digest)
         if existing is None:
             raise
+        existing.stored_now = False
         return existing
+    message.stored_now = True
     return message
 
 
@@ -129,13 +134,19 @@ def process(message: InboundMessage, *, check_rate_limit: bool = True) -> Inboun
     so calling it again, or from two workers at once, files it once."""
     pk = message.pk
     if not InboundMessage.objects.filter(pk=pk, state=State.RECEIVED).update(attempts=F("attempts") + 1):
-        return InboundMessage.objects.get(pk=pk)
+        return InboundMessage.objects.select_related("ticket").get(pk=pk)
     try:
+        # Read and parsed before the transaction: that needs no lock (the stored bytes never change),
+        # and another ingester's transaction is not held up meanwhile (SQLite has one writer at a time).
+        if not message.raw:
+            message = InboundMessage.objects.only("raw").get(pk=pk)
+        parsed = _parse(read_raw(message))
         with transaction.atomic():
-            locked = InboundMessage.objects.select_for_update().filter(pk=pk).first()
+            locked = InboundMessage.objects.select_for_update().filter(pk=pk).order_by().first()
             if locked is None or locked.state != State.RECEIVED:
                 return locked
-            _Ingest(locked, check_rate_limit=check_rate_limit).run()
+            _Ingest(locked, parsed, check_rate_limit=check_rate_limit).run()
+            hold_for_fault_test("before-commit", pk)
             return locked
     except Refused as refusal:
         return _quarantine(pk, refusal.reason)
@@ -155,6 +166,49 @@ def reprocess(message: InboundMessage) -> InboundMessage:
         state=State.RECEIVED, reason="", attempts=0, processed_at=None
     )
     return process(message, check_rate_limit=False)
+
+
+def sweep_received(older_than: datetime.timedelta = datetime.timedelta(minutes=1), limit: int = 500) -> dict:
+    """Process again what a dead process left `received` (stored, never filed).
+
+    A message whose attempts already reached the maximum is quarantined instead: a message that
+    kills its process every time (so no failure was ever recorded) must stop being retried.
+    Returns counts by outcome.
+    """
+    maximum = _setting("SERVICEDESK_MAIL_MAX_ATTEMPTS", 5)
+    cutoff = timezone.now() - older_than
+    pending = list(
+        InboundMessage.objects.filter(state=State.RECEIVED, received_at__lt=cutoff)
+        .order_by("received_at", "pk").values_list("pk", "attempts")[:limit]
+    )
+    counts = {"processed": 0, "quarantined": 0, "failed": 0}
+    for pk, attempts in pending:
+        if attempts >= maximum:
+            _quarantine(pk, _("Processing was started %(count)s times and never finished (the process stopped); "
+                              "kept here so it can be re-processed after the fix.") % {"count": attempts})
+            counts["quarantined"] += 1
+            continue
+        try:
+            result = process(InboundMessage(pk=pk))
+        except Exception:  # recorded on the message by process(); the next sweep retries it
+            counts["failed"] += 1
+            continue
+        counts["quarantined" if result.state == State.QUARANTINED else "processed"] += 1
+    return counts
+
+
+def hold_for_fault_test(point: str, pk) -> None:
+    """The fault test's kill point: with SERVICEDESK_TEST_HOLD naming this point, note the message in
+    the file SERVICEDESK_TEST_HOLD_FILE and stop here (inside the open transaction for
+    "before-commit") until the test kills the process. Does nothing otherwise."""
+    if os.environ.get("SERVICEDESK_TEST_HOLD") != point:
+        return
+    with open(os.environ["SERVICEDESK_TEST_HOLD_FILE"], "a") as marker:
+        marker.write(f"{point} {pk}\n")
+        marker.flush()
+        os.fsync(marker.fileno())
+    while True:
+        time.sleep(3600)
 
 
 def _quarantine(pk: int, reason: str) -> InboundMessage:
@@ -193,8 +247,10 @@ def mail_robot() -> User:
     return robot
 
 
-def own_addresses() -> set[str]:
-    addresses = {a.lower() for a in Mailbox.objects.values_list("address", flat=True)}
+def own_addresses(mailboxes: list[Mailbox] | None = None) -> set[str]:
+    if mailboxes is None:
+        mailboxes = list(Mailbox.objects.only("address"))
+    addresses = {m.address.lower() for m in mailboxes}
     for value in (settings.DEFAULT_FROM_EMAIL, settings.SERVER_EMAIL):
         address = email.utils.parseaddr(value or "")[1].strip().lower()
         if address:
@@ -225,19 +281,28 @@ def _ticket_by_number(number: str) -> Ticket | None:
     return Ticket.objects.filter(number__in=candidates).first()
 
 
+def _parse(raw: bytes) -> ParsedMessage:
+    return parse_message(
+        raw,
+        max_attachment_bytes=settings.SERVICEDESK_ATTACHMENT_MAX_BYTES,
+        max_attachments=_setting("SERVICEDESK_MAIL_MAX_ATTACHMENTS", 20),
+    )
+
+
 class _Ingest:
-    def __init__(self, message: InboundMessage, *, check_rate_limit: bool):
+    def __init__(self, message: InboundMessage, parsed: ParsedMessage, *, check_rate_limit: bool):
         self.message = message
+        self.parsed = parsed
         self.check_rate_limit = check_rate_limit
-        self.own = own_addresses()
+        # One query for every mailbox: the desk's own addresses, the message's and the recipient's mailbox.
+        self.mailboxes = list(Mailbox.objects.select_related("desk").order_by("name", "pk"))
+        self.own = own_addresses(self.mailboxes)
+        if message.mailbox_id is not None:
+            message.mailbox = next((m for m in self.mailboxes if m.pk == message.mailbox_id), None)
 
     def run(self) -> None:
         message = self.message
-        parsed = parse_message(
-            read_raw(message),
-            max_attachment_bytes=settings.SERVICEDESK_ATTACHMENT_MAX_BYTES,
-            max_attachments=_setting("SERVICEDESK_MAIL_MAX_ATTACHMENTS", 20),
-        )
+        parsed = self.parsed
         address = parsed.from_address.strip().lower()
         message.sender = address[:320]
         message.subject = parsed.subject[:500]
@@ -276,8 +341,10 @@ class _Ingest:
         self._add_watchers(ticket, parsed, sender)
         message_id = parsed.message_id or message.message_id
         if message_id:
-            MessageReference.objects.get_or_create(
-                message_id=message_id[:500], defaults={"ticket": ticket, "direction": Direction.IN}
+            # One statement (INSERT ... ON CONFLICT DO NOTHING): a Message-ID already known keeps its ticket.
+            MessageReference.objects.bulk_create(
+                [MessageReference(message_id=message_id[:500], ticket=ticket, direction=Direction.IN)],
+                ignore_conflicts=True,
             )
         self._finish(State.DONE, ticket=ticket, comment=comment)
 
@@ -288,17 +355,18 @@ class _Ingest:
         message.ticket = ticket
         message.comment = comment
         message.processed_at = timezone.now()
-        message.save()
+        message.save(update_fields=["state", "reason", "ticket", "comment", "processed_at", "sender", "subject",
+                                    "mailbox", "quoted_text"])
 
     # --- who sent it --------------------------------------------------------------------------
 
     def _mailbox_by_recipient(self, parsed: ParsedMessage) -> Mailbox | None:
-        recipients = [a.address.lower() for a in parsed.to + parsed.cc]
+        recipients = {a.address.lower() for a in parsed.to + parsed.cc}
         for name in ("Delivered-To", "X-Original-To", "Envelope-To"):
             value = parsed.header(name)
             if value:
-                recipients.append(email.utils.parseaddr(value)[1].lower())
-        return Mailbox.objects.filter(address__in=recipients, is_active=True).select_related("desk").first()
+                recipients.add(email.utils.parseaddr(value)[1].lower())
+        return next((m for m in self.mailboxes if m.is_active and m.address in recipients), None)
 
     def _enforce_rate_limit(self, address: str) -> None:
         limit = _setting("SERVICEDESK_MAIL_RATE_LIMIT", 20)

@@ -1,6 +1,7 @@
 """Mail coming in: the desk's mailboxes, every delivered message kept whole, and the Message-IDs
 that thread replies onto tickets."""
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -15,8 +16,19 @@ class UnknownSenders(models.TextChoices):
     REJECT = "reject", _("Reject (quarantine)")
 
 
+class ImapSecurity(models.TextChoices):
+    SSL = "ssl", _("SSL/TLS")
+    STARTTLS = "starttls", _("STARTTLS")
+    NONE = "none", _("None (plain text, only on a trusted network)")
+
+
+class ImapAfter(models.TextChoices):
+    FLAG = "flag", _("Mark as read and flag as filed")
+    MOVE = "move", _("Move to another folder")
+
+
 class Mailbox(models.Model):
-    """One address the desk receives mail at."""
+    """One address the desk receives mail at; with an IMAP server, one mailbox the desk polls."""
 
     name = models.CharField(_("name"), max_length=200)
     address = models.EmailField(_("address"), unique=True, help_text=_("The desk's own address for this mailbox."))
@@ -35,6 +47,28 @@ class Mailbox(models.Model):
     )
     is_active = models.BooleanField(_("active"), default=True)
 
+    imap_host = models.CharField(_("IMAP server"), max_length=255, blank=True,
+                                 help_text=_("Leave empty when mail arrives by SMTP/LMTP or the pipe only."))
+    imap_port = models.PositiveIntegerField(_("IMAP port"), null=True, blank=True,
+                                            help_text=_("Empty: 993 with SSL/TLS, else 143."))
+    imap_security = models.CharField(_("IMAP connection security"), max_length=10, choices=ImapSecurity.choices,
+                                     default=ImapSecurity.SSL)
+    imap_username = models.CharField(_("IMAP user name"), max_length=255, blank=True)
+    imap_password = models.CharField(_("IMAP password"), max_length=500, blank=True)
+    imap_folder = models.CharField(_("IMAP folder"), max_length=255, default="INBOX",
+                                   help_text=_("The folder new mail is taken from."))
+    imap_after = models.CharField(
+        _("after filing"), max_length=10, choices=ImapAfter.choices, default=ImapAfter.FLAG,
+        help_text=_("What happens on the server to a message once the desk has filed it."),
+    )
+    imap_move_to = models.CharField(_("move to folder"), max_length=255, blank=True,
+                                    help_text=_("The folder filed messages are moved to (created if missing)."))
+    imap_last_fetch_at = models.DateTimeField(_("last fetched"), null=True, blank=True)
+    imap_last_error = models.TextField(_("last fetch error"), blank=True)
+    # Which poller holds the mailbox, until when: two pollers never work on one mailbox at once.
+    imap_claimed_by = models.CharField(max_length=100, blank=True, editable=False)
+    imap_claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
+
     class Meta:
         verbose_name = _("mailbox")
         verbose_name_plural = _("mailboxes")
@@ -46,6 +80,26 @@ class Mailbox(models.Model):
     def save(self, *args, **kwargs):
         self.address = (self.address or "").strip().lower()
         super().save(*args, **kwargs)
+
+    def clean(self):
+        errors = {}
+        if self.imap_host:
+            if not self.imap_username:
+                errors["imap_username"] = _("An IMAP server needs a user name.")
+            if self.imap_after == ImapAfter.MOVE and not self.imap_move_to.strip():
+                errors["imap_move_to"] = _("Name the folder filed messages are moved to.")
+            if self.imap_after == ImapAfter.MOVE and self.imap_move_to.strip() == self.imap_folder.strip():
+                errors["imap_move_to"] = _("Filed messages must go to another folder than the one polled.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def polls_imap(self) -> bool:
+        return bool(self.imap_host)
+
+    @property
+    def imap_port_or_default(self) -> int:
+        return self.imap_port or (993 if self.imap_security == ImapSecurity.SSL else 143)
 
 
 class Source(models.TextChoices):

@@ -23,11 +23,6 @@ CORPUS = Path(__file__).parent / "corpus"
 DESK_ADDRESS = "servicedesk@example.com"
 
 
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 @pytest.fixture
 def mailbox(desk):
     return Mailbox.objects.create(name="IT", address=DESK_ADDRESS, desk=Desk.objects.get(is_default=True))
