@@ -1,0 +1,279 @@
+"""The watcher's derived tables: each ticket's clocks (SlaTarget) and its thresholds still to come
+(PendingThreshold), kept from the ticket's history, and the evaluator that fires what is due.
+
+Rows are *derived*: :func:`recompute_ticket` rewrites one ticket's rows from its history (run after
+every committed change through ``ticket_changed``) and :func:`rebuild` rewrites them all (``servicedesk
+recompute-sla``), giving exactly what live tracking gave. The only input besides history and
+configuration is which thresholds have fired already (SlaEvent), which neither path changes.
+
+A clock's thresholds are the policy's (or OLA target's) warning percentages, the percentages of the
+active escalation rules for that target, and 100 (the breach). A PendingThreshold row exists for each
+one not fired yet of a running or paused clock, whose instant is known: for a running clock every
+one (in the future, or just past and not yet evaluated), for a paused clock those already reached.
+A stopped clock (met, resolved, handed on) has none: a recomputation after a policy change never
+fires warnings about tickets already dealt with.
+
+The evaluator (:func:`evaluate`) claims due rows by deleting them (``DELETE … RETURNING``, with
+``SKIP LOCKED`` on PostgreSQL) and records each as an SlaEvent with ``INSERT … ON CONFLICT DO
+NOTHING RETURNING``; only the events this statement inserted are escalated and announced, after
+commit. Whatever the retries or the number of workers, each (ticket, clock, clock start, threshold)
+is recorded and announced once. Its cost follows the number of rows due, not the number of open
+tickets (an index on ``at``).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone, translation
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from servicedesk.accounts.models import Group
+from servicedesk.sla.calendars import business_calendar
+from servicedesk.sla.clocks import Clock, reach_instant, sla_state
+from servicedesk.sla.models import (
+    Calendar,
+    ClockState,
+    EscalationRule,
+    OlaTarget,
+    PendingThreshold,
+    SlaEvent,
+    SlaPolicy,
+    SlaTarget,
+    TargetKind,
+)
+from servicedesk.sla.ola import ola_state
+from servicedesk.tickets.models import Ticket
+
+log = logging.getLogger("servicedesk.sla")
+
+RESPONSE, RESOLUTION = TargetKind.RESPONSE.value, TargetKind.RESOLUTION.value
+
+
+def ola_key(group_id: int) -> str:
+    return f"ola:{group_id}"
+
+
+@dataclass
+class Config:
+    """Configuration read once for many tickets."""
+
+    policies: list[SlaPolicy]
+    ola_targets: dict[str, OlaTarget]
+    default_calendar: Calendar | None
+    rule_thresholds: dict[str, set[int]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls) -> Config:
+        policies = list(SlaPolicy.objects.filter(is_active=True).select_related("calendar").order_by("order", "id"))
+        targets = {t.group.name: t for t in
+                   OlaTarget.objects.filter(is_active=True).select_related("group", "calendar")}
+        thresholds: dict[str, set[int]] = {kind: set() for kind in TargetKind.values}
+        for target, threshold in EscalationRule.objects.filter(is_active=True).values_list("target", "threshold"):
+            for kind in ([target] if target else TargetKind.values):
+                thresholds[kind].add(threshold)
+        return cls(policies, targets, Calendar.objects.filter(is_default=True).order_by("id").first(), thresholds)
+
+    def thresholds(self, kind: str, own: list[int]) -> list[int]:
+        return sorted({p for p in own if 1 <= p <= 99} | {p for p in self.rule_thresholds[kind] if 1 <= p <= 100}
+                      | {100})
+
+
+def _rows_for(ticket: Ticket, key: str, kind: str, group: Group | None, policy: SlaPolicy | None, clock: Clock,
+              calendar, thresholds: list[int], fired: set) -> tuple[SlaTarget, list[PendingThreshold]]:
+    state = ClockState.RUNNING if clock.running else ClockState.PAUSED if clock.paused else ClockState.STOPPED
+    row = SlaTarget(
+        ticket=ticket, key=key, kind=kind, group=group, policy=policy, started_at=clock.started_at,
+        target_minutes=clock.target_minutes, state=state,
+        due_at=None if state == ClockState.PAUSED else clock.due_at,
+        stopped_at=clock.met_at, used_minutes=None if state == ClockState.RUNNING else clock.elapsed_minutes,
+        breached=state != ClockState.RUNNING and clock.breached,
+    )
+    pending = []
+    if state != ClockState.STOPPED:
+        target = timedelta(minutes=clock.target_minutes)
+        for percent in thresholds:
+            if (key, clock.started_at, percent) in fired:
+                continue
+            at = reach_instant(calendar, clock.periods, target * percent / 100)
+            if at is None:
+                break  # not reached and not running: neither is any higher threshold
+            pending.append(PendingThreshold(
+                ticket=ticket, key=key, kind=kind, group=group, started_at=clock.started_at, percent=percent,
+                at=at, due_at=clock.due_at, target_minutes=clock.target_minutes,
+            ))
+    return row, pending
+
+
+def derive(ticket: Ticket, config: Config, now: datetime | None = None) -> tuple[list[SlaTarget],
+                                                                                list[PendingThreshold]]:
+    """The rows the ticket's history gives (unsaved)."""
+    now = now or timezone.now()
+    fired = set(SlaEvent.objects.filter(ticket=ticket).values_list("key", "started_at", "percent"))
+    targets: list[SlaTarget] = []
+    pending: list[PendingThreshold] = []
+    state = sla_state(ticket, now, policies=config.policies)
+    policy = state.policy if state else None
+    if state is not None:
+        calendar = business_calendar(policy.calendar)
+        for key, clock in ((RESPONSE, state.first_response), (RESOLUTION, state.resolution)):
+            row, more = _rows_for(ticket, key, key, None, policy, clock, calendar,
+                                  config.thresholds(key, policy.thresholds), fired)
+            targets.append(row)
+            pending.extend(more)
+    for ola in ola_state(ticket, now, policy=policy, policies=config.policies, targets=config.ola_targets,
+                         default_calendar=config.default_calendar):
+        calendar = business_calendar(ola.target.calendar or config.default_calendar)
+        row, more = _rows_for(ticket, ola_key(ola.group.pk), TargetKind.OLA, ola.group, None, ola.clock, calendar,
+                              config.thresholds(TargetKind.OLA, ola.target.thresholds), fired)
+        targets.append(row)
+        pending.extend(more)
+    return targets, pending
+
+
+def recompute_ticket(ticket_id: int, config: Config | None = None, now: datetime | None = None) -> int:
+    """Rewrite one ticket's clock rows from its history; returns the number of clocks. Takes the
+    ticket's row lock, so it runs after any action on the ticket in progress and never beside another
+    recomputation of the same ticket."""
+    config = config or Config.load()
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update().select_related("group", "category").filter(pk=ticket_id).first()
+        if ticket is None:
+            return 0
+        targets, pending = derive(ticket, config, now)
+        SlaTarget.objects.filter(ticket=ticket).delete()
+        PendingThreshold.objects.filter(ticket=ticket).delete()
+        SlaTarget.objects.bulk_create(targets)
+        PendingThreshold.objects.bulk_create(pending)
+    return len(targets)
+
+
+def rebuild(*, batch: int = 500, progress=None) -> int:
+    """Rewrite every ticket's rows from history (after a calendar, policy or OLA change, or to repair).
+    Returns the number of tickets."""
+    config = Config.load()
+    now = timezone.now()
+    last = 0
+    count = 0
+    while True:
+        ids = list(Ticket.objects.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:batch])
+        if not ids:
+            break
+        with transaction.atomic():
+            SlaTarget.objects.filter(ticket_id__in=ids).delete()
+            PendingThreshold.objects.filter(ticket_id__in=ids).delete()
+            tickets = Ticket.objects.select_for_update().select_related("group", "category").filter(pk__in=ids)
+            targets, pending = [], []
+            for ticket in tickets:
+                rows, more = derive(ticket, config, now)
+                targets.extend(rows)
+                pending.extend(more)
+            SlaTarget.objects.bulk_create(targets)
+            PendingThreshold.objects.bulk_create(pending)
+        count += len(ids)
+        last = ids[-1]
+        if progress:
+            progress(count)
+    # Rows of tickets that no longer exist go with their ticket (CASCADE).
+    return count
+
+
+# -- the evaluator ----------------------------------------------------------------------------------
+
+
+def _aware(value) -> datetime:
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if timezone.is_naive(value):
+        value = value.replace(tzinfo=UTC)
+    return value
+
+
+def _cause(kind: str, percent: int, minutes: int, group_name: str, due_at: datetime) -> str:
+    due = timezone.localtime(due_at).strftime("%Y-%m-%d %H:%M")
+    if percent >= 100:
+        if kind == RESPONSE:
+            return _("No first response within the target of %(minutes)s business minutes (due %(due)s).") % {
+                "minutes": minutes, "due": due}
+        if kind == RESOLUTION:
+            return _("Not resolved within the target of %(minutes)s business minutes (due %(due)s).") % {
+                "minutes": minutes, "due": due}
+        return _("%(group)s held the ticket beyond its OLA of %(minutes)s business minutes (due %(due)s).") % {
+            "group": group_name, "minutes": minutes, "due": due}
+    return _("%(percent)s%% of the %(target)s target of %(minutes)s business minutes used (due %(due)s).") % {
+        "percent": percent, "target": TargetKind(kind).label, "minutes": minutes, "due": due}
+
+
+_CLAIM_COLUMNS = ("id", "ticket_id", "key", "kind", "group_id", "started_at", "percent", "at", "due_at",
+                  "target_minutes")
+
+
+def _names(columns) -> str:
+    return ", ".join(connection.ops.quote_name(c) for c in columns)
+
+
+def _claim(now: datetime, limit: int) -> list[tuple]:
+    table = connection.ops.quote_name(PendingThreshold._meta.db_table)
+    lock = " FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
+    at = connection.ops.quote_name("at")
+    sql = (f"DELETE FROM {table} WHERE id IN (SELECT id FROM {table} WHERE {at} <= %s ORDER BY {at} LIMIT %s{lock}) "
+           f"RETURNING {_names(_CLAIM_COLUMNS)}")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [connection.ops.adapt_datetimefield_value(now), limit])
+        return cursor.fetchall()
+
+
+def _record(claimed: list[tuple], now: datetime, group_names: dict[int, str]) -> list[int]:
+    """Insert an SlaEvent per claimed threshold unless one exists; the ids of those inserted."""
+    if not claimed:
+        return []
+    table = connection.ops.quote_name(SlaEvent._meta.db_table)
+    columns = ("ticket_id", "key", "kind", "group_id", "started_at", "percent", "due_at", "reached_at",
+               "recorded_at", "cause", "escalation")
+    adapt = connection.ops.adapt_datetimefield_value
+    values, params = [], []
+    with translation.override(settings.LANGUAGE_CODE):
+        for _id, ticket_id, key, kind, group_id, started_at, percent, at, due_at, minutes in claimed:
+            due_at = _aware(due_at)
+            values.append("(" + ", ".join(["%s"] * len(columns)) + ")")
+            params += [ticket_id, key, kind, group_id, adapt(_aware(started_at)), percent, adapt(due_at),
+                       adapt(_aware(at)), adapt(now), _cause(kind, percent, minutes, group_names.get(group_id, ""),
+                                                             due_at)[:500], ""]
+    sql = (f"INSERT INTO {table} ({_names(columns)}) VALUES {', '.join(values)} "
+           f"ON CONFLICT ({_names(('ticket_id', 'key', 'started_at', 'percent'))}) DO NOTHING RETURNING id")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+@dataclass
+class Pass:
+    claimed: int = 0
+    recorded: int = 0
+    event_ids: list[int] = field(default_factory=list)
+
+
+def evaluate(now: datetime | None = None, *, batch: int = 1000, escalate: bool = True) -> Pass:
+    """One pass of the evaluator: fire every threshold whose instant has come (see the module docstring)."""
+    from servicedesk.sla.escalation import run_escalations
+
+    now = now or timezone.now()
+    result = Pass()
+    group_names = dict(Group.objects.values_list("pk", "name"))
+    while True:
+        with transaction.atomic():
+            claimed = _claim(now, batch)
+            ids = _record(claimed, now, group_names)
+        result.claimed += len(claimed)
+        result.recorded += len(ids)
+        result.event_ids += ids
+        if len(claimed) < batch:
+            break
+    if escalate and result.event_ids:
+        run_escalations(result.event_ids)
+    return result
