@@ -142,7 +142,7 @@ def recompute_ticket(ticket_id: int, config: Config | None = None, now: datetime
     recomputation of the same ticket."""
     config = config or Config.load()
     with transaction.atomic():
-        ticket = Ticket.objects.select_for_update().select_related("group", "category").filter(pk=ticket_id).first()
+        ticket = Ticket.objects.select_for_update(of=("self",)).select_related("group", "category").filter(pk=ticket_id).first()
         if ticket is None:
             return 0
         targets, pending = derive(ticket, config, now)
@@ -167,7 +167,7 @@ def rebuild(*, batch: int = 500, progress=None) -> int:
         with transaction.atomic():
             SlaTarget.objects.filter(ticket_id__in=ids).delete()
             PendingThreshold.objects.filter(ticket_id__in=ids).delete()
-            tickets = Ticket.objects.select_for_update().select_related("group", "category").filter(pk__in=ids)
+            tickets = Ticket.objects.select_for_update(of=("self",)).select_related("group", "category").filter(pk__in=ids)
             targets, pending = [], []
             for ticket in tickets:
                 rows, more = derive(ticket, config, now)
