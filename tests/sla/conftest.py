@@ -107,7 +107,8 @@ class Workers:
         import redis
 
         client = redis.Redis.from_url(self.broker_url)
-        if client.llen("celery"):
+        # Queued, or taken by a worker and not acknowledged yet (acks_late: acknowledged when done).
+        if client.llen("celery") or client.hlen("unacked"):
             return False
         active = self.app.control.inspect(timeout=1).active() or {}
         return len(active) == len(self.procs) and not any(active.values())
