@@ -74,7 +74,8 @@ def _local_now(user: User, desk_zone: str | None, now: datetime) -> datetime:
 def _claim(recipient: User, day, as_lead: bool, count: int, now: datetime) -> bool:
     try:
         with transaction.atomic():
-            FollowUpDigest.objects.create(recipient=recipient, day=day, as_lead=as_lead, ticket_count=count, sent_at=now)
+            FollowUpDigest.objects.create(recipient=recipient, day=day, as_lead=as_lead, ticket_count=count,
+                                          sent_at=now)
     except IntegrityError:
         return False
     return True

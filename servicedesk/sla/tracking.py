@@ -136,13 +136,18 @@ def derive(ticket: Ticket, config: Config, now: datetime | None = None) -> tuple
     return targets, pending
 
 
+def _locked_tickets():
+    # of=("self",): PostgreSQL cannot lock the nullable side of the outer joins (group, category).
+    return Ticket.objects.select_for_update(of=("self",)).select_related("group", "category")
+
+
 def recompute_ticket(ticket_id: int, config: Config | None = None, now: datetime | None = None) -> int:
     """Rewrite one ticket's clock rows from its history; returns the number of clocks. Takes the
     ticket's row lock, so it runs after any action on the ticket in progress and never beside another
     recomputation of the same ticket."""
     config = config or Config.load()
     with transaction.atomic():
-        ticket = Ticket.objects.select_for_update(of=("self",)).select_related("group", "category").filter(pk=ticket_id).first()
+        ticket = _locked_tickets().filter(pk=ticket_id).first()
         if ticket is None:
             return 0
         targets, pending = derive(ticket, config, now)
@@ -167,7 +172,7 @@ def rebuild(*, batch: int = 500, progress=None) -> int:
         with transaction.atomic():
             SlaTarget.objects.filter(ticket_id__in=ids).delete()
             PendingThreshold.objects.filter(ticket_id__in=ids).delete()
-            tickets = Ticket.objects.select_for_update(of=("self",)).select_related("group", "category").filter(pk__in=ids)
+            tickets = _locked_tickets().filter(pk__in=ids)
             targets, pending = [], []
             for ticket in tickets:
                 rows, more = derive(ticket, config, now)

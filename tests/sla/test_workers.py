@@ -4,9 +4,8 @@ concurrently against the same database (PostgreSQL, or SQLite on disk)."""
 from collections import Counter
 from datetime import timedelta
 
-from django.utils import timezone
-
 import pytest
+from django.utils import timezone
 
 from servicedesk.sla import tracking
 from servicedesk.sla.models import PendingThreshold, SlaEvent
