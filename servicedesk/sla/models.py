@@ -453,3 +453,16 @@ class FollowUpDigest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recipient_id} {self.day}"
+
+
+class ClockRebuild(models.Model):
+    """A request to recompute the open tickets' clocks after a configuration change; the evaluator takes it."""
+
+    requested_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("clock recomputation request")
+        verbose_name_plural = _("clock recomputation requests")
+
+    def __str__(self) -> str:
+        return f"{self.requested_at:%Y-%m-%d %H:%M:%S}"

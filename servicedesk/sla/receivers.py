@@ -1,5 +1,7 @@
 """Keep the derived clock rows current: a committed ticket change recomputes that ticket; a change of
-calendars, policies, OLA targets or escalation rules (whose thresholds are watched) recomputes all."""
+calendars, policies, OLA targets or escalation rules (whose thresholds are watched) asks for the open
+tickets to be recomputed, which the next evaluator pass does in the background (not in the admin's
+request: that can be many tickets)."""
 
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
@@ -20,9 +22,9 @@ def recompute_on_change(sender, ticket, **kwargs):
 def _configuration_changed(sender, **kwargs):
     if kwargs.get("raw"):
         return  # loading fixtures
-    from servicedesk.sla.tasks import recompute_all
+    from servicedesk.sla.models import ClockRebuild
 
-    transaction.on_commit(recompute_all.delay)
+    ClockRebuild.objects.create()
 
 
 for model in (Calendar, CalendarDay, SlaPolicy, OlaTarget, EscalationRule):

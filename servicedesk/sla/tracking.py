@@ -38,6 +38,7 @@ from servicedesk.sla.calendars import business_calendar
 from servicedesk.sla.clocks import Clock, reach_instant, sla_state
 from servicedesk.sla.models import (
     Calendar,
+    ClockRebuild,
     ClockState,
     EscalationRule,
     OlaTarget,
@@ -48,7 +49,7 @@ from servicedesk.sla.models import (
     TargetKind,
 )
 from servicedesk.sla.ola import ola_state
-from servicedesk.tickets.models import Ticket
+from servicedesk.tickets.models import OPEN_STATUSES, Ticket
 
 log = logging.getLogger("servicedesk.sla")
 
@@ -158,15 +159,16 @@ def recompute_ticket(ticket_id: int, config: Config | None = None, now: datetime
     return len(targets)
 
 
-def rebuild(*, batch: int = 500, progress=None) -> int:
-    """Rewrite every ticket's rows from history (after a calendar, policy or OLA change, or to repair).
-    Returns the number of tickets."""
+def rebuild(*, batch: int = 500, progress=None, open_only: bool = False) -> int:
+    """Rewrite every ticket's rows (or only the open tickets') from history, after a calendar, policy or
+    OLA change, or to repair. Returns the number of tickets."""
     config = Config.load()
     now = timezone.now()
     last = 0
     count = 0
+    tickets_ = Ticket.objects.filter(status__in=OPEN_STATUSES) if open_only else Ticket.objects.all()
     while True:
-        ids = list(Ticket.objects.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:batch])
+        ids = list(tickets_.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:batch])
         if not ids:
             break
         with transaction.atomic():
@@ -186,6 +188,21 @@ def rebuild(*, batch: int = 500, progress=None) -> int:
             progress(count)
     # Rows of tickets that no longer exist go with their ticket (CASCADE).
     return count
+
+
+def rebuild_if_requested() -> int:
+    """Recompute the open tickets if a configuration change asked for it (ClockRebuild rows); the
+    requests are claimed by deleting them, so one evaluator does it. Returns the tickets recomputed."""
+    with transaction.atomic():
+        ids = list(ClockRebuild.objects.select_for_update(**_skip_locked()).values_list("pk", flat=True))
+        if not ids:
+            return 0
+        ClockRebuild.objects.filter(pk__in=ids).delete()
+    return rebuild(open_only=True)
+
+
+def _skip_locked() -> dict:
+    return {"skip_locked": True} if connection.features.has_select_for_update_skip_locked else {}
 
 
 # -- the evaluator ----------------------------------------------------------------------------------

@@ -390,3 +390,23 @@ def test_clock_time_left(desk, priority_policies):
     assert clocks["response"].time_left(cn(2025, 9, 29, 9, 40)) == timedelta(minutes=20)
     assert SlaTarget.objects.filter(state="running", due_at__lte=cn(2025, 9, 29, 10)).count() == 1
     assert Ticket.objects.get(pk=ticket.pk).sla_targets.count() == 2
+
+
+def test_a_policy_edit_recomputes_open_tickets_on_the_next_evaluator_pass(desk, priority_policies):
+    from servicedesk.sla import tasks
+    from servicedesk.sla.models import ClockRebuild
+
+    ticket = make_ticket(desk, cn(2025, 9, 29, 9), priority=1)
+    closed = make_ticket(desk, cn(2025, 9, 29, 9), priority=1, group=desk.first_line)
+    act(desk, closed, cn(2025, 9, 29, 10), "resolve")
+    tracking.rebuild()
+    ClockRebuild.objects.all().delete()
+    policy = priority_policies[1]
+    policy.first_response_minutes = 120
+    policy.save()
+    assert ClockRebuild.objects.count() == 1
+    assert rows(ticket)["response"].target_minutes == 60  # not in the admin's request
+    tasks.evaluate.apply()
+    assert not ClockRebuild.objects.exists()
+    assert rows(ticket)["response"].target_minutes == 120
+    assert rows(closed)["response"].target_minutes == 60  # closed tickets: `servicedesk recompute-sla`
