@@ -43,8 +43,14 @@ def system_actor() -> User:
 
 
 def rules() -> list[EscalationRule]:
-    return list(EscalationRule.objects.filter(is_active=True).select_related("to_group")
-                .prefetch_related("groups", "notify_users").order_by("order", "id"))
+    """The active rules in order, each with its group ids and named people read once (``group_ids``,
+    ``named``) for matching thousands of events."""
+    active = list(EscalationRule.objects.filter(is_active=True).select_related("to_group")
+                  .prefetch_related("groups", "notify_users").order_by("order", "id"))
+    for rule in active:
+        rule.group_ids = frozenset(g.pk for g in rule.groups.all())
+        rule.named = list(rule.notify_users.all())
+    return active
 
 
 def matching(rule: EscalationRule, event: SlaEvent, ticket: Ticket) -> bool:
@@ -56,8 +62,7 @@ def matching(rule: EscalationRule, event: SlaEvent, ticket: Ticket) -> bool:
         return False
     if rule.ticket_types and ticket.type not in rule.ticket_types:
         return False
-    group_ids = {g.pk for g in rule.groups.all()}
-    return not group_ids or ticket.group_id in group_ids
+    return not rule.group_ids or ticket.group_id in rule.group_ids
 
 
 def next_tier_group(group: Group | None) -> Group | None:
@@ -85,7 +90,7 @@ def recipients(rules_: list[EscalationRule], event: SlaEvent, ticket: Ticket, ma
         if rule.notify_managers:
             for manager in managers:
                 add(manager)
-        for user in rule.notify_users.all():
+        for user in rule.named:
             add(user)
     return list(people.values())
 
@@ -110,12 +115,25 @@ def _move(rule: EscalationRule, event: SlaEvent, ticket: Ticket) -> tuple[Group 
     return destination, _("Moved to %(group)s by rule “%(rule)s”.") % {"group": destination.name, "rule": rule.name}
 
 
-def run_escalations(event_ids: list[int]) -> None:
-    """Escalate and announce freshly recorded events (each id is handed to exactly one caller)."""
-    events = list(SlaEvent.objects.filter(pk__in=event_ids).select_related("group__lead").order_by("reached_at", "id"))
+def run_escalations(events: list[SlaEvent]) -> None:
+    """Escalate and announce freshly recorded events (each event is handed to exactly one caller)."""
     if not events:
         return
-    tickets = Ticket.objects.select_related("group__lead", "assignee", "owner").in_bulk({e.ticket_id for e in events})
+    events = sorted(events, key=lambda e: (e.reached_at, e.pk))
+    # Tickets without joins, then their few people and groups once: a burst of thousands of events
+    # touches thousands of tickets but only the desk's staff and groups.
+    tickets = Ticket.objects.in_bulk({e.ticket_id for e in events})
+    groups = Group.objects.in_bulk({t.group_id for t in tickets.values() if t.group_id}
+                                   | {e.group_id for e in events if e.group_id})
+    people = User.objects.in_bulk({t.assignee_id for t in tickets.values() if t.assignee_id}
+                                  | {t.owner_id for t in tickets.values() if t.owner_id}
+                                  | {g.lead_id for g in groups.values() if g.lead_id})
+    for group in groups.values():
+        group.lead = people.get(group.lead_id) if group.lead_id else None
+    for ticket in tickets.values():
+        ticket.group = groups.get(ticket.group_id) if ticket.group_id else None
+        ticket.assignee = people.get(ticket.assignee_id) if ticket.assignee_id else None
+        ticket.owner = people.get(ticket.owner_id) if ticket.owner_id else None
     active = rules()
     managers = list(User.objects.filter(role=Role.MANAGER, is_active=True)
                     .exclude(username=getattr(settings, "SERVICEDESK_SYSTEM_USERNAME", "system")).order_by("pk"))
@@ -124,21 +142,20 @@ def run_escalations(event_ids: list[int]) -> None:
             ticket = tickets.get(event.ticket_id)
             if ticket is None:
                 continue
+            event.group = groups.get(event.group_id) if event.group_id else None
             applying = [rule for rule in active if matching(rule, event, ticket)]
             notify = recipients(applying, event, ticket, managers)
-            record = []
             mover = next((rule for rule in applying if rule.escalate_to), None)
             if mover is not None:
                 destination, text = _move(mover, event, ticket)
-                if text:
-                    record.append(text)
                 if destination is not None:
                     ticket = Ticket.objects.select_related("group__lead", "assignee", "owner").get(pk=ticket.pk)
+                    tickets[ticket.pk] = ticket
                     if destination.lead is not None and destination.lead.is_active and destination.lead not in notify:
                         notify.append(destination.lead)
-            if record:
-                event.escalation = " ".join(record)[:500]
-                SlaEvent.objects.filter(pk=event.pk).update(escalation=event.escalation)
+                if text:
+                    event.escalation = text[:500]
+                    SlaEvent.objects.filter(pk=event.pk).update(escalation=event.escalation)
             _announce(event, ticket, notify)
 
 

@@ -216,19 +216,26 @@ def _aware(value) -> datetime:
     return value
 
 
-def _cause(kind: str, percent: int, minutes: int, group_name: str, due_at: datetime) -> str:
-    due = timezone.localtime(due_at).strftime("%Y-%m-%d %H:%M")
+def _cause_templates() -> dict:
+    """The cause texts in the active language, looked up once per batch of events."""
+    return {
+        (RESPONSE, True): _("No first response within the target of %(minutes)s business minutes (due %(due)s)."),
+        (RESOLUTION, True): _("Not resolved within the target of %(minutes)s business minutes (due %(due)s)."),
+        (TargetKind.OLA.value, True): _(
+            "%(group)s held the ticket beyond its OLA of %(minutes)s business minutes (due %(due)s)."),
+        "warning": _("%(percent)s%% of the %(target)s target of %(minutes)s business minutes used (due %(due)s)."),
+        "labels": {kind: str(label) for kind, label in TargetKind.choices},
+    }
+
+
+def _cause(kind: str, percent: int, minutes: int, group_name: str, due_at: datetime, zone=None,
+           templates: dict | None = None) -> str:
+    templates = templates or _cause_templates()
+    due = due_at.astimezone(zone or timezone.get_current_timezone()).strftime("%Y-%m-%d %H:%M")
     if percent >= 100:
-        if kind == RESPONSE:
-            return _("No first response within the target of %(minutes)s business minutes (due %(due)s).") % {
-                "minutes": minutes, "due": due}
-        if kind == RESOLUTION:
-            return _("Not resolved within the target of %(minutes)s business minutes (due %(due)s).") % {
-                "minutes": minutes, "due": due}
-        return _("%(group)s held the ticket beyond its OLA of %(minutes)s business minutes (due %(due)s).") % {
-            "group": group_name, "minutes": minutes, "due": due}
-    return _("%(percent)s%% of the %(target)s target of %(minutes)s business minutes used (due %(due)s).") % {
-        "percent": percent, "target": TargetKind(kind).label, "minutes": minutes, "due": due}
+        return templates[(kind, True)] % {"minutes": minutes, "due": due, "group": group_name}
+    return templates["warning"] % {"percent": percent, "target": templates["labels"][kind], "minutes": minutes,
+                                   "due": due}
 
 
 _CLAIM_COLUMNS = ("id", "ticket_id", "key", "kind", "group_id", "started_at", "percent", "at", "due_at",
@@ -237,6 +244,17 @@ _CLAIM_COLUMNS = ("id", "ticket_id", "key", "kind", "group_id", "started_at", "p
 
 def _names(columns) -> str:
     return ", ".join(connection.ops.quote_name(c) for c in columns)
+
+
+def _cursor():
+    """On PostgreSQL a server-side-binding psycopg cursor on Django's connection (same transaction): the
+    event arrays go as parameters instead of being quoted into the SQL text client-side."""
+    if connection.vendor == "postgresql":
+        import psycopg
+
+        connection.ensure_connection()
+        return psycopg.Cursor(connection.connection)
+    return connection.cursor()
 
 
 def _claim(now: datetime, limit: int) -> list[tuple]:
@@ -250,34 +268,62 @@ def _claim(now: datetime, limit: int) -> list[tuple]:
         return cursor.fetchall()
 
 
-def _record(claimed: list[tuple], now: datetime, group_names: dict[int, str]) -> list[int]:
-    """Insert an SlaEvent per claimed threshold unless one exists; the ids of those inserted."""
+_EVENT_COLUMNS = ("ticket_id", "key", "kind", "group_id", "started_at", "percent", "due_at", "reached_at",
+                  "recorded_at", "cause", "escalation")
+# PostgreSQL: one array per column (a handful of parameters however many events, cheap to bind).
+_PG_TYPES = ("bigint", "varchar", "varchar", "bigint", "timestamptz", "smallint", "timestamptz", "timestamptz",
+             "timestamptz", "varchar", "varchar")
+
+
+def _record(claimed: list[tuple], now: datetime, group_names: dict[int, str]) -> list[SlaEvent]:
+    """Insert an SlaEvent per claimed threshold unless one exists; the events this statement inserted."""
     if not claimed:
         return []
-    table = connection.ops.quote_name(SlaEvent._meta.db_table)
-    columns = ("ticket_id", "key", "kind", "group_id", "started_at", "percent", "due_at", "reached_at",
-               "recorded_at", "cause", "escalation")
-    adapt = connection.ops.adapt_datetimefield_value
-    values, params = [], []
+    events = []
+    zone = timezone.get_current_timezone()
     with translation.override(settings.LANGUAGE_CODE):
+        templates = _cause_templates()
         for _id, ticket_id, key, kind, group_id, started_at, percent, at, due_at, minutes in claimed:
             due_at = _aware(due_at)
-            values.append("(" + ", ".join(["%s"] * len(columns)) + ")")
-            params += [ticket_id, key, kind, group_id, adapt(_aware(started_at)), percent, adapt(due_at),
-                       adapt(_aware(at)), adapt(now), _cause(kind, percent, minutes, group_names.get(group_id, ""),
-                                                             due_at)[:500], ""]
-    sql = (f"INSERT INTO {table} ({_names(columns)}) VALUES {', '.join(values)} "
-           f"ON CONFLICT ({_names(('ticket_id', 'key', 'started_at', 'percent'))}) DO NOTHING RETURNING id")
-    with connection.cursor() as cursor:
+            events.append(SlaEvent(
+                ticket_id=ticket_id, key=key, kind=kind, group_id=group_id, started_at=_aware(started_at),
+                percent=percent, due_at=due_at, reached_at=_aware(at), recorded_at=now, escalation="",
+                cause=_cause(kind, percent, minutes, group_names.get(group_id, ""), due_at, zone, templates)[:500],
+            ))
+    table = connection.ops.quote_name(SlaEvent._meta.db_table)
+    conflict = _names(("ticket_id", "key", "started_at", "percent"))
+    returning = _names(("id", "ticket_id", "key", "started_at", "percent"))
+    rows = [[getattr(e, c) for c in _EVENT_COLUMNS] for e in events]
+    if connection.vendor == "postgresql":
+        arrays = ", ".join(f"%s::{t}[]" for t in _PG_TYPES)
+        sql = (f"INSERT INTO {table} ({_names(_EVENT_COLUMNS)}) SELECT * FROM unnest({arrays}) "
+               f"ON CONFLICT ({conflict}) DO NOTHING RETURNING {returning}")
+        params = [list(column) for column in zip(*rows, strict=True)]
+    else:
+        adapt = connection.ops.adapt_datetimefield_value
+        one = "(" + ", ".join(["%s"] * len(_EVENT_COLUMNS)) + ")"
+        sql = (f"INSERT INTO {table} ({_names(_EVENT_COLUMNS)}) VALUES {', '.join([one] * len(rows))} "
+               f"ON CONFLICT ({conflict}) DO NOTHING RETURNING {returning}")
+        params = [adapt(v) if isinstance(v, datetime) else v for row in rows for v in row]
+    with _cursor() as cursor:
         cursor.execute(sql, params)
-        return [row[0] for row in cursor.fetchall()]
+        inserted = {(ticket_id, key, _aware(started_at), percent): pk
+                    for pk, ticket_id, key, started_at, percent in cursor.fetchall()}
+    fresh = []
+    for event in events:
+        pk = inserted.pop((event.ticket_id, event.key, event.started_at, event.percent), None)
+        if pk is not None:
+            event.pk = pk
+            event._state.adding = False
+            fresh.append(event)
+    return fresh
 
 
 @dataclass
 class Pass:
     claimed: int = 0
     recorded: int = 0
-    event_ids: list[int] = field(default_factory=list)
+    events: list[SlaEvent] = field(default_factory=list)
 
 
 def evaluate(now: datetime | None = None, *, batch: int = 1000, escalate: bool = True) -> Pass:
@@ -290,12 +336,12 @@ def evaluate(now: datetime | None = None, *, batch: int = 1000, escalate: bool =
     while True:
         with transaction.atomic():
             claimed = _claim(now, batch)
-            ids = _record(claimed, now, group_names)
+            events = _record(claimed, now, group_names)
         result.claimed += len(claimed)
-        result.recorded += len(ids)
-        result.event_ids += ids
+        result.recorded += len(events)
+        result.events += events
         if len(claimed) < batch:
             break
-    if escalate and result.event_ids:
-        run_escalations(result.event_ids)
+    if escalate and result.events:
+        run_escalations(result.events)
     return result
