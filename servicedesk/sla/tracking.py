@@ -345,3 +345,43 @@ def evaluate(now: datetime | None = None, *, batch: int = 1000, escalate: bool =
     if escalate and result.events:
         run_escalations(result.events)
     return result
+
+
+# -- for screens: what the console and notifications read ------------------------------------------
+
+
+def ticket_clocks(ticket) -> list[SlaTarget]:
+    """A ticket's clocks as last derived: response, resolution, then the OLAs in the order groups had it."""
+    order = {RESPONSE: 0, RESOLUTION: 1}
+    rows = SlaTarget.objects.filter(ticket=ticket).select_related("group", "policy")
+    return sorted(rows, key=lambda r: (order.get(r.key, 2), r.started_at))
+
+
+def business_time_left(row: SlaTarget, now: datetime | None = None) -> timedelta | None:
+    """Business time left on a clock (negative once overdue); None for a stopped clock.
+
+    Running: the business time from now to the due time in the clock's calendar; paused: the target
+    less what was used."""
+    if row.state == ClockState.STOPPED:
+        return None
+    if row.state == ClockState.PAUSED:
+        return timedelta(minutes=row.target_minutes - (row.used_minutes or 0))
+    now = now or timezone.now()
+    if row.policy_id is not None:
+        calendar_row = row.policy.calendar
+    else:
+        target = OlaTarget.objects.filter(group_id=row.group_id).select_related("calendar").first()
+        calendar_row = (target.calendar if target else None) or Calendar.objects.filter(is_default=True).first()
+    if calendar_row is None:
+        return row.due_at - now
+    return business_calendar(calendar_row).business_time_between(now, row.due_at)
+
+
+def breaching_soon(within: timedelta = timedelta(hours=1), now: datetime | None = None, kinds=None):
+    """Running clocks due within ``within`` from now, overdue ones included, soonest first (indexed on
+    state, due_at): the "breaching soon" queue. Filter further by ``ticket__group`` etc. as needed."""
+    now = now or timezone.now()
+    rows = SlaTarget.objects.filter(state=ClockState.RUNNING, due_at__lte=now + within)
+    if kinds:
+        rows = rows.filter(kind__in=kinds)
+    return rows.select_related("ticket", "group").order_by("due_at", "id")

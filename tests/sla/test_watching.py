@@ -410,3 +410,24 @@ def test_a_policy_edit_recomputes_open_tickets_on_the_next_evaluator_pass(desk, 
     assert not ClockRebuild.objects.exists()
     assert rows(ticket)["response"].target_minutes == 120
     assert rows(closed)["response"].target_minutes == 60  # closed tickets: `servicedesk recompute-sla`
+
+
+def test_what_the_console_reads(desk, priority_policies, holiday_calendar):
+    OlaTarget.objects.create(group=desk.first_line, minutes=120, calendar=holiday_calendar)
+    ticket = make_ticket(desk, cn(2025, 9, 30, 17), priority=1, group=desk.first_line)
+    other = make_ticket(desk, cn(2025, 9, 30, 9), priority=4, group=desk.first_line)
+    tracking.recompute_ticket(ticket.pk, now=cn(2025, 9, 30, 17))
+    tracking.recompute_ticket(other.pk, now=cn(2025, 9, 30, 9))
+    clocks = tracking.ticket_clocks(ticket)
+    assert [c.key for c in clocks] == ["response", "resolution", f"ola:{desk.first_line.pk}"]
+    # 17:30 on the eve of the holiday week: 30 business minutes to the response, 7.5 hours to the resolution.
+    assert tracking.business_time_left(clocks[0], cn(2025, 9, 30, 17, 30)) == timedelta(minutes=30)
+    assert tracking.business_time_left(clocks[1], cn(2025, 9, 30, 17, 30)) == timedelta(minutes=450)
+    assert tracking.business_time_left(clocks[2], cn(2025, 9, 30, 17, 30)) == timedelta(minutes=90)
+    soon = tracking.breaching_soon(timedelta(hours=1), now=cn(2025, 9, 30, 17, 30))
+    # The other ticket's 1st-line OLA was due at 11:00: overdue clocks come first.
+    assert [(r.ticket_id, r.key) for r in soon] == [(other.pk, f"ola:{desk.first_line.pk}"), (ticket.pk, "response")]
+    act(desk, ticket, cn(2025, 9, 30, 17, 40), "pend", pending_reason="customer")
+    tracking.recompute_ticket(ticket.pk, now=cn(2025, 9, 30, 17, 40))
+    paused = tracking.ticket_clocks(ticket)
+    assert tracking.business_time_left(paused[0]) == timedelta(minutes=20)
