@@ -184,7 +184,7 @@ def _clock(calendar: BusinessCalendar, minutes: int, started_at: datetime, perio
 
 
 def sla_state(ticket: Ticket, now: datetime | None = None, *, policy: SlaPolicy | None = None,
-              policies=None) -> SlaState | None:
+              policies=None, history=None) -> SlaState | None:
     """The ticket's SLA state at ``now`` (default: the present), or None when no policy applies.
 
     Computed only from ``ticket.created_at`` and the ticket's history up to ``now`` (see the module
@@ -195,11 +195,14 @@ def sla_state(ticket: Ticket, now: datetime | None = None, *, policy: SlaPolicy 
     if policy is None:
         return None
     calendar = business_calendar(policy.calendar)
-    entries = list(
-        HistoryEntry.objects.filter(ticket=ticket, field__in=HISTORY_FIELDS, at__lte=now)
-        .only("at", "field", "old_value", "new_value")
-        .order_by("at", "id")
-    )
+    if history is None:
+        entries = list(
+            HistoryEntry.objects.filter(ticket=ticket, field__in=HISTORY_FIELDS, at__lte=now)
+            .only("at", "field", "old_value", "new_value")
+            .order_by("at", "id")
+        )
+    else:  # already loaded (in (at, id) order) for many tickets at once
+        entries = [e for e in history if e.field in HISTORY_FIELDS and e.at <= now]
     steps, first_response_at = _steps(ticket, entries)
     current = steps[-1]
     paused = policy.pauses(current.status, current.pending_reason)

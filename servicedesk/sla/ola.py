@@ -81,11 +81,13 @@ def _timeline(ticket: Ticket, entries) -> list[_Step]:
 
 
 def ola_state(ticket: Ticket, now: datetime | None = None, *, policy: SlaPolicy | None = None, policies=None,
-              targets: dict[str, OlaTarget] | None = None, default_calendar: Calendar | None = None) -> list[OlaClock]:
+              targets: dict[str, OlaTarget] | None = None, default_calendar: Calendar | None = None,
+              history=None) -> list[OlaClock]:
     """The OLA clock of every group with an active OLA target that has held the ticket, as of ``now``.
 
-    ``targets`` (group name → OlaTarget with its group and calendar) and ``default_calendar`` may be
-    passed to evaluate many tickets without reloading configuration.
+    ``targets`` (group name → OlaTarget with its group and calendar), ``default_calendar`` and the
+    ticket's ``history`` rows (in (at, id) order) may be passed to evaluate many tickets without
+    reloading them.
     """
     now = now or timezone.now()
     if targets is None:
@@ -95,10 +97,13 @@ def ola_state(ticket: Ticket, now: datetime | None = None, *, policy: SlaPolicy 
         return []
     if policy is None:
         policy = policy_for(ticket, policies)
-    entries = list(
-        HistoryEntry.objects.filter(ticket=ticket, field__in=FIELDS, at__lte=now)
-        .only("at", "field", "old_value", "new_value").order_by("at", "id")
-    )
+    if history is None:
+        entries = list(
+            HistoryEntry.objects.filter(ticket=ticket, field__in=FIELDS, at__lte=now)
+            .only("at", "field", "old_value", "new_value").order_by("at", "id")
+        )
+    else:  # already loaded (in (at, id) order) for many tickets at once
+        entries = [e for e in history if e.field in FIELDS and e.at <= now]
     steps = _timeline(ticket, entries)
     result = []
     for name in dict.fromkeys(step.group for step in steps if step.group):

@@ -49,7 +49,7 @@ from servicedesk.sla.models import (
     TargetKind,
 )
 from servicedesk.sla.ola import ola_state
-from servicedesk.tickets.models import OPEN_STATUSES, Ticket
+from servicedesk.tickets.models import OPEN_STATUSES, HistoryEntry, Ticket
 
 log = logging.getLogger("servicedesk.sla")
 
@@ -111,14 +111,32 @@ def _rows_for(ticket: Ticket, key: str, kind: str, group: Group | None, policy: 
     return row, pending
 
 
-def derive(ticket: Ticket, config: Config, now: datetime | None = None) -> tuple[list[SlaTarget],
-                                                                                list[PendingThreshold]]:
-    """The rows the ticket's history gives (unsaved)."""
+HISTORY_FIELDS = ("status", "pending_reason", "first_response_at", "group")
+
+
+def load_history(ticket_ids) -> tuple[dict[int, list], dict[int, set]]:
+    """The history rows the clocks read and the fired thresholds, for many tickets in two queries."""
+    history: dict[int, list] = {pk: [] for pk in ticket_ids}
+    for entry in (HistoryEntry.objects.filter(ticket_id__in=ticket_ids, field__in=HISTORY_FIELDS)
+                  .only("ticket_id", "at", "field", "old_value", "new_value").order_by("at", "id")):
+        history[entry.ticket_id].append(entry)
+    fired: dict[int, set] = {pk: set() for pk in ticket_ids}
+    for ticket_id, key, started_at, percent in SlaEvent.objects.filter(ticket_id__in=ticket_ids).values_list(
+            "ticket_id", "key", "started_at", "percent"):
+        fired[ticket_id].add((key, started_at, percent))
+    return history, fired
+
+
+def derive(ticket: Ticket, config: Config, now: datetime | None = None, *, history=None,
+           fired: set | None = None) -> tuple[list[SlaTarget], list[PendingThreshold]]:
+    """The rows the ticket's history gives (unsaved). ``history`` and ``fired`` may come from
+    :func:`load_history` for many tickets at once."""
     now = now or timezone.now()
-    fired = set(SlaEvent.objects.filter(ticket=ticket).values_list("key", "started_at", "percent"))
+    if fired is None:
+        fired = set(SlaEvent.objects.filter(ticket=ticket).values_list("key", "started_at", "percent"))
     targets: list[SlaTarget] = []
     pending: list[PendingThreshold] = []
-    state = sla_state(ticket, now, policies=config.policies)
+    state = sla_state(ticket, now, policies=config.policies, history=history)
     policy = state.policy if state else None
     if state is not None:
         calendar = business_calendar(policy.calendar)
@@ -128,7 +146,7 @@ def derive(ticket: Ticket, config: Config, now: datetime | None = None) -> tuple
             targets.append(row)
             pending.extend(more)
     for ola in ola_state(ticket, now, policy=policy, policies=config.policies, targets=config.ola_targets,
-                         default_calendar=config.default_calendar):
+                         default_calendar=config.default_calendar, history=history):
         calendar = business_calendar(ola.target.calendar or config.default_calendar)
         row, more = _rows_for(ticket, ola_key(ola.group.pk), TargetKind.OLA, ola.group, None, ola.clock, calendar,
                               config.thresholds(TargetKind.OLA, ola.target.thresholds), fired)
@@ -172,12 +190,13 @@ def rebuild(*, batch: int = 500, progress=None, open_only: bool = False) -> int:
         if not ids:
             break
         with transaction.atomic():
+            tickets = list(_locked_tickets().filter(pk__in=ids))
             SlaTarget.objects.filter(ticket_id__in=ids).delete()
             PendingThreshold.objects.filter(ticket_id__in=ids).delete()
-            tickets = _locked_tickets().filter(pk__in=ids)
+            history, fired = load_history(ids)
             targets, pending = [], []
             for ticket in tickets:
-                rows, more = derive(ticket, config, now)
+                rows, more = derive(ticket, config, now, history=history[ticket.pk], fired=fired[ticket.pk])
                 targets.extend(rows)
                 pending.extend(more)
             SlaTarget.objects.bulk_create(targets)
