@@ -100,15 +100,15 @@ def derive_rate(n: int) -> list[tuple[str, float]]:
     config = tracking.Config.load()
     tickets = list(Ticket.objects.filter(pk__in=ids).select_related("group", "category"))
     for ticket in tickets[:20]:  # warm the calendar caches
-        tracking.derive(ticket, config)
+        tracking.recompute_ticket(ticket.pk, config)
     began = time.perf_counter()
     for ticket in tickets:
-        tracking.derive(ticket, config)
+        tracking.recompute_ticket(ticket.pk, config)
     one = len(tickets) / (time.perf_counter() - began)
     began = time.perf_counter()
     count = tracking.rebuild()
     rebuilt = count / (time.perf_counter() - began)
-    return [("ticket: derive its clocks from history, one ticket (what a change costs)", one),
+    return [("ticket: recompute its clock rows from history, one ticket (what a change costs)", one),
             ("rebuild: tickets per second (`recompute-sla`, 500 a batch, rows written)", rebuilt)]
 
 

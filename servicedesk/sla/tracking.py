@@ -169,7 +169,8 @@ def recompute_ticket(ticket_id: int, config: Config | None = None, now: datetime
         ticket = _locked_tickets().filter(pk=ticket_id).first()
         if ticket is None:
             return 0
-        targets, pending = derive(ticket, config, now)
+        history, fired = load_history([ticket.pk])
+        targets, pending = derive(ticket, config, now, history=history[ticket.pk], fired=fired[ticket.pk])
         SlaTarget.objects.filter(ticket=ticket).delete()
         PendingThreshold.objects.filter(ticket=ticket).delete()
         SlaTarget.objects.bulk_create(targets)
