@@ -1,10 +1,12 @@
-"""Calendars and SLA policies are configuration: administrators edit them here. Tickets' SLA state is
-derived from their history, so an edit here takes effect on every ticket at once."""
+"""Calendars, SLA policies, OLA targets and escalation rules are configuration: administrators edit them
+here. Tickets' SLA state is derived from their history, so an edit here takes effect on every ticket at
+once (the clock rows are recomputed after the edit). Warnings and breaches (SLA events) and digests sent
+are records: read-only."""
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from .models import Calendar, CalendarDay, SlaPolicy
+from .models import Calendar, CalendarDay, EscalationRule, FollowUpDigest, OlaTarget, SlaEvent, SlaPolicy
 
 
 class CalendarDayInline(admin.TabularInline):
@@ -36,5 +38,58 @@ class SlaPolicyAdmin(admin.ModelAdmin):
         (_("Matches"), {"fields": ("priorities", "ticket_types", "category", "organisation")}),
         (_("Targets in business minutes"), {"fields": ("first_response_minutes", "resolution_minutes",
                                                        "follow_up_minutes")}),
-        (_("Clocks"), {"fields": ("pause_statuses", "pause_reasons", "restart_on_reopen")}),
+        (_("Clocks"), {"fields": ("pause_statuses", "pause_reasons", "restart_on_reopen", "thresholds")}),
     )
+
+
+@admin.register(OlaTarget)
+class OlaTargetAdmin(admin.ModelAdmin):
+    list_display = ("group", "minutes", "calendar", "thresholds", "is_active")
+    list_editable = ("minutes", "is_active")
+    list_filter = ("is_active",)
+    autocomplete_fields = ("calendar",)
+    fields = ("group", "minutes", "calendar", "thresholds", "is_active")
+
+
+@admin.register(EscalationRule)
+class EscalationRuleAdmin(admin.ModelAdmin):
+    list_display = ("name", "order", "is_active", "target", "threshold", "escalate_to", "to_group",
+                    "notify_assignee", "notify_owner", "notify_group_lead", "notify_managers")
+    list_display_links = ("name",)
+    list_editable = ("order", "is_active")
+    list_filter = ("is_active", "target", "threshold", "escalate_to")
+    filter_horizontal = ("groups", "notify_users")
+    fieldsets = (
+        (None, {"fields": ("name", "order", "is_active")}),
+        (_("When"), {"fields": ("target", "threshold", "priorities", "ticket_types", "groups")}),
+        (_("Functional escalation"), {"fields": ("escalate_to", "to_group")}),
+        (_("Hierarchical escalation"), {"fields": ("notify_assignee", "notify_owner", "notify_group_lead",
+                                                   "notify_managers", "notify_users")}),
+    )
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SlaEvent)
+class SlaEventAdmin(ReadOnlyAdmin):
+    list_display = ("ticket", "kind", "group", "percent", "due_at", "reached_at", "cause", "escalation")
+    list_filter = ("kind", "percent")
+    list_select_related = ("ticket", "group")
+    search_fields = ("ticket__number",)
+    date_hierarchy = "reached_at"
+
+
+@admin.register(FollowUpDigest)
+class FollowUpDigestAdmin(ReadOnlyAdmin):
+    list_display = ("recipient", "day", "as_lead", "ticket_count", "sent_at")
+    list_filter = ("as_lead", "day")
+    list_select_related = ("recipient",)

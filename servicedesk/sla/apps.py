@@ -6,3 +6,6 @@ class SlaConfig(AppConfig):
     name = "servicedesk.sla"
     label = "sla"
     verbose_name = _("Service levels")
+
+    def ready(self):
+        from servicedesk.sla import receivers  # noqa: F401  (connects the signal receivers)

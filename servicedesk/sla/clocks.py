@@ -35,7 +35,7 @@ from servicedesk.sla.clock import BusinessCalendar
 from servicedesk.sla.models import SlaPolicy
 from servicedesk.tickets.models import HistoryEntry, Status, Ticket
 
-__all__ = ["Clock", "SlaState", "policy_for", "sla_state"]
+__all__ = ["Clock", "SlaState", "make_clock", "policy_for", "reach_instant", "sla_state"]
 
 DONE = frozenset({Status.RESOLVED.value, Status.CLOSED.value})
 HISTORY_FIELDS = ("status", "pending_reason", "first_response_at")
@@ -56,6 +56,8 @@ class Clock:
     met_at: datetime | None
     breached: bool
     percent_used: float
+    # The running periods so far (end None: running now); the watcher finds threshold instants in them.
+    periods: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -137,6 +139,20 @@ def _running(steps: list[_Step], policy: SlaPolicy, start: datetime, stop: datet
     return periods
 
 
+def reach_instant(calendar: BusinessCalendar, periods, amount: timedelta) -> datetime | None:
+    """The instant at which a clock running in ``periods`` has used ``amount`` of business time.
+
+    None when it has not used that much and is not running (stopped or paused before reaching it).
+    """
+    used = timedelta(0)
+    for begin, end in periods:
+        part = calendar.business_time_between(begin, end) if end is not None else None
+        if part is None or used + part >= amount:
+            return calendar.add_business_time(begin, amount - used)
+        used += part
+    return None
+
+
 def _clock(calendar: BusinessCalendar, minutes: int, started_at: datetime, periods: list[Period],
            met_at: datetime | None, paused: bool, now: datetime) -> Clock:
     target = timedelta(minutes=minutes)
@@ -163,11 +179,12 @@ def _clock(calendar: BusinessCalendar, minutes: int, started_at: datetime, perio
         met_at=met_at,
         breached=elapsed > target,
         percent_used=round(100 * elapsed / target, 1) if target else 100.0,
+        periods=tuple(periods),
     )
 
 
 def sla_state(ticket: Ticket, now: datetime | None = None, *, policy: SlaPolicy | None = None,
-              policies=None) -> SlaState | None:
+              policies=None, history=None) -> SlaState | None:
     """The ticket's SLA state at ``now`` (default: the present), or None when no policy applies.
 
     Computed only from ``ticket.created_at`` and the ticket's history up to ``now`` (see the module
@@ -178,11 +195,14 @@ def sla_state(ticket: Ticket, now: datetime | None = None, *, policy: SlaPolicy 
     if policy is None:
         return None
     calendar = business_calendar(policy.calendar)
-    entries = list(
-        HistoryEntry.objects.filter(ticket=ticket, field__in=HISTORY_FIELDS, at__lte=now)
-        .only("at", "field", "old_value", "new_value")
-        .order_by("at", "id")
-    )
+    if history is None:
+        entries = list(
+            HistoryEntry.objects.filter(ticket=ticket, field__in=HISTORY_FIELDS, at__lte=now)
+            .only("at", "field", "old_value", "new_value")
+            .order_by("at", "id")
+        )
+    else:  # already loaded (in (at, id) order) for many tickets at once
+        entries = [e for e in history if e.field in HISTORY_FIELDS and e.at <= now]
     steps, first_response_at = _steps(ticket, entries)
     current = steps[-1]
     paused = policy.pauses(current.status, current.pending_reason)
@@ -209,3 +229,6 @@ def sla_state(ticket: Ticket, now: datetime | None = None, *, policy: SlaPolicy 
         paused, now,
     )
     return SlaState(policy=policy, now=now, first_response=first_response, resolution=resolution)
+
+
+make_clock = _clock

@@ -7,13 +7,14 @@ consistently, as if it had always been that way.
 
 from datetime import time
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from servicedesk.accounts.models import Organisation, validate_time_zone
-from servicedesk.tickets.models import Category, PendingReason, Priority, Status, TicketType
+from servicedesk.accounts.models import Group, Organisation, validate_time_zone
+from servicedesk.tickets.models import Category, PendingReason, Priority, Status, Ticket, TicketType
 
 OFFICE_HOURS = [["09:00", "12:00"], ["13:00", "18:00"]]
 
@@ -29,6 +30,20 @@ def default_pause_statuses() -> list[str]:
 
 def default_pause_reasons() -> list[str]:
     return [PendingReason.CUSTOMER.value]
+
+
+def default_thresholds() -> list[int]:
+    return [75]
+
+
+def validate_thresholds(value) -> None:
+    """Warning thresholds: whole percentages of the target, 1 to 99 (100, the breach, is always watched)."""
+    if not isinstance(value, list) or not all(isinstance(p, int) and not isinstance(p, bool) for p in value):
+        raise ValidationError(_("Give the warning thresholds as a list of whole percentages, e.g. [50, 75, 90]."))
+    bad = [p for p in value if not 1 <= p <= 99]
+    if bad:
+        raise ValidationError(_("Warning thresholds are 1 to 99 percent (the breach at 100 %% is always watched): "
+                                "%(p)s"), params={"p": ", ".join(map(str, bad))})
 
 
 class Weekday(models.IntegerChoices):
@@ -170,6 +185,11 @@ class SlaPolicy(models.Model):
         _("restart the resolution clock on reopen"), default=True,
         help_text=_("If not, a reopened ticket continues with the business time it had already used."),
     )
+    thresholds = models.JSONField(
+        _("warning thresholds (percent)"), default=default_thresholds, blank=True, validators=[validate_thresholds],
+        help_text=_("Warn when this share of a target is used, e.g. [50, 75, 90]; the breach (100 %) is always "
+                    "recorded."),
+    )
 
     class Meta:
         verbose_name = _("SLA policy")
@@ -215,3 +235,234 @@ class SlaPolicy(models.Model):
         if status != Status.PENDING or not self.pause_reasons:
             return True
         return pending_reason in self.pause_reasons
+
+
+# -- Watching: OLAs, escalation rules, and the derived rows the evaluator reads ----------------------
+
+
+class OlaTarget(models.Model):
+    """A resolver group's own target for its part of a ticket (operational level agreement).
+
+    The group's clock runs in business time while the ticket is assigned to it, open, and not paused
+    by the ticket's SLA policy; it stops when the group hands the ticket on (routes it elsewhere) and
+    is met when the ticket is resolved while with the group. Several stints with the same group add up.
+    """
+
+    group = models.OneToOneField(Group, verbose_name=_("group"), on_delete=models.CASCADE, related_name="ola")
+    minutes = models.PositiveIntegerField(_("target (business minutes)"))
+    calendar = models.ForeignKey(
+        Calendar, verbose_name=_("calendar"), null=True, blank=True, on_delete=models.PROTECT,
+        help_text=_("Empty: the default calendar."),
+    )
+    thresholds = models.JSONField(_("warning thresholds (percent)"), default=default_thresholds, blank=True,
+                                  validators=[validate_thresholds])
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("OLA target")
+        verbose_name_plural = _("OLA targets")
+        ordering = ["group__tier", "group__name"]
+
+    def __str__(self) -> str:
+        return f"{self.group}: {self.minutes}"
+
+
+class TargetKind(models.TextChoices):
+    RESPONSE = "response", _("First response")
+    RESOLUTION = "resolution", _("Resolution")
+    OLA = "ola", _("OLA")
+
+
+class ClockState(models.TextChoices):
+    RUNNING = "running", _("Running")
+    PAUSED = "paused", _("Paused")
+    STOPPED = "stopped", _("Stopped")
+
+
+class SlaTarget(models.Model):
+    """One clock of one ticket as last derived from its history: the row the console and the evaluator read.
+
+    Derived data, rebuilt by ``servicedesk recompute-sla``: never edit it. ``key`` is ``response``,
+    ``resolution`` or ``ola:<group id>``. A running clock has a fixed ``due_at``; a paused one has
+    none (it would be "now + what is left") but ``used_minutes``; a stopped one (met, or handed on
+    for an OLA) keeps the due time that stood and ``stopped_at``.
+    """
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="sla_targets")
+    key = models.CharField(max_length=24)
+    kind = models.CharField(_("target"), max_length=16, choices=TargetKind.choices)
+    group = models.ForeignKey(Group, verbose_name=_("group"), null=True, blank=True, on_delete=models.CASCADE,
+                              related_name="+")
+    policy = models.ForeignKey(SlaPolicy, verbose_name=_("SLA policy"), null=True, blank=True,
+                               on_delete=models.SET_NULL, related_name="+")
+    started_at = models.DateTimeField(_("started"))
+    target_minutes = models.PositiveIntegerField(_("target (business minutes)"))
+    state = models.CharField(_("state"), max_length=8, choices=ClockState.choices)
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    stopped_at = models.DateTimeField(_("stopped"), null=True, blank=True)
+    used_minutes = models.PositiveIntegerField(_("business minutes used"), null=True, blank=True)
+    breached = models.BooleanField(_("breached"), default=False)
+
+    class Meta:
+        verbose_name = _("ticket clock")
+        verbose_name_plural = _("ticket clocks")
+        constraints = [models.UniqueConstraint(fields=["ticket", "key"], name="sla_target_unique_key")]
+        indexes = [models.Index(fields=["state", "due_at"], name="sla_target_due")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.key}"
+
+    def time_left(self, now=None):
+        """Wall-clock time until the due time (negative once overdue); None unless the clock is running."""
+        if self.state != ClockState.RUNNING or self.due_at is None:
+            return None
+        return self.due_at - (now or timezone.now())
+
+
+class PendingThreshold(models.Model):
+    """A threshold of a clock that has not fired yet, and the instant it will be reached.
+
+    The evaluator claims the rows whose ``at`` has come by deleting them (one statement), so its cost
+    follows the number of thresholds due, not the number of open tickets. Derived data.
+    """
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=24)
+    kind = models.CharField(max_length=16, choices=TargetKind.choices)
+    group = models.ForeignKey(Group, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    started_at = models.DateTimeField()
+    percent = models.PositiveSmallIntegerField()
+    at = models.DateTimeField()
+    due_at = models.DateTimeField()
+    target_minutes = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["at"], name="sla_pending_at"),
+                   models.Index(fields=["ticket"], name="sla_pending_ticket")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.key} {self.percent}% at {self.at}"
+
+
+class SlaEvent(models.Model):
+    """A threshold reached (a warning, or the breach at 100 %), recorded once per ticket, clock and threshold."""
+
+    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="sla_events")
+    key = models.CharField(max_length=24)
+    kind = models.CharField(_("target"), max_length=16, choices=TargetKind.choices)
+    group = models.ForeignKey(Group, verbose_name=_("group"), null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="+")
+    started_at = models.DateTimeField(_("clock started"))
+    percent = models.PositiveSmallIntegerField(_("threshold (percent)"))
+    due_at = models.DateTimeField(_("due"))
+    reached_at = models.DateTimeField(_("reached"))
+    recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
+    cause = models.CharField(_("cause"), max_length=500, blank=True)
+    escalation = models.CharField(_("escalation"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("SLA event")
+        verbose_name_plural = _("SLA events (warnings and breaches)")
+        ordering = ["-reached_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["ticket", "key", "started_at", "percent"],
+                                               name="sla_event_once")]
+        indexes = [models.Index(fields=["ticket", "reached_at"], name="sla_event_ticket")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.key} {self.percent}%"
+
+    @property
+    def is_breach(self) -> bool:
+        return self.percent >= 100
+
+
+class EscalateTo(models.TextChoices):
+    NONE = "", _("Do not move the ticket")
+    NEXT_TIER = "next_tier", _("The next tier's group")
+    GROUP = "group", _("A named group or supplier")
+
+
+class EscalationRule(models.Model):
+    """What to do when a clock reaches a threshold. Every matching active rule applies, in order; the
+    first one that moves the ticket (functional escalation) wins, everyone named is told (hierarchical)."""
+
+    name = models.CharField(_("name"), max_length=200)
+    order = models.PositiveIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+    target = models.CharField(_("target"), max_length=16, choices=TargetKind.choices, blank=True,
+                              help_text=_("Empty: any target."))
+    threshold = models.PositiveSmallIntegerField(
+        _("threshold (percent)"), default=100,
+        help_text=_("Applies when a clock reaches this share of its target; 100 is the breach."),
+    )
+    priorities = models.JSONField(_("priorities"), default=list, blank=True,
+                                  help_text=_("Priorities 1 (critical) to 5 (planning); empty: any priority."))
+    ticket_types = models.JSONField(_("ticket types"), default=list, blank=True,
+                                    help_text=_("Ticket types; empty: any type."))
+    groups = models.ManyToManyField(Group, verbose_name=_("groups"), blank=True, related_name="+",
+                                    help_text=_("The ticket's current group; empty: any group."))
+    escalate_to = models.CharField(_("move the ticket to"), max_length=16, choices=EscalateTo.choices, blank=True)
+    to_group = models.ForeignKey(Group, verbose_name=_("named group or supplier"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="+")
+    notify_assignee = models.BooleanField(_("notify the assignee"), default=False)
+    notify_owner = models.BooleanField(_("notify the owner"), default=False)
+    notify_group_lead = models.BooleanField(_("notify the group lead"), default=False)
+    notify_managers = models.BooleanField(_("notify the desk managers"), default=False)
+    notify_users = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name=_("notify these people"),
+                                          blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("escalation rule")
+        verbose_name_plural = _("escalation rules")
+        ordering = ["order", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self):
+        errors = {}
+        if not 1 <= self.threshold <= 100:
+            errors["threshold"] = _("The threshold is 1 to 100 percent.")
+        bad = [p for p in self.priorities if p not in Priority.values]
+        if bad:
+            errors["priorities"] = _("Unknown priorities: %(p)s") % {"p": ", ".join(map(str, bad))}
+        bad = [t for t in self.ticket_types if t not in TicketType.values]
+        if bad:
+            errors["ticket_types"] = _("Unknown ticket types: %(t)s") % {"t": ", ".join(map(str, bad))}
+        if self.escalate_to == EscalateTo.GROUP and self.to_group_id is None:
+            errors["to_group"] = _("Choose the group or supplier to move the ticket to.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class FollowUpDigest(models.Model):
+    """A follow-up digest sent: at most one a day per recipient (and role: owner or group lead)."""
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE,
+                                  related_name="+")
+    day = models.DateField(_("day"))
+    as_lead = models.BooleanField(_("as group lead"), default=False)
+    ticket_count = models.PositiveIntegerField(_("tickets"))
+    sent_at = models.DateTimeField(_("sent"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("follow-up digest")
+        verbose_name_plural = _("follow-up digests")
+        ordering = ["-sent_at"]
+        constraints = [models.UniqueConstraint(fields=["recipient", "day", "as_lead"], name="follow_up_digest_once")]
+
+    def __str__(self) -> str:
+        return f"{self.recipient_id} {self.day}"
+
+
+class ClockRebuild(models.Model):
+    """A request to recompute the open tickets' clocks after a configuration change; the evaluator takes it."""
+
+    requested_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("clock recomputation request")
+        verbose_name_plural = _("clock recomputation requests")
+
+    def __str__(self) -> str:
+        return f"{self.requested_at:%Y-%m-%d %H:%M:%S}"

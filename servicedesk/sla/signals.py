@@ -6,12 +6,13 @@ threshold_reached
     kwargs: ticket (Ticket), target (str: "response", "resolution" or "ola"), percent (int: the
     threshold crossed, e.g. 75; 100 means the target is breached), due_at (aware datetime),
     notify (list[User]: the people to tell, as the escalation rules decided), group (Group or None:
-    for an OLA, the resolver group whose target it is).
+    for an OLA, the resolver group whose target it is), event (SlaEvent: the record, with its cause
+    and, if the ticket was moved, its escalation). Sent with ``send_robust``.
 
 follow_up_digest
     kwargs: recipient (User), tickets (list[Ticket]: routed, unresolved tickets with no update
     since the last follow-up), as_lead (bool: True when the recipient gets it as the group's lead,
-    listing the group's overdue follow-ups).
+    listing the group's overdue follow-ups). Sent with ``send_robust``.
 """
 
 from django.dispatch import Signal
