@@ -130,6 +130,22 @@ def _status_branches(user: User) -> list[QuerySet]:
     return [_open(user).filter(status=s) for s in OPEN_STATUSES]
 
 
+def _attention(user: User) -> QuerySet:
+    """The open tickets a user answers for: everything for leads and managers; an agent's own, owned
+    and groups' tickets."""
+    if user.role in (Role.LEAD, Role.MANAGER, Role.ADMIN):
+        return _open(user)
+    groups = permissions.group_ids(user)
+    mine = Q(assignee=user) | Q(owner=user)
+    return _own_open(user).filter(mine | Q(group__in=groups) if groups else mine)
+
+
+def _breaching_branches(user: User) -> list[QuerySet]:
+    from .clocks import breaching_clocks
+
+    return [breaching_clocks(_attention(user))]
+
+
 @dataclass(frozen=True)
 class Queue:
     """A queue: its tickets, and optionally the same tickets as disjoint branches.
@@ -145,6 +161,8 @@ class Queue:
     tickets: Callable[[User], QuerySet]
     allowed: Callable[[User], bool] = lambda user: True
     branches: Callable[[User], list[QuerySet]] | None = None
+    # A clock queue lists SLA/OLA clocks (soonest due first) rather than tickets in a ticket order.
+    clocks: bool = False
 
     def label_text(self) -> str:
         return str(self.label)
@@ -161,6 +179,7 @@ QUEUES = [
     Queue("unassigned", gettext_lazy("Unassigned"), _unassigned, branches=_unassigned_branches),
     Queue("all", gettext_lazy("All open"), _open,
           allowed=lambda u: u.role in (Role.LEAD, Role.MANAGER, Role.ADMIN), branches=_status_branches),
+    Queue("breaching", gettext_lazy("Breaching soon"), _attention, branches=_breaching_branches, clocks=True),
     Queue("recent", gettext_lazy("Recently updated"), lambda u: permissions.visible_tickets(u)),
 ]
 QUEUES_BY_SLUG = {q.slug: q for q in QUEUES}
@@ -383,9 +402,13 @@ def filter_grid(params: QueryDict, ordering: str) -> str:
     return mark_safe(html)  # rendered by our own template, escaped there
 
 
-def queue_rows(tickets: list[Ticket]) -> list[dict]:
+def queue_rows(tickets: list[Ticket], due: dict[int, dict] | None = None) -> list[dict]:
     """A page of tickets as the plain strings the queue table shows: looking up attributes, methods
-    and lazy translations in the template cost more than the rest of the page."""
+    and lazy translations in the template cost more than the rest of the page. `due`: each ticket's
+    deadline cell (clocks.due_cells), read in one query when not given."""
+    from .clocks import due_cells
+
+    due = due_cells([t.pk for t in tickets]) if due is None else due
     statuses = {value: str(label) for value, label in Status.choices}
     priorities = {value: str(label) for value, label in Priority.choices}
     rows = []
@@ -403,7 +426,27 @@ def queue_rows(tickets: list[Ticket]) -> list[dict]:
             "created_iso": created.isoformat(), "created_text": created.strftime("%Y-%m-%d %H:%M"),
             "updated_iso": updated.isoformat(), "updated_text": updated.strftime("%Y-%m-%d %H:%M"),
             "updated_title": updated.strftime("%Y-%m-%d %H:%M:%S %Z"),
+            "due": due.get(t.pk),
         })
+    return rows
+
+
+def clock_rows(clocks: list) -> list[dict]:
+    """The "Breaching soon" page: one row per clock, its ticket's columns and the clock in "Due"."""
+    from .clocks import clock_label, due_cells
+
+    found = Ticket.objects.filter(pk__in={c.ticket_id for c in clocks}).select_related(*ROW_RELATED)
+    tickets = {t.pk: t for t in found}
+    attach_people(list(tickets.values()), ("requester", "assignee"))
+    cells = due_cells(list(tickets), clocks=clocks)
+    rows = []
+    for clock in clocks:
+        ticket = tickets.get(clock.ticket_id)
+        if ticket is None:
+            continue
+        cell = dict(cells[clock.pk])
+        cell["text"] = f"{clock_label(clock)} · {cell['text']}"
+        rows += queue_rows([ticket], {ticket.pk: cell})
     return rows
 
 
@@ -437,15 +480,25 @@ def queue_view(request, slug: str):
     if view_id.isdigit():
         saved = SavedView.objects.filter(pk=int(view_id), user=user, queue=slug).first()
 
-    tickets = [apply_filters(branch, params, user).select_related(*ROW_RELATED) for branch in queue.querysets(user)]
+    if queue.clocks:
+        from .clocks import breaching_clocks
+
+        field, descending, ordering = "due_at", False, DEFAULT_ORDERING
+        branches = [breaching_clocks(apply_filters(queue.tickets(user), params, user))]
+    else:
+        branches = [apply_filters(b, params, user).select_related(*ROW_RELATED) for b in queue.querysets(user)]
     bad_cursor = False
     try:
-        page = paginate(tickets, field, descending, after=params.get("after"), before=params.get("before"))
+        page = paginate(branches, field, descending, after=params.get("after"), before=params.get("before"))
     except BadCursor:
         bad_cursor = True
-        page = paginate(tickets, field, descending, after=None, before=None)
+        page = paginate(branches, field, descending, after=None, before=None)
 
-    attach_people(page.rows, ("requester", "assignee"))
+    if queue.clocks:
+        rows = clock_rows(page.rows)
+    else:
+        attach_people(page.rows, ("requester", "assignee"))
+        rows = queue_rows(page.rows)
 
     base = params.copy()
     for key in ("after", "before"):
@@ -458,7 +511,8 @@ def queue_view(request, slug: str):
             sort = "descending" if descending else "ascending"
         else:
             flipped, sort = SORTABLE[name], ""
-        columns.append((name, {"label": label, "url": "?" + _query(base, ordering=flipped), "sort": sort}))
+        url = "" if queue.clocks else "?" + _query(base, ordering=flipped)
+        columns.append((name, {"label": label, "url": url, "sort": sort if url else ""}))
     filters = active_filters(params)
     saved_query = urlencode(filters + ([("ordering", ordering)] if ordering != DEFAULT_ORDERING else []))
 
@@ -467,7 +521,8 @@ def queue_view(request, slug: str):
         "saved_view": saved,
         "heading": saved.name if saved else queue.label_text(),
         "page": page,
-        "rows": queue_rows(page.rows),
+        "rows": rows,
+        "clock_queue": queue.clocks,
         "intake_label": _("Intake"),
         "bad_cursor": bad_cursor,
         "next_url": "?" + _query(base, after=page.next_cursor) if page.next_cursor else "",

@@ -39,6 +39,7 @@ from servicedesk.tickets.models import (
 from servicedesk.tickets.queries import attach_people
 
 from . import ticket_timeline
+from .clocks import header_clocks
 from .ticket_access import staff_required, visible_ticket
 from .ticket_canned import apply_macro, macro_summary, render_body, transition_label, usable
 
@@ -162,6 +163,7 @@ def render_page(
         "composer": _composer(request, ticket, posted, canned),
         "loose_attachments": loose_attachments,
         "tags": tags_of(ticket),
+        "clocks": header_clocks(ticket),
         "posted": posted or {},
         "error": error,
         "conflict": conflict,

@@ -275,7 +275,7 @@ def test_sidebar_counts(agent1, desk):
         intake(desk, f"Intake {i}")
     logged(desk, desk.agent1, "Mine", group=desk.first_line, assignee=desk.agent1)
     counts = sidebar_counts(agent1.get("/console/queues/mine/"))
-    assert counts == {"mine": "1", "owned": "1", "groups": "1", "unassigned": "3", "recent": "4"}
+    assert counts == {"mine": "1", "owned": "1", "groups": "1", "unassigned": "3", "recent": "4", "breaching": "0"}
 
 
 def test_sidebar_counts_are_bounded(agent1, desk, monkeypatch):
