@@ -52,7 +52,9 @@ def _vendor(using: str = "default") -> str:
 
 
 def _quote_lexeme(token: str) -> str:
-    return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
+    if "'" in token or "\\" in token:
+        token = token.replace("\\", "\\\\").replace("'", "''")
+    return f"'{token}'"
 
 
 def tsvector_literal(title_tokens: Iterable[str], body_tokens: Iterable[str]) -> str:

@@ -6,6 +6,7 @@ user types can reach the full-text engines' query syntax.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import threading
@@ -47,12 +48,18 @@ def tokenize(text: str | None) -> list[str]:
     out: list[str] = []
     for run in WORD.findall(text.lower()):
         if HAN.search(run):
-            for piece in _jieba().lcut_for_search(run):
-                # jieba may return separators or glue runs with its own rules: keep word characters only.
-                out.extend(tok for tok in WORD.findall(piece) if len(tok) <= MAX_TOKEN)
+            out.extend(_segment(run))
         elif len(run) <= MAX_TOKEN:
             out.append(run)
     return out
+
+
+@functools.lru_cache(maxsize=65536)
+def _segment(run: str) -> tuple[str, ...]:
+    """jieba's tokens of one run of letters and digits. A run is segmented on its own (punctuation and
+    spaces around it do not matter), so phrases that come back again and again are segmented once."""
+    # jieba may return separators or glue runs with its own rules: keep word characters only.
+    return tuple(tok for piece in _jieba().lcut_for_search(run) for tok in WORD.findall(piece) if len(tok) <= MAX_TOKEN)
 
 
 def query_tokens(text: str | None) -> list[str]:
