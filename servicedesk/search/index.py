@@ -203,7 +203,8 @@ def _rank(ids: list[int], tokens: list[str], limit: int, using: str) -> list[int
 
             cur.execute(
                 f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s "
-                "AND rowid IN (SELECT value FROM json_each(%s)) "
+                # "+rowid": a plain filter. As a constraint FTS5 would run the query once per listed id.
+                "AND +rowid IN (SELECT value FROM json_each(%s)) "
                 f"ORDER BY bm25({FTS_TABLE}, {TITLE_WEIGHT}, {BODY_WEIGHT}), rowid DESC LIMIT %s",
                 [fts5_query(tokens), json.dumps(ids), limit],
             )
