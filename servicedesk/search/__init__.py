@@ -12,10 +12,10 @@ reindex-search` rebuilds the whole index. See index.py for what a document holds
 from __future__ import annotations
 
 
-def search(queryset, text: str):
+def search(queryset, text: str, *, page: bool = True):
     from .index import search as _search
 
-    return _search(queryset, text)
+    return _search(queryset, text, page=page)
 
 
 def ranked(queryset, text: str, limit: int = 20, **options):

@@ -310,3 +310,17 @@ def test_status_of_open_tickets_is_not_part_of_the_match(desk):
     actions.transition(ticket, "resolve", actor=desk.agent1)
     assert found("打印") == {ticket.pk}
     assert found("打印", Ticket.objects.filter(status__in=[Status.NEW, Status.ASSIGNED])) == set()
+
+
+def test_sqlite_walks_the_queue_order_for_common_words_with_the_same_rows(desk, tickets, monkeypatch):
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite only: PostgreSQL's planner picks the plan from its statistics")
+    base = Ticket.objects.filter(status__in=[Status.NEW, Status.ASSIGNED]).order_by("-updated_at", "-id")
+    assert not index._sqlite_common(["outlook"], "default"), "two matches are not common"
+    expected = list(search.search(base, "outlook", page=False).values_list("pk", flat=True))
+    assert len(expected) == 2
+    monkeypatch.setattr(index, "_sqlite_common", lambda tokens, using: True)
+    walked = search.search(base, "outlook")
+    assert "+" in str(walked.query) and list(walked.values_list("pk", flat=True)) == expected
+    assert list(search.search(base, f"{tickets['vpn'].number}").values_list("pk", flat=True)) == [tickets["vpn"].pk]
+    assert list(search.search(base, "outlook' OR 1=1").values_list("pk", flat=True)) == []
