@@ -155,7 +155,8 @@ class TicketFilters(Schema):
     organisation: int | None = None
     category: int | None = None
     channel: str | None = None
-    q: str | None = Field(None, description="Text in the number, title or description.")
+    q: str | None = Field(None, description="Words, all of which appear in the title, description or public replies "
+                                           "(Chinese or English), or the exact ticket number.")
     ordering: Literal[tuple(ORDERINGS)] = "-updated_at"  # type: ignore[valid-type]
     cursor: str | None = None
     limit: int = Field(50, ge=1, le=200)
