@@ -12,7 +12,10 @@ stays a member of "Service Desk (1st line)"), and N tickets with comments and hi
   history row and a version; `acknowledged_at`, `first_response_at`, `resolved_at`,
   `closed_at` and `updated_at` follow the timeline; most tickets are closed, the open ones are
   recent, so queues look like a working desk's;
-- 1–4 comments per ticket (public replies and internal notes), each with its history row.
+- 1–4 comments per ticket (public replies and internal notes), each with its history row;
+- the search index (servicedesk.search), when its table exists: each ticket's document is computed
+  with the app's own tokenizer and written with the rows (COPY on PostgreSQL, its GIN index rebuilt
+  after the load like the others).
 
 PostgreSQL: one transaction; the tables' secondary indexes are dropped and rebuilt after the load,
 rows go in with COPY (`cursor.copy`), foreign-key triggers are skipped for the load
@@ -868,6 +871,12 @@ def generate(
     h_order = _reorder(h_attnames, HISTORY_ORDER)
     postgres = connection.vendor == "postgresql"
     counts = {"tickets": 0, "comments": 0, "history": 0}
+    from servicedesk.search import index as search_index
+
+    search_table = search_index.PG_TABLE if postgres else search_index.FTS_TABLE
+    if search_table not in connection.introspection.table_names():
+        log(f"no {search_table} table (servicedesk.search not migrated): the search index is not filled")
+        search_table = None
 
     with transaction.atomic():
         with connection.cursor() as cur:
@@ -883,7 +892,7 @@ def generate(
                 cur.execute("SET LOCAL session_replication_role = replica")  # no FK triggers during the load
                 cur.execute("SET LOCAL maintenance_work_mem = '1GB'")
                 cur.execute("SET LOCAL synchronous_commit = off")
-                for table in (t_table, c_table, h_table):
+                for table in (t_table, c_table, h_table, *([search_table] if search_table else [])):
                     cur.execute(
                         "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x JOIN pg_class i"
                         " ON i.oid = x.indexrelid WHERE x.indrelid = %s::regclass AND NOT EXISTS"
@@ -896,13 +905,26 @@ def generate(
                         cur.execute(f'DROP INDEX "{name}"')
             log(f"dropped {len(dropped)} secondary indexes for the load")
 
-        def flush(trows, crows, hrows):
+        def search_rows(trows, comments_by_ticket):
+            """The tickets' search documents, as the app's index would write them."""
+            vendor = connection.vendor
+            out = []
+            for row in trows:
+                ticket_id, title, description = row[t_id], row[t_title], row[t_description]
+                body = search_index._body(description, comments_by_ticket.get(ticket_id, ()))
+                out.append(search_index.document_row(ticket_id, title, body, vendor))
+            return out
+
+        search_cols = ["ticket_id", "document"] if postgres else ["rowid", "title", "body"]
+
+        def flush(trows, crows, hrows, srows):
             if postgres:
                 with raw.cursor() as cur:
                     for table, cols, rows in (
                         (t_table, t_cols, trows),
                         (c_table, c_cols, crows),
                         (h_table, h_cols, hrows),
+                        *([(search_table, search_cols, srows)] if search_table else []),
                     ):
                         with cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as copy:
                             for row in rows:
@@ -913,13 +935,16 @@ def generate(
                         (t_table, t_cols, trows),
                         (c_table, c_cols, crows),
                         (h_table, h_cols, hrows),
+                        *([(search_table, search_cols, srows)] if search_table else []),
                     ):
                         marks = ", ".join(["%s"] * len(cols))
                         sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({marks})"
                         cur.executemany(sql, [tuple(_sqlite_value(v) for v in row) for row in rows])
 
         tget = [a for a in t_attnames]
-        trows, crows, hrows = [], [], []
+        t_id, t_title, t_description = (tget.index(a) for a in ("id", "title", "description"))
+        c_ticket, c_body, c_internal = (COMMENT_ORDER.index(a) for a in ("ticket_id", "body", "internal"))
+        trows, crows, hrows, replies = [], [], [], {}
         t1 = time.monotonic()
         for i in range(tickets):
             number = f"{desk.prefix}-{first_number + i:06d}"
@@ -927,16 +952,20 @@ def generate(
             trows.append(tuple(row[a] for a in tget))
             crows.extend(c_order(c) for c in comments)
             hrows.extend(h_order(h) for h in history)
+            if search_table:
+                for c in comments:  # in the conversation's order
+                    if not c[c_internal]:
+                        replies.setdefault(c[c_ticket], []).append(c[c_body])
             if len(trows) >= chunk:
-                flush(trows, crows, hrows)
+                flush(trows, crows, hrows, search_rows(trows, replies) if search_table else [])
                 counts["tickets"] += len(trows)
                 counts["comments"] += len(crows)
                 counts["history"] += len(hrows)
-                trows, crows, hrows = [], [], []
+                trows, crows, hrows, replies = [], [], [], {}
                 elapsed = time.monotonic() - t1
                 log(f"  {counts['tickets']:>9,} tickets  {counts['tickets'] / elapsed:,.0f}/s")
         if trows:
-            flush(trows, crows, hrows)
+            flush(trows, crows, hrows, search_rows(trows, replies) if search_table else [])
             counts["tickets"] += len(trows)
             counts["comments"] += len(crows)
             counts["history"] += len(hrows)
@@ -956,7 +985,8 @@ def generate(
     with connection.cursor() as cur:
         t3 = time.monotonic()
         if postgres:
-            cur.execute(f"{'VACUUM (ANALYZE)' if vacuum else 'ANALYZE'} {t_table}, {c_table}, {h_table}")
+            tables = ", ".join([t_table, c_table, h_table, *([search_table] if search_table else [])])
+            cur.execute(f"{'VACUUM (ANALYZE)' if vacuum else 'ANALYZE'} {tables}")
         else:
             cur.execute("ANALYZE")
         log(f"{'vacuum + ' if vacuum and postgres else ''}analyze in {time.monotonic() - t3:.1f}s")

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "servicedesk.core",
     "servicedesk.accounts",
     "servicedesk.tickets",
+    "servicedesk.search",
     "servicedesk.sla",
     "servicedesk.routing",
     "servicedesk.intake",

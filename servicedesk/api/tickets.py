@@ -12,6 +12,7 @@ from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from pydantic import Field
 
+from servicedesk import search
 from servicedesk.accounts.models import Group, User
 from servicedesk.core import refdata
 from servicedesk.core.pagination import BadCursor, keyset_page
@@ -154,7 +155,8 @@ class TicketFilters(Schema):
     organisation: int | None = None
     category: int | None = None
     channel: str | None = None
-    q: str | None = Field(None, description="Text in the number, title or description.")
+    q: str | None = Field(None, description="Words, all of which appear in the title, description or public replies "
+                                           "(Chinese or English), or the exact ticket number.")
     ordering: Literal[tuple(ORDERINGS)] = "-updated_at"  # type: ignore[valid-type]
     cursor: str | None = None
     limit: int = Field(50, ge=1, le=200)
@@ -196,8 +198,7 @@ def list_tickets(request, filters: Query[TicketFilters]):
     if filters.channel:
         qs = qs.filter(channel=filters.channel)
     if filters.q and filters.q.strip():
-        text = filters.q.strip()
-        qs = qs.filter(Q(number__iexact=text) | Q(title__icontains=text) | Q(description__icontains=text))
+        qs = search.search(qs, filters.q.strip())
     field, descending = ORDERINGS[filters.ordering]
     try:
         rows, next_cursor = keyset_page(qs.values(*serialize.LIST_COLUMNS), field, descending, filters.limit,

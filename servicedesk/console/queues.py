@@ -27,6 +27,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from servicedesk import search
 from servicedesk.accounts.models import STAFF_ROLES, Group, Organisation, Role, User
 from servicedesk.core import refdata
 from servicedesk.core.pagination import BadCursor, after_cursor, encode_cursor
@@ -292,9 +293,7 @@ def apply_filters(queryset: QuerySet, params: QueryDict, user: User) -> QuerySet
         queryset = queryset.filter(organisation_id=int(organisation))
     text = (params.get("q") or "").strip()
     if text:
-        queryset = queryset.filter(
-            Q(number__iexact=text) | Q(title__icontains=text) | Q(description__icontains=text)
-        )
+        queryset = search.search(queryset, text)
     return queryset
 
 

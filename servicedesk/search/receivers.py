@@ -1,0 +1,47 @@
+"""Keep the index current, in the same transaction as the change (post_save / post_delete).
+
+Every ticket write goes through servicedesk.tickets.actions, which saves with `update_fields`: a save
+that touches neither the text nor the merge costs nothing here. Being inside the transaction, the
+document commits or rolls back with the change it reflects (`ticket_changed` comes after commit, and
+a crash in between would leave the index behind)."""
+
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from servicedesk.tickets.models import Comment, Ticket
+
+from . import index
+
+TEXT_FIELDS = frozenset({"title", "description", "merged_into"})
+
+
+@receiver(post_save, sender=Ticket, dispatch_uid="search_ticket_saved")
+def ticket_saved(sender, instance: Ticket, created: bool, update_fields=None, raw=False, using="default", **kwargs):
+    if raw:
+        return
+    if created:
+        index.index_ticket(instance, using, replies=False)
+    elif update_fields is None or TEXT_FIELDS & set(update_fields):
+        index.index_ticket(instance, using)
+        if instance.merged_into_id:
+            # The merge moved the conversation to the other ticket before this save.
+            index.index_ticket(instance.merged_into_id, using)
+
+
+@receiver(post_delete, sender=Ticket, dispatch_uid="search_ticket_deleted")
+def ticket_deleted(sender, instance: Ticket, using="default", **kwargs):
+    index.remove(instance.pk, using)
+
+
+@receiver(post_save, sender=Comment, dispatch_uid="search_comment_saved")
+def comment_saved(sender, instance: Comment, created: bool, raw=False, using="default", **kwargs):
+    # A new internal note changes nothing; an edited comment may have changed either way.
+    if raw or (created and instance.internal):
+        return
+    index.index_ticket(instance.ticket_id, using)
+
+
+@receiver(post_delete, sender=Comment, dispatch_uid="search_comment_deleted")
+def comment_deleted(sender, instance: Comment, using="default", **kwargs):
+    if not instance.internal:
+        index.index_ticket(instance.ticket_id, using)
