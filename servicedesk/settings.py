@@ -215,7 +215,14 @@ CELERY_BEAT_SCHEDULE = {
     for name, entry in SERVICEDESK_PERIODIC_TASKS.items()
 }
 
-# Outbound mail (notifications). The default sends nothing out of the machine: SMTP on loopback.
+# Outbound mail (notifications). With SERVICEDESK_SMTP_HOST set, mail goes to that SMTP server; without
+# it (the embedded default) each message is written as a file under DATA_DIR/mail-outbox/, so a desk
+# run on one machine sends nothing out and its notifications can still be read.
+if os.environ.get("SERVICEDESK_SMTP_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = DATA_DIR / "mail-outbox"
 EMAIL_HOST = os.environ.get("SERVICEDESK_SMTP_HOST", "127.0.0.1")
 EMAIL_PORT = int(os.environ.get("SERVICEDESK_SMTP_PORT", 25))
 EMAIL_HOST_USER = os.environ.get("SERVICEDESK_SMTP_USER", "")
