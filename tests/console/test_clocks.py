@@ -21,6 +21,14 @@ def round_the_clock(desk):
                                     first_response_minutes=30, resolution_minutes=240)
 
 
+@pytest.fixture(autouse=True)
+def english(desk):
+    """The words are checked in English (lead1 and agent2 read Chinese in the demo)."""
+    for user in (desk.lead1, desk.agent2):
+        user.language = "en"
+        user.save()
+
+
 def urgent(desk, title="Core switch down"):
     ticket = actions.create_ticket(actor=desk.customer1, requester=desk.customer1, title=title, channel="portal",
                                    impact=1, urgency=1)
@@ -76,3 +84,13 @@ def test_duration_words():
     assert clocks.duration_text(timezone.timedelta(hours=2, minutes=5)) == "2 h 05 min"
     assert clocks.duration_text(timezone.timedelta(days=3, hours=4)) == "3 d 4 h"
     assert clocks.duration_text(-timezone.timedelta(minutes=7)) == "7 min"
+
+
+def test_clocks_in_chinese(client, desk, round_the_clock):
+    ticket = urgent(desk)
+    desk.lead1.language = "zh-hans"
+    desk.lead1.save()
+    client.force_login(desk.lead1)
+    body = client.get(f"/console/tickets/{ticket.number}/").content.decode()
+    assert "首次响应" in body and re.search(r"剩余 (29|30) 分钟", body)
+    assert "即将超时" in client.get("/console/queues/breaching/").content.decode()
