@@ -230,6 +230,8 @@ def main(argv=None) -> None:
         for near in sorted(int(x) for x in args.near.split(",")):
             log(f"evaluator: {open_count:,} open, {near:,} near a threshold")
             rows.append(measure_pass(open_count, near, args.repeats))
+            r = rows[-1]
+            log(f"  pass {r['pass']:.3f} s for {r['events']:,} events, idle {1000 * r['idle']:.1f} ms")
     if not rows:
         return
     print("\n| open tickets | near a threshold | events recorded | pass (s) | ms per event | idle pass (ms) |")
