@@ -20,6 +20,13 @@ def _fresh_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _sla_inline(settings):
+    """Clocks recomputed in the request that changed the ticket, so tests read them at once (the
+    embedded default leaves it to the scheduler's catch-up; tests/sla/test_catch_up.py tests that)."""
+    settings.SERVICEDESK_SLA_INLINE = True
+
+
 @pytest.fixture
 def desk(db):
     """The demo desk without tickets: admin, manager, lead1, agent1, agent2, customer1/2 (organisation A),

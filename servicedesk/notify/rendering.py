@@ -108,25 +108,35 @@ def validate_template(event: str, language: str, subject: str, text: str, html: 
     context = sample_context(event)
     engine = _strict_engine()
     parts = (("subject", subject, False), ("body_text", text, False), ("body_html", html, True))
+    failures: dict[str, tuple[str, object]] = {}
+    # Rendered in the template's language; the errors are worded in the administrator's (below).
     with translation.override(language or "en"):
         for field, source, autoescape in parts:
             if field == "body_html" and not (source or "").strip():
                 continue
             if field != "body_html" and not (source or "").strip():
-                errors[field] = _("This part cannot be empty.")
+                failures[field] = ("empty", None)
                 continue
             try:
                 output = engine.from_string(source).render(Context(context, autoescape=autoescape))
             except TemplateSyntaxError as error:
-                errors[field] = _("This template cannot be read: %(error)s") % {"error": error}
+                failures[field] = ("syntax", error)
                 continue
             except Exception as error:
-                errors[field] = _("This template fails when it is rendered: %(error)s") % {
-                    "error": f"{type(error).__name__}: {error}"}
+                failures[field] = ("render", f"{type(error).__name__}: {error}")
                 continue
             unknown = sorted(set(_UNKNOWN_RE.findall(output)))
             if unknown:
-                errors[field] = _(
-                    "Unknown variables: %(names)s. This event's templates can use: %(known)s."
-                ) % {"names": ", ".join(unknown), "known": ", ".join(sorted(context))}
+                failures[field] = ("unknown", unknown)
+    for field, (kind, detail) in failures.items():
+        if kind == "empty":
+            errors[field] = _("This part cannot be empty.")
+        elif kind == "syntax":
+            errors[field] = _("This template cannot be read: %(error)s") % {"error": detail}
+        elif kind == "render":
+            errors[field] = _("This template fails when it is rendered: %(error)s") % {"error": detail}
+        else:
+            errors[field] = _(
+                "Unknown variables: %(names)s. This event's templates can use: %(known)s."
+            ) % {"names": ", ".join(detail), "known": ", ".join(sorted(context))}
     return errors

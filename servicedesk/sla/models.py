@@ -466,3 +466,22 @@ class ClockRebuild(models.Model):
 
     def __str__(self) -> str:
         return f"{self.requested_at:%Y-%m-%d %H:%M:%S}"
+
+
+class ClockSync(models.Model):
+    """The ticket version a ticket's clock rows were last derived from.
+
+    Lets a periodic catch-up find the tickets changed since their clocks were computed (a recompute
+    task lost with a crashed worker, or the embedded mode, which recomputes in the background rather
+    than in the request that changed the ticket). Derived data.
+    """
+
+    ticket = models.OneToOneField(Ticket, primary_key=True, on_delete=models.CASCADE, related_name="+")
+    version = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = _("clock sync")
+        verbose_name_plural = _("clock syncs")
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} v{self.version}"

@@ -5,6 +5,8 @@ evaluate           every minute: recompute the open tickets if configuration cha
 follow_up_digest   hourly: each owner's (and lead's) daily follow-up digest (servicedesk.sla.followup)
 recompute_ticket   after each committed ticket change: rewrite that ticket's clock rows
 recompute_all      rewrite every ticket's clock rows (what `servicedesk recompute-sla` does)
+catch_up           every few seconds: recompute the tickets changed since their clocks were derived
+                   (the embedded mode's way of keeping clocks current; a safety net with a broker)
 """
 
 from celery import shared_task
@@ -16,6 +18,7 @@ from servicedesk.sla import followup, tracking
 def evaluate() -> int:
     """Returns the number of events recorded by this pass."""
     tracking.rebuild_if_requested()
+    tracking.catch_up()
     return tracking.evaluate().recorded
 
 
@@ -32,3 +35,8 @@ def recompute_ticket(ticket_id: int) -> int:
 @shared_task(name="servicedesk.sla.tasks.recompute_all")
 def recompute_all() -> int:
     return tracking.rebuild()
+
+
+@shared_task(name="servicedesk.sla.tasks.catch_up")
+def catch_up() -> int:
+    return tracking.catch_up()

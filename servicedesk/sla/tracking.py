@@ -29,6 +29,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -40,6 +41,7 @@ from servicedesk.sla.models import (
     Calendar,
     ClockRebuild,
     ClockState,
+    ClockSync,
     EscalationRule,
     OlaTarget,
     PendingThreshold,
@@ -175,7 +177,33 @@ def recompute_ticket(ticket_id: int, config: Config | None = None, now: datetime
         PendingThreshold.objects.filter(ticket=ticket).delete()
         SlaTarget.objects.bulk_create(targets)
         PendingThreshold.objects.bulk_create(pending)
+        _mark_synced({ticket.pk: ticket.version})
     return len(targets)
+
+
+def _mark_synced(versions: dict[int, int]) -> None:
+    ClockSync.objects.filter(ticket_id__in=versions).delete()
+    ClockSync.objects.bulk_create([ClockSync(ticket_id=pk, version=v) for pk, v in versions.items()])
+
+
+def catch_up(*, lookback: timedelta = timedelta(days=1), limit: int = 2000, now: datetime | None = None) -> int:
+    """Recompute the tickets changed (within `lookback`) since their clocks were last derived; returns
+    how many. Cheap when nothing changed: one query over the recently updated tickets (updated_at
+    index). This is what keeps the clocks current in the embedded mode, and what repairs a
+    recomputation lost with a worker elsewhere."""
+    now = now or timezone.now()
+    synced = ClockSync.objects.filter(ticket_id=OuterRef("pk")).values("version")[:1]
+    stale = list(
+        Ticket.objects.filter(updated_at__gte=now - lookback)
+        .annotate(synced=Subquery(synced))
+        .filter(Q(synced__isnull=True) | Q(synced__lt=F("version")))
+        .order_by("updated_at", "id").values_list("pk", flat=True)[:limit]
+    )
+    if stale:
+        config = Config.load()
+        for pk in stale:
+            recompute_ticket(pk, config=config)
+    return len(stale)
 
 
 def rebuild(*, batch: int = 500, progress=None, open_only: bool = False) -> int:
@@ -202,6 +230,7 @@ def rebuild(*, batch: int = 500, progress=None, open_only: bool = False) -> int:
                 pending.extend(more)
             SlaTarget.objects.bulk_create(targets)
             PendingThreshold.objects.bulk_create(pending)
+            _mark_synced({t.pk: t.version for t in tickets})
         count += len(ids)
         last = ids[-1]
         if progress:
