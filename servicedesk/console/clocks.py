@@ -129,9 +129,11 @@ def due_cells(ticket_ids: list[int], now: datetime | None = None, clocks: list |
 
 
 def breaching_clocks(tickets: QuerySet, now: datetime | None = None) -> QuerySet:
-    """Running customer and OLA clocks of these tickets due within the window or overdue, soonest first:
-    the "Breaching soon" queue reads them by keyset on (due_at, id) over the (state, due_at) index."""
+    """Running customer and OLA clocks of these tickets that fall due within the window (not yet
+    overdue), soonest first: the "Breaching soon" queue reads them by keyset on (due_at, id) over the
+    (state, due_at) index, so its cost follows the clocks due in the window, not every overdue one.
+    Overdue clocks show red in every queue's Due column and on the ticket."""
     now = now or timezone.now()
-    return (SlaTarget.objects.filter(state=ClockState.RUNNING, due_at__lte=now + breaching_window(),
+    return (SlaTarget.objects.filter(state=ClockState.RUNNING, due_at__gt=now, due_at__lte=now + breaching_window(),
                                      ticket__in=tickets.values("pk"))
             .select_related("group"))

@@ -61,13 +61,18 @@ def test_queue_due_column_and_breaching_soon(client, desk, round_the_clock):
     numbers = re.findall(r">(SD-\d{6})</a></td>", breaching.content.decode())
     assert soon.number in numbers and calm.number not in numbers
     assert "First response · " in breaching.content.decode()
-    # Overdue: the clock's due time has passed (the evaluator marks breaches; the screen follows the time).
-    SlaTarget.objects.filter(ticket=soon, key="response").update(due_at=timezone.now() - timezone.timedelta(minutes=5))
+    # Due in 5 minutes: first in the queue, amber; overdue clocks leave it (they are red in "Due").
+    SlaTarget.objects.filter(ticket=soon, key="response").update(due_at=timezone.now() + timezone.timedelta(minutes=5))
     body = client.get("/console/queues/breaching/").content.decode()
     first = re.findall(r">(SD-\d{6})</a></td>", body)[0]
-    assert first == soon.number and "clock-breached" in body and "5 min over" in body
+    assert first == soon.number and "clock-soon" in body and re.search(r"[45] min left", body)
     counts = {q["slug"]: q["count"] for q in client.get("/console/queues/all/").context["sidebar"]["queues"]}
-    assert counts["breaching"] == "1"  # the overdue response; the 4-hour resolution is outside the window
+    assert counts["breaching"] == "1"  # the response; the 4-hour resolution is outside the window
+    SlaTarget.objects.filter(ticket=soon, key="response").update(due_at=timezone.now() - timezone.timedelta(minutes=5))
+    assert soon.number not in client.get("/console/queues/breaching/").content.decode()
+    row = client.get("/console/queues/all/").content.decode()
+    row = row[row.index(soon.number):].split("</tr>")[0]
+    assert "clock-breached" in row and re.search(r"[45] min over", row)
 
 
 def test_breaching_soon_is_an_agents_own_scope(client, desk, round_the_clock):
