@@ -9,6 +9,7 @@ those rows (one query per page).
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -100,9 +101,9 @@ def due_cells(ticket_ids: list[int], now: datetime | None = None, clocks: list |
     cells: dict[int, dict] = {}
     if clocks is None:
         customer = (TargetKind.RESPONSE, TargetKind.RESOLUTION)
-        rows = (SlaTarget.objects.filter(ticket_id__in=ticket_ids, kind__in=customer)
+        rows = [SimpleNamespace(**r) for r in SlaTarget.objects.filter(ticket_id__in=ticket_ids, kind__in=customer)
                 .exclude(state=ClockState.STOPPED)
-                .only("ticket_id", "kind", "state", "due_at", "breached", "target_minutes", "used_minutes"))
+                .values("pk", "ticket_id", "kind", "state", "due_at", "breached", "target_minutes", "group_id")]
     else:
         rows = clocks
     for row in rows:
