@@ -76,7 +76,10 @@ def header_clocks(ticket, now: datetime | None = None) -> list[dict]:
     )
     clocks = []
     for row in rows:
-        left = business_time_left(row, now) if row.state != ClockState.STOPPED else None
+        if row.state == ClockState.RUNNING and row.due_at is not None and row.due_at <= now:
+            left = row.due_at - now  # overdue: how long ago, in wall-clock time (cheap however long ago)
+        else:
+            left = business_time_left(row, now) if row.state != ClockState.STOPPED else None
         css, words = _state(row, now, left)
         due_iso, due_text = _local(row.due_at)
         if left is None:

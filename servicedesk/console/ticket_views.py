@@ -158,7 +158,6 @@ def render_page(
         "watchers": watchers,
         "watcher_candidates": candidates,
         "other_open": other_open,
-        "duplicates": ticket_timeline.possible_duplicates(ticket, user),
         "canned_responses": list(usable(user).order_by("name")),
         "composer": _composer(request, ticket, posted, canned),
         "loose_attachments": loose_attachments,
@@ -471,6 +470,16 @@ def watchers(request, ticket):
 
 # ---------------------------------------------------------------------------------------------
 # Partials and downloads
+
+
+@staff_required
+@require_GET
+def duplicates(request, number):
+    """The "Possible duplicates" panel, loaded after the page (HTMX): finding them segments titles
+    and reads the week around the ticket, the costliest part of the page."""
+    ticket = visible_ticket(request.user, number)
+    return render(request, "console/ticket/_duplicates.html",
+                  {"ticket": ticket, "duplicates": ticket_timeline.possible_duplicates(ticket, request.user)})
 
 
 @staff_required

@@ -365,7 +365,9 @@ def test_possible_duplicates_chinese_titles(agent1, desk):
     similar = make_ticket(desk, Status.NEW, title="今天VPN无法连接")
     unrelated = make_ticket(desk, Status.NEW, title="打印机卡纸")
     other_requester = make_ticket(desk, Status.NEW, title="VPN 连接失败", requester=desk.customer3)
-    html = agent1.get(url(ticket)).content.decode()
+    page = agent1.get(url(ticket)).content.decode()
+    assert f'hx-get="{url(ticket)}duplicates/"' in page  # loaded after the page
+    html = agent1.get(url(ticket) + "duplicates/").content.decode()
     section = html[html.index("Possible duplicates") :]
     assert similar.number in section
     assert unrelated.number not in section
