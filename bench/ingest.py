@@ -220,10 +220,21 @@ def work(args) -> dict:
 
     before = {"tickets": Ticket.objects.count(), "comments": Comment.objects.count(),
               "attachments": Attachment.objects.count()}
+    queries = _QueryCounter()
     if args.workers == 1:
+        profiler = None
+        if args.profile:
+            import cProfile
+
+            profiler = cProfile.Profile()
+            profiler.enable()
         start = time.perf_counter()
-        latencies, states = ingest_all([raw for _, raw in messages], mailbox)
+        with connection.execute_wrapper(queries):
+            latencies, states = ingest_all([raw for _, raw in messages], mailbox)
         elapsed = time.perf_counter() - start
+        if profiler is not None:
+            profiler.disable()
+            profiler.dump_stats(args.profile)
     else:
         elapsed, latencies, states = in_parallel([raw for _, raw in messages], args.workers)
     latencies.sort()
@@ -236,6 +247,7 @@ def work(args) -> dict:
         "mean_bytes": mean_size,
         "seconds": elapsed,
         "per_second": len(messages) / elapsed,
+        "queries_per_message": queries.count / len(messages) if args.workers == 1 else None,
         "p50_ms": latencies[len(latencies) // 2] * 1000,
         "p95_ms": latencies[int(len(latencies) * 0.95)] * 1000,
         "states": states,
@@ -245,6 +257,17 @@ def work(args) -> dict:
         "quarantine_sample": quarantined,
         "mix": {kind: sum(1 for k, _ in messages if k == kind) for kind, _ in kinds},
     }
+
+
+class _QueryCounter:
+    """Counts the statements the ingesting process sends (one process only)."""
+
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)
 
 
 def ingest_all(messages: list[bytes], mailbox) -> tuple[list[float], dict[str, int]]:
@@ -342,8 +365,9 @@ def run_engine(engine: str, args) -> list[dict]:
         for workers in args.workers:
             print(f"[{engine}] ingesting {args.messages} messages, {workers} process(es) ...", file=sys.stderr,
                   flush=True)
+            extra = ["--profile", os.path.abspath(f"{args.profile}.{engine}")] if args.profile and workers == 1 else []
             out = manage(env, "bench.ingest", "--worker", "--messages", str(args.messages), "--seed",
-                         str(args.seed), "--workers", str(workers), capture=True)
+                         str(args.seed), "--workers", str(workers), *extra, capture=True)
             results.append(json.loads(out.strip().splitlines()[-1]))
             manage(env, "servicedesk", "flush", "--noinput", capture=True)
             manage(env, "servicedesk", "demo", "--no-tickets", capture=True)
@@ -377,6 +401,7 @@ def main(argv=None) -> None:
     parser.add_argument("--db", default="servicedesk_bench_ingest", help="the PostgreSQL database to (re)create")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workers", default="1,2", help="ingesting processes, one run each (default 1,2)")
+    parser.add_argument("--profile", default="", help="with one process: write cProfile statistics to this file")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
