@@ -31,7 +31,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from servicedesk.accounts.models import Desk, Role, User
+from servicedesk.accounts.models import Role, User
+from servicedesk.core import refdata
 from servicedesk.tickets import actions, permissions
 from servicedesk.tickets.models import Channel, Status, Ticket
 
@@ -294,8 +295,9 @@ class _Ingest:
         self.message = message
         self.parsed = parsed
         self.check_rate_limit = check_rate_limit
-        # One query for every mailbox: the desk's own addresses, the message's and the recipient's mailbox.
-        self.mailboxes = list(Mailbox.objects.select_related("desk").order_by("name", "pk"))
+        # Every mailbox (cached, see core.refdata): the desk's own addresses, the message's and the
+        # recipient's mailbox.
+        self.mailboxes = refdata.mailboxes()
         self.own = own_addresses(self.mailboxes)
         if message.mailbox_id is not None:
             message.mailbox = next((m for m in self.mailboxes if m.pk == message.mailbox_id), None)
@@ -383,7 +385,9 @@ class _Ingest:
             )
 
     def _sender(self, parsed: ParsedMessage, address: str) -> User:
-        users = list(User.objects.filter(email__iexact=address).select_related("organisation")[:2])
+        # lower(email) = the lower-cased address: the users' index on lower(email) answers it.
+        users = list(User.objects.annotate(address=Lower("email")).filter(address=address)
+                     .select_related("organisation")[:2])
         if len(users) > 1:
             raise Refused(_("Several users have the address %(address)s; the message cannot be attributed to one.")
                           % {"address": address})
@@ -420,7 +424,7 @@ class _Ingest:
                 ticket = self._target(found.get(key), sender)
                 if ticket is not None:
                     return ticket
-        prefixes = tuple(Desk.objects.values_list("prefix", flat=True))
+        prefixes = refdata.desk_prefixes()
         number = find_ticket_reference(parsed.subject, prefixes)
         if number:
             return self._target(_ticket_by_number(number), sender)
