@@ -241,6 +241,7 @@ def work(args) -> dict:
     latencies.sort()
     mean_size = sum(len(raw) for _, raw in messages) / len(messages)
     quarantined = list(InboundMessage.objects.filter(state=State.QUARANTINED).values_list("reason", flat=True)[:3])
+    notifications = plan_notifications()
     return {
         "engine": connection.vendor,
         "workers": args.workers,
@@ -260,6 +261,7 @@ def work(args) -> dict:
         "attachments": Attachment.objects.count() - before["attachments"],
         "quarantine_sample": quarantined,
         "mix": {kind: sum(1 for k, _ in messages if k == kind) for kind, _ in kinds},
+        "notifications": notifications,
     }
 
 
@@ -272,6 +274,22 @@ class _QueryCounter:
     def __call__(self, execute, sql, params, many, context):
         self.count += 1
         return execute(sql, params, many, context)
+
+
+def plan_notifications() -> dict:
+    """After the timed run: the notifications of every change, planned as the periodic catch-up of
+    the embedded mode does it (no broker: nothing was planned while ingesting). Planning only (render
+    and store the outbox rows); sending is SMTP's time, not measured here."""
+    from servicedesk.notify import outbox
+    from servicedesk.notify.models import OutboundMessage, PlannedChange
+
+    before = PlannedChange.objects.count()
+    start, cpu = time.perf_counter(), time.process_time()
+    rows = outbox.plan_pending()
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+    changes = PlannedChange.objects.count() - before
+    return {"changes": changes, "rows": len(rows), "outbox": OutboundMessage.objects.count(), "seconds": elapsed,
+            "per_second": changes / elapsed if elapsed else 0.0, "cpu_ms_per_change": cpu * 1000 / max(changes, 1)}
 
 
 def ingest_all(messages: list[bytes], mailbox) -> tuple[list[float], dict[str, int]]:
@@ -428,6 +446,10 @@ def main(argv=None) -> None:
     results = [result for engine in engines for result in run_engine(engine, args)]
     for r in results:
         print(f"[{r['engine']}] mix: " + ", ".join(f"{k} {v}" for k, v in r["mix"].items()), file=sys.stderr)
+        n = r["notifications"]
+        print(f"[{r['engine']}] {r['workers']} process(es): then the notifications of {n['changes']:,} ticket changes "
+              f"(warm-up included) planned by the catch-up in {n['seconds']:.1f} s ({n['per_second']:.0f} changes/s, "
+              f"{n['cpu_ms_per_change']:.1f} ms CPU each): {n['rows']:,} outbox rows", file=sys.stderr)
         if r["quarantine_sample"]:
             print(f"[{r['engine']}] quarantined, e.g.: {r['quarantine_sample']}", file=sys.stderr)
     print(table(results))

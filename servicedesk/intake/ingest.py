@@ -78,7 +78,9 @@ def _peek(raw: bytes) -> tuple[str, str, str]:
     """Message-ID, sender address and subject from the header section alone. Never raises: storing
     must not depend on the message being readable."""
     try:
-        headers = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(raw)
+        # The header section only: the parser would otherwise decode and read the whole body.
+        end = min((i for i in (raw.find(b"\r\n\r\n"), raw.find(b"\n\n")) if i >= 0), default=len(raw))
+        headers = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(raw[:end + 2])
         message_id = normalise_message_id(str(headers.get("Message-ID") or "")) or ""
         sender = email.utils.parseaddr(decode_header_value(str(headers.get("From") or "")))[1]
         subject = re.sub(r"\s+", " ", decode_header_value(str(headers.get("Subject") or ""))).strip()
