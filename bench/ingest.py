@@ -16,7 +16,9 @@ runs first (untimed) so replies have tickets to land on.
 Each engine is measured with one ingesting process, then with several started together on disjoint
 shares of the same stream (`--workers 1,2`: as several pipe deliveries, receivers or Celery
 workers run side by side); the database is emptied between the runs. Prints messages/second and
-per-message latency; the goal is 100 messages/s.
+per-message latency (with one process also its CPU time and statements per message; `--profile`
+writes cProfile statistics); the goal is 100 messages/s. Afterwards the notifications of all those
+changes are planned as the embedded mode's periodic catch-up does it, timed apart (stderr).
 """
 
 from __future__ import annotations
