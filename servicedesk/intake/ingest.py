@@ -25,7 +25,7 @@ import time
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -284,6 +284,21 @@ def _ticket_by_number(number: str) -> Ticket | None:
     return Ticket.objects.filter(number__in=candidates).first()
 
 
+def _count_earlier(sender: str, since: datetime.datetime, until: datetime.datetime, pk: int) -> int:
+    """Messages from `sender` stored in [since, until] before message `pk` (the rate limit's count).
+    Written out: one index range (`inbound_sender_time`), once per message, without the ORM's
+    query building, which cost more than the count itself."""
+    quote = connection.ops.quote_name
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT COUNT(*) FROM {quote(InboundMessage._meta.db_table)} WHERE {quote('sender')} = %s "
+            f"AND {quote('received_at')} >= %s AND {quote('received_at')} <= %s AND {quote('id')} < %s",
+            [sender, adapt(since), adapt(until), pk],
+        )
+        return int(cursor.fetchone()[0])
+
+
 def _parse(raw: bytes) -> ParsedMessage:
     return parse_message(
         raw,
@@ -376,10 +391,7 @@ class _Ingest:
         limit = _setting("SERVICEDESK_MAIL_RATE_LIMIT", 20)
         minutes = _setting("SERVICEDESK_MAIL_RATE_WINDOW_MINUTES", 10)
         received = self.message.received_at
-        earlier = InboundMessage.objects.filter(
-            sender=address, received_at__gte=received - datetime.timedelta(minutes=minutes),
-            received_at__lte=received, pk__lt=self.message.pk,
-        ).count()
+        earlier = _count_earlier(address, received - datetime.timedelta(minutes=minutes), received, self.message.pk)
         if earlier >= limit:
             raise Refused(
                 _("Rate limit: more than %(limit)s messages from %(address)s within %(minutes)s minutes.")
