@@ -16,7 +16,9 @@ runs first (untimed) so replies have tickets to land on.
 Each engine is measured with one ingesting process, then with several started together on disjoint
 shares of the same stream (`--workers 1,2`: as several pipe deliveries, receivers or Celery
 workers run side by side); the database is emptied between the runs. Prints messages/second and
-per-message latency; the goal is 100 messages/s.
+per-message latency (with one process also its CPU time and statements per message; `--profile`
+writes cProfile statistics); the goal is 100 messages/s. Afterwards the notifications of all those
+changes are planned as the embedded mode's periodic catch-up does it, timed apart (stderr).
 """
 
 from __future__ import annotations
@@ -220,15 +222,28 @@ def work(args) -> dict:
 
     before = {"tickets": Ticket.objects.count(), "comments": Comment.objects.count(),
               "attachments": Attachment.objects.count()}
+    queries = _QueryCounter()
     if args.workers == 1:
-        start = time.perf_counter()
-        latencies, states = ingest_all([raw for _, raw in messages], mailbox)
-        elapsed = time.perf_counter() - start
+        profiler = None
+        if args.profile:
+            import cProfile
+
+            profiler = cProfile.Profile()
+            profiler.enable()
+        start, cpu = time.perf_counter(), time.process_time()
+        with connection.execute_wrapper(queries):
+            latencies, states = ingest_all([raw for _, raw in messages], mailbox)
+        elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+        if profiler is not None:
+            profiler.disable()
+            profiler.dump_stats(args.profile)
     else:
         elapsed, latencies, states = in_parallel([raw for _, raw in messages], args.workers)
+        cpu = None
     latencies.sort()
     mean_size = sum(len(raw) for _, raw in messages) / len(messages)
     quarantined = list(InboundMessage.objects.filter(state=State.QUARANTINED).values_list("reason", flat=True)[:3])
+    notifications = plan_notifications()
     return {
         "engine": connection.vendor,
         "workers": args.workers,
@@ -236,6 +251,10 @@ def work(args) -> dict:
         "mean_bytes": mean_size,
         "seconds": elapsed,
         "per_second": len(messages) / elapsed,
+        "queries_per_message": queries.count / len(messages) if args.workers == 1 else None,
+        # The ingesting process's own CPU time (user + system) per message: what the load of the
+        # machine does not change (the database server's share on PostgreSQL is not in it).
+        "cpu_ms_per_message": cpu * 1000 / len(messages) if cpu is not None else None,
         "p50_ms": latencies[len(latencies) // 2] * 1000,
         "p95_ms": latencies[int(len(latencies) * 0.95)] * 1000,
         "states": states,
@@ -244,7 +263,35 @@ def work(args) -> dict:
         "attachments": Attachment.objects.count() - before["attachments"],
         "quarantine_sample": quarantined,
         "mix": {kind: sum(1 for k, _ in messages if k == kind) for kind, _ in kinds},
+        "notifications": notifications,
     }
+
+
+class _QueryCounter:
+    """Counts the statements the ingesting process sends (one process only)."""
+
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)
+
+
+def plan_notifications() -> dict:
+    """After the timed run: the notifications of every change, planned as the periodic catch-up of
+    the embedded mode does it (no broker: nothing was planned while ingesting). Planning only (render
+    and store the outbox rows); sending is SMTP's time, not measured here."""
+    from servicedesk.notify import outbox
+    from servicedesk.notify.models import OutboundMessage, PlannedChange
+
+    before = PlannedChange.objects.count()
+    start, cpu = time.perf_counter(), time.process_time()
+    rows = outbox.plan_pending()
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+    changes = PlannedChange.objects.count() - before
+    return {"changes": changes, "rows": len(rows), "outbox": OutboundMessage.objects.count(), "seconds": elapsed,
+            "per_second": changes / elapsed if elapsed else 0.0, "cpu_ms_per_change": cpu * 1000 / max(changes, 1)}
 
 
 def ingest_all(messages: list[bytes], mailbox) -> tuple[list[float], dict[str, int]]:
@@ -342,8 +389,9 @@ def run_engine(engine: str, args) -> list[dict]:
         for workers in args.workers:
             print(f"[{engine}] ingesting {args.messages} messages, {workers} process(es) ...", file=sys.stderr,
                   flush=True)
+            extra = ["--profile", os.path.abspath(f"{args.profile}.{engine}")] if args.profile and workers == 1 else []
             out = manage(env, "bench.ingest", "--worker", "--messages", str(args.messages), "--seed",
-                         str(args.seed), "--workers", str(workers), capture=True)
+                         str(args.seed), "--workers", str(workers), *extra, capture=True)
             results.append(json.loads(out.strip().splitlines()[-1]))
             manage(env, "servicedesk", "flush", "--noinput", capture=True)
             manage(env, "servicedesk", "demo", "--no-tickets", capture=True)
@@ -353,15 +401,18 @@ def run_engine(engine: str, args) -> list[dict]:
 
 
 def table(results: list[dict]) -> str:
-    lines = ["| engine | processes | messages | mean size | messages/s | p50 ms | p95 ms | tickets | comments "
-             "| attachments | ignored | quarantined | goal ≥ 100/s |",
-             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
+    lines = ["| engine | processes | messages | mean size | messages/s | p50 ms | p95 ms | CPU ms/message "
+             "| queries/message | tickets | comments | attachments | ignored | quarantined | goal ≥ 100/s |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
     for r in results:
         states = r["states"]
         lines.append(
             f"| {r['engine']} | {r['workers']} | {r['messages']:,} | {r['mean_bytes'] / 1024:,.1f} KB "
             f"| {r['per_second']:,.0f} "
-            f"| {r['p50_ms']:.1f} | {r['p95_ms']:.1f} | {r['tickets']:,} | {r['comments']:,} | {r['attachments']:,} "
+            f"| {r['p50_ms']:.1f} | {r['p95_ms']:.1f} "
+            f"| {'' if r.get('cpu_ms_per_message') is None else format(r['cpu_ms_per_message'], '.1f')} "
+            f"| {'' if r.get('queries_per_message') is None else format(r['queries_per_message'], '.1f')} "
+            f"| {r['tickets']:,} | {r['comments']:,} | {r['attachments']:,} "
             f"| {states.get('ignored', 0)} | {states.get('quarantined', 0)} "
             f"| {'met' if r['per_second'] >= GOAL else 'MISSED'} |"
         )
@@ -377,6 +428,7 @@ def main(argv=None) -> None:
     parser.add_argument("--db", default="servicedesk_bench_ingest", help="the PostgreSQL database to (re)create")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workers", default="1,2", help="ingesting processes, one run each (default 1,2)")
+    parser.add_argument("--profile", default="", help="with one process: write cProfile statistics to this file")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -396,6 +448,10 @@ def main(argv=None) -> None:
     results = [result for engine in engines for result in run_engine(engine, args)]
     for r in results:
         print(f"[{r['engine']}] mix: " + ", ".join(f"{k} {v}" for k, v in r["mix"].items()), file=sys.stderr)
+        n = r["notifications"]
+        print(f"[{r['engine']}] {r['workers']} process(es): then the notifications of {n['changes']:,} ticket changes "
+              f"(warm-up included) planned by the catch-up in {n['seconds']:.1f} s ({n['per_second']:.0f} changes/s, "
+              f"{n['cpu_ms_per_change']:.1f} ms CPU each): {n['rows']:,} outbox rows", file=sys.stderr)
         if r["quarantine_sample"]:
             print(f"[{r['engine']}] quarantined, e.g.: {r['quarantine_sample']}", file=sys.stderr)
     print(table(results))

@@ -7,7 +7,12 @@ change shows on the next page. The cache is per process unless SERVICEDESK_CACHE
 one; another process then shows the old lists for at most TIMEOUT seconds.
 
 Only screens read through this module. Writes (tickets.actions) keep reading the database, so a
-permission or lifecycle change takes effect at once where it matters.
+permission or lifecycle change takes effect at once where it matters. One exception, the mail
+ingester: it reads the mailboxes and the desks' ticket prefixes here (`mailboxes`,
+`desk_prefixes`), once per message otherwise. A mailbox edited in the admin applies to mail at
+once in the process that saved it, and within TIMEOUT seconds in the others (without a shared
+cache): mail is not a screen a person waits on, and what a mailbox decides (accept or quarantine
+unknown senders, the default group, CC as watchers) is never lost, only applied a minute late.
 """
 
 from collections.abc import Callable
@@ -51,10 +56,11 @@ def connect() -> None:
     """Called from CoreConfig.ready: every model whose rows appear in a cached list."""
     from django.db.models.signals import m2m_changed, post_delete, post_save
 
-    from servicedesk.accounts.models import Group, Organisation, User
+    from servicedesk.accounts.models import Desk, Group, Organisation, User
+    from servicedesk.intake.models import Mailbox
     from servicedesk.tickets.models import Category, PriorityRule, Service, Transition
 
-    for model in (Group, Organisation, User, Category, Service, Transition, PriorityRule):
+    for model in (Group, Organisation, User, Category, Service, Transition, PriorityRule, Desk, Mailbox):
         post_save.connect(changed, sender=model, dispatch_uid=f"refdata-save-{model.__name__}")
         post_delete.connect(changed, sender=model, dispatch_uid=f"refdata-delete-{model.__name__}")
     m2m_changed.connect(changed, sender=Group.members.through, dispatch_uid="refdata-group-members")
@@ -120,3 +126,19 @@ def priority_matrix() -> dict[tuple[int, int], int]:
         return matrix
 
     return cached("priority-matrix", build)
+
+
+def mailboxes() -> list:
+    """Every mailbox with its desk, by name (the mail ingester's own addresses and recipients)."""
+    from servicedesk.intake.models import Mailbox
+
+    return cached("mailboxes", lambda: list(
+        Mailbox.objects.select_related("desk").defer("imap_password", "imap_last_error").order_by("name", "pk")
+    ))
+
+
+def desk_prefixes() -> tuple[str, ...]:
+    """The desks' ticket number prefixes (threading by the number in a subject)."""
+    from servicedesk.accounts.models import Desk
+
+    return cached("desk-prefixes", lambda: tuple(Desk.objects.values_list("prefix", flat=True)))

@@ -121,3 +121,24 @@ class OutboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_event_display()} → {self.address}"
+
+
+class PlannedChange(models.Model):
+    """A ticket version whose notifications have been planned (whether or not anyone was told).
+
+    Written in the planning's transaction, so the catch-up that plans ticket changes from their
+    history (``outbox.plan_pending``) plans each version once, even when the change was committed by a
+    process that stopped before planning it."""
+
+    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="+")
+    version = models.PositiveIntegerField(_("version"))
+    changed_at = models.DateTimeField(_("changed"), db_index=True)
+    planned_at = models.DateTimeField(_("planned"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("planned ticket change")
+        verbose_name_plural = _("planned ticket changes")
+        constraints = [models.UniqueConstraint(fields=["ticket", "version"], name="notify_planned_change_once")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} v{self.version}"

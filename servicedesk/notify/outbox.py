@@ -23,9 +23,15 @@ Exactly once
     refusal (SMTP 5xx) or too many attempts leave it ``failed`` with the reason, listed in the admin,
     where it can be queued again.
 
-    Without a broker (in-process), planning and sending run right after the change commits, in the
-    request or the mail ingester. When the mail server cannot be reached, the following changes do
-    not wait on it: their notifications stay queued for ``send_due`` until the backoff has passed.
+    Ticket changes are planned from their history, once per ticket version (``PlannedChange``, written
+    in the planning's transaction). With a broker, a Celery task plans each change as soon as it
+    commits. Without one (the embedded mode), nothing runs in the request or the mail ingester: the
+    periodic ``send_due`` (every minute) first plans the changes not planned yet (``plan_pending``),
+    then sends. The same catch-up runs with a broker too, so a change whose task was lost (a process
+    stopped between the commit and the planning) is still told, once. SLA thresholds and digests are
+    planned by their task as before (in-process: in the periodic task that raised them). When the
+    mail server cannot be reached, the following plannings do not wait on it: their notifications
+    stay queued for ``send_due`` until the backoff has passed.
 
     A worker that dies between claiming and marking leaves the row ``sending``: nobody can know
     whether the SMTP server took the message. After ``SERVICEDESK_NOTIFY_SENDING_TIMEOUT_MINUTES``
@@ -56,7 +62,7 @@ from servicedesk.tickets import permissions
 from servicedesk.tickets.models import Comment, HistoryEntry, Status, Ticket
 
 from . import context as ctx
-from .models import PERSONAL_EVENTS, Event, OutboundMessage, State
+from .models import PERSONAL_EVENTS, Event, OutboundMessage, PlannedChange, State
 from .rendering import active_overrides, render
 
 log = logging.getLogger(__name__)
@@ -242,6 +248,7 @@ class _Version:
     """What one ticket version did, read from its history rows."""
 
     actor: User | None
+    at: datetime.datetime
     created: bool = False
     acknowledged: bool = False
     status_old: str = ""
@@ -258,7 +265,7 @@ def _read_version(ticket: Ticket, version: int) -> _Version | None:
                    .order_by("id"))
     if not entries:
         return None
-    seen = _Version(actor=entries[0].actor)
+    seen = _Version(actor=entries[0].actor, at=max(entry.at for entry in entries))
     for entry in entries:
         if entry.event == "created":
             seen.created = True
@@ -292,7 +299,8 @@ def customer_statuses() -> set[str]:
 
 
 def plan_ticket_change(ticket_id: int, version: int) -> list[int]:
-    """Queue the notifications of one ticket version; returns the row ids to send."""
+    """Queue the notifications of one ticket version, once: returns the row ids to send (none when
+    this version was planned before, by this or another worker)."""
     ticket = (Ticket.objects.select_related("desk", "group", "assignee", "owner", "requester")
               .filter(pk=ticket_id).first())
     if ticket is None:
@@ -300,6 +308,17 @@ def plan_ticket_change(ticket_id: int, version: int) -> list[int]:
     seen = _read_version(ticket, version)
     if seen is None:
         return []
+    try:
+        with transaction.atomic():
+            # The mark first: a second planner of this version (a redelivered task, the catch-up
+            # running beside a worker) stops here, and a planning that fails leaves no mark.
+            PlannedChange.objects.create(ticket=ticket, version=version, changed_at=seen.at)
+            return _plan_version(ticket, version, seen)
+    except IntegrityError:
+        return []
+
+
+def _plan_version(ticket: Ticket, version: int, seen: _Version) -> list[int]:
     actor_pk = seen.actor.pk if seen.actor is not None else None
     desk = ticket.desk
     chosen: dict[str, Notice] = {}
@@ -356,6 +375,37 @@ def plan_ticket_change(ticket_id: int, version: int) -> list[int]:
         return _change_context(ticket, seen, notice)
 
     return queue(acknowledgement + list(chosen.values()), ticket, build)
+
+
+def plan_pending(now: datetime.datetime | None = None) -> list[int]:
+    """Plan every recent ticket version not planned yet; returns the row ids to send.
+
+    The catch-up that makes notifications durable: a change is committed with its history rows, and
+    planning reads those, so whatever stopped between the commit and the planning (no broker: the
+    periodic ``send_due``; with one: a lost task, a worker killed) is planned here, once
+    (``PlannedChange``). It looks back from the latest planned change by
+    ``SERVICEDESK_NOTIFY_CATCH_UP_MINUTES`` (default 10): a transaction longer than that whose
+    process also stopped would be missed. When nothing was ever planned, it starts that far back
+    from now (no mail about older history).
+    """
+    now = now or timezone.now()
+    overlap = datetime.timedelta(minutes=int(_setting("SERVICEDESK_NOTIFY_CATCH_UP_MINUTES", 10)))
+    latest = PlannedChange.objects.order_by("-changed_at").values_list("changed_at", flat=True).first()
+    since = min(latest, now) - overlap if latest is not None else now - overlap
+    changed = set(
+        HistoryEntry.objects.filter(at__gte=since, version__gt=0, ticket__updated_at__gte=since)
+        .values_list("ticket_id", "version").distinct()
+    )
+    planned = set(PlannedChange.objects.filter(changed_at__gte=since - overlap).values_list("ticket_id", "version"))
+    rows: list[int] = []
+    for ticket_id, version in sorted(changed - planned):
+        try:
+            rows += plan_ticket_change(ticket_id, version)
+        except Exception:  # one ticket's failure must not hold up the others; the next run tries it again
+            log.exception("Planning the notifications of ticket %s version %s failed", ticket_id, version)
+    # The marks are only needed as far back as the catch-up looks.
+    PlannedChange.objects.filter(changed_at__lt=since - datetime.timedelta(days=1)).delete()
+    return rows
 
 
 def _is_requester(ticket: Ticket, recipient: Recipient) -> bool:

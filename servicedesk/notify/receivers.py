@@ -1,7 +1,9 @@
 """Where notifications start: ticket changes (tickets.actions) and the SLA layer's signals.
 
 All three signals are sent after the transaction that recorded the event has committed. A receiver
-only hands the event to a task; it never raises into the action that sent the signal.
+only hands the event to a task; it never raises into the action that sent the signal. Ticket
+changes go to a task only with a broker; without one the periodic catch-up plans them (see
+:mod:`servicedesk.notify.outbox`).
 """
 
 from __future__ import annotations
@@ -39,9 +41,18 @@ def _dispatch(task, *args) -> None:
     transaction.on_commit(go)
 
 
+def broker_in_use() -> bool:
+    from servicedesk.celery_app import app
+
+    return not app.conf.task_always_eager
+
+
 @receiver(ticket_changed, dispatch_uid="notify.ticket_changed")
 def on_ticket_changed(sender, ticket, actor=None, event="", changes=None, **kwargs):
-    if not enabled():
+    """With a broker, a task plans the change at once. Without one, nothing runs here (the request or
+    the mail ingester does not wait on planning and SMTP): the periodic ``send_due`` plans every
+    change from its history (``outbox.plan_pending``)."""
+    if not enabled() or not broker_in_use():
         return
     from .tasks import notify_ticket_change
 

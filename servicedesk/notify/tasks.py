@@ -1,7 +1,9 @@
 """Celery tasks of the notifications (in-process when there is no broker).
 
-Planning tasks render and store the notifications, then hand each row to ``send_notification``;
-``send_due`` (periodic) sends what is due again after a failure and what a stopped worker left.
+Planning tasks render and store the notifications, then hand each row to ``send_notification``.
+``send_due`` (periodic) plans the ticket changes nobody planned yet (``outbox.plan_pending``: every
+change without a broker, lost tasks with one), then sends what is due, again after a failure, and
+what a stopped worker left.
 """
 
 from __future__ import annotations
@@ -62,7 +64,18 @@ def send_notification(self, pk: int) -> str | None:
 
 
 @shared_task(acks_late=True)
+def plan_pending() -> int:
+    """Plan the ticket changes not planned yet (see ``outbox.plan_pending``) and send what they queued."""
+    rows = outbox.plan_pending()
+    _send_all(rows)
+    return len(rows)
+
+
+@shared_task(acks_late=True)
 def send_due() -> int:
+    """Periodic: plan the ticket changes not planned yet, then send what is due (returns how many
+    due rows it sent: new ones and earlier ones whose backoff has passed)."""
+    outbox.plan_pending()
     rows = outbox.due_rows()
     _send_all(rows, sweep=True)
     return len(rows)

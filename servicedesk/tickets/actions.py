@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -216,9 +215,19 @@ def _default_desk() -> Desk:
 
 
 def _next_number(desk: Desk) -> str:
-    # The UPDATE takes the desk row's lock until commit, so two creations never share a number.
-    Desk.objects.filter(pk=desk.pk).update(next_number=F("next_number") + 1)
-    issued = Desk.objects.values_list("next_number", flat=True).get(pk=desk.pk) - 1
+    # The UPDATE takes the desk row's lock until commit, so two creations never share a number; it
+    # returns the new counter in the same statement (PostgreSQL and SQLite ≥ 3.35 know RETURNING).
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {quote(Desk._meta.db_table)} SET {quote('next_number')} = {quote('next_number')} + 1 "
+            f"WHERE {quote('id')} = %s RETURNING {quote('next_number')}",
+            [desk.pk],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise Desk.DoesNotExist(f"Desk {desk.pk} does not exist.")
+    issued = int(row[0]) - 1
     return f"{desk.prefix}-{issued:06d}"
 
 

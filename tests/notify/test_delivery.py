@@ -240,3 +240,23 @@ def test_with_the_mail_server_down_later_changes_do_not_wait_on_it(desk, smtp_si
     assert rows(ticket=third)[0].state == State.SENT  # the server answers again: sent at once
     tried.refresh_from_db()
     assert tried.state == State.QUEUED  # its backoff has not passed yet
+
+
+def test_without_a_broker_the_change_is_planned_by_the_periodic_catch_up_once(desk, smtp_sink,
+                                                                                django_capture_on_commit_callbacks):
+    # The action commits (its after-commit work runs) and returns: nothing planned or sent in its process.
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = actions.create_ticket(actor=desk.customer2, title="Screen flickers")
+    assert rows(ticket=ticket) == [] and smtp_sink.messages == []
+    # The periodic task plans it from the ticket's history (as after a crash between commit and
+    # planning) and sends it; later runs find it planned.
+    assert tasks.send_due.delay().get() == 1
+    [message] = smtp_sink.messages
+    assert message["X-Servicedesk-Ticket"] == ticket.number
+    assert tasks.send_due.delay().get() == 0
+    assert tasks.notify_ticket_change.delay(ticket.pk, ticket.version).get() == 0  # a late task: planned already
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.add_comment(ticket, actor=desk.agent1, body="Which monitor?")
+    assert tasks.send_due.delay().get() == 1
+    assert [m["To"] for m in smtp_sink.messages] == ["customer2@example.com", "customer2@example.com"]
+    assert tasks.send_due.delay().get() == 0 and len(smtp_sink.messages) == 2
