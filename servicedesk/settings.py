@@ -260,6 +260,6 @@ SERVICEDESK_NOTIFY_CUSTOMER_STATUSES = env_list("SERVICEDESK_NOTIFY_CUSTOMER_STA
 SERVICEDESK_NOTIFY_MAX_ATTEMPTS = int(os.environ.get("SERVICEDESK_NOTIFY_MAX_ATTEMPTS", 8))
 SERVICEDESK_NOTIFY_SENDING_TIMEOUT_MINUTES = int(os.environ.get("SERVICEDESK_NOTIFY_SENDING_TIMEOUT_MINUTES", 15))
 # Sending what is due again after a failure, and what a stopped worker left (periodic, seconds).
-SERVICEDESK_PERIODIC_TASKS["notify-send-due"] = {"task": "servicedesk.notify.tasks.send_due", "every": 60}
-CELERY_BEAT_SCHEDULE["notify-send-due"] = {"task": "servicedesk.notify.tasks.send_due", "schedule": 60.0}
+SERVICEDESK_PERIODIC_TASKS["notify-send-due"] = {"task": "servicedesk.notify.tasks.send_due", "every": 15}
+CELERY_BEAT_SCHEDULE["notify-send-due"] = {"task": "servicedesk.notify.tasks.send_due", "schedule": 15.0}
 # --- end of notifications --------------------------------------------------------------------------
