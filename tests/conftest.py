@@ -112,3 +112,12 @@ def api(desk):
         return clients[username]
 
     return make
+
+
+def pytest_collection_modifyitems(items):
+    """Every transactional test (live server, subprocesses, workers) restores the migrated database's
+    rows (transitions, calendars, policies, content types) before it runs, and its flush afterwards
+    does not re-run post_migrate: a later test that restores them would otherwise find duplicates
+    (e.g. content types) whatever the order the tests run in."""
+    for item in items:
+        item.fixturenames.append("django_db_serialized_rollback")
