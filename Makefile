@@ -27,12 +27,16 @@ run: migrate
 	@echo "Service desk on http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/api/v1/docs)"
 	$(SD) serve --bind $(HOST):$(PORT) --workers $(WORKERS)
 
-# The whole suite on SQLite, then on PostgreSQL when DATABASE_URL names one.
+# The whole suite on SQLite, then on PostgreSQL when DATABASE_URL names one. The two-Celery-worker
+# tests (real Redis, subprocess workers on the test database) run in a session of their own.
+WORKER_TESTS := tests/sla/test_workers.py
 test: install
-	env -u DATABASE_URL SERVICEDESK_FAST_HASHER=1 $(PY) -m pytest $(PYTEST_ARGS)
+	env -u DATABASE_URL SERVICEDESK_FAST_HASHER=1 $(PY) -m pytest --ignore=$(WORKER_TESTS) $(PYTEST_ARGS)
+	env -u DATABASE_URL SERVICEDESK_FAST_HASHER=1 SERVICEDESK_TEST_ON_DISK=1 $(PY) -m pytest $(WORKER_TESTS)
 	@if echo "$$DATABASE_URL" | grep -qE '^postgres(ql)?://'; then \
 		echo "== again on PostgreSQL =="; \
-		SERVICEDESK_FAST_HASHER=1 $(PY) -m pytest $(PYTEST_ARGS); \
+		SERVICEDESK_FAST_HASHER=1 $(PY) -m pytest --ignore=$(WORKER_TESTS) $(PYTEST_ARGS) && \
+		SERVICEDESK_FAST_HASHER=1 $(PY) -m pytest $(WORKER_TESTS); \
 	else echo "DATABASE_URL names no PostgreSQL database: PostgreSQL run skipped."; fi
 
 lint: install
