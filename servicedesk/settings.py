@@ -99,6 +99,15 @@ TEMPLATES = [
             ],
         },
     },
+    # Jinja2 for the few hot fragments that repeat per row (a queue page's 50 rows): several times
+    # faster than Django's engine there. Templates in each app's `jinja2/` folder; strings come
+    # translated from the view.
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "NAME": "jinja2",
+        "APP_DIRS": True,
+        "OPTIONS": {},
+    },
 ]
 
 

@@ -14,6 +14,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import SimpleNamespace
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
@@ -42,7 +43,6 @@ from servicedesk.tickets.models import (
     TicketType,
     localized_name,
 )
-from servicedesk.tickets.queries import attach_people
 
 PAGE_SIZE = 50
 COUNT_CAP = 1000
@@ -62,7 +62,10 @@ SORTABLE = {"number": "-number", "priority": "priority", "created_at": "-created
 # The GET parameters that filter a queue (also what a saved view keeps, with `ordering`).
 FILTER_PARAMS = ("q", "status", "type", "priority", "group", "assignee", "category", "channel",
                  "organisation")
-ROW_RELATED = ("group", "category", "category__parent")
+# The columns a queue row shows, read as plain values: building model instances (and joining the
+# group and category tables) cost more than the query; names come from cached reference data.
+ROW_FIELDS = ("id", "number", "title", "status", "priority", "requester_id", "assignee_id", "group_id",
+              "category_id", "created_at", "updated_at")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -218,26 +221,39 @@ def count_label(queryset: QuerySet | list[QuerySet]) -> str:
 
 
 def build_sidebar(request, active_queue: str | None = None, active_view: int | None = None) -> dict:
-    """The console sidebar: the queues with bounded counts (one query each) and the saved views (one query).
+    """The console sidebar: the queues and the saved views (one query). The counts come after the
+    page, from `queue_counts` (HTMX, refreshed every minute): a page never waits for them.
 
     Other console screens may pass `sidebar=build_sidebar(request)` to show it too.
     """
     from .models import SavedView
 
     user = request.user
-    allowed = {q.slug for q in queues_for(user)}
+    queues = queues_for(user)
+    allowed = {q.slug for q in queues}
     return {
         "queues": [
-            {"slug": q.slug, "label": q.label_text(), "count": count_label(q.querysets(user)),
-             "url": reverse("console:queue", args=[q.slug]),
+            {"slug": q.slug, "label": q.label_text(), "url": reverse("console:queue", args=[q.slug]),
              "active": q.slug == active_queue and active_view is None}
-            for q in queues_for(user)
+            for q in queues
         ],
         "views": [
             {"id": v.pk, "name": v.name, "url": saved_view_url(v), "active": v.pk == active_view}
             for v in SavedView.objects.filter(user=user) if v.queue in allowed
         ],
     }
+
+
+def sidebar_counts(user: User) -> dict[str, str]:
+    """Each of the user's queues' bounded count ("1000+" past COUNT_CAP), one query per queue branch."""
+    return {q.slug: count_label(q.querysets(user)) for q in queues_for(user)}
+
+
+@staff_required
+def queue_counts(request):
+    """The sidebar's counts, swapped into place by HTMX (out of band, by element id)."""
+    counts = sidebar_counts(request.user)
+    return render(request, "console/_queue_counts.html", {"counts": list(counts.items())})
 
 
 def saved_view_url(view) -> str:
@@ -315,13 +331,16 @@ class Page:
 
 def merge_page(querysets: list[QuerySet], field: str, descending: bool, limit: int, cursor: str | None) -> list:
     """The first `limit` rows after the cursor in (field, id) order, over disjoint querysets: each
-    reads at most `limit` rows in index order, and the rows are merged here."""
+    reads at most `limit` rows in index order, and the rows are merged here. Rows of a `.values()`
+    queryset come back as namespaces (attributes, `pk`), like model instances."""
     prefix = "-" if descending else ""
     rows = {}
     for queryset in querysets:
         if cursor:
             queryset = after_cursor(queryset, field, descending, cursor)
         for row in queryset.order_by(f"{prefix}{field}", f"{prefix}id")[:limit]:
+            if isinstance(row, dict):
+                row = SimpleNamespace(pk=row["id"], **row)
             rows[row.pk] = row
     return sorted(rows.values(), key=lambda r: (getattr(r, field), r.pk), reverse=descending)[:limit]
 
@@ -401,13 +420,26 @@ def filter_grid(params: QueryDict, ordering: str) -> str:
     return mark_safe(html)  # rendered by our own template, escaped there
 
 
-def queue_rows(tickets: list[Ticket], due: dict[int, dict] | None = None) -> list[dict]:
-    """A page of tickets as the plain strings the queue table shows: looking up attributes, methods
-    and lazy translations in the template cost more than the rest of the page. `due`: each ticket's
-    deadline cell (clocks.due_cells), read in one query when not given."""
+def people_names(ids) -> dict[int, str]:
+    """Display names by user id, in one query of four columns."""
+    ids = set(ids) - {None}
+    if not ids:
+        return {}
+    found = User.objects.filter(pk__in=ids).values_list("id", "first_name", "last_name", "username")
+    return {pk: f"{first} {last}".strip() or username for pk, first, last, username in found}
+
+
+def queue_rows(tickets: list, due: dict[int, dict] | None = None, names: dict[int, str] | None = None) -> list[dict]:
+    """A page of tickets (ROW_FIELDS namespaces) as the plain strings the queue table shows: looking
+    up attributes, methods and lazy translations in the template cost more than the rest of the page.
+    `due`: each ticket's deadline cell (clocks.due_cells) and `names`: the people's display names,
+    each read in one query when not given."""
     from .clocks import due_cells
 
     due = due_cells([t.pk for t in tickets]) if due is None else due
+    if names is None:
+        names = people_names([t.requester_id for t in tickets] + [t.assignee_id for t in tickets])
+    groups, categories = refdata.group_names(), refdata.category_labels()
     statuses = {value: str(label) for value, label in Status.choices}
     priorities = {value: str(label) for value, label in Priority.choices}
     rows = []
@@ -416,12 +448,12 @@ def queue_rows(tickets: list[Ticket], due: dict[int, dict] | None = None) -> lis
         created, updated = timezone.localtime(t.created_at), timezone.localtime(t.updated_at)
         rows.append({
             "url": ticket_url(t.number), "number": t.number, "title": t.title,
-            "requester": t.requester.display_name,
+            "requester": names.get(t.requester_id, ""),
             "status": t.status, "status_label": statuses.get(t.status, t.status),
             "priority": t.priority, "priority_label": priorities.get(t.priority, t.priority),
-            "group": t.group.name if t.group_id else "",
-            "assignee": t.assignee.display_name if t.assignee_id else "",
-            "category": _category_label(t.category),
+            "group": groups.get(t.group_id, "") if t.group_id else "",
+            "assignee": names.get(t.assignee_id, "") if t.assignee_id else "",
+            "category": categories.get(t.category_id, "") if t.category_id else "",
             "created_iso": created.isoformat(), "created_text": created.strftime("%Y-%m-%d %H:%M"),
             "updated_iso": updated.isoformat(), "updated_text": updated.strftime("%Y-%m-%d %H:%M"),
             "updated_title": updated.strftime("%Y-%m-%d %H:%M:%S %Z"),
@@ -434,9 +466,9 @@ def clock_rows(clocks: list) -> list[dict]:
     """The "Breaching soon" page: one row per clock, its ticket's columns and the clock in "Due"."""
     from .clocks import clock_label, due_cells
 
-    found = Ticket.objects.filter(pk__in={c.ticket_id for c in clocks}).select_related(*ROW_RELATED)
-    tickets = {t.pk: t for t in found}
-    attach_people(list(tickets.values()), ("requester", "assignee"))
+    found = Ticket.objects.filter(pk__in={c.ticket_id for c in clocks}).values(*ROW_FIELDS)
+    tickets = {row["id"]: SimpleNamespace(pk=row["id"], **row) for row in found}
+    names = people_names([t.requester_id for t in tickets.values()] + [t.assignee_id for t in tickets.values()])
     cells = due_cells(list(tickets), clocks=clocks)
     rows = []
     for clock in clocks:
@@ -445,7 +477,7 @@ def clock_rows(clocks: list) -> list[dict]:
             continue
         cell = dict(cells[clock.pk])
         cell["text"] = f"{clock_label(clock)} · {cell['text']}"
-        rows += queue_rows([ticket], {ticket.pk: cell})
+        rows += queue_rows([ticket], {ticket.pk: cell}, names)
     return rows
 
 
@@ -485,7 +517,7 @@ def queue_view(request, slug: str):
         field, descending, ordering = "due_at", False, DEFAULT_ORDERING
         branches = [breaching_clocks(apply_filters(queue.tickets(user), params, user))]
     else:
-        branches = [apply_filters(b, params, user).select_related(*ROW_RELATED) for b in queue.querysets(user)]
+        branches = [apply_filters(b, params, user).values(*ROW_FIELDS) for b in queue.querysets(user)]
     bad_cursor = False
     try:
         page = paginate(branches, field, descending, after=params.get("after"), before=params.get("before"))
@@ -496,7 +528,6 @@ def queue_view(request, slug: str):
     if queue.clocks:
         rows = clock_rows(page.rows)
     else:
-        attach_people(page.rows, ("requester", "assignee"))
         rows = queue_rows(page.rows)
 
     base = params.copy()
@@ -521,6 +552,10 @@ def queue_view(request, slug: str):
         "heading": saved.name if saved else queue.label_text(),
         "page": page,
         "rows": rows,
+        # Jinja2 (the "jinja2" engine): 50 rows of a dozen cells each were most of the page's
+        # rendering time in Django's engine. Autoescaped there; strings come translated.
+        "rows_html": mark_safe(render_to_string(  # noqa: S308 - Jinja2 autoescapes every value
+            "console/queues/rows.html", {"rows": rows, "intake_label": _("Intake")}, using="jinja2")),
         "clock_queue": queue.clocks,
         "intake_label": _("Intake"),
         "bad_cursor": bad_cursor,
@@ -544,6 +579,7 @@ from . import quicklog, savedviews  # noqa: E402  (they import the helpers above
 
 urlpatterns = [
     path("", home, name="home"),
+    path("queue-counts/", queue_counts, name="queue_counts"),
     path("queues/<slug:slug>/", queue_view, name="queue"),
     *savedviews.urlpatterns,
     *quicklog.urlpatterns,

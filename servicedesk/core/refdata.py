@@ -142,3 +142,26 @@ def desk_prefixes() -> tuple[str, ...]:
     from servicedesk.accounts.models import Desk
 
     return cached("desk-prefixes", lambda: tuple(Desk.objects.values_list("prefix", flat=True)))
+
+
+def group_names() -> dict[int, str]:
+    """Every group's name by id, inactive ones included (old tickets still show them)."""
+    from servicedesk.accounts.models import Group
+
+    return cached("group-names", lambda: dict(Group.objects.values_list("id", "name")))
+
+
+def category_labels() -> dict[int, str]:
+    """Every category's short label by id, in the user's language: "Parent / Sub" for a subcategory,
+    without the service (what a queue column has room for)."""
+    from servicedesk.tickets.models import Category, localized_name
+
+    def build():
+        categories = {c.pk: c for c in Category.objects.all()}
+        return {
+            pk: f"{localized_name(categories[c.parent_id])} / {localized_name(c)}"
+            if c.parent_id in categories else localized_name(c)
+            for pk, c in categories.items()
+        }
+
+    return cached("category-labels", build, per_language=True)
