@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from servicedesk.tickets import permissions
 from servicedesk.tickets.models import (
     OPEN_STATUSES,
+    Attachment,
     Channel,
     Comment,
     HistoryEntry,
@@ -27,6 +28,7 @@ from servicedesk.tickets.models import (
     Ticket,
     TicketType,
 )
+from servicedesk.tickets.queries import attach_users
 
 # Fields whose changes are bookkeeping, not news: the history keeps them, the timeline does not.
 QUIET_FIELDS = {
@@ -152,23 +154,35 @@ class Item:
     actor: object = None
 
 
-def timeline(ticket: Ticket, user) -> list[Item]:
+PEOPLE_FIELDS = ("requester", "owner", "assignee", "author", "actor", "agent", "uploaded_by")
+
+
+def timeline(ticket: Ticket, user, attachments: list | None = None, holders=()) -> list[Item]:
     """Replies, internal notes and history events of one ticket, oldest first (three queries,
-    whatever the length)."""
+    whatever the length). `attachments`: the ticket's attachments the user may see, when already
+    read. The people named (the ticket's, authors, actors, and those of `holders`, e.g. time
+    entries) are loaded together in one query by key: joining the user table made PostgreSQL
+    hash the whole table for a ticket's few history rows."""
     internal_ok = permissions.sees_internal(user)
-    comments = Comment.objects.filter(ticket=ticket).select_related("author").prefetch_related("attachments")
-    history = HistoryEntry.objects.filter(ticket=ticket).select_related("actor").order_by("at", "id")
+    comments = Comment.objects.filter(ticket=ticket)
+    history = HistoryEntry.objects.filter(ticket=ticket).order_by("at", "id")
     if not internal_ok:
         comments = comments.filter(internal=False)
         history = history.filter(internal=False)
     comments = list(comments.order_by("created_at", "id"))
+    history = list(history)
+    if attachments is None:
+        attachments = [a for a in Attachment.objects.filter(ticket=ticket).order_by("id")
+                       if internal_ok or not a.internal]
+    attach_users([ticket, *comments, *history, *holders], PEOPLE_FIELDS)
+    by_comment: dict[int, list] = {}
+    for attachment in attachments:
+        if attachment.comment_id is not None:
+            by_comment.setdefault(attachment.comment_id, []).append(attachment)
     comment_times = {c.created_at for c in comments}
     items: list[Item] = []
     for c in comments:
-        if not internal_ok:
-            c.visible_attachments = [a for a in c.attachments.all() if not a.internal]
-        else:
-            c.visible_attachments = list(c.attachments.all())
+        c.visible_attachments = by_comment.get(c.pk, [])
         items.append(Item("comment", c.created_at, comment=c, internal=c.internal, actor=c.author))
     # One change (one action) is one event line block: entries sharing actor and time.
     current: Item | None = None

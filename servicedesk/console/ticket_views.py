@@ -36,7 +36,6 @@ from servicedesk.tickets.models import (
     TimeEntry,
     Transition,
 )
-from servicedesk.tickets.queries import attach_people
 
 from . import ticket_timeline
 from .clocks import header_clocks
@@ -49,13 +48,10 @@ NEEDS_FORM = {"pend", "resolve", "assign"}
 
 
 def ticket_queryset():
-    # People and the merge target come by primary key (attach_people, in render_page): joining the user
+    # People and the merge target come by primary key (the timeline, in render_page): joining the user
     # table three times made PostgreSQL plan this one-row query for 5-15 ms, ten times its execution.
-    return Ticket.objects.select_related("organisation", "group", "category__service", "category__parent__service")
-
-
-def group_members(group: Group | None) -> list[User]:
-    return refdata.group_members(group.pk if group else None)
+    # The group and category names come from the cached reference data (render_page).
+    return Ticket.objects.select_related("organisation")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -96,7 +92,6 @@ def render_page(
     open_form: str = "",
 ):
     user = request.user
-    attach_people([ticket])
     transitions = refdata.transitions()
     available = set(actions.available_actions(ticket, user, transitions))
     buttons = [
@@ -105,49 +100,62 @@ def render_page(
         if t.action in available
     ]
     groups = refdata.active_groups()
-    assign_group = ticket.group if ticket.group_id else (groups[0] if groups else None)
+    assign_group = ticket.group_id or (groups[0].pk if groups else None)
     if posted is not None and posted.get("group", "").isdigit():
-        assign_group = next((g for g in groups if g.pk == int(posted["group"])), assign_group)
+        assign_group = next((g.pk for g in groups if g.pk == int(posted["group"])), assign_group)
+    # Linked and other tickets: the few columns shown, not whole rows.
+    brief = ("id", "number", "title", "status")
     links = list(
         TicketLink.objects.filter(Q(source=ticket) | Q(target=ticket))
-        .select_related("source", "target").order_by("created_at", "id")
+        .select_related("source", "target").only("kind", "source_id", "target_id", "created_at",
+                                                 *(f"source__{f}" for f in brief), *(f"target__{f}" for f in brief))
+        .order_by("created_at", "id")
     )
     links_out = [link for link in links if link.source_id == ticket.pk]
     links_in = [link for link in links if link.target_id == ticket.pk and link.source_id != ticket.pk]
-    time_entries = list(
-        TimeEntry.objects.filter(ticket=ticket).select_related("agent").order_by("-created_at", "-id")
-    )
-    watchers = list(ticket.watchers.order_by("username"))
+    time_entries = list(TimeEntry.objects.filter(ticket=ticket).order_by("-created_at", "-id"))
+    watchers = list(ticket.watchers.only("username", "first_name", "last_name", "role").order_by("username"))
     watcher_ids = {w.pk for w in watchers}
-    people = refdata.staff()
-    if not any(pk == ticket.requester_id for pk, _name, _display in people) and ticket.requester.is_active:
-        requester = ticket.requester
-        people = sorted([*people, (requester.pk, requester.username, requester.display_name)], key=lambda p: p[1])
+    attachments = [
+        a for a in Attachment.objects.filter(ticket=ticket).order_by("id")
+        if permissions.sees_internal(user) or not a.internal
+    ]
+    # The timeline loads everyone the page names in one query: the ticket's people, authors, actors,
+    # time loggers, uploaders.
+    items = ticket_timeline.timeline(ticket, user, attachments, holders=[*time_entries, *attachments])
+    if ticket.merged_into_id:
+        ticket.merged_into = Ticket.objects.only("id", "number").get(pk=ticket.merged_into_id)
+    staff = refdata.staff()
+    requester = ticket.requester
+    if not any(pk == ticket.requester_id for pk, _name, _display in staff) and requester.is_active:
+        staff = sorted([*staff, (requester.pk, requester.username, requester.display_name)], key=lambda p: p[1])
+    requester_word = _("requester")
     candidates = [
-        {"pk": pk, "username": username, "display_name": display}
-        for pk, username, display in people if pk not in watcher_ids
+        (pk, f"{display} ({requester_word if pk == ticket.requester_id else username})")
+        for pk, username, display in staff if pk not in watcher_ids
     ]
     other_open = list(
         permissions.visible_tickets(user)
         .filter(requester_id=ticket.requester_id, status__in=OPEN_STATUSES)
-        .exclude(pk=ticket.pk)
+        .exclude(pk=ticket.pk).only(*brief)
         .order_by("-updated_at", "-id")[:10]
     )
-    loose_attachments = [
-        a
-        for a in Attachment.objects.filter(ticket=ticket, comment__isnull=True).select_related("uploaded_by")
-        if permissions.sees_internal(user) or not a.internal
-    ]
+    canned_responses = list(usable(user).order_by("name"))
+    personal = _("personal")
     context = {
         "ticket": ticket,
-        "timeline": ticket_timeline.timeline(ticket, user),
+        "timeline": items,
         "buttons": buttons,
         "pending_reasons": PendingReason.choices,
-        "groups": groups,
+        "groups": [(g.pk, g.name) for g in groups],
         "assign_group": assign_group,
-        "members": group_members(assign_group),
+        "members": refdata.group_members(assign_group),
+        # The header's group and category names, from the cached reference data (no joins).
+        "group_name": refdata.group_names().get(ticket.group_id, ""),
+        "category_label": refdata.category_paths().get(ticket.category_id, ""),
         "levels": Level.choices,
-        "priorities": Priority.choices,
+        "priorities": [(value, f"P{value} {label}") for value, label in Priority.choices],
+        "priority_override": ticket.priority if ticket.priority_overridden else None,
         "matrix_priority": Priority(refdata.priority_matrix()[(ticket.impact, ticket.urgency)]),
         "categories": refdata.category_choices(),
         "links_out": links_out,
@@ -158,9 +166,12 @@ def render_page(
         "watchers": watchers,
         "watcher_candidates": candidates,
         "other_open": other_open,
-        "canned_responses": list(usable(user).order_by("name")),
+        "canned_responses": [
+            (cr.pk, f"{cr.name}{' ⚙' if cr.is_macro else ''} · {cr.group.name if cr.group_id else personal}")
+            for cr in canned_responses
+        ],
         "composer": _composer(request, ticket, posted, canned),
-        "loose_attachments": loose_attachments,
+        "loose_attachments": [a for a in attachments if a.comment_id is None],
         "tags": tags_of(ticket),
         "clocks": header_clocks(ticket),
         "posted": posted or {},
@@ -492,7 +503,7 @@ def assign_members(request, number):
     return render(
         request,
         "console/ticket/_assignee_select.html",
-        {"ticket": ticket, "members": list(group_members(group)), "assign_group": group},
+        {"ticket": ticket, "members": list(refdata.group_members(group.pk if group else None)), "assign_group": group},
     )
 
 

@@ -165,3 +165,13 @@ def category_labels() -> dict[int, str]:
         }
 
     return cached("category-labels", build, per_language=True)
+
+
+def category_paths() -> dict[int, str]:
+    """Every category's full path by id ("Service / Category / Subcategory"), in the user's language,
+    inactive ones included (old tickets still show them)."""
+    from servicedesk.tickets.models import Category
+
+    return cached("category-paths", lambda: {
+        c.pk: str(c) for c in Category.objects.select_related("service", "parent__service")
+    }, per_language=True)
