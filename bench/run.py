@@ -16,10 +16,12 @@ measure, as agent1 with a bearer token:
   or the last page when the queue is shorter), then that cursor fetched repeatedly;
 - detail: GET /api/v1/tickets/{id} for random tickets agent1 may see;
 - console queue page: agent1 signs in through /login/ (CSRF token from the form, session cookie kept)
-  and opens /console/queues/groups/ (the open tickets of agent1's groups, first page, sidebar counts
-  included); the deep console page follows the page's `rel="next"` link (`?after=<cursor>`)
-  --deep-pages pages deep, then that URL is fetched repeatedly;
-- console ticket page: /console/tickets/<number>/ for the same random visible tickets.
+  and opens /console/queues/groups/ (the open tickets of agent1's groups, first page); the deep
+  console page follows the page's `rel="next"` link (`?after=<cursor>`) --deep-pages pages deep,
+  then that URL is fetched repeatedly;
+- console ticket page: /console/tickets/<number>/ for the same random visible tickets;
+- console sidebar counts: /console/queue-counts/, the bounded count of each of agent1's queues, which
+  the page fetches after it has shown (HTMX) and every minute.
 
 Latencies are measured by one sequential client (warm-up first, --samples each): on this 2-core
 machine the client shares the CPU with gunicorn and PostgreSQL, so concurrent latency would be
@@ -364,6 +366,14 @@ def measure_console(base: str, info: dict, args, meter: CpuMeter) -> dict:
         out["console_queue"]["kb"] = round(sum(sizes) / len(sizes) / 1024, 1)
         log(f"console queue first page {out['console_queue']}")
 
+        # the sidebar's counts, which the page fetches after it has shown (HTMX, then every minute)
+        counts = "/console/queue-counts/"
+        timed(session.get, [counts] * args.warmup)
+        meter.start()
+        out["console_counts"] = summary(timed(session.get, [counts] * args.samples))
+        out["console_counts"]["cpu_ms"] = meter.stop(args.samples)
+        log(f"console sidebar counts {out['console_counts']}")
+
         # deep: follow the page's own "Next" link, as a browser would
         url, pages, rows, last_len = queue, 0, 0, 0
         start = time.perf_counter()
@@ -601,6 +611,7 @@ GOALS = {
     "console_queue": ("console queue first page", 80),
     "console_deep": ("console queue deep page", 80),
     "console_ticket": ("console ticket page", 80),
+    "console_counts": ("console sidebar counts (after the page)", 80),
 }
 RATIO = 1.5
 
@@ -618,28 +629,31 @@ def table(results: list[dict]) -> str:
 
     lines = [
         "| size | creates/s | API queue first page p50/p95 ms | API deep page p50/p95 ms | API detail p50/p95 ms | "
-        "console queue first page p50/p95 ms | console queue deep page p50/p95 ms | console ticket page p50/p95 ms |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "console queue first page p50/p95 ms | console queue deep page p50/p95 ms | console ticket page p50/p95 ms | "
+        "console sidebar counts p50/p95 ms |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in results:
         lines.append(
             f"| {r['size']:,} ({r['engine']}) | {r['creates']['per_second']:.0f} | {pair(r['queue'])} | "
             f"{pair(r['deep'])} | {pair(r['detail'])} | {pair(r.get('console_queue'))} | "
-            f"{pair(r.get('console_deep'))} | {pair(r.get('console_ticket'))} |"
+            f"{pair(r.get('console_deep'))} | {pair(r.get('console_ticket'))} | {pair(r.get('console_counts'))} |"
         )
     lines += [
         "",
         "Server CPU per request (gunicorn workers + database backends, ms; independent of other load):",
         "",
         "| size | create | API queue | API deep | API detail | console queue | console deep | console ticket | "
-        "open queue rows (API / console) | API deep page after | console deep page after | load avg | load s |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "console counts | open queue rows (API / console) | API deep page after | console deep page after | "
+        "load avg | load s |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in results:
         lines.append(
             f"| {r['size']:,} | {r['creates']['cpu_ms']} | {cpu(r['queue'])} | {cpu(r['deep'])} | "
             f"{cpu(r['detail'])} | {cpu(r.get('console_queue'))} | {cpu(r.get('console_deep'))} | "
-            f"{cpu(r.get('console_ticket'))} | {r['queue_rows']:,} / {r.get('console_queue_rows', 0):,} | "
+            f"{cpu(r.get('console_ticket'))} | {cpu(r.get('console_counts'))} | "
+            f"{r['queue_rows']:,} / {r.get('console_queue_rows', 0):,} | "
             f"{walk(r, 'deep_walk')} | {walk(r, 'console_deep_walk')} | "
             f"{r['load_average_before']:.1f} → {r['load_average_after']:.1f} | "
             f"{r.get('load_seconds', '-')} |"
