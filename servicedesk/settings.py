@@ -251,6 +251,11 @@ CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": SERVICEDESK_CACHE_URL}
     if SERVICEDESK_CACHE_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
+# With a shared cache, sessions are read from it (written through to the database): one query less
+# on every page. A per-process cache cannot hold them: a sign-out in one process would not reach
+# the others.
+if SERVICEDESK_CACHE_URL:
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # --- Notifications (servicedesk.notify) ------------------------------------------------------------
 SERVICEDESK_NOTIFY_ENABLED = env_bool("SERVICEDESK_NOTIFY_ENABLED", True)
