@@ -99,14 +99,14 @@ TEMPLATES = [
             ],
         },
     },
-    # Jinja2 for the few hot fragments that repeat per row (a queue page's 50 rows): several times
-    # faster than Django's engine there. Templates in each app's `jinja2/` folder; strings come
-    # translated from the view.
+    # Jinja2 for the screens rendered most often (a queue page's rows, the ticket page's content):
+    # several times faster than Django's engine there. Templates in each app's `jinja2/` folder;
+    # see servicedesk/core/jinja.py.
     {
         "BACKEND": "django.template.backends.jinja2.Jinja2",
         "NAME": "jinja2",
         "APP_DIRS": True,
-        "OPTIONS": {},
+        "OPTIONS": {"environment": "servicedesk.core.jinja.environment"},
     },
 ]
 

@@ -15,6 +15,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from servicedesk.accounts.models import Group
+from servicedesk.core import refdata
 from servicedesk.tickets import actions, permissions
 from servicedesk.tickets.models import Priority, Ticket, Transition
 
@@ -72,6 +73,20 @@ def macro_summary(canned: CannedResponse, transitions: dict[str, Transition] | N
 
 def usable(user) -> models.QuerySet:
     return CannedResponse.objects.available_to(user).select_related("group", "set_group", "owner")
+
+
+def canned_choices(user) -> list[tuple[int, str]]:
+    """(id, "name ⚙ · group or personal") of the responses `user` may use, by name, for the ticket
+    page's picker: reference data (servicedesk.core.refdata), cached per user and language until a
+    response or a group membership changes."""
+    def build():
+        personal = _("personal")
+        return [
+            (cr.pk, f"{cr.name}{' ⚙' if cr.is_macro else ''} · {cr.group.name if cr.group_id else personal}")
+            for cr in usable(user).order_by("name")
+        ]
+
+    return refdata.cached(f"canned:{user.pk}", build, per_language=True)
 
 
 def apply_macro(canned: CannedResponse, ticket: Ticket, *, actor, channel: str) -> Ticket:

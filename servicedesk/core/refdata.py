@@ -57,10 +57,12 @@ def connect() -> None:
     from django.db.models.signals import m2m_changed, post_delete, post_save
 
     from servicedesk.accounts.models import Desk, Group, Organisation, User
+    from servicedesk.console.models import CannedResponse
     from servicedesk.intake.models import Mailbox
     from servicedesk.tickets.models import Category, PriorityRule, Service, Transition
 
-    for model in (Group, Organisation, User, Category, Service, Transition, PriorityRule, Desk, Mailbox):
+    models = (Group, Organisation, User, Category, Service, Transition, PriorityRule, Desk, Mailbox, CannedResponse)
+    for model in models:
         post_save.connect(changed, sender=model, dispatch_uid=f"refdata-save-{model.__name__}")
         post_delete.connect(changed, sender=model, dispatch_uid=f"refdata-delete-{model.__name__}")
     m2m_changed.connect(changed, sender=Group.members.through, dispatch_uid="refdata-group-members")
