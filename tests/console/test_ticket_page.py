@@ -432,3 +432,22 @@ def test_apply_routing_rules_from_the_ticket_page(client, desk):
     # A stale form is refused with the conflict, not applied.
     response = client.post(url + "route/", {"version": ticket.version - 1})
     assert response.status_code == 409
+
+
+def test_requester_other_open_tickets_only_those_the_agent_may_see(agent1, desk):
+    shown = actions.create_ticket(actor=desk.customer1, requester=desk.customer1, title="Shown ticket")
+    intake = actions.create_ticket(actor=desk.customer1, requester=desk.customer1, title="Still in intake")
+    hidden = actions.create_ticket(actor=desk.customer1, requester=desk.customer1, title="Second line only")
+    actions.assign(hidden, actor=desk.manager, group=desk.second_line)
+    closed = make_ticket(desk, Status.CLOSED, title="Long closed")
+    other = actions.create_ticket(actor=desk.customer2, requester=desk.customer2, title="Someone else's")
+    html = agent1.get(url(shown)).content.decode()
+    panel = html[html.index('id="others-title"'):]
+    panel = panel[:panel.index("</section>")]
+    assert intake.number in panel
+    for ticket in (shown, hidden, closed, other):
+        assert ticket.number not in panel
+    agent1.force_login(desk.manager)  # the desk manager sees every ticket
+    panel = agent1.get(url(shown)).content.decode()
+    panel = panel[panel.index('id="others-title"'):]
+    assert hidden.number in panel[:panel.index("</section>")]
