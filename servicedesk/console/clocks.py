@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from servicedesk.core import refdata
 from servicedesk.sla.models import ClockState, SlaTarget, TargetKind
 from servicedesk.sla.tracking import business_time_left
 
@@ -42,7 +43,7 @@ def duration_text(delta: timedelta) -> str:
 
 def clock_label(row: SlaTarget) -> str:
     if row.kind == TargetKind.OLA:
-        return _("OLA: %(group)s") % {"group": row.group.name if row.group_id else "—"}
+        return _("OLA: %(group)s") % {"group": refdata.group_names().get(row.group_id, "—")}
     return str(TargetKind(row.kind).label)
 
 
@@ -71,7 +72,7 @@ def header_clocks(ticket, now: datetime | None = None) -> list[dict]:
     now = now or timezone.now()
     order = {TargetKind.RESPONSE: 0, TargetKind.RESOLUTION: 1}
     rows = sorted(
-        SlaTarget.objects.filter(ticket=ticket).select_related("group", "policy__calendar"),
+        SlaTarget.objects.filter(ticket=ticket).select_related("policy__calendar"),
         key=lambda r: (order.get(r.kind, 2), r.started_at),
     )
     clocks = []
@@ -139,5 +140,4 @@ def breaching_clocks(tickets: QuerySet, now: datetime | None = None) -> QuerySet
     Overdue clocks show red in every queue's Due column and on the ticket."""
     now = now or timezone.now()
     return (SlaTarget.objects.filter(state=ClockState.RUNNING, due_at__gt=now, due_at__lte=now + breaching_window(),
-                                     ticket__in=tickets.values("pk"))
-            .select_related("group"))
+                                     ticket__in=tickets.values("pk")))

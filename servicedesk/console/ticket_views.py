@@ -112,12 +112,12 @@ def render_page(
         assign_group = next((g.pk for g in groups if g.pk == int(posted["group"])), assign_group)
     # Linked and other tickets: the few columns shown, not whole rows.
     brief = ("id", "number", "title", "status")
-    links = list(
-        TicketLink.objects.filter(Q(source=ticket) | Q(target=ticket))
-        .select_related("source", "target").only("kind", "source_id", "target_id", "created_at",
-                                                 *(f"source__{f}" for f in brief), *(f"target__{f}" for f in brief))
-        .order_by("created_at", "id")
-    )
+    links = list(TicketLink.objects.filter(Q(source=ticket) | Q(target=ticket)).order_by("created_at", "id"))
+    if links:  # most tickets have none: the linked tickets are read only when there are some
+        ids = {link.source_id for link in links} | {link.target_id for link in links}
+        linked = Ticket.objects.only(*brief).in_bulk(ids)
+        for link in links:
+            link.source, link.target = linked[link.source_id], linked[link.target_id]
     links_out = [link for link in links if link.source_id == ticket.pk]
     links_in = [link for link in links if link.target_id == ticket.pk and link.source_id != ticket.pk]
     time_entries = list(TimeEntry.objects.filter(ticket=ticket).order_by("-created_at", "-id"))
