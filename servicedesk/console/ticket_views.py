@@ -8,6 +8,7 @@ with the other person's changes listed and the agent's typed text kept.
 from __future__ import annotations
 
 from functools import wraps
+from types import SimpleNamespace
 
 from django.contrib import messages
 from django.db import transaction
@@ -34,6 +35,7 @@ from servicedesk.tickets.models import (
     LinkKind,
     PendingReason,
     Priority,
+    Status,
     Ticket,
     TicketLink,
     TimeEntry,
@@ -144,10 +146,12 @@ def render_page(
     # The requester's other open tickets this user may see: read by the requester's index and
     # checked by can_see (the scoping rule as SQL, an OR of five, cost more to build and plan than
     # this read); a requester rarely has more than a few open.
+    statuses = dict(Status.choices)
     other_open = [
-        t for t in Ticket.objects.filter(requester_id=ticket.requester_id, status__in=OPEN_STATUSES)
-        .exclude(pk=ticket.pk).only(*brief, *SCOPE_FIELDS).order_by("-updated_at", "-id")[:OTHER_OPEN_READ]
-        if permissions.can_see(user, t)
+        SimpleNamespace(**row, status_label=statuses.get(row["status"], row["status"]))
+        for row in Ticket.objects.filter(requester_id=ticket.requester_id, status__in=OPEN_STATUSES)
+        .exclude(pk=ticket.pk).order_by("-updated_at", "-id").values(*brief, *SCOPE_FIELDS)[:OTHER_OPEN_READ]
+        if permissions.can_see(user, SimpleNamespace(**row))
     ][:10]
     context = {
         "ticket": ticket,
