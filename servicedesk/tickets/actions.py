@@ -22,6 +22,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from servicedesk.accounts.models import Desk, Group, User
+from servicedesk.core import refdata
 
 from . import defaults, permissions
 from .models import (
@@ -33,7 +34,6 @@ from .models import (
     LinkKind,
     PendingReason,
     Priority,
-    PriorityRule,
     Status,
     Ticket,
     TicketLink,
@@ -93,9 +93,9 @@ DEFAULT_MATRIX = {(impact, urgency): priority for impact, urgency, priority in d
 
 
 def priority_for(impact: int, urgency: int) -> int:
-    """The priority the configured matrix gives; the ITIL default where a cell is not configured."""
-    cell = PriorityRule.objects.filter(impact=impact, urgency=urgency).values_list("priority", flat=True).first()
-    return int(cell if cell is not None else DEFAULT_MATRIX[(impact, urgency)])
+    """The priority the configured matrix gives; the ITIL default where a cell is not configured
+    (cached, current with the last committed change: core.refdata)."""
+    return int(refdata.priority_matrix(fresh=True)[(impact, urgency)])
 
 
 # ---------------------------------------------------------------------------------------------
