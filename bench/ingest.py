@@ -189,7 +189,7 @@ def work(args) -> dict:
     stream = Stream(args.seed, customers)
 
     def ingest(raw: bytes):
-        return process(store_raw(raw, Source.SMTP, mailbox))
+        return process(store_raw(raw, Source.SMTP, mailbox, claim=True))
 
     for _ in range(200):
         ingest(stream.new_request())
@@ -302,7 +302,7 @@ def ingest_all(messages: list[bytes], mailbox) -> tuple[list[float], dict[str, i
     states: dict[str, int] = {}
     for raw in messages:
         began = time.perf_counter()
-        message = process(store_raw(raw, Source.SMTP, mailbox))
+        message = process(store_raw(raw, Source.SMTP, mailbox, claim=True))
         latencies.append(time.perf_counter() - began)
         states[message.state] = states.get(message.state, 0) + 1
     return latencies, states

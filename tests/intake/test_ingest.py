@@ -291,7 +291,7 @@ def test_rate_limit_quarantines_a_loop_and_reprocess_accepts(desk, mailbox, sett
 
 
 def test_crash_after_the_ticket_was_created_leaves_nothing_and_retry_makes_one(desk, mailbox, monkeypatch):
-    real = actions.add_attachment
+    real = actions._store_attachment  # the ticket row is written by then
     calls = {"n": 0}
 
     def crash_once(*args, **kwargs):
@@ -300,7 +300,7 @@ def test_crash_after_the_ticket_was_created_leaves_nothing_and_retry_makes_one(d
             raise RuntimeError("disk full")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(actions, "add_attachment", crash_once)
+    monkeypatch.setattr(actions, "_store_attachment", crash_once)
     raw = (CORPUS / "attachments.eml").read_bytes()
     users = User.objects.count()
     stored = store_raw(raw, Source.SMTP, mailbox)
