@@ -157,9 +157,7 @@ def process(message: InboundMessage, *, check_rate_limit: bool = True) -> Inboun
             raw = read_raw(message)
         parsed = _parse(raw)
         with transaction.atomic():
-            locked = _file(stored, pk, parsed, check_rate_limit)
-            hold_for_fault_test("before-commit", pk)
-            return locked
+            return _file(stored, pk, parsed, check_rate_limit)
     except (Refused, UnparseableMessage, actions.ActionError) as refusal:
         return _quarantine(pk, _refusal_reason(refusal))
     except Exception as error:
@@ -179,6 +177,7 @@ def _file(stored: InboundMessage | None, pk: int, parsed: ParsedMessage, check_r
     else:
         locked = stored
     _Ingest(locked, parsed, check_rate_limit=check_rate_limit).run()
+    hold_for_fault_test("before-commit", pk)
     return locked
 
 
