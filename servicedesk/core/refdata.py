@@ -6,19 +6,20 @@ cached here under one version number that any change to those tables bumps (sign
 change shows on the next page. The cache is per process unless SERVICEDESK_CACHE_URL names a shared
 one; another process then shows the old lists for at most TIMEOUT seconds.
 
-Only screens read through this module. Writes (tickets.actions) keep reading the database, so a
-permission or lifecycle change takes effect at once where it matters. One exception, the mail
-ingester: it reads the mailboxes and the desks' ticket prefixes here (`mailboxes`,
-`desk_prefixes`), once per message otherwise. A mailbox edited in the admin applies to mail at
-once in the process that saved it, and within TIMEOUT seconds in the others (without a shared
-cache): mail is not a screen a person waits on, and what a mailbox decides (accept or quarantine
-unknown senders, the default group, CC as watchers) is never lost, only applied a minute late.
+Writes read here too, with `fresh=True`: the priority matrix (tickets.actions),
+the routing rules (routing.engine, on every new ticket), the mailboxes and the desks' ticket prefixes
+(the mail ingester) — once per ticket or message otherwise. Those entries are keyed by a second
+version kept in the database (`ReferenceVersion`), bumped by the same signals inside the changing
+transaction, and read with one indexed statement: a committed change applies at once in every
+process, whatever the cache; a rolled-back one changes nothing. Changes that send no signal
+(`QuerySet.update`, raw SQL) must call `changed()` themselves.
 """
 
 from collections.abc import Callable
 from typing import TypeVar
 
 from django.core.cache import cache
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils import translation
 
 T = TypeVar("T")
@@ -30,19 +31,42 @@ def version() -> int:
     return cache.get_or_set(VERSION_KEY, 1, None)
 
 
-def changed(**kwargs) -> None:
+def stored_version(using: str = DEFAULT_DB_ALIAS) -> int:
+    """The database's version of the reference data (0 before the first change)."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(_READ_SQL)
+        row = cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+_READ_SQL = "SELECT value FROM core_referenceversion WHERE id = 1"
+# One statement on both engines (an upsert): the row may be missing (a fresh or flushed database).
+_BUMP_SQL = ("INSERT INTO core_referenceversion (id, value) VALUES (1, 1) "
+             "ON CONFLICT (id) DO UPDATE SET value = core_referenceversion.value + 1")
+
+
+def changed(sender=None, **kwargs) -> None:
     """Signal receiver: a reference table changed; every cached list is stale."""
     if set(kwargs.get("update_fields") or ()) == {"last_login"}:
         return  # signing in saves the user; nothing shown in a list changed
+    instance = kwargs.get("instance")
+    if kwargs.get("created") and getattr(instance, "is_customer", False) is True:
+        return  # a new customer is in no cached list (the mail ingester creates them as mail comes)
     try:
         cache.incr(VERSION_KEY)
     except ValueError:
         cache.set(VERSION_KEY, 1, None)
+    with connections[kwargs.get("using") or DEFAULT_DB_ALIAS].cursor() as cursor:
+        cursor.execute(_BUMP_SQL)
 
 
-def cached(name: str, build: Callable[[], T], *, per_language: bool = False) -> T:
-    """`build()`'s value, computed once per version (and language when it holds translated text)."""
+def cached(name: str, build: Callable[[], T], *, per_language: bool = False, fresh: bool = False) -> T:
+    """`build()`'s value, computed once per version (and language when it holds translated text).
+    fresh: also once per database version, so a change committed by another process shows at once
+    (for the writes, see above)."""
     key = f"refdata:{version()}:{name}"
+    if fresh:
+        key = f"{key}:{stored_version()}"
     if per_language:
         key = f"{key}:{translation.get_language()}"
     value = cache.get(key)
@@ -59,13 +83,17 @@ def connect() -> None:
     from servicedesk.accounts.models import Desk, Group, Organisation, User
     from servicedesk.console.models import CannedResponse
     from servicedesk.intake.models import Mailbox
+    from servicedesk.routing.models import RoutingRule, Tag
     from servicedesk.tickets.models import Category, PriorityRule, Service, Transition
 
-    models = (Group, Organisation, User, Category, Service, Transition, PriorityRule, Desk, Mailbox, CannedResponse)
+    models = (Group, Organisation, User, Category, Service, Transition, PriorityRule, Desk, Mailbox, RoutingRule,
+              Tag, CannedResponse)
     for model in models:
         post_save.connect(changed, sender=model, dispatch_uid=f"refdata-save-{model.__name__}")
         post_delete.connect(changed, sender=model, dispatch_uid=f"refdata-delete-{model.__name__}")
-    m2m_changed.connect(changed, sender=Group.members.through, dispatch_uid="refdata-group-members")
+    for through in (Group.members.through, RoutingRule.categories.through, RoutingRule.organisations.through,
+                    RoutingRule.desks.through, RoutingRule.add_tags.through):
+        m2m_changed.connect(changed, sender=through, dispatch_uid=f"refdata-m2m-{through.__name__}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -118,7 +146,7 @@ def category_choices() -> list[tuple[int, str]]:
     ], per_language=True)
 
 
-def priority_matrix() -> dict[tuple[int, int], int]:
+def priority_matrix(*, fresh: bool = False) -> dict[tuple[int, int], int]:
     from servicedesk.tickets.actions import DEFAULT_MATRIX
     from servicedesk.tickets.models import PriorityRule
 
@@ -127,7 +155,7 @@ def priority_matrix() -> dict[tuple[int, int], int]:
         matrix.update({(r.impact, r.urgency): r.priority for r in PriorityRule.objects.all()})
         return matrix
 
-    return cached("priority-matrix", build)
+    return cached("priority-matrix", build, fresh=fresh)
 
 
 def mailboxes() -> list:
@@ -136,14 +164,25 @@ def mailboxes() -> list:
 
     return cached("mailboxes", lambda: list(
         Mailbox.objects.select_related("desk").defer("imap_password", "imap_last_error").order_by("name", "pk")
-    ))
+    ), fresh=True)
 
 
 def desk_prefixes() -> tuple[str, ...]:
     """The desks' ticket number prefixes (threading by the number in a subject)."""
     from servicedesk.accounts.models import Desk
 
-    return cached("desk-prefixes", lambda: tuple(Desk.objects.values_list("prefix", flat=True)))
+    return cached("desk-prefixes", lambda: tuple(Desk.objects.values_list("prefix", flat=True)), fresh=True)
+
+
+def routing_rules() -> list:
+    """The active routing rules in order, with what their conditions and actions name (every new ticket)."""
+    from servicedesk.routing.models import RoutingRule
+
+    return cached("routing-rules", lambda: list(
+        RoutingRule.objects.filter(is_active=True)
+        .select_related("set_group", "set_category", "set_owner")
+        .prefetch_related("categories", "organisations", "desks", "add_tags")
+    ), fresh=True)
 
 
 def group_names() -> dict[int, str]:

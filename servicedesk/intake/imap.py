@@ -236,7 +236,7 @@ class _Poll:
         if raw is None:  # expunged by someone else meanwhile
             return
         report.fetched += 1
-        message = store_raw(raw, Source.IMAP, self.mailbox)
+        message = store_raw(raw, Source.IMAP, self.mailbox, claim=True)
         report.new += message.stored_now
         if message.state == State.RECEIVED:
             try:

@@ -95,15 +95,18 @@ def _already_stored(message_id: str, digest: str) -> InboundMessage | None:
     return query.order_by().first()
 
 
-def store_raw(raw: bytes, source: str, mailbox: Mailbox | None = None) -> InboundMessage:
+def store_raw(raw: bytes, source: str, mailbox: Mailbox | None = None, *, claim: bool = False) -> InboundMessage:
     """Keep the delivered bytes; call it outside any transaction so the row is committed on return.
 
-    The returned row's `stored_now` says whether this call stored it (False: delivered before)."""
+    The returned row's `stored_now` says whether this call stored it (False: delivered before). A row
+    stored now keeps the bytes, so `process` neither reads the file back nor the row again.
+    claim: the caller files the message right away (`process`, the pipe and IMAP polling): the row is
+    stored with that first attempt already counted, so `process` needs no write of its own first."""
     raw = bytes(raw)
     digest = hashlib.sha256(raw).hexdigest()
     message_id, sender, subject = _peek(raw)
     message = InboundMessage(sha256=digest, size=len(raw), source=source, mailbox=mailbox, message_id=message_id,
-                             sender=sender, subject=subject)
+                             sender=sender, subject=subject, attempts=1 if claim else 0)
     # The file before the row: a crash in between leaves an unreferenced file and no row, and the
     # delivering side, never told the message was taken, delivers it again. The row is inserted
     # without looking first (most messages are new); the unique constraints catch a second delivery.
@@ -120,6 +123,8 @@ def store_raw(raw: bytes, source: str, mailbox: Mailbox | None = None) -> Inboun
         existing.stored_now = False
         return existing
     message.stored_now = True
+    message.stored_bytes = raw
+    message.claimed = claim
     return message
 
 
@@ -136,30 +141,68 @@ def process(message: InboundMessage, *, check_rate_limit: bool = True) -> Inboun
     """File one stored message; returns the row as it ends. Only a `received` message is processed,
     so calling it again, or from two workers at once, files it once."""
     pk = message.pk
-    if not InboundMessage.objects.filter(pk=pk, state=State.RECEIVED).update(attempts=F("attempts") + 1):
+    # A row just stored is complete (its state is checked below); with `claim` it counted this attempt.
+    raw = message.__dict__.pop("stored_bytes", None)
+    stored = message if raw is not None else None
+    claimed = message.__dict__.pop("claimed", False)
+    if not claimed and not InboundMessage.objects.filter(pk=pk, state=State.RECEIVED).update(
+            attempts=F("attempts") + 1):
         return InboundMessage.objects.select_related("ticket").get(pk=pk)
     try:
         # Read and parsed before the transaction: that needs no lock (the stored bytes never change),
         # and another ingester's transaction is not held up meanwhile (SQLite has one writer at a time).
-        if not message.raw:
-            message = InboundMessage.objects.only("raw").get(pk=pk)
-        parsed = _parse(read_raw(message))
+        if raw is None:
+            if not message.raw:
+                message = InboundMessage.objects.only("raw").get(pk=pk)
+            raw = read_raw(message)
+        parsed = _parse(raw)
         with transaction.atomic():
-            locked = InboundMessage.objects.select_for_update().filter(pk=pk).order_by().first()
-            if locked is None or locked.state != State.RECEIVED:
-                return locked
-            _Ingest(locked, parsed, check_rate_limit=check_rate_limit).run()
-            hold_for_fault_test("before-commit", pk)
-            return locked
-    except Refused as refusal:
-        return _quarantine(pk, refusal.reason)
-    except UnparseableMessage as error:
-        return _quarantine(pk, _("The message cannot be read as email: %(reason)s") % {"reason": error.reason})
-    except actions.ActionError as error:
-        return _quarantine(pk, _("The desk refused the message: %(reason)s") % {"reason": error.message})
+            return _file(stored, pk, parsed, check_rate_limit)
+    except (Refused, UnparseableMessage, actions.ActionError) as refusal:
+        return _quarantine(pk, _refusal_reason(refusal))
     except Exception as error:
         _record_failure(pk, error)
         raise
+
+
+def _file(stored: InboundMessage | None, pk: int, parsed: ParsedMessage, check_rate_limit: bool) -> InboundMessage:
+    """Inside a transaction: lock the message, and file it if it is still `received`. `stored`: the row
+    as just stored (complete), else it is read here."""
+    if stored is None:
+        locked = InboundMessage.objects.select_for_update().filter(pk=pk).order_by().first()
+        if locked is None or locked.state != State.RECEIVED:
+            return locked
+    elif _lock_state(pk) != State.RECEIVED:  # filed meanwhile by another worker
+        return InboundMessage.objects.select_related("ticket").filter(pk=pk).first()
+    else:
+        locked = stored
+    _Ingest(locked, parsed, check_rate_limit=check_rate_limit).run()
+    hold_for_fault_test("before-commit", pk)
+    return locked
+
+
+def _unparseable(error: UnparseableMessage) -> str:
+    return _("The message cannot be read as email: %(reason)s") % {"reason": error.reason}
+
+
+def _refusal_reason(refusal: Exception) -> str:
+    if isinstance(refusal, Refused):
+        return refusal.reason
+    if isinstance(refusal, UnparseableMessage):
+        return _unparseable(refusal)
+    return _("The desk refused the message: %(reason)s") % {"reason": refusal.message}
+
+
+def _lock_state(pk: int) -> str | None:
+    """Lock the message's row (PostgreSQL; SQLite's transactions hold the whole database) and read
+    its state. Written out: the ORM's query building cost more than the statement."""
+    quote = connection.ops.quote_name
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {quote('state')} FROM {quote(InboundMessage._meta.db_table)} "
+                       f"WHERE {quote('id')} = %s{lock}", [pk])
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def reprocess(message: InboundMessage) -> InboundMessage:
@@ -278,6 +321,16 @@ def _free_username(address: str) -> str:
     return candidate
 
 
+def _users_by_address(address: str) -> list[User]:
+    """At most two users whose address is `address` (lower case), whatever its case. LOWER(email) as the
+    users' index on it is written, so it answers; written out: the ORM's query building for the user
+    table cost more than the statement."""
+    quote = connection.ops.quote_name
+    return list(User.objects.raw(
+        f"SELECT * FROM {quote(User._meta.db_table)} WHERE LOWER({quote('email')}) = %s LIMIT 2", [address]
+    ))
+
+
 def _ticket_by_number(number: str) -> Ticket | None:
     prefix, _sep, digits = number.rpartition("-")
     candidates = {number, f"{prefix}-{int(digits):06d}"}
@@ -347,9 +400,8 @@ class _Ingest:
             ticket = actions.create_ticket(
                 actor=sender, channel=Channel.EMAIL, title=parsed.subject or _("(no subject)"),
                 description=parsed.body_for_ticket, desk=message.mailbox.desk if message.mailbox else None,
+                attachments=[_upload(a) for a in parsed.attachments],
             )
-            for attachment in parsed.attachments:
-                actions.add_attachment(ticket, actor=sender, upload=_upload(attachment), channel=Channel.EMAIL)
             ticket = self._route(ticket)
         else:
             text, quoted = strip_quoted(parsed.body_for_ticket)
@@ -374,8 +426,19 @@ class _Ingest:
         message.ticket = ticket
         message.comment = comment
         message.processed_at = timezone.now()
-        message.save(update_fields=["state", "reason", "ticket", "comment", "processed_at", "sender", "subject",
-                                    "mailbox", "quoted_text"])
+        # Written out, as Model.save(update_fields=...) would write it (no signal listens to this model):
+        # building the statement through the ORM cost more than running it.
+        values = {"state": state, "reason": reason, "ticket_id": message.ticket_id, "comment_id": message.comment_id,
+                  "processed_at": connection.ops.adapt_datetimefield_value(message.processed_at),
+                  "sender": message.sender, "subject": message.subject, "mailbox_id": message.mailbox_id,
+                  "quoted_text": message.quoted_text}
+        quote = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {quote(InboundMessage._meta.db_table)} SET "
+                + ", ".join(f"{quote(name)} = %s" for name in values) + f" WHERE {quote('id')} = %s",
+                [*values.values(), message.pk],
+            )
 
     # --- who sent it --------------------------------------------------------------------------
 
@@ -399,9 +462,7 @@ class _Ingest:
             )
 
     def _sender(self, parsed: ParsedMessage, address: str) -> User:
-        # lower(email) = the lower-cased address: the users' index on lower(email) answers it.
-        users = list(User.objects.annotate(address=Lower("email")).filter(address=address)
-                     .select_related("organisation")[:2])
+        users = _users_by_address(address)
         if len(users) > 1:
             raise Refused(_("Several users have the address %(address)s; the message cannot be attributed to one.")
                           % {"address": address})

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.db import close_old_connections
 
 from .ingest import hold_for_fault_test, process, store_raw
-from .models import Mailbox, Source, State
+from .models import InboundMessage, Mailbox, Source, State
 
 __all__ = ["Receiver", "parse_endpoint", "serve"]
 
@@ -80,31 +80,31 @@ class Receiver:
     async def handle_DATA(self, server, session, envelope):
         answers = len(envelope.rcpt_tos) if isinstance(server, LMTP) else 1
         try:
-            pk = await self._run(self.store_pool, self._store, envelope.original_content, envelope.mailbox_pk)
+            message = await self._run(self.store_pool, self._store, envelope.original_content, envelope.mailbox_pk)
         except Exception:
             log.exception("storing a message from %s failed", envelope.mail_from)
             return "\r\n".join(["451 4.3.0 The message could not be stored; try again later"] * answers)
-        if pk is not None:
-            future = asyncio.ensure_future(self._run(self.process_pool, self._process, pk))
+        if message is not None:
+            future = asyncio.ensure_future(self._run(self.process_pool, self._process, message))
             self.pending.add(future)
             future.add_done_callback(self.pending.discard)
         # LMTP answers once per accepted recipient; the message is stored once for all of them.
         return "\r\n".join(["250 2.0.0 OK: stored"] * answers)
 
     @staticmethod
-    def _store(raw: bytes, mailbox_pk: int) -> int | None:
+    def _store(raw: bytes, mailbox_pk: int) -> InboundMessage | None:
+        """The stored row, to be filed after the answer (it keeps its bytes), or None if filed before.
+        Not claimed: the process may stop before it is filed, and attempts count filings started."""
         message = store_raw(raw, Source.SMTP, Mailbox.objects.get(pk=mailbox_pk))
         hold_for_fault_test("after-store", message.pk)
-        return message.pk if message.state == State.RECEIVED else None
+        return message if message.state == State.RECEIVED else None
 
     @staticmethod
-    def _process(pk: int) -> None:
-        from .models import InboundMessage
-
+    def _process(message: InboundMessage) -> None:
         try:
-            process(InboundMessage(pk=pk))
+            process(message)
         except Exception:  # recorded on the message; the sweeper retries it
-            log.exception("filing inbound message %s failed", pk)
+            log.exception("filing inbound message %s failed", message.pk)
 
     async def drain(self) -> None:
         if self.pending:

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from servicedesk.accounts.models import User
+from servicedesk.core import refdata
 from servicedesk.tickets import actions, permissions
 from servicedesk.tickets.models import Channel, Ticket
 
@@ -56,11 +57,8 @@ def rule_note(rule: RoutingRule) -> str:
 
 
 def active_rules() -> list[RoutingRule]:
-    return list(
-        RoutingRule.objects.filter(is_active=True)
-        .select_related("set_group", "set_category", "set_owner")
-        .prefetch_related("categories", "organisations", "desks", "add_tags")
-    )
+    """Cached (core.refdata), current with the last committed change of a rule or what it names."""
+    return refdata.routing_rules()
 
 
 def ticket_language(ticket: Ticket) -> str:

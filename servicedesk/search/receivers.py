@@ -38,7 +38,10 @@ def comment_saved(sender, instance: Comment, created: bool, raw=False, using="de
     # A new internal note changes nothing; an edited comment may have changed either way.
     if raw or (created and instance.internal):
         return
-    index.index_ticket(instance.ticket_id, using)
+    # A new comment carries the ticket it was written on (the actions pass the one they locked,
+    # current): no need to read it again.
+    fresh = created and Comment.ticket.is_cached(instance)
+    index.index_ticket(instance.ticket if fresh else instance.ticket_id, using)
 
 
 @receiver(post_delete, sender=Comment, dispatch_uid="search_comment_deleted")

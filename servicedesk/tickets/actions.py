@@ -22,6 +22,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from servicedesk.accounts.models import Desk, Group, User
+from servicedesk.core import refdata
 
 from . import defaults, permissions
 from .models import (
@@ -33,7 +34,6 @@ from .models import (
     LinkKind,
     PendingReason,
     Priority,
-    PriorityRule,
     Status,
     Ticket,
     TicketLink,
@@ -93,9 +93,9 @@ DEFAULT_MATRIX = {(impact, urgency): priority for impact, urgency, priority in d
 
 
 def priority_for(impact: int, urgency: int) -> int:
-    """The priority the configured matrix gives; the ITIL default where a cell is not configured."""
-    cell = PriorityRule.objects.filter(impact=impact, urgency=urgency).values_list("priority", flat=True).first()
-    return int(cell if cell is not None else DEFAULT_MATRIX[(impact, urgency)])
+    """The priority the configured matrix gives; the ITIL default where a cell is not configured
+    (cached, current with the last committed change: core.refdata)."""
+    return int(refdata.priority_matrix(fresh=True)[(impact, urgency)])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -256,9 +256,11 @@ def create_ticket(
     assignee: User | None = None,
     desk: Desk | None = None,
     watchers: Iterable[User] = (),
+    attachments: Sequence[UploadedFile] = (),
 ) -> Ticket:
     """Record a new ticket. A customer files for themselves; desk staff may file for anyone and
-    become the ticket's owner (who takes the contact follows it to the end)."""
+    become the ticket's owner (who takes the contact follows it to the end). `attachments` are
+    stored with it, in its first version (as `add_attachment` would, one version each)."""
     title = (title or "").strip()
     if not title:
         raise ActionError(_("A ticket needs a title."))
@@ -329,6 +331,13 @@ def create_ticket(
         if assignee is not None:
             entries.append(HistoryEntry(ticket=ticket, actor=actor, at=now, channel=channel, event="assigned",
                                         field="assignee", new_value=assignee.username, version=1))
+    if attachments:
+        change = _Change(ticket, actor, channel, "attachment_added", now=now)
+        for upload in attachments:
+            _store_attachment(change, upload, internal=False)
+        for entry in change.entries:
+            entry.version = 1
+        entries += change.entries
     HistoryEntry.objects.bulk_create(entries)
     watchers = [w for w in watchers if w.pk != requester.pk]
     if watchers:

@@ -52,3 +52,47 @@ def test_signing_in_does_not_invalidate(client, desk):
     client.force_login(desk.agent1)
     client.post("/login/", {"username": "agent2", "password": "demo-pass-123"})
     assert refdata.version() == version
+
+
+def test_a_change_committed_elsewhere_applies_to_the_next_write_at_once(desk):
+    """Another process's change (its own cache not ours, so only the database's version moves) is seen by
+    the next ticket: the writes' entries are keyed by the version stored in the database."""
+    from django.db import connection
+
+    from servicedesk.tickets import actions
+
+    assert actions.priority_for(3, 3) == 5
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE tickets_priorityrule SET priority = 1 WHERE impact = 3 AND urgency = 3")
+        cursor.execute(refdata._BUMP_SQL)
+    local = refdata.version()
+    assert actions.priority_for(3, 3) == 1
+    assert refdata.version() == local
+
+
+def test_the_stored_version_moves_with_the_change_and_its_transaction(desk):
+    from django.db import transaction
+
+    before = refdata.stored_version()
+    rule = PriorityRule.objects.get(impact=3, urgency=3)
+    rule.priority = 4
+    rule.save()
+    assert refdata.stored_version() == before + 1
+    try:
+        with transaction.atomic():
+            rule.save()
+            assert refdata.stored_version() == before + 2
+            raise RuntimeError
+    except RuntimeError:
+        pass
+    assert refdata.stored_version() == before + 1
+
+
+def test_a_new_customer_invalidates_nothing_a_new_agent_does(desk):
+    from servicedesk.accounts.models import Role, User
+
+    version, stored = refdata.version(), refdata.stored_version()
+    User.objects.create(username="new-customer", email="new@example.com", role=Role.CUSTOMER)
+    assert (refdata.version(), refdata.stored_version()) == (version, stored)
+    User.objects.create(username="new-agent", email="agent@example.com", role=Role.AGENT)
+    assert refdata.version() > version and refdata.stored_version() > stored

@@ -77,6 +77,36 @@ def test_new_ticket_from_known_customer_with_chinese_attachment_names(desk, mail
     assert message.sha256 and message.size == len(raw) and message.processed_at is not None
 
 
+def test_a_new_tickets_attachments_are_in_its_first_version(desk, mailbox):
+    User.objects.create(username="zhao", email="zhao@example.cn", role=Role.CUSTOMER)
+    ticket = deliver((CORPUS / "attachments.eml").read_bytes(), mailbox).ticket
+    assert ticket.version == 1
+    events = list(ticket.history.order_by("id").values_list("event", "version", "new_value"))
+    files = set(Attachment.objects.filter(ticket=ticket).values_list("filename", flat=True))
+    assert events[0] == ("created", 1, ticket.number)
+    assert sorted(e[2] for e in events if e[0] == "attachment_added") == sorted(files)
+    assert {version for _event, version, _value in events} == {1}
+
+
+def test_a_claimed_message_counts_its_attempt_when_stored(desk, mailbox, django_assert_max_num_queries):
+    User.objects.create(username="zhao", email="zhao@example.cn", role=Role.CUSTOMER)
+    deliver(make("zhao@example.cn"), mailbox)  # the reference data is cached from here on
+    stored = store_raw(make("zhao@example.cn"), Source.PIPE, mailbox, claim=True)
+    assert InboundMessage.objects.get(pk=stored.pk).attempts == 1
+    # Filed without reading the row or the file back: a bound on the statements of a new ticket
+    # (savepoints included: the test's own transaction makes the two blocks nested).
+    with django_assert_max_num_queries(18):
+        message = process(stored)
+    assert message.state == State.DONE and message.attempts == 1
+    assert InboundMessage.objects.get(pk=stored.pk).attempts == 1
+    # The same message delivered again (not stored now): processing it again counts, and files nothing.
+    again = store_raw(make("zhao@example.cn", message_id=f"<{stored.message_id}>"), Source.PIPE, mailbox,
+                      claim=True)
+    assert again.pk == stored.pk and not again.stored_now
+    assert process(again).ticket == message.ticket
+    assert Ticket.objects.count() == 2
+
+
 def test_reply_by_in_reply_to_becomes_comment_with_quote_stripped_and_kept(desk, mailbox):
     first = deliver(make("customer1@example.com", message_id="<first@mail.example.org>"), mailbox)
     ticket = first.ticket
@@ -291,7 +321,7 @@ def test_rate_limit_quarantines_a_loop_and_reprocess_accepts(desk, mailbox, sett
 
 
 def test_crash_after_the_ticket_was_created_leaves_nothing_and_retry_makes_one(desk, mailbox, monkeypatch):
-    real = actions.add_attachment
+    real = actions._store_attachment  # the ticket row is written by then
     calls = {"n": 0}
 
     def crash_once(*args, **kwargs):
@@ -300,7 +330,7 @@ def test_crash_after_the_ticket_was_created_leaves_nothing_and_retry_makes_one(d
             raise RuntimeError("disk full")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(actions, "add_attachment", crash_once)
+    monkeypatch.setattr(actions, "_store_attachment", crash_once)
     raw = (CORPUS / "attachments.eml").read_bytes()
     users = User.objects.count()
     stored = store_raw(raw, Source.SMTP, mailbox)

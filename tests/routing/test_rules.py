@@ -332,3 +332,30 @@ def test_route_endpoint(desk, make_rule, api):
     assert api("customer3").post(f"tickets/{ticket.pk}/route").status_code == 404
     assert api("agent1").post("tickets/999999/route").status_code == 404
 
+
+
+# ---------------------------------------------------------------------------------------------
+# The rules are cached (core.refdata): every change to them, or to what they name, applies at once
+
+
+def test_cached_rules_follow_each_change(desk, make_rule):
+    def routed_group(title="Printer on fire"):
+        return open_as(desk, title=title).group_id
+
+    assert routed_group() is None
+    rule = make_rule("printers", keywords="printer", set_group=desk.second_line)
+    assert routed_group() == desk.second_line.pk
+    rule.set_group = desk.third_line
+    rule.save()
+    assert routed_group() == desk.third_line.pk
+    rule.desks.set([_other_desk()])  # a condition added through its many-to-many
+    assert routed_group() is None
+    rule.desks.clear()
+    assert routed_group() == desk.third_line.pk
+    desk.third_line.is_active = False  # what a rule names changes: the rule is refused, not applied
+    desk.third_line.save()
+    assert routed_group() is None
+    rule.delete()
+    desk.third_line.is_active = True
+    desk.third_line.save()
+    assert routed_group() is None

@@ -36,7 +36,7 @@ class Command(BaseCommand):
                 self.stderr.write(_("No mailbox has the address %(address)s.") % {"address": options["mailbox"]})
                 sys.exit(EX_TEMPFAIL)
         try:
-            message = store_raw(raw, Source.PIPE, mailbox)
+            message = store_raw(raw, Source.PIPE, mailbox, claim=True)
         except Exception as error:
             self.stderr.write(_("The message could not be stored: %(error)s") % {"error": error})
             sys.exit(EX_TEMPFAIL)
