@@ -1,6 +1,7 @@
 """People, organisations, resolver groups and desks."""
 
 import hashlib
+import re
 import secrets
 import zoneinfo
 
@@ -68,6 +69,19 @@ class Desk(models.Model):
         return self.name
 
 
+# Han, kana and hangul: names written in them read family name first, without a space.
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
+def person_name(first: str, last: str) -> str:
+    """A person's name as shown: "Given Family" ("Grace Hopper"), or family name first without a
+    space when the name is written in Chinese, Japanese or Korean (last "刘", first "伟" → "刘伟")."""
+    first, last = (first or "").strip(), (last or "").strip()
+    if _CJK.search(first + last):
+        return f"{last}{first}"
+    return f"{first} {last}".strip()
+
+
 class User(AbstractUser):
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.CUSTOMER)
     organisation = models.ForeignKey(
@@ -96,6 +110,9 @@ class User(AbstractUser):
     @property
     def sees_whole_desk(self) -> bool:
         return self.role in DESK_WIDE_ROLES
+
+    def get_full_name(self) -> str:
+        return person_name(self.first_name, self.last_name)
 
     @property
     def display_name(self) -> str:

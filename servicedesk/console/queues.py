@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from servicedesk import search
-from servicedesk.accounts.models import STAFF_ROLES, Group, Organisation, Role, User
+from servicedesk.accounts.models import STAFF_ROLES, Group, Organisation, Role, User, person_name
 from servicedesk.core import refdata
 from servicedesk.core.pagination import BadCursor, after_cursor, encode_cursor
 from servicedesk.tickets import permissions
@@ -426,7 +426,7 @@ def people_names(ids) -> dict[int, str]:
     if not ids:
         return {}
     found = User.objects.filter(pk__in=ids).values_list("id", "first_name", "last_name", "username")
-    return {pk: f"{first} {last}".strip() or username for pk, first, last, username in found}
+    return {pk: person_name(first, last) or username for pk, first, last, username in found}
 
 
 def queue_rows(tickets: list, due: dict[int, dict] | None = None, names: dict[int, str] | None = None) -> list[dict]:
