@@ -41,7 +41,6 @@ from servicedesk.tickets.models import (
     Status,
     Ticket,
     TicketType,
-    localized_name,
 )
 
 PAGE_SIZE = 50
@@ -373,14 +372,6 @@ def paginate(querysets: QuerySet | list[QuerySet], field: str, descending: bool,
 # Screens
 
 
-def _category_label(category: Category | None) -> str:
-    """Subcategories under their parent, without the service: short enough for a queue column."""
-    if category is None:
-        return ""
-    own = localized_name(category)
-    return f"{localized_name(category.parent)} / {own}" if category.parent_id else own
-
-
 def _filter_options() -> dict:
     categories = Category.objects.filter(is_active=True).select_related("parent")
     return {
@@ -395,7 +386,7 @@ def _filter_options() -> dict:
         "priorities": Priority.choices,
         "channels": Channel.choices,
         "groups": list(Group.objects.filter(is_active=True).values_list("id", "name")),
-        "categories": sorted(((c.pk, _category_label(c)) for c in categories), key=lambda c: c[1]),
+        "categories": sorted(((c.pk, c.short_label) for c in categories), key=lambda c: c[1]),
         "assignees": [
             (u.pk, u.display_name)
             for u in User.objects.filter(role__in=STAFF_ROLES, is_active=True)

@@ -21,7 +21,7 @@ from servicedesk.accounts.models import Group, Organisation, Role, User
 from servicedesk.tickets import actions
 from servicedesk.tickets.models import Category, Channel, Level, Status, TicketType
 
-from .queues import _category_label, build_sidebar, staff_required, ticket_url
+from .queues import build_sidebar, staff_required, ticket_url
 
 SOLVED, ROUTE = "solved", "route"
 MAX_MATCHES = 10
@@ -73,7 +73,7 @@ class QuickLogForm(forms.Form):
         self.fields["group"].empty_label = _("Not yet — leave in the intake")
         self.fields["category"].empty_label = _("(none)")
         self.fields["new_organisation"].empty_label = _("(none)")
-        self.fields["category"].label_from_instance = _category_label
+        self.fields["category"].label_from_instance = lambda category: category.short_label
 
     def clean_requester(self):
         pk = self.cleaned_data.get("requester")

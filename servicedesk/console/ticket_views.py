@@ -147,12 +147,12 @@ def render_page(
     # checked by can_see (the scoping rule as SQL, an OR of five, cost more to build and plan than
     # this read); a requester rarely has more than a few open.
     statuses = dict(Status.choices)
-    other_open = [
-        SimpleNamespace(**row, status_label=statuses.get(row["status"], row["status"]))
-        for row in Ticket.objects.filter(requester_id=ticket.requester_id, status__in=OPEN_STATUSES)
-        .exclude(pk=ticket.pk).order_by("-updated_at", "-id").values(*brief, *SCOPE_FIELDS)[:OTHER_OPEN_READ]
-        if permissions.can_see(user, SimpleNamespace(**row))
-    ][:10]
+    read = (SimpleNamespace(**row) for row in Ticket.objects
+            .filter(requester_id=ticket.requester_id, status__in=OPEN_STATUSES).exclude(pk=ticket.pk)
+            .order_by("-updated_at", "-id").values(*brief, *SCOPE_FIELDS)[:OTHER_OPEN_READ])
+    other_open = [t for t in read if permissions.can_see(user, t)][:10]
+    for t in other_open:
+        t.status_label = statuses.get(t.status, t.status)
     context = {
         "ticket": ticket,
         "timeline": items,

@@ -193,19 +193,12 @@ def group_names() -> dict[int, str]:
 
 
 def category_labels() -> dict[int, str]:
-    """Every category's short label by id, in the user's language: "Parent / Sub" for a subcategory,
-    without the service (what a queue column has room for)."""
-    from servicedesk.tickets.models import Category, localized_name
+    """Every category's short label by id (Category.short_label), in the user's language."""
+    from servicedesk.tickets.models import Category
 
-    def build():
-        categories = {c.pk: c for c in Category.objects.all()}
-        return {
-            pk: f"{localized_name(categories[c.parent_id])} / {localized_name(c)}"
-            if c.parent_id in categories else localized_name(c)
-            for pk, c in categories.items()
-        }
-
-    return cached("category-labels", build, per_language=True)
+    return cached("category-labels", lambda: {
+        c.pk: c.short_label for c in Category.objects.select_related("parent")
+    }, per_language=True)
 
 
 def category_paths() -> dict[int, str]:

@@ -60,6 +60,12 @@ class Category(models.Model):
         own = localized_name(self)
         return f"{self.parent} / {own}" if self.parent_id else f"{self.service} / {own}"
 
+    @property
+    def short_label(self) -> str:
+        """Subcategories under their parent, without the service: short enough for a queue column."""
+        own = localized_name(self)
+        return f"{localized_name(self.parent)} / {own}" if self.parent_id else own
+
     def clean(self):
         if self.parent_id and self.parent.service_id != self.service_id:
             raise ValidationError(_("A subcategory belongs to the same service as its parent."))
