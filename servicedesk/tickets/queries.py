@@ -17,13 +17,7 @@ PEOPLE = ("requester", "owner", "assignee")
 
 def attach_people(tickets: Sequence[Ticket], fields: Sequence[str] = PEOPLE) -> None:
     """Fill each ticket's person relations (and `merged_into`) with two queries at most."""
-    ids = {getattr(t, f"{name}_id") for t in tickets for name in fields} - {None}
-    people = User.objects.select_related("organisation").in_bulk(ids) if ids else {}
-    for ticket in tickets:
-        for name in fields:
-            pk = getattr(ticket, f"{name}_id")
-            if pk is not None:
-                setattr(ticket, name, people[pk])
+    attach_users(tickets, fields, User.objects.select_related("organisation"))
     merged_ids = {t.merged_into_id for t in tickets if t.merged_into_id}
     if merged_ids:
         merged = Ticket.objects.only("id", "number").in_bulk(merged_ids)
@@ -32,11 +26,12 @@ def attach_people(tickets: Sequence[Ticket], fields: Sequence[str] = PEOPLE) -> 
                 ticket.merged_into = merged[ticket.merged_into_id]
 
 
-def attach_users(holders: Sequence[object], fields: Sequence[str]) -> dict[int, User]:
+def attach_users(holders: Sequence[object], fields: Sequence[str], users=None) -> dict[int, User]:
     """Fill the user relations named in `fields` (those each holder has, e.g. a ticket's requester, a
-    comment's author, a history entry's actor) from one query by primary key, without joins."""
+    comment's author, a history entry's actor) from one query by primary key (of `users`, default
+    all users without joins)."""
     ids = {getattr(h, f"{name}_id", None) for h in holders for name in fields} - {None}
-    people = User.objects.in_bulk(ids) if ids else {}
+    people = (User.objects if users is None else users).in_bulk(ids) if ids else {}
     for holder in holders:
         for name in fields:
             pk = getattr(holder, f"{name}_id", None)
