@@ -5,9 +5,8 @@ fixed instants (history is append-only for saves, so by queryset update), and th
 evaluated at fixed instants too.
 """
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date
 from io import StringIO
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
@@ -19,23 +18,14 @@ from servicedesk.sla.models import Calendar, CalendarDay, SlaPolicy
 from servicedesk.tickets import actions
 from servicedesk.tickets.models import Category, HistoryEntry, Service, Ticket
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-OFFICE = [["09:00", "12:00"], ["13:00", "18:00"]]
-
-
-def cn(y, mo, d, h=0, mi=0):
-    return datetime(y, mo, d, h, mi, tzinfo=SHANGHAI)
+from .conftest import cn
 
 
 @pytest.fixture
-def calendar(db):
-    """Mon–Fri office hours in Shanghai; 2025-10-01…08 is a holiday week, Saturday 2025-10-11 works as a Monday."""
-    cal = Calendar.objects.create(name="Test office", time_zone="Asia/Shanghai",
-                                  weekly={str(d): OFFICE for d in range(5)})
-    for day in range(1, 9):
-        CalendarDay.objects.create(calendar=cal, date=date(2025, 10, day), kind="holiday", name="National Day")
-    CalendarDay.objects.create(calendar=cal, date=date(2025, 10, 11), kind="workday", works_as=0, name="调休")
-    return cal
+def calendar(holiday_calendar):
+    """conftest's holiday_calendar: Mon–Fri office hours in Shanghai, the 2025 National Day week off,
+    Saturday 2025-10-11 worked as a Monday."""
+    return holiday_calendar
 
 
 @pytest.fixture
@@ -157,10 +147,10 @@ def test_default_calendar_has_official_days(db):
 def test_load_holidays_is_idempotent_and_keeps_own_days(calendar):
     own = CalendarDay.objects.create(calendar=calendar, date=date(2025, 12, 24), name="Company party")
     out = StringIO()
-    call_command("load-holidays", calendar="Test office", stdout=out)
+    call_command("load-holidays", calendar=calendar.name, stdout=out)
     count = CalendarDay.objects.filter(calendar=calendar).count()
-    assert "Test office" in out.getvalue()
-    call_command("load-holidays", calendar="Test office", stdout=StringIO())
+    assert calendar.name in out.getvalue()
+    call_command("load-holidays", calendar=calendar.name, stdout=StringIO())
     assert CalendarDay.objects.filter(calendar=calendar).count() == count
     assert CalendarDay.objects.filter(pk=own.pk).exists()
     spring = CalendarDay.objects.get(calendar=calendar, date=date(2026, 2, 16))
