@@ -231,16 +231,22 @@ def work(args) -> dict:
 
             profiler = cProfile.Profile()
             profiler.enable()
+        backend = _backend_pid(connection)
+        backend_cpu = _cpu(backend) if backend else None
         start, cpu = time.perf_counter(), time.process_time()
         with connection.execute_wrapper(queries):
             latencies, states = ingest_all([raw for _, raw in messages], mailbox)
         elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+        if backend and _backend_pid(connection) == backend:
+            backend_cpu = _cpu(backend) - backend_cpu
+        else:
+            backend_cpu = None
         if profiler is not None:
             profiler.disable()
             profiler.dump_stats(args.profile)
     else:
         elapsed, latencies, states = in_parallel([raw for _, raw in messages], args.workers)
-        cpu = None
+        cpu = backend_cpu = None
     latencies.sort()
     mean_size = sum(len(raw) for _, raw in messages) / len(messages)
     quarantined = list(InboundMessage.objects.filter(state=State.QUARANTINED).values_list("reason", flat=True)[:3])
@@ -256,6 +262,8 @@ def work(args) -> dict:
         # The ingesting process's own CPU time (user + system) per message: what the load of the
         # machine does not change (the database server's share on PostgreSQL is not in it).
         "cpu_ms_per_message": cpu * 1000 / len(messages) if cpu is not None else None,
+        # PostgreSQL's backend serving the ingesting process, when it runs on this machine (/proc).
+        "server_cpu_ms_per_message": backend_cpu * 1000 / len(messages) if backend_cpu is not None else None,
         "p50_ms": latencies[len(latencies) // 2] * 1000,
         "p95_ms": latencies[int(len(latencies) * 0.95)] * 1000,
         "states": states,
@@ -266,6 +274,23 @@ def work(args) -> dict:
         "mix": {kind: sum(1 for k, _ in messages if k == kind) for kind, _ in kinds},
         "notifications": notifications,
     }
+
+
+def _cpu(pid: int) -> float:
+    from bench.run import _cpu as cpu_seconds
+
+    return cpu_seconds(pid)
+
+
+def _backend_pid(connection) -> int | None:
+    """The PostgreSQL server process serving `connection`, when it is on this machine; else None."""
+    if connection.vendor != "postgresql" or connection.settings_dict.get("HOST", "") not in ("", "localhost",
+                                                                                              "127.0.0.1", "::1"):
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = int(cursor.fetchone()[0])
+    return pid if os.path.exists(f"/proc/{pid}/stat") else None
 
 
 class _QueryCounter:
@@ -403,8 +428,10 @@ def run_engine(engine: str, args) -> list[dict]:
 
 def table(results: list[dict]) -> str:
     lines = ["| engine | processes | messages | mean size | messages/s | p50 ms | p95 ms | CPU ms/message "
-             "| queries/message | tickets | comments | attachments | ignored | quarantined | goal ≥ 100/s |",
-             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
+             "| server CPU ms/message | queries/message | tickets | comments | attachments | ignored | quarantined "
+             "| goal ≥ 100/s |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
+             "| --- |"]
     for r in results:
         states = r["states"]
         lines.append(
@@ -412,6 +439,7 @@ def table(results: list[dict]) -> str:
             f"| {r['per_second']:,.0f} "
             f"| {r['p50_ms']:.1f} | {r['p95_ms']:.1f} "
             f"| {'' if r.get('cpu_ms_per_message') is None else format(r['cpu_ms_per_message'], '.1f')} "
+            f"| {'' if r.get('server_cpu_ms_per_message') is None else format(r['server_cpu_ms_per_message'], '.1f')} "
             f"| {'' if r.get('queries_per_message') is None else format(r['queries_per_message'], '.1f')} "
             f"| {r['tickets']:,} | {r['comments']:,} | {r['attachments']:,} "
             f"| {states.get('ignored', 0)} | {states.get('quarantined', 0)} "

@@ -4,14 +4,15 @@ message for download, and re-processing after a fix."""
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import Http404, HttpResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .imap import fetch_mailbox
-from .ingest import reprocess
+from .ingest import read_raw, reprocess
 from .models import InboundMessage, Mailbox, State
 
 
@@ -137,11 +138,12 @@ class InboundMessageAdmin(admin.ModelAdmin):
     def raw_view(self, request, pk):
         if not request.user.is_staff or not self.has_view_permission(request):
             raise PermissionDenied
-        message = InboundMessage.objects.filter(pk=pk).first()
-        if message is None or not message.raw:
+        message = InboundMessage.objects.only("raw_data", "raw").filter(pk=pk).first()
+        if message is None or (message.raw_data is None and not message.raw):
             raise Http404
-        return FileResponse(message.raw.open("rb"), as_attachment=True, filename=f"message-{message.pk}.eml",
-                            content_type="message/rfc822")
+        response = HttpResponse(read_raw(message), content_type="message/rfc822")
+        response["Content-Disposition"] = content_disposition_header(True, f"message-{message.pk}.eml")
+        return response
 
     @admin.action(description=_("Re-process the selected quarantined messages"))
     def reprocess_messages(self, request, queryset):

@@ -12,6 +12,7 @@ Two steps, each its own transaction:
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import email.parser
 import email.policy
@@ -23,7 +24,6 @@ import re
 import time
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
@@ -99,36 +99,60 @@ def store_raw(raw: bytes, source: str, mailbox: Mailbox | None = None, *, claim:
     """Keep the delivered bytes; call it outside any transaction so the row is committed on return.
 
     The returned row's `stored_now` says whether this call stored it (False: delivered before). A row
-    stored now keeps the bytes, so `process` neither reads the file back nor the row again.
+    stored now keeps the bytes, so `process` neither reads them back nor the row again.
     claim: the caller files the message right away (`process`, the pipe and IMAP polling): the row is
     stored with that first attempt already counted, so `process` needs no write of its own first."""
     raw = bytes(raw)
     digest = hashlib.sha256(raw).hexdigest()
     message_id, sender, subject = _peek(raw)
-    message = InboundMessage(sha256=digest, size=len(raw), source=source, mailbox=mailbox, message_id=message_id,
-                             sender=sender, subject=subject, attempts=1 if claim else 0)
-    # The file before the row: a crash in between leaves an unreferenced file and no row, and the
-    # delivering side, never told the message was taken, delivers it again. The row is inserted
+    message = InboundMessage(raw_data=raw, sha256=digest, size=len(raw), source=source, mailbox=mailbox,
+                             message_id=message_id, sender=sender, subject=subject, attempts=1 if claim else 0)
+    # The bytes go into the row: committed together, so a message is either whole and durable or not
+    # stored at all (and the delivering side, never told it was taken, delivers it again). Inserted
     # without looking first (most messages are new); the unique constraints catch a second delivery.
-    message.raw.save(f"{digest}.eml", ContentFile(raw), save=False)
     try:
-        with transaction.atomic():
-            message.save(force_insert=True)
+        # A savepoint only inside a caller's transaction; on its own the insert commits by itself.
+        with transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext():
+            message.pk = _insert_message(message)
     except IntegrityError:
         # Delivered before (or at the same moment): keep the stored one.
-        message.raw.delete(save=False)
         existing = _already_stored(message_id, digest)
         if existing is None:
             raise
         existing.stored_now = False
         return existing
+    message._state.adding = False
     message.stored_now = True
     message.stored_bytes = raw
     message.claimed = claim
     return message
 
 
+_INSERT_COLUMNS = ("raw_data", "raw", "sha256", "size", "received_at", "source", "mailbox_id", "message_id", "sender",
+                   "subject", "state", "reason", "quoted_text", "attempts")
+
+
+def _insert_message(message: InboundMessage) -> int:
+    """One INSERT … RETURNING id. Written out: the ORM's statement building cost more than the insert."""
+    quote = connection.ops.quote_name
+    values = [message.raw_data, "", message.sha256, message.size,
+              connection.ops.adapt_datetimefield_value(message.received_at), message.source, message.mailbox_id,
+              message.message_id, message.sender, message.subject, message.state, "", "", message.attempts]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(InboundMessage._meta.db_table)} ({', '.join(map(quote, _INSERT_COLUMNS))}) "
+            f"VALUES ({', '.join(['%s'] * len(values))}) RETURNING {quote('id')}",
+            values,
+        )
+        return int(cursor.fetchone()[0])
+
+
 def read_raw(message: InboundMessage) -> bytes:
+    """The message's bytes as delivered (from its row, or from the file of a message stored by an
+    earlier version)."""
+    data = message.raw_data
+    if data is not None:
+        return bytes(data)
     with message.raw.open("rb") as handle:
         return handle.read()
 
@@ -152,9 +176,7 @@ def process(message: InboundMessage, *, check_rate_limit: bool = True) -> Inboun
         # Read and parsed before the transaction: that needs no lock (the stored bytes never change),
         # and another ingester's transaction is not held up meanwhile (SQLite has one writer at a time).
         if raw is None:
-            if not message.raw:
-                message = InboundMessage.objects.only("raw").get(pk=pk)
-            raw = read_raw(message)
+            raw = read_raw(InboundMessage.objects.only("raw_data", "raw").get(pk=pk))
         parsed = _parse(raw)
         with transaction.atomic():
             return _file(stored, pk, parsed, check_rate_limit)

@@ -115,14 +115,28 @@ class State(models.TextChoices):
     QUARANTINED = "quarantined", _("Quarantined")
 
 
+class InboundMessageManager(models.Manager):
+    """Rows without their bytes unless asked for (`raw_data` is read when used, or with `.defer(None)`):
+    lists and state changes never carry whole messages."""
+
+    def get_queryset(self):
+        return super().get_queryset().defer("raw_data")
+
+
 class InboundMessage(models.Model):
     """One delivered message, stored whole before anything reads it.
+
+    The bytes are kept in the row itself (`raw_data`), so the message is durable exactly when its
+    row is committed: one write, one commit, no file that could be missing or half-written. Messages
+    stored by earlier versions keep their file (`raw`).
 
     Deduplicated by Message-ID when the message has one, else by the SHA-256 of its bytes: a
     message delivered twice is one row, so it makes one ticket.
     """
 
-    raw = models.FileField(_("raw message"), upload_to="mail/raw/%Y/%m/", max_length=500)
+    raw_data = models.BinaryField(_("raw message"), null=True, blank=True, editable=False)
+    raw = models.FileField(_("raw message file"), upload_to="mail/raw/%Y/%m/", max_length=500, blank=True,
+                           help_text=_("Messages stored before the bytes were kept in the database."))
     sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
     size = models.PositiveBigIntegerField(_("size"), default=0)
     received_at = models.DateTimeField(_("received"), default=timezone.now, db_index=True)
@@ -144,7 +158,10 @@ class InboundMessage(models.Model):
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
 
+    objects = InboundMessageManager()
+
     class Meta:
+        base_manager_name = "objects"
         verbose_name = _("inbound message")
         verbose_name_plural = _("inbound messages")
         ordering = ["-received_at", "-id"]

@@ -12,6 +12,7 @@ from django.utils import timezone
 from servicedesk.accounts.models import Desk
 from servicedesk.intake import tasks
 from servicedesk.intake.imap import FILED_KEYWORD
+from servicedesk.intake.ingest import read_raw
 from servicedesk.intake.models import ImapSecurity, InboundMessage, Mailbox, State
 from servicedesk.tickets.models import Attachment, Comment, Ticket
 from tests.services import free_port, wait_for_port
@@ -59,7 +60,7 @@ def test_pipe_killed_before_commit_then_redelivered_and_swept(shared_database, m
     held_pipe(env, marker, raw, "--mailbox", DESK_ADDRESS)
     stored = InboundMessage.objects.get()
     assert stored.state == State.RECEIVED and stored.attempts == 1
-    assert bytes(stored.raw.read()) == raw
+    assert read_raw(stored) == raw
     assert not Ticket.objects.exists()
     # 2. The MTA never heard the pipe succeed: it delivers again, and the message is filed once.
     result = servicedesk(env, "ingest-email", "--mailbox", DESK_ADDRESS, stdin=raw)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from servicedesk.accounts.models import Desk
 from servicedesk.intake import tasks
 from servicedesk.intake.imap import FILED_KEYWORD, fetch_mailbox
-from servicedesk.intake.ingest import process, store_raw
+from servicedesk.intake.ingest import process, read_raw, store_raw
 from servicedesk.intake.models import ImapAfter, ImapSecurity, InboundMessage, Mailbox, Source, State
 from servicedesk.tickets.models import Ticket
 
@@ -94,7 +94,7 @@ def test_fetch_mail_files_the_corpus_flags_it_and_a_second_run_finds_nothing(des
         assert message.source == Source.IMAP
         assert message.mailbox == mailbox
         assert message.state == State.DONE
-        assert bytes(message.raw.read()) == corpus(name)
+        assert read_raw(message) == corpus(name)
     reply = InboundMessage.objects.get(message_id="reply.imap@example.cn")
     assert reply.ticket.title == "打印机无法打印"
     assert reply.comment.body == "换了硒鼓以后还是不行。"

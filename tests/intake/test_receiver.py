@@ -7,6 +7,7 @@ import smtplib
 import pytest
 
 from servicedesk.accounts.models import Desk
+from servicedesk.intake.ingest import read_raw
 from servicedesk.intake.models import InboundMessage, Mailbox, Source, State
 from servicedesk.tickets.models import Ticket
 from tests.services import free_port, wait_for_port
@@ -71,7 +72,7 @@ def test_smtp_and_lmtp_deliveries_become_tickets(receiver):
         assert message.source == Source.SMTP
         assert message.state == State.DONE
         assert message.mailbox.address == DESK_ADDRESS
-        assert bytes(message.raw.read()) == corpus(name)
+        assert read_raw(message) == corpus(name)
 
 
 def test_refusals_size_limit_and_duplicates(receiver):
