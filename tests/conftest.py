@@ -21,6 +21,19 @@ def _fresh_cache():
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: a request in Chinese leaves its language active in
+    the thread (LocaleMiddleware does not reset it), and texts written outside a request, such as the
+    history's category paths, would follow whichever test ran before."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _sla_inline(settings):
     """Clocks recomputed in the request that changed the ticket, so tests read them at once (the
     embedded default leaves it to the scheduler's catch-up; tests/sla/test_catch_up.py tests that)."""

@@ -15,6 +15,7 @@ process, whatever the cache; a rolled-back one changes nothing. Changes that sen
 (`QuerySet.update`, raw SQL) must call `changed()` themselves.
 """
 
+import contextlib
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -31,12 +32,37 @@ def version() -> int:
     return cache.get_or_set(VERSION_KEY, 1, None)
 
 
+_UNREAD = object()  # inside one_version(), before the first read
+
+
 def stored_version(using: str = DEFAULT_DB_ALIAS) -> int:
-    """The database's version of the reference data (0 before the first change)."""
-    with connections[using].cursor() as cursor:
+    """The database's version of the reference data (0 before the first change); inside `one_version()`
+    read once."""
+    connection = connections[using]
+    pinned = getattr(connection, "_refdata_pinned", None)
+    if pinned is not None and pinned is not _UNREAD:
+        return pinned
+    with connection.cursor() as cursor:
         cursor.execute(_READ_SQL)
         row = cursor.fetchone()
-    return int(row[0]) if row else 0
+    value = int(row[0]) if row else 0
+    if pinned is _UNREAD:
+        connection._refdata_pinned = value
+    return value
+
+
+@contextlib.contextmanager
+def one_version(using: str = DEFAULT_DB_ALIAS):
+    """Inside one transaction that reads several fresh entries (the mail ingester's filing: mailboxes,
+    the priority matrix, routing rules): the database's version is read once, at the first use. A
+    change made inside (`changed()`) makes the next use read it again."""
+    connection = connections[using]
+    previous = getattr(connection, "_refdata_pinned", None)
+    connection._refdata_pinned = _UNREAD
+    try:
+        yield
+    finally:
+        connection._refdata_pinned = previous
 
 
 _READ_SQL = "SELECT value FROM core_referenceversion WHERE id = 1"
@@ -56,8 +82,11 @@ def changed(sender=None, **kwargs) -> None:
         cache.incr(VERSION_KEY)
     except ValueError:
         cache.set(VERSION_KEY, 1, None)
-    with connections[kwargs.get("using") or DEFAULT_DB_ALIAS].cursor() as cursor:
+    connection = connections[kwargs.get("using") or DEFAULT_DB_ALIAS]
+    with connection.cursor() as cursor:
         cursor.execute(_BUMP_SQL)
+    if getattr(connection, "_refdata_pinned", None) is not None:
+        connection._refdata_pinned = _UNREAD  # inside one_version(): read the new version at the next use
 
 
 def cached(name: str, build: Callable[[], T], *, per_language: bool = False, fresh: bool = False) -> T:

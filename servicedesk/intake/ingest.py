@@ -32,7 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from servicedesk.accounts.models import Role, User
-from servicedesk.core import refdata
+from servicedesk.core import refdata, rows
 from servicedesk.tickets import actions, permissions
 from servicedesk.tickets.models import Channel, Status, Ticket
 
@@ -198,7 +198,8 @@ def _file(stored: InboundMessage | None, pk: int, parsed: ParsedMessage, check_r
         return InboundMessage.objects.select_related("ticket").filter(pk=pk).first()
     else:
         locked = stored
-    _Ingest(locked, parsed, check_rate_limit=check_rate_limit).run()
+    with refdata.one_version():
+        _Ingest(locked, parsed, check_rate_limit=check_rate_limit).run()
     hold_for_fault_test("before-commit", pk)
     return locked
 
@@ -347,10 +348,34 @@ def _users_by_address(address: str) -> list[User]:
     """At most two users whose address is `address` (lower case), whatever its case. LOWER(email) as the
     users' index on it is written, so it answers; written out: the ORM's query building for the user
     table cost more than the statement."""
+    return rows.select(User, f"LOWER({connection.ops.quote_name('email')}) = %s LIMIT 2", [address])
+
+
+def _tickets_by_reference(keys: list[str]) -> dict[str, Ticket]:
+    """The tickets the Message-IDs `keys` belong to, by Message-ID (two plain statements)."""
     quote = connection.ops.quote_name
-    return list(User.objects.raw(
-        f"SELECT * FROM {quote(User._meta.db_table)} WHERE LOWER({quote('email')}) = %s LIMIT 2", [address]
-    ))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {quote('message_id')}, {quote('ticket_id')} FROM {quote(MessageReference._meta.db_table)} "
+            f"WHERE {quote('message_id')} IN ({', '.join(['%s'] * len(keys))})", keys,
+        )
+        references = cursor.fetchall()
+    if not references:
+        return {}
+    ids = sorted({ticket_id for _key, ticket_id in references})
+    tickets = {t.pk: t for t in rows.select(Ticket, f"{quote('id')} IN ({', '.join(['%s'] * len(ids))})", ids)}
+    return {key: tickets[ticket_id] for key, ticket_id in references if ticket_id in tickets}
+
+
+def _reference(message_id: str, ticket: Ticket) -> None:
+    """Record a received Message-ID for `ticket`; one already known keeps its ticket (one statement)."""
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(MessageReference._meta.db_table)} ({quote('message_id')}, {quote('ticket_id')}, "
+            f"{quote('direction')}, {quote('created_at')}) VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
+            [message_id[:500], ticket.pk, Direction.IN, connection.ops.adapt_datetimefield_value(timezone.now())],
+        )
 
 
 def _ticket_by_number(number: str) -> Ticket | None:
@@ -434,11 +459,7 @@ class _Ingest:
         self._add_watchers(ticket, parsed, sender)
         message_id = parsed.message_id or message.message_id
         if message_id:
-            # One statement (INSERT ... ON CONFLICT DO NOTHING): a Message-ID already known keeps its ticket.
-            MessageReference.objects.bulk_create(
-                [MessageReference(message_id=message_id[:500], ticket=ticket, direction=Direction.IN)],
-                ignore_conflicts=True,
-            )
+            _reference(message_id, ticket)
         self._finish(State.DONE, ticket=ticket, comment=comment)
 
     def _finish(self, state: str, *, reason: str = "", ticket: Ticket | None = None, comment=None) -> None:
@@ -513,10 +534,7 @@ class _Ingest:
         becomes a new ticket, so nobody writes into a stranger's ticket by quoting its number."""
         keys = thread_keys(parsed)
         if keys:
-            found = {
-                r.message_id: r.ticket
-                for r in MessageReference.objects.filter(message_id__in=keys).select_related("ticket")
-            }
+            found = _tickets_by_reference(keys)
             for key in keys:
                 ticket = self._target(found.get(key), sender)
                 if ticket is not None:

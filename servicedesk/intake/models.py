@@ -137,14 +137,15 @@ class InboundMessage(models.Model):
     raw_data = models.BinaryField(_("raw message"), null=True, blank=True, editable=False)
     raw = models.FileField(_("raw message file"), upload_to="mail/raw/%Y/%m/", max_length=500, blank=True,
                            help_text=_("Messages stored before the bytes were kept in the database."))
-    sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
+    # Looked up by the unique constraint below (messages without a Message-ID); no index of its own.
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
     size = models.PositiveBigIntegerField(_("size"), default=0)
     received_at = models.DateTimeField(_("received"), default=timezone.now, db_index=True)
     source = models.CharField(_("source"), max_length=8, choices=Source.choices)
     mailbox = models.ForeignKey(Mailbox, verbose_name=_("mailbox"), null=True, blank=True,
                                 on_delete=models.SET_NULL, related_name="messages")
     message_id = models.CharField(_("Message-ID"), max_length=500, blank=True, db_index=True)
-    sender = models.CharField(_("sender"), max_length=320, blank=True, db_index=True)
+    sender = models.CharField(_("sender"), max_length=320, blank=True)  # indexed with the time, below
     subject = models.CharField(_("subject"), max_length=500, blank=True)
     state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.RECEIVED,
                              db_index=True)

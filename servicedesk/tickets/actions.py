@@ -22,7 +22,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from servicedesk.accounts.models import Desk, Group, User
-from servicedesk.core import refdata
+from servicedesk.core import refdata, rows
 
 from . import defaults, permissions
 from .models import (
@@ -137,10 +137,10 @@ class _Change:
         ticket.version += 1
         ticket.updated_at = self.now
         names = sorted({name.removesuffix("_id") for name in self.fields} | {"version", "updated_at"})
-        ticket.save(update_fields=names)
+        rows.update(ticket, names)
         for entry in self.entries:
             entry.version = ticket.version
-        HistoryEntry.objects.bulk_create(self.entries)
+        rows.insert_many(self.entries)
         changes = dict(self.fields)
         actor, event = self.actor, self.event
         transaction.on_commit(
@@ -166,7 +166,7 @@ def _lock(ticket: Ticket | int, actor: User | None, expected_version: int | None
     """Re-read the ticket under a row lock, check it is visible and not changed since the caller read it.
     actor None is the system (routing rules): it sees every ticket."""
     pk = ticket.pk if isinstance(ticket, Ticket) else ticket
-    locked = Ticket.objects.select_for_update().filter(pk=pk).first()
+    locked = next(iter(rows.select(Ticket, f"{connection.ops.quote_name('id')} = %s", [pk], for_update=True)), None)
     if locked is None or (actor is not None and not permissions.can_see(actor, locked)):
         raise NotFound(_("Ticket not found."))
     if expected_version is not None and expected_version != locked.version:
@@ -316,7 +316,7 @@ def create_ticket(
         ticket.assignee = assignee
         ticket.status = Status.ASSIGNED
         ticket.acknowledged_at = now
-    ticket.save()
+    rows.insert(ticket)
     entries = [HistoryEntry(ticket=ticket, actor=actor, at=now, channel=channel, event="created",
                             new_value=ticket.number, version=1)]
     if ticket.priority_overridden:
@@ -338,7 +338,7 @@ def create_ticket(
         for entry in change.entries:
             entry.version = 1
         entries += change.entries
-    HistoryEntry.objects.bulk_create(entries)
+    rows.insert_many(entries)
     watchers = [w for w in watchers if w.pk != requester.pk]
     if watchers:
         ticket.watchers.add(*watchers)
@@ -634,9 +634,9 @@ def _write_comment(change: _Change, body: str, internal: bool) -> Comment:
     ticket, actor = change.ticket, change.actor
     if internal and not permissions.sees_internal(actor):
         raise NotAllowed(_("Only desk staff may write internal notes."))
-    comment = Comment.objects.create(
+    comment = rows.insert(Comment(
         ticket=ticket, author=actor, body=body, internal=internal, channel=change.channel, created_at=change.now
-    )
+    ))
     change.log("internal_note" if internal else "public_reply", note=body[:200], internal=internal,
                new=str(comment.pk))
     if not internal and actor.is_desk_staff and actor.pk != ticket.requester_id and ticket.first_response_at is None:
@@ -696,7 +696,7 @@ def _store_attachment(change: _Change, upload: UploadedFile, *, internal: bool,
         size=upload.size, internal=internal, uploaded_by=change.actor, created_at=change.now,
     )
     attachment.file.save(filename, upload, save=False)
-    attachment.save()
+    rows.insert(attachment)
     change.log("attachment_added", new=filename, internal=internal)
     return attachment
 

@@ -96,3 +96,23 @@ def test_a_new_customer_invalidates_nothing_a_new_agent_does(desk):
     assert (refdata.version(), refdata.stored_version()) == (version, stored)
     User.objects.create(username="new-agent", email="agent@example.com", role=Role.AGENT)
     assert refdata.version() > version and refdata.stored_version() > stored
+
+
+def test_one_version_reads_the_database_once_and_again_after_a_change_inside(desk, django_assert_num_queries):
+    from django.db import connection, transaction
+
+    with transaction.atomic(), refdata.one_version():
+        with django_assert_num_queries(1):
+            first = refdata.stored_version()
+            assert refdata.stored_version() == first
+        # Another process's commit is not looked for inside (one transaction, one version) ...
+        with connection.cursor() as cursor:
+            cursor.execute(refdata._BUMP_SQL)
+        assert refdata.stored_version() == first
+        # ... but a change made here is: the next use reads the new version.
+        rule = PriorityRule.objects.get(impact=3, urgency=3)
+        rule.save()
+        assert refdata.stored_version() == first + 2
+    with django_assert_num_queries(2):
+        assert refdata.stored_version() == first + 2
+        refdata.stored_version()
