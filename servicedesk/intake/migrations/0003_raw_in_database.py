@@ -29,9 +29,21 @@ class Migration(migrations.Migration):
             name='sender',
             field=models.CharField(blank=True, max_length=320, verbose_name='sender'),
         ),
+        # Dropping the column's plain index on PostgreSQL also drops every other single-column index on
+        # sha256, the partial unique one included (Django leaves out only Meta.indexes): it is taken
+        # down first and made again after.
+        migrations.RemoveConstraint(
+            model_name='inboundmessage',
+            name='inbound_unique_sha256_without_message_id',
+        ),
         migrations.AlterField(
             model_name='inboundmessage',
             name='sha256',
             field=models.CharField(max_length=64, verbose_name='SHA-256'),
+        ),
+        migrations.AddConstraint(
+            model_name='inboundmessage',
+            constraint=models.UniqueConstraint(condition=models.Q(('message_id', ''),), fields=('sha256',),
+                                               name='inbound_unique_sha256_without_message_id'),
         ),
     ]
