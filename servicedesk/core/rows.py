@@ -22,6 +22,8 @@ from django.db import connections, models, router
 from django.db.models.signals import post_save, pre_save
 
 M = TypeVar("M", bound=models.Model)
+# Parameters in one statement, under SQLite's limit (32,766) and PostgreSQL's (65,535).
+MAX_PARAMETERS = 30_000
 
 
 @cache
@@ -92,6 +94,11 @@ def insert_many(objs: Sequence[models.Model], using: str | None = None) -> Seque
     if not objs:
         return objs
     model = type(objs[0])
+    per_statement = max(1, MAX_PARAMETERS // len(model._meta.concrete_fields))
+    if len(objs) > per_statement:
+        for start in range(0, len(objs), per_statement):
+            insert_many(objs[start:start + per_statement], using)
+        return objs
     using = using or router.db_for_write(model)
     connection = connections[using]
     sql, fields = _insert_plan(model, using, len(objs))

@@ -50,6 +50,15 @@ def test_insert_many_gives_each_row_its_key_in_order(desk):
     assert rows.insert_many([]) == []
 
 
+def test_insert_many_splits_what_one_statement_cannot_carry(desk, monkeypatch):
+    ticket = rows.insert(_ticket(desk, "T-6"))
+    monkeypatch.setattr(rows, "MAX_PARAMETERS", 30)  # history rows have 11 columns: two per statement
+    entries = [HistoryEntry(ticket=ticket, actor=desk.agent1, at=timezone.now(), channel="api", event=f"e{n}",
+                            version=1) for n in range(5)]
+    rows.insert_many(entries)
+    assert [HistoryEntry.objects.get(pk=e.pk).event for e in entries] == [f"e{n}" for n in range(5)]
+
+
 def test_update_writes_only_the_named_fields(desk):
     ticket = rows.insert(_ticket(desk, "T-4"))
     ticket.title = "changed"
