@@ -16,7 +16,10 @@ def _fresh_cache():
     """Each test starts with an empty cache (cached fragments name rows of other tests' databases)."""
     from django.core.cache import cache
 
+    from servicedesk.core import refdata
+
     cache.clear()
+    refdata.forget()
     yield
 
 

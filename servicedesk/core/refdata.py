@@ -98,11 +98,28 @@ def cached(name: str, build: Callable[[], T], *, per_language: bool = False, fre
         key = f"{key}:{stored_version()}"
     if per_language:
         key = f"{key}:{translation.get_language()}"
+    if fresh:
+        # The writes' entries are read on every message or ticket: the last value of each is also kept
+        # in this process, as it is (a cache hands out a copy, unpickled each time). Its key holds both
+        # versions, so a change anywhere gives a new key; callers only read what they get.
+        memo = _memo.get(name)
+        if memo is not None and memo[0] == key:
+            return memo[1]
     value = cache.get(key)
     if value is None:
         value = build()
         cache.set(key, value, TIMEOUT)
+    if fresh:
+        _memo[name] = (key, value)
     return value
+
+
+_memo: dict[str, tuple[str, object]] = {}
+
+
+def forget() -> None:
+    """Drop what this process keeps (tests: each test's database starts again at the same versions)."""
+    _memo.clear()
 
 
 def connect() -> None:
