@@ -20,7 +20,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from django.core.cache import cache
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import translation
 
 T = TypeVar("T")
@@ -40,7 +40,9 @@ def stored_version(using: str = DEFAULT_DB_ALIAS) -> int:
     read once."""
     connection = connections[using]
     pinned = getattr(connection, "_refdata_pinned", None)
-    if pinned is not None and pinned is not _UNREAD:
+    if pinned is not None and pinned is not _UNREAD and (
+            pinned != (getattr(connection, "_refdata_bumped", None) or (None,))[0]
+            or _uncommitted_version(connection)):
         return pinned
     with connection.cursor() as cursor:
         cursor.execute(_READ_SQL)
@@ -49,6 +51,17 @@ def stored_version(using: str = DEFAULT_DB_ALIAS) -> int:
     if pinned is _UNREAD:
         connection._refdata_pinned = value
     return value
+
+
+def _uncommitted_version(connection) -> int | None:
+    """The version this connection's own change made, while its transaction is still open."""
+    bumped = getattr(connection, "_refdata_bumped", None)
+    if bumped is None:
+        return None
+    if connection.in_atomic_block and any(hook[1] is bumped[1] for hook in connection.run_on_commit):
+        return bumped[0]
+    connection._refdata_bumped = None  # committed or rolled back
+    return None
 
 
 @contextlib.contextmanager
@@ -68,7 +81,7 @@ def one_version(using: str = DEFAULT_DB_ALIAS):
 _READ_SQL = "SELECT value FROM core_referenceversion WHERE id = 1"
 # One statement on both engines (an upsert): the row may be missing (a fresh or flushed database).
 _BUMP_SQL = ("INSERT INTO core_referenceversion (id, value) VALUES (1, 1) "
-             "ON CONFLICT (id) DO UPDATE SET value = core_referenceversion.value + 1")
+             "ON CONFLICT (id) DO UPDATE SET value = core_referenceversion.value + 1 RETURNING value")
 
 
 def changed(sender=None, **kwargs) -> None:
@@ -85,6 +98,17 @@ def changed(sender=None, **kwargs) -> None:
     connection = connections[kwargs.get("using") or DEFAULT_DB_ALIAS]
     with connection.cursor() as cursor:
         cursor.execute(_BUMP_SQL)
+        bumped = int(cursor.fetchone()[0])
+    if connection.in_atomic_block:
+        # The version this change made may still be rolled back, and another process's later change
+        # would then get the same number with other data: while it is not committed, what is read
+        # under it is kept nowhere (cached()). The marker leaves the pending on-commit hooks when the
+        # transaction (or the savepoint it was made in) ends.
+        def marker():
+            return None
+
+        transaction.on_commit(marker, using=connection.alias)
+        connection._refdata_bumped = (bumped, marker)
     if getattr(connection, "_refdata_pinned", None) is not None:
         connection._refdata_pinned = _UNREAD  # inside one_version(): read the new version at the next use
 
@@ -95,7 +119,10 @@ def cached(name: str, build: Callable[[], T], *, per_language: bool = False, fre
     (for the writes, see above)."""
     key = f"refdata:{version()}:{name}"
     if fresh:
-        key = f"{key}:{stored_version()}"
+        stored = stored_version()
+        if stored == _uncommitted_version(connections[DEFAULT_DB_ALIAS]):
+            return build()  # this transaction's own change: not kept (see changed())
+        key = f"{key}:{stored}"
     if per_language:
         key = f"{key}:{translation.get_language()}"
     if fresh:

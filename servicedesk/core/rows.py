@@ -47,7 +47,7 @@ def select(model: type[M], where: str, params: Sequence = (), *, for_update: boo
            using: str | None = None) -> list[M]:
     """Instances of `model` whose rows match `where` (SQL after WHERE, may end with ORDER BY/LIMIT),
     built as a queryset builds them. for_update: lock the rows (where the database can)."""
-    using = using or router.db_for_read(model)
+    using = using or (router.db_for_write(model) if for_update else router.db_for_read(model))
     connection = connections[using]
     sql, names, converters = _select_plan(model, using)
     sql += where

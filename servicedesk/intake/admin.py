@@ -138,7 +138,7 @@ class InboundMessageAdmin(admin.ModelAdmin):
     def raw_view(self, request, pk):
         if not request.user.is_staff or not self.has_view_permission(request):
             raise PermissionDenied
-        message = InboundMessage.objects.only("raw_data", "raw").filter(pk=pk).first()
+        message = InboundMessage.objects.defer(None).only("raw_data", "raw").filter(pk=pk).first()
         if message is None or (message.raw_data is None and not message.raw):
             raise Http404
         response = HttpResponse(read_raw(message), content_type="message/rfc822")

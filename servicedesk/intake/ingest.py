@@ -122,6 +122,7 @@ def store_raw(raw: bytes, source: str, mailbox: Mailbox | None = None, *, claim:
         existing.stored_now = False
         return existing
     message._state.adding = False
+    message._state.db = connection.alias
     message.stored_now = True
     message.stored_bytes = raw
     message.claimed = claim
@@ -176,7 +177,7 @@ def process(message: InboundMessage, *, check_rate_limit: bool = True) -> Inboun
         # Read and parsed before the transaction: that needs no lock (the stored bytes never change),
         # and another ingester's transaction is not held up meanwhile (SQLite has one writer at a time).
         if raw is None:
-            raw = read_raw(InboundMessage.objects.only("raw_data", "raw").get(pk=pk))
+            raw = read_raw(InboundMessage.objects.defer(None).only("raw_data", "raw").get(pk=pk))
         parsed = _parse(raw)
         with transaction.atomic():
             return _file(stored, pk, parsed, check_rate_limit)

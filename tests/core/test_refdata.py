@@ -116,3 +116,44 @@ def test_one_version_reads_the_database_once_and_again_after_a_change_inside(des
     with django_assert_num_queries(2):
         assert refdata.stored_version() == first + 2
         refdata.stored_version()
+
+
+def test_a_rolled_back_change_leaves_nothing_kept_under_its_version(desk):
+    """A change rolled back leaves its version number free; another process's next change takes the same
+    number with other data, and the writes must see that data, not what was read in the rolled-back one."""
+    from django.db import connection, transaction
+
+    from servicedesk.tickets import actions
+
+    before = refdata.stored_version()
+    try:
+        with transaction.atomic():
+            rule = PriorityRule.objects.get(impact=3, urgency=3)
+            rule.priority = 2
+            rule.save()
+            assert actions.priority_for(3, 3) == 2
+            raise RuntimeError
+    except RuntimeError:
+        pass
+    assert refdata.stored_version() == before
+    with connection.cursor() as cursor:  # another process: no signals here, only its committed rows
+        cursor.execute("UPDATE tickets_priorityrule SET priority = 1 WHERE impact = 3 AND urgency = 3")
+        cursor.execute(refdata._BUMP_SQL)
+    assert refdata.stored_version() == before + 1
+    assert actions.priority_for(3, 3) == 1
+    assert actions.priority_for(3, 3) == 1
+
+
+def test_one_version_reads_again_after_its_own_change_is_rolled_back(desk):
+    from django.db import transaction
+
+    with transaction.atomic(), refdata.one_version():
+        first = refdata.stored_version()
+        try:
+            with transaction.atomic():
+                PriorityRule.objects.get(impact=3, urgency=3).save()
+                assert refdata.stored_version() == first + 1
+                raise RuntimeError
+        except RuntimeError:
+            pass
+        assert refdata.stored_version() == first
