@@ -113,7 +113,7 @@ def store_raw(raw: bytes, source: str, mailbox: Mailbox | None = None, *, claim:
     try:
         # A savepoint only inside a caller's transaction; on its own the insert commits by itself.
         with transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext():
-            message.pk = _insert_message(message)
+            rows.insert(message)  # one INSERT … RETURNING id
     except IntegrityError:
         # Delivered before (or at the same moment): keep the stored one.
         existing = _already_stored(message_id, digest)
@@ -121,31 +121,10 @@ def store_raw(raw: bytes, source: str, mailbox: Mailbox | None = None, *, claim:
             raise
         existing.stored_now = False
         return existing
-    message._state.adding = False
-    message._state.db = connection.alias
     message.stored_now = True
     message.stored_bytes = raw
     message.claimed = claim
     return message
-
-
-_INSERT_COLUMNS = ("raw_data", "raw", "sha256", "size", "received_at", "source", "mailbox_id", "message_id", "sender",
-                   "subject", "state", "reason", "quoted_text", "attempts")
-
-
-def _insert_message(message: InboundMessage) -> int:
-    """One INSERT … RETURNING id. Written out: the ORM's statement building cost more than the insert."""
-    quote = connection.ops.quote_name
-    values = [message.raw_data, "", message.sha256, message.size,
-              connection.ops.adapt_datetimefield_value(message.received_at), message.source, message.mailbox_id,
-              message.message_id, message.sender, message.subject, message.state, "", "", message.attempts]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {quote(InboundMessage._meta.db_table)} ({', '.join(map(quote, _INSERT_COLUMNS))}) "
-            f"VALUES ({', '.join(['%s'] * len(values))}) RETURNING {quote('id')}",
-            values,
-        )
-        return int(cursor.fetchone()[0])
 
 
 def read_raw(message: InboundMessage) -> bytes:
@@ -470,19 +449,8 @@ class _Ingest:
         message.ticket = ticket
         message.comment = comment
         message.processed_at = timezone.now()
-        # Written out, as Model.save(update_fields=...) would write it (no signal listens to this model):
-        # building the statement through the ORM cost more than running it.
-        values = {"state": state, "reason": reason, "ticket_id": message.ticket_id, "comment_id": message.comment_id,
-                  "processed_at": connection.ops.adapt_datetimefield_value(message.processed_at),
-                  "sender": message.sender, "subject": message.subject, "mailbox_id": message.mailbox_id,
-                  "quoted_text": message.quoted_text}
-        quote = connection.ops.quote_name
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {quote(InboundMessage._meta.db_table)} SET "
-                + ", ".join(f"{quote(name)} = %s" for name in values) + f" WHERE {quote('id')} = %s",
-                [*values.values(), message.pk],
-            )
+        rows.update(message, ["state", "reason", "ticket", "comment", "processed_at", "sender", "subject", "mailbox",
+                              "quoted_text"])
 
     # --- who sent it --------------------------------------------------------------------------
 
