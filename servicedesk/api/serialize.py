@@ -4,6 +4,7 @@ from types import SimpleNamespace
 
 from django.urls import reverse
 
+from servicedesk.tickets import permissions
 from servicedesk.tickets.actions import available_actions
 
 
@@ -40,7 +41,8 @@ def ticket(t, viewer, transitions) -> dict:
         "category": ref(t.category) if t.category_id else None,
         "channel": t.channel,
         "desk": ref(t.desk),
-        "merged_into": t.merged_into.number if t.merged_into_id else None,
+        "merged_into": t.merged_into.number
+        if t.merged_into_id and permissions.can_see(viewer, t.merged_into) else None,
         "created_at": t.created_at,
         "updated_at": t.updated_at,
         "acknowledged_at": t.acknowledged_at,
@@ -75,7 +77,9 @@ def ticket_rows(rows: list[dict], viewer, transitions) -> list[dict]:
         for u in User.objects.filter(pk__in=ids).values("id", "username", "first_name", "last_name")
     } if ids else {}
     merged_ids = {r["merged_into_id"] for r in rows if r["merged_into_id"]}
-    merged = dict(Ticket.objects.filter(pk__in=merged_ids).values_list("id", "number")) if merged_ids else {}
+    # A merge target is named only to those who may see it (the scoping rule).
+    merged = dict(permissions.visible_tickets(viewer, Ticket.objects.filter(pk__in=merged_ids))
+                  .values_list("id", "number")) if merged_ids else {}
     items = []
     for r in rows:
         state = SimpleNamespace(status=r["status"], requester_id=r["requester_id"], closed_at=r["closed_at"],

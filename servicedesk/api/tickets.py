@@ -98,6 +98,14 @@ def _user(pk: int | None, label: str) -> User | None:
     return user
 
 
+def _people(request, pks: list[int], label: str) -> list[User]:
+    """Watchers to add or remove. A customer names only themselves (the action's rule); refusing
+    before the lookup keeps which user ids exist to itself."""
+    if not request.user.is_desk_staff and any(pk != request.user.pk for pk in pks):
+        raise actions.NotAllowed(_("Customers can only add or remove themselves as watchers."))
+    return [_user(pk, label) for pk in pks]
+
+
 def _group(pk: int | None) -> Group | None:
     if pk is None:
         return None
@@ -225,7 +233,7 @@ def create_ticket(request, payload: TicketIn):
         priority=payload.priority,
         group=_group(payload.group),
         assignee=_user(payload.assignee, "assignee"),
-        watchers=[u for u in (_user(pk, "watchers") for pk in payload.watchers) if u],
+        watchers=_people(request, payload.watchers, "watchers"),
     )
     return Reply(201, _out(request, ticket))
 
@@ -331,7 +339,9 @@ def list_history(request, ticket_id: int, after: int = 0, limit: int = Query(500
     qs = HistoryEntry.objects.filter(ticket=ticket, id__gt=after).select_related("actor").order_by("id")
     if not permissions.sees_internal(request.user):
         qs = qs.filter(internal=False)
-    return [serialize.history(h) for h in qs[:limit]]
+    entries = list(qs[:limit])
+    permissions.hide_unseen_references(request.user, entries)
+    return [serialize.history(h) for h in entries]
 
 
 def _link_out(link: TicketLink, ticket: Ticket) -> dict:
@@ -400,7 +410,7 @@ def change_watchers(request, ticket_id: int, payload: WatchersIn):
     ticket = _get_ticket(request, ticket_id)
     updated = actions.set_watchers(
         ticket, actor=request.user,
-        add=[u for u in (_user(pk, "add") for pk in payload.add) if u],
-        remove=[u for u in (_user(pk, "remove") for pk in payload.remove) if u],
+        add=_people(request, payload.add, "add"),
+        remove=_people(request, payload.remove, "remove"),
     )
     return [serialize.user_ref(u) for u in updated.watchers.all()]

@@ -31,6 +31,7 @@ from django.utils.translation import gettext_lazy
 from servicedesk import search
 from servicedesk.accounts.models import STAFF_ROLES, Group, Organisation, Role, User, person_name
 from servicedesk.core import refdata
+from servicedesk.core.ids import is_id, parse_id
 from servicedesk.core.pagination import BadCursor, after_cursor, encode_cursor
 from servicedesk.tickets import permissions
 from servicedesk.tickets.models import (
@@ -266,7 +267,7 @@ def saved_view_url(view) -> str:
 
 
 def _ints(values: list[str]) -> list[int]:
-    return [int(v) for v in values if v.strip().isdigit()]
+    return [n for n in map(parse_id, values) if n is not None]
 
 
 def _split(values: list[str]) -> list[str]:
@@ -295,17 +296,17 @@ def apply_filters(queryset: QuerySet, params: QueryDict, user: User) -> QuerySet
         queryset = queryset.filter(assignee=user)
     elif assignee == "none":
         queryset = queryset.filter(assignee__isnull=True)
-    elif assignee.isdigit():
-        queryset = queryset.filter(assignee_id=int(assignee))
+    elif is_id(assignee):
+        queryset = queryset.filter(assignee_id=parse_id(assignee))
     category = (params.get("category") or "").strip()
-    if category.isdigit():
-        queryset = queryset.filter(Q(category_id=int(category)) | Q(category__parent_id=int(category)))
+    if is_id(category):
+        queryset = queryset.filter(Q(category_id=parse_id(category)) | Q(category__parent_id=parse_id(category)))
     channel = (params.get("channel") or "").strip()
     if channel in Channel.values:
         queryset = queryset.filter(channel=channel)
     organisation = (params.get("organisation") or "").strip()
-    if organisation.isdigit():
-        queryset = queryset.filter(organisation_id=int(organisation))
+    if is_id(organisation):
+        queryset = queryset.filter(organisation_id=parse_id(organisation))
     text = (params.get("q") or "").strip()
     if text:
         queryset = search.search(queryset, text)

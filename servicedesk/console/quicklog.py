@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from servicedesk.accounts.models import Group, Organisation, Role, User
+from servicedesk.core.ids import is_id, parse_id
 from servicedesk.tickets import actions
 from servicedesk.tickets.models import Category, Channel, Level, Status, TicketType
 
@@ -104,8 +105,8 @@ class QuickLogForm(forms.Form):
         """The caller picked in the search results, for showing again when the form comes back."""
         if self.is_bound and not self.errors.get("requester"):
             value = self.data.get("requester")
-            if value and str(value).isdigit():
-                return _active_user(int(value))
+            if is_id(value):
+                return _active_user(parse_id(value))
         return None
 
 
@@ -176,8 +177,8 @@ def quick_log(request):
         form = QuickLogForm(initial=request.POST.dict())
         matches = find_callers(request.POST.get("caller_q", ""))
         picked = request.POST.get("requester", "")
-        if picked.isdigit():
-            chosen = _active_user(int(picked))
+        if is_id(picked):
+            chosen = _active_user(parse_id(picked))
     elif request.method == "POST":
         form = QuickLogForm(request.POST)
         if form.is_valid():

@@ -22,8 +22,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from servicedesk.accounts.models import STAFF_ROLES, Group, User
+from servicedesk.accounts.models import Group, User
 from servicedesk.core import refdata
+from servicedesk.core.ids import is_id, parse_id
 from servicedesk.routing.engine import tags_of
 from servicedesk.tickets import actions, permissions
 from servicedesk.tickets.models import (
@@ -41,6 +42,7 @@ from servicedesk.tickets.models import (
     TimeEntry,
     Transition,
 )
+from servicedesk.tickets.queries import SCOPE_COLUMNS
 
 from . import ticket_timeline
 from .clocks import header_clocks
@@ -50,9 +52,7 @@ from .ticket_canned import apply_macro, canned_choices, macro_summary, render_bo
 CHANNEL = Channel.CONSOLE
 # Transitions with a form of their own on the page.
 NEEDS_FORM = {"pend", "resolve", "assign"}
-# The columns permissions.can_see reads, and how many of a requester's open tickets the side panel
-# reads to find the (at most ten) the user may see.
-SCOPE_FIELDS = ("requester_id", "owner_id", "assignee_id", "group_id", "organisation_id")
+# How many of a requester's open tickets the side panel reads to find the (at most ten) the user may see.
 OTHER_OPEN_READ = 50
 
 
@@ -74,7 +74,7 @@ def _composer(request, ticket, posted, canned):
         composer["body"] = posted.get("body", "")
         composer["internal"] = posted.get("internal") == "1"
         macro_id = posted.get("macro")
-        if macro_id and macro_id.isdigit():
+        if is_id(macro_id):
             canned = usable(request.user).filter(pk=macro_id).first()
             if canned is not None and canned.is_macro:
                 composer["macro"], composer["summary"] = canned, macro_summary(canned)
@@ -110,14 +110,17 @@ def render_page(
     ]
     groups = refdata.active_groups()
     assign_group = ticket.group_id or (groups[0].pk if groups else None)
-    if posted is not None and posted.get("group", "").isdigit():
-        assign_group = next((g.pk for g in groups if g.pk == int(posted["group"])), assign_group)
+    if posted is not None and is_id(posted.get("group")):
+        assign_group = next((g.pk for g in groups if g.pk == parse_id(posted["group"])), assign_group)
     # Linked and other tickets: the few columns shown, not whole rows.
     brief = ("id", "number", "title", "status")
     links = list(TicketLink.objects.filter(Q(source=ticket) | Q(target=ticket)).order_by("created_at", "id"))
     if links:  # most tickets have none: the linked tickets are read only when there are some
         ids = {link.source_id for link in links} | {link.target_id for link in links}
-        linked = Ticket.objects.only(*brief).in_bulk(ids)
+        linked = Ticket.objects.only(*brief, *SCOPE_COLUMNS).in_bulk(ids)
+        # A linked ticket the user may not see is not shown at all (the scoping rule, as in the API).
+        links = [link for link in links if permissions.can_see(user, linked[link.source_id])
+                 and permissions.can_see(user, linked[link.target_id])]
         for link in links:
             link.source, link.target = linked[link.source_id], linked[link.target_id]
     links_out = [link for link in links if link.source_id == ticket.pk]
@@ -133,7 +136,8 @@ def render_page(
     # time loggers, uploaders.
     items = ticket_timeline.timeline(ticket, user, attachments, holders=[*time_entries, *attachments])
     if ticket.merged_into_id:
-        ticket.merged_into = Ticket.objects.only("id", "number").get(pk=ticket.merged_into_id)
+        target = Ticket.objects.only("id", "number", *SCOPE_COLUMNS).get(pk=ticket.merged_into_id)
+        ticket.merged_into = target if permissions.can_see(user, target) else None
     staff = refdata.staff()
     requester = ticket.requester
     if not any(pk == ticket.requester_id for pk, _name, _display in staff) and requester.is_active:
@@ -149,7 +153,7 @@ def render_page(
     statuses = dict(Status.choices)
     read = (SimpleNamespace(**row) for row in Ticket.objects
             .filter(requester_id=ticket.requester_id, status__in=OPEN_STATUSES).exclude(pk=ticket.pk)
-            .order_by("-updated_at", "-id").values(*brief, *SCOPE_FIELDS)[:OTHER_OPEN_READ])
+            .order_by("-updated_at", "-id").values(*brief, *SCOPE_COLUMNS)[:OTHER_OPEN_READ])
     other_open = [t for t in read if permissions.can_see(user, t)][:10]
     for t in other_open:
         t.status_label = statuses.get(t.status, t.status)
@@ -206,7 +210,7 @@ def render_page(
 def ticket_page(request, number):
     ticket = visible_ticket(request.user, number, ticket_queryset())
     canned = None
-    if request.GET.get("canned", "").isdigit():
+    if is_id(request.GET.get("canned")):
         canned = usable(request.user).filter(pk=request.GET["canned"]).first()
     return render_page(request, ticket, canned=canned)
 
@@ -215,11 +219,11 @@ def ticket_page(request, number):
 # Forms that change the ticket
 
 
-def _version(request) -> int:
-    raw = request.POST.get("version", "")
-    if not raw.isdigit():
+def _version(request, data=None) -> int:
+    raw = (request.POST if data is None else data).get("version", "")
+    if not is_id(raw):
         raise actions.ActionError(_("This form has no ticket version; reload the page and try again."))
-    return int(raw)
+    return parse_id(raw)
 
 
 def check_version(ticket: Ticket, actor, version: int) -> None:
@@ -278,10 +282,10 @@ def ticket_form(anchor: str = ""):
 
 
 def _int(value, message):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise actions.ActionError(message) from None
+    number = parse_id(value)
+    if number is None:
+        raise actions.ActionError(message)
+    return number
 
 
 @ticket_form("reply")
@@ -407,10 +411,12 @@ def category(request, ticket):
     return _("Category updated.")
 
 
-def _other_ticket(number: str) -> Ticket:
+def _other_ticket(user, number: str) -> Ticket:
+    """Another ticket named in a form, if `user` may see it: one answer for a hidden ticket and for
+    one that does not exist, so the form tells nothing about tickets out of reach."""
     number = (number or "").strip().upper()
     other = Ticket.objects.filter(number=number).first() if number else None
-    if other is None:
+    if other is None or not permissions.can_see(user, other):
         raise actions.ActionError(_("There is no ticket %(number)s.") % {"number": number or "—"})
     return other
 
@@ -418,7 +424,7 @@ def _other_ticket(number: str) -> Ticket:
 @ticket_form("links")
 def add_link(request, ticket):
     check_version(ticket, request.user, _version(request))
-    other = _other_ticket(request.POST.get("number"))
+    other = _other_ticket(request.user, request.POST.get("number"))
     kind = request.POST.get("kind", "")
     actions.link(ticket, other, kind, actor=request.user, channel=CHANNEL)
     return _("Linked to %(number)s.") % {"number": other.number}
@@ -439,13 +445,12 @@ def merge(request, number):
     ticket = visible_ticket(request.user, number, ticket_queryset())
     data = request.POST if request.method == "POST" else request.GET
     try:
-        target = _other_ticket(data.get("into"))
-        if not permissions.can_see(request.user, target):
-            raise actions.ActionError(_("There is no ticket %(number)s.") % {"number": target.number})
+        target = _other_ticket(request.user, data.get("into"))
         if target.pk == ticket.pk:
             raise actions.ActionError(_("A ticket cannot be merged into itself."))
         version = (
-            _version(request) if request.method == "POST" else int(data.get("version") or ticket.version)
+            _version(request) if request.method == "POST" else _version(request, data) if data.get("version")
+            else ticket.version
         )
         if request.method == "POST":
             with transaction.atomic():
@@ -486,9 +491,8 @@ def watchers(request, ticket):
     check_version(ticket, request.user, _version(request))
     add, remove = request.POST.get("add"), request.POST.get("remove")
     person_id = _int(add or remove, _("Choose a person."))
-    person = User.objects.filter(
-        Q(role__in=STAFF_ROLES) | Q(pk=ticket.requester_id), pk=person_id, is_active=True
-    ).first()
+    # Who may watch is the action's rule (permissions.may_watch); a past watcher can always be removed.
+    person = User.objects.filter(pk=person_id).first()
     if person is None:
         raise actions.ActionError(_("Choose a person."))
     if add:
@@ -518,7 +522,7 @@ def assign_members(request, number):
     """The person <select> for the group chosen in the assign form (HTMX partial)."""
     ticket = visible_ticket(request.user, number)
     raw = request.GET.get("group", "")
-    group = Group.objects.filter(pk=int(raw), is_active=True).first() if raw.isdigit() else None
+    group = Group.objects.filter(pk=parse_id(raw), is_active=True).first() if is_id(raw) else None
     return render(
         request,
         "console/ticket/_assignee_select.html",
@@ -532,7 +536,7 @@ def canned_apply(request, number):
     """The reply box filled with a canned response (HTMX partial)."""
     ticket = visible_ticket(request.user, number, ticket_queryset())
     raw = request.GET.get("canned", "")
-    canned = usable(request.user).filter(pk=int(raw)).first() if raw.isdigit() else None
+    canned = usable(request.user).filter(pk=parse_id(raw)).first() if is_id(raw) else None
     composer = _composer(request, ticket, None, canned)
     if canned is None:
         composer["body"] = request.GET.get("body", "")

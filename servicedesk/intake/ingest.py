@@ -553,9 +553,12 @@ class _Ingest:
         if not addresses:
             return
         watching = set(ticket.watchers.values_list("pk", flat=True))
+        robot = mail_robot()
+        # Another organisation's customer in Cc is not made a watcher: watchers get the ticket's replies.
         users = [
             user for user in User.objects.annotate(address=Lower("email")).filter(address__in=addresses, is_active=True)
             if user.pk not in watching and user.pk != ticket.requester_id
+            and permissions.may_watch(robot, ticket, user)
         ]
         if users:
-            actions.set_watchers(ticket, actor=mail_robot(), add=users, channel=Channel.EMAIL)
+            actions.set_watchers(ticket, actor=robot, add=users, channel=Channel.EMAIL)

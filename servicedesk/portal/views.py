@@ -15,6 +15,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from servicedesk.core.ids import is_id
 from servicedesk.core.pagination import BadCursor, keyset_page
 from servicedesk.tickets import actions, permissions
 from servicedesk.tickets.models import Attachment, Channel, Comment, Status, Ticket, TicketType
@@ -95,7 +96,7 @@ def new_request(request):
         if kind in (TicketType.INCIDENT, TicketType.SERVICE_REQUEST):
             initial["type"] = kind
         category = request.GET.get("category", "")
-        if category.isdigit():
+        if is_id(category):
             initial["category"] = category
         form = NewRequestForm(initial=initial, catalogue=tree)
     return render(request, "portal/new.html", {"form": form, "catalogue": tree})

@@ -316,6 +316,8 @@ def create_ticket(
         ticket.assignee = assignee
         ticket.status = Status.ASSIGNED
         ticket.acknowledged_at = now
+    watchers = [w for w in watchers if w.pk != requester.pk]
+    _check_watchers(actor, ticket, watchers)
     rows.insert(ticket)
     entries = [HistoryEntry(ticket=ticket, actor=actor, at=now, channel=channel, event="created",
                             new_value=ticket.number, version=1)]
@@ -339,7 +341,6 @@ def create_ticket(
             entry.version = 1
         entries += change.entries
     rows.insert_many(entries)
-    watchers = [w for w in watchers if w.pk != requester.pk]
     if watchers:
         ticket.watchers.add(*watchers)
     transaction.on_commit(
@@ -838,13 +839,28 @@ def log_time(ticket: Ticket | int, *, actor: User, minutes: int, note: str = "",
     return entry
 
 
+def _check_watchers(actor: User, ticket: Ticket, people: Iterable[User]) -> None:
+    """The one watcher rule (`permissions.may_watch`), on creation and on every later change."""
+    refused = [person for person in people if not permissions.may_watch(actor, ticket, person)]
+    if not refused:
+        return
+    if not actor.is_desk_staff:
+        raise NotAllowed(_("Customers can only add or remove themselves as watchers."))
+    raise NotAllowed(
+        _("Watchers receive this ticket's replies, so they must be desk staff, the requester or people of the "
+          "requester's organisation: %(names)s cannot watch it.")
+        % {"names": ", ".join(person.username for person in refused)}
+    )
+
+
 @transaction.atomic
 def set_watchers(ticket: Ticket | int, *, actor: User, add: Iterable[User] = (), remove: Iterable[User] = (),
                  channel: str = Channel.API) -> Ticket:
     ticket = _lock(ticket, actor, None)
     add, remove = list(add), list(remove)
-    if not actor.is_desk_staff and any(u.pk != actor.pk for u in add + remove):
+    if not actor.is_desk_staff and any(u.pk != actor.pk for u in remove):
         raise NotAllowed(_("Customers can only add or remove themselves as watchers."))
+    _check_watchers(actor, ticket, add)
     change = _Change(ticket, actor, channel, "watchers")
     if add:
         ticket.watchers.add(*add)

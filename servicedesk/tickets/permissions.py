@@ -6,11 +6,21 @@
 - Customers see the tickets they requested, and their organisation's where it allows that.
 Internal notes and internal history never reach customers.
 
+Watchers receive a ticket's public replies by mail, so who may watch follows the same rule
+(`may_watch`): a customer may add or remove only themselves; desk staff may add desk staff, the
+requester and customers of the requester's organisation, never another organisation's customers.
+
+Everything a page shows about *another* ticket (links, merges, the requester's other tickets,
+possible duplicates) is filtered through `visible_tickets`/`can_see` for the viewer as well.
+
 `visible_tickets` (a queryset filter) and `can_see` (a check on one loaded ticket) state the same
 rule twice, once for SQL and once for Python; tests hold them to each other.
 """
 
+import re
+
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from servicedesk.accounts.models import Group, Role
 
@@ -74,6 +84,18 @@ def can_see(user, ticket: Ticket) -> bool:
     )
 
 
+def may_watch(actor, ticket: Ticket, person) -> bool:
+    """May `actor` make `person` a watcher of `ticket` (an unsaved ticket will do: only its
+    requester and organisation are read)?"""
+    if person is None or not person.is_active:
+        return False
+    if not actor.is_desk_staff:
+        return person.pk == actor.pk
+    if person.is_desk_staff or person.pk == ticket.requester_id:
+        return True
+    return person.organisation_id is not None and person.organisation_id == ticket.organisation_id
+
+
 def sees_internal(user) -> bool:
     """Internal notes, internal history and time entries are for desk staff only."""
     return bool(user and user.is_authenticated and user.role != Role.CUSTOMER)
@@ -83,3 +105,31 @@ def can_edit_fields(user, ticket: Ticket) -> bool:
     """Classification and routing are the desk's; customers change their tickets only by replying
     and by the transitions open to requesters."""
     return user.is_desk_staff and can_see(user, ticket)
+
+
+# History values that name another ticket: links ("related_to SD-000040"), merges, the merge target.
+REFERENCE_FIELDS = frozenset({"link", "merge", "merged_into"})
+TICKET_REFERENCE = re.compile(r"\b[A-Za-z][A-Za-z0-9]*-\d+\b")
+
+
+def hide_unseen_references(user, entries) -> None:
+    """Replace, in history entries about links and merges, the number of every ticket `user` may not
+    see by "a ticket you cannot see" (in memory only: the stored history is never changed). One
+    query for the whole list, none when it names no other ticket."""
+    if user.sees_whole_desk:
+        return
+    named = [e for e in entries if e.field in REFERENCE_FIELDS]
+    numbers = {number for e in named for text in (e.old_value, e.new_value, e.note)
+               for number in TICKET_REFERENCE.findall(text or "")}
+    if not numbers:
+        return
+    hidden = numbers - set(visible_tickets(user).filter(number__in=numbers).values_list("number", flat=True))
+    if not hidden:
+        return
+    placeholder = _("(a ticket you cannot see)")
+
+    def scrub(text: str) -> str:
+        return TICKET_REFERENCE.sub(lambda m: placeholder if m.group(0) in hidden else m.group(0), text or "")
+
+    for entry in named:
+        entry.old_value, entry.new_value, entry.note = scrub(entry.old_value), scrub(entry.new_value), scrub(entry.note)

@@ -13,6 +13,7 @@ from servicedesk.accounts.models import User
 from .models import Ticket
 
 PEOPLE = ("requester", "owner", "assignee")
+SCOPE_COLUMNS = ("requester_id", "owner_id", "assignee_id", "group_id", "organisation_id")
 
 
 def attach_people(tickets: Sequence[Ticket], fields: Sequence[str] = PEOPLE) -> None:
@@ -20,7 +21,8 @@ def attach_people(tickets: Sequence[Ticket], fields: Sequence[str] = PEOPLE) -> 
     attach_users(tickets, fields, User.objects.select_related("organisation"))
     merged_ids = {t.merged_into_id for t in tickets if t.merged_into_id}
     if merged_ids:
-        merged = Ticket.objects.only("id", "number").in_bulk(merged_ids)
+        # With the columns the scoping rule reads: a merge target is named only to who may see it.
+        merged = Ticket.objects.only("id", "number", *SCOPE_COLUMNS).in_bulk(merged_ids)
         for ticket in tickets:
             if ticket.merged_into_id:
                 ticket.merged_into = merged[ticket.merged_into_id]

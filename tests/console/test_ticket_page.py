@@ -274,7 +274,9 @@ def test_watchers_staff_and_customer(agent1, desk):
     response = agent1.post(
         url(ticket, "ticket_watchers"), {"version": fresh(ticket).version, "add": desk.customer3.pk}
     )
-    assert response.status_code == 400
+    assert response.status_code == 403
+    assert "customer3 cannot watch it" in response.content.decode()
+    assert desk.customer3 not in fresh(ticket).watchers.all()
 
 
 def test_conflict_keeps_text_and_saves_nothing(agent1, desk):
