@@ -82,6 +82,13 @@ def person_name(first: str, last: str) -> str:
     return f"{first} {last}".strip()
 
 
+MAIL_ROBOT_USERNAME = "mail-robot"
+
+
+def system_usernames() -> frozenset[str]:
+    return frozenset({MAIL_ROBOT_USERNAME, getattr(settings, "SERVICEDESK_SYSTEM_USERNAME", "system")})
+
+
 class User(AbstractUser):
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.CUSTOMER)
     organisation = models.ForeignKey(
@@ -110,6 +117,12 @@ class User(AbstractUser):
     @property
     def sees_whole_desk(self) -> bool:
         return self.role in DESK_WIDE_ROLES
+
+    @property
+    def is_system_identity(self) -> bool:
+        """The desk's own accounts for what it does by itself (the mail robot, the escalation
+        system account): they act, but never own, acknowledge or answer for a ticket."""
+        return self.username in system_usernames()
 
     def get_full_name(self) -> str:
         return person_name(self.first_name, self.last_name)

@@ -126,6 +126,15 @@ def _unassigned_branches(user: User) -> list[QuerySet]:
     return [unassigned.filter(INTAKE)] + [unassigned.filter(group_id=g) for g in permissions.group_ids(user)]
 
 
+def _unowned(user: User) -> QuerySet:
+    """Routed open tickets nobody owns (a rule or a robot routed them): the 1st line takes ownership."""
+    return _own_open(user).filter(owner__isnull=True, group__isnull=False)
+
+
+def _sees_unowned(user: User) -> bool:
+    return user.sees_whole_desk or bool(permissions.first_line_team(user))
+
+
 def _group_branches(user: User) -> list[QuerySet]:
     return [_own_open(user).filter(group_id=g) for g in permissions.group_ids(user)]
 
@@ -181,6 +190,7 @@ QUEUES = [
     Queue("groups", gettext_lazy("My groups"),
           lambda u: _own_open(u).filter(group__in=permissions.group_ids(u)), branches=_group_branches),
     Queue("unassigned", gettext_lazy("Unassigned"), _unassigned, branches=_unassigned_branches),
+    Queue("unowned", gettext_lazy("Unowned"), _unowned, allowed=_sees_unowned),
     Queue("all", gettext_lazy("All open"), _open,
           allowed=lambda u: u.role in (Role.LEAD, Role.MANAGER, Role.ADMIN), branches=_status_branches),
     Queue("breaching", gettext_lazy("Breaching soon"), _attention, branches=_breaching_branches, clocks=True),

@@ -10,6 +10,7 @@ urlpatterns = [
     path("tickets/<str:number>/reply/", views.reply, name="ticket_reply"),
     path("tickets/<str:number>/transition/<slug:action>/", views.do_transition, name="ticket_transition"),
     path("tickets/<str:number>/assign/", views.assign, name="ticket_assign"),
+    path("tickets/<str:number>/own/", views.take_ownership, name="ticket_own"),
     path("tickets/<str:number>/duplicates/", views.duplicates, name="ticket_duplicates"),
     path("tickets/<str:number>/route/", views.route, name="ticket_route"),
     path("tickets/<str:number>/assign/members/", views.assign_members, name="ticket_assign_members"),

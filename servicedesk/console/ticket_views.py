@@ -360,6 +360,12 @@ def route(request, ticket):
     return message
 
 
+@ticket_form()
+def take_ownership(request, ticket):
+    actions.take_ownership(ticket, actor=request.user, channel=CHANNEL, expected_version=_version(request))
+    return _("You now own %(number)s: follow it up to the end.") % {"number": ticket.number}
+
+
 @ticket_form("assign")
 def assign(request, ticket):
     version = _version(request)

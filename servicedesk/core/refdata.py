@@ -199,6 +199,20 @@ def group_members(group_id: int | None) -> list:
     ))
 
 
+def first_line_teams() -> list[frozenset[int]]:
+    """The people (members and lead) of each active 1st-line group: who follows up what the desk routes."""
+    from servicedesk.accounts.models import Group, Tier
+
+    def build():
+        teams: dict[int, set[int]] = {}
+        for group_id, member_id, lead_id in (Group.objects.filter(tier=Tier.FIRST, is_active=True)
+                                             .values_list("id", "members", "lead")):
+            teams.setdefault(group_id, set()).update(pk for pk in (member_id, lead_id) if pk is not None)
+        return [frozenset(team) for team in teams.values()]
+
+    return cached("first-line-teams", build)
+
+
 def staff() -> list[tuple[int, str, str]]:
     """(id, username, display name) of every active desk staff member, by username."""
     from servicedesk.accounts.models import STAFF_ROLES, User

@@ -31,7 +31,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from servicedesk.accounts.models import Role, User
+from servicedesk.accounts.models import MAIL_ROBOT_USERNAME, Role, User
 from servicedesk.core import refdata, rows
 from servicedesk.tickets import actions, permissions
 from servicedesk.tickets.models import Channel, Status, Ticket
@@ -55,7 +55,7 @@ __all__ = ["ROBOT_USERNAME", "Refused", "hold_for_fault_test", "mail_robot", "pr
 log = logging.getLogger(__name__)
 
 # The desk's own account for what mail does on its own (notes on dropped attachments, watchers, routing).
-ROBOT_USERNAME = "mail-robot"
+ROBOT_USERNAME = MAIL_ROBOT_USERNAME
 
 
 def _setting(name: str, default: int) -> int:

@@ -83,6 +83,9 @@ PLAIN_PENDING = {
 
 
 def plain_status(ticket) -> str:
+    if ticket.status == Status.ASSIGNED and getattr(ticket, "acknowledged_at", True) is None:
+        # Routed by a rule, not yet taken up by anyone: it has been received, no more.
+        return str(PLAIN_STATUS[Status.NEW])
     if ticket.status == Status.PENDING:
         return str(PLAIN_PENDING.get(ticket.pending_reason, _("On hold")))
     return str(PLAIN_STATUS.get(ticket.status, ticket.get_status_display()))
@@ -109,7 +112,11 @@ STEP_OF_STATUS = {
 
 
 def progress(ticket) -> list[dict]:
+    """The steps that happened, ticked: a ticket a rule routed on arrival has been received, but not
+    accepted nor worked on until someone of the desk takes it up (acknowledges it or takes ownership)."""
     current = STEP_OF_STATUS.get(ticket.status, 0)
+    if ticket.acknowledged_at is None and current in (1, 2):
+        current = 0
     return [
         {"key": key, "label": label, "done": index < current or (index == current == len(STEPS) - 1),
          "current": index == current}

@@ -34,7 +34,7 @@ def _my_tickets(user):
 
 def _list_columns(queryset):
     return queryset.select_related("category", "requester").only(
-        "id", "number", "title", "type", "status", "pending_reason", "created_at", "updated_at",
+        "id", "number", "title", "type", "status", "pending_reason", "created_at", "updated_at", "acknowledged_at",
         "requester_id", "requester__username", "requester__first_name", "requester__last_name",
         "category_id", "category__name", "category__name_zh",
     )

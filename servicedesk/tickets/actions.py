@@ -174,6 +174,8 @@ def _lock(ticket: Ticket | int, actor: User | None, expected_version: int | None
         if not permissions.sees_internal(actor):
             since = since.filter(internal=False)
         changed = list(since.select_related("actor").order_by("at", "id")[:50])
+        if actor is not None:
+            permissions.hide_unseen_references(actor, changed)
         raise Conflict(
             _("Someone else changed this ticket since you loaded it (your version %(yours)s, now %(now)s). "
               "Nothing of yours was saved: look at their changes, then try again.")
@@ -229,6 +231,11 @@ def _next_number(desk: Desk) -> str:
         raise Desk.DoesNotExist(f"Desk {desk.pk} does not exist.")
     issued = int(row[0]) - 1
     return f"{desk.prefix}-{issued:06d}"
+
+
+def _is_person(actor: User | None) -> bool:
+    """A person of the desk staff, not the system (None) nor one of the desk's own robot accounts."""
+    return actor is not None and actor.is_desk_staff and not actor.is_system_identity
 
 
 def _first_line_group(actor: User) -> Group | None:
@@ -398,9 +405,12 @@ def update_ticket(
         change.set("category", category)
     if "owner" in changes:
         owner = changes["owner"]
-        if owner is None or not owner.is_desk_staff:
+        if owner is None or not _is_person(owner):
             raise ActionError(_("The owner must be a member of the desk staff."))
         change.set("owner", owner)
+        if ticket.acknowledged_at is None and ticket.status != Status.NEW and _is_person(actor):
+            # Taking ownership of a ticket a rule routed is the desk's acknowledgement of it.
+            change.set("acknowledged_at", change.now)
     if {"impact", "urgency", "priority"} & set(changes):
         _classify(change, changes.get("impact"), changes.get("urgency"), changes.get("priority"))
     if "group" in changes or "assignee" in changes:
@@ -462,10 +472,13 @@ def _route(change: _Change, group: Group | None, assignee: User | None) -> None:
     change.set("assignee", assignee, note=why)
     if assignee is None and why:
         change.log("auto_assignment", note=why, internal=True)
-    if ticket.owner_id is None and change.actor is not None and change.actor.is_desk_staff:
-        change.set("owner", change.actor)
-    if ticket.acknowledged_at is None:
-        change.set("acknowledged_at", change.now)
+    # Routed by a person of the desk: they own it and have acknowledged it. Routed by a rule or a robot:
+    # nobody has, and it waits in the 1st line's "Unowned" queue until someone takes ownership.
+    if _is_person(change.actor):
+        if ticket.owner_id is None:
+            change.set("owner", change.actor)
+        if ticket.acknowledged_at is None:
+            change.set("acknowledged_at", change.now)
     if rerouted or ticket.status in (Status.NEW, Status.ACKNOWLEDGED):
         change.set("status", Status.ASSIGNED)
         change.set("pending_reason", "")
@@ -604,7 +617,7 @@ def transition(
     if to_status == Status.IN_PROGRESS and ticket.assignee_id is None and actor.is_desk_staff:
         if ticket.group_id is None or ticket.group_id in permissions.group_ids(actor):
             change.set("assignee", actor)
-    if actor.is_desk_staff and ticket.owner_id is None:
+    if _is_person(actor) and ticket.owner_id is None:
         change.set("owner", actor)
     if ticket.acknowledged_at is None and to_status != Status.NEW:
         change.set("acknowledged_at", change.now)
@@ -839,6 +852,16 @@ def log_time(ticket: Ticket | int, *, actor: User, minutes: int, note: str = "",
     return entry
 
 
+@transaction.atomic
+def take_ownership(ticket: Ticket | int, *, actor: User, expected_version: int | None = None,
+                   channel: str = Channel.API) -> Ticket:
+    """The actor becomes the ticket's owner, accountable for following it up to the end wherever it
+    is routed; a ticket nobody had acknowledged is acknowledged with it (the customer is told)."""
+    _require_staff(actor)
+    return update_ticket(ticket, actor=actor, channel=channel, expected_version=expected_version,
+                         changes={"owner": actor})
+
+
 def _check_watchers(actor: User, ticket: Ticket, people: Iterable[User]) -> None:
     """The one watcher rule (`permissions.may_watch`), on creation and on every later change."""
     refused = [person for person in people if not permissions.may_watch(actor, ticket, person)]
@@ -876,6 +899,6 @@ def set_watchers(ticket: Ticket | int, *, actor: User, add: Iterable[User] = (),
 __all__ = [
     "ActionError", "Conflict", "NotAllowed", "NotFound", "add_attachment", "add_comment", "assign",
     "assignee_wanted", "available_actions", "create_ticket", "link", "log_time", "merge", "priority_for",
-    "record_event", "set_priority", "set_watchers", "ticket_changed", "ticket_created", "transition", "unlink",
-    "update_ticket",
+    "record_event", "set_priority", "set_watchers", "take_ownership", "ticket_changed", "ticket_created",
+    "transition", "unlink", "update_ticket",
 ]

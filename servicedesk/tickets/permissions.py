@@ -3,6 +3,10 @@
 - Desk managers and administrators see every ticket.
 - Agents and group leads see the tickets of the groups they belong to or lead, the tickets they
   own, are assigned or requested, and the desk's unrouted intake (no group yet).
+- The 1st line (people of a tier-1 group) stays accountable for what the desk routes ("谁接线谁负责
+  跟踪到底"): its people also see, wherever the ticket is routed (another line, a supplier), every
+  ticket nobody owns yet (it waits in their "Unowned" queue until one of them takes ownership) and
+  every ticket owned by someone of their 1st-line groups, so they can follow up, chase and note.
 - Customers see the tickets they requested, and their organisation's where it allows that.
 Internal notes and internal history never reach customers.
 
@@ -23,6 +27,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from servicedesk.accounts.models import Group, Role
+from servicedesk.core import refdata
 
 from .models import Ticket
 
@@ -35,6 +40,12 @@ def group_ids(user) -> frozenset[int]:
         cached = frozenset(ids)
         user._servicedesk_group_ids = cached
     return cached
+
+
+def first_line_team(user) -> frozenset[int]:
+    """The people of the user's 1st-line groups (members and leads, the user included); empty when the
+    user is in no 1st-line group. From the cached reference data: no query on most requests."""
+    return frozenset().union(*(team for team in refdata.first_line_teams() if user.pk in team))
 
 
 def forget_group_ids(user) -> None:
@@ -57,6 +68,9 @@ def visible_tickets(user, queryset: QuerySet | None = None) -> QuerySet:
         rule = Q(owner=user) | Q(assignee=user) | Q(requester=user) | Q(group__isnull=True)
         if groups:
             rule |= Q(group__in=groups)
+        team = first_line_team(user)
+        if team:
+            rule |= Q(owner__isnull=True) | Q(owner__in=team)
         return queryset.filter(rule)
     rule = Q(requester=user)
     if customer_sees_organisation(user):
@@ -70,11 +84,14 @@ def can_see(user, ticket: Ticket) -> bool:
     if user.sees_whole_desk:
         return True
     if user.is_desk_staff:
-        return (
+        if (
             user.pk in (ticket.owner_id, ticket.assignee_id, ticket.requester_id)
             or ticket.group_id is None
             or ticket.group_id in group_ids(user)
-        )
+        ):
+            return True
+        team = first_line_team(user)
+        return bool(team) and (ticket.owner_id is None or ticket.owner_id in team)
     if ticket.requester_id == user.pk:
         return True
     return (

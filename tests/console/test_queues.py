@@ -87,9 +87,10 @@ def test_tickets_i_own(agent1, desk):
 
 def test_my_groups_and_an_agent_outside_a_group_sees_none_of_its_tickets(client, desk):
     first = logged(desk, desk.agent2, "1st line", group=desk.first_line)
-    third = logged(desk, desk.agent2, "3rd line", group=desk.third_line)
-    third_closed = logged(desk, desk.agent2, "3rd line, done", group=desk.third_line)
-    actions.transition(third_closed, "resolve", actor=desk.agent2)
+    # Owned by the manager: agent2 sees them as a 3rd-line member, agent1 (1st line) has no part in them.
+    third = logged(desk, desk.manager, "3rd line", group=desk.third_line)
+    third_closed = logged(desk, desk.manager, "3rd line, done", group=desk.third_line)
+    actions.transition(third_closed, "resolve", actor=desk.manager)
     client.force_login(desk.agent1)
     for slug in ("groups", "unassigned", "recent", "mine", "owned"):
         shown = numbers(client.get(f"/console/queues/{slug}/"))
@@ -280,7 +281,8 @@ def test_sidebar_counts(agent1, desk):
     page = agent1.get("/console/queues/mine/").content.decode()
     assert 'hx-get="/console/queue-counts/"' in page and 'id="queue-count-mine"' in page
     counts = sidebar_counts(agent1)
-    assert counts == {"mine": "1", "owned": "1", "groups": "1", "unassigned": "3", "recent": "4", "breaching": "0"}
+    assert counts == {"mine": "1", "owned": "1", "groups": "1", "unassigned": "3", "unowned": "0", "recent": "4",
+                      "breaching": "0"}
 
 
 def test_sidebar_counts_are_bounded(agent1, desk, monkeypatch):

@@ -323,10 +323,11 @@ def test_conflict_on_other_forms(agent1, desk, form):
 
 def third_line_ticket(desk):
     ticket = actions.create_ticket(actor=desk.customer1, title="ERP report error")
-    actions.transition(ticket, "acknowledge", actor=desk.agent2)
-    actions.assign(ticket, actor=desk.agent2, group=desk.third_line, assignee=desk.agent2)
+    # Owned by the manager (not of the 1st line, whose people follow up what their colleagues own).
+    actions.transition(ticket, "acknowledge", actor=desk.manager)
+    actions.assign(ticket, actor=desk.manager, group=desk.third_line, assignee=desk.agent2)
     ticket = fresh(ticket)
-    assert ticket.owner == desk.agent2
+    assert ticket.owner == desk.manager
     return ticket
 
 

@@ -102,14 +102,15 @@ def assert_hidden(api, username, ticket, other, attachment, link):
 
 @pytest.fixture
 def hidden(desk):
-    """customer1's ticket, in the 2nd line queue, owned by lead1, with an attachment, a link and a note."""
-    ticket = actions.create_ticket(actor=desk.lead1, requester=desk.customer1, title="Payroll export fails",
+    """customer1's ticket, in the 2nd line queue, owned by the manager (not of the 1st line, whose
+    people follow up what their colleagues own), with an attachment, a link and a note."""
+    ticket = actions.create_ticket(actor=desk.manager, requester=desk.customer1, title="Payroll export fails",
                                    group=desk.second_line)
-    sibling = actions.create_ticket(actor=desk.lead1, requester=desk.customer1, title="Sibling",
+    sibling = actions.create_ticket(actor=desk.manager, requester=desk.customer1, title="Sibling",
                                     group=desk.second_line)
-    attachment = actions.add_attachment(ticket, actor=desk.lead1, upload=upload("log.txt"))
-    link = actions.link(ticket, sibling, "related", actor=desk.lead1)
-    actions.add_comment(ticket, actor=desk.lead1, body="note", internal=True)
+    attachment = actions.add_attachment(ticket, actor=desk.manager, upload=upload("log.txt"))
+    link = actions.link(ticket, sibling, "related", actor=desk.manager)
+    actions.add_comment(ticket, actor=desk.manager, body="note", internal=True)
     return ticket, attachment, link
 
 
@@ -167,7 +168,16 @@ def test_organisation_wide_visibility_when_allowed(api, desk):
     assert api("customer1").get(f"tickets/{colleague.pk}").status_code == 404
 
 
+def second_line_agent(desk):
+    """An agent of the 2nd line only (the demo's agents are all of the 1st line too)."""
+    agent = User.objects.create(username="net1", role="agent", first_name="Net", last_name="One")
+    desk.second_line.members.add(agent)
+    return agent
+
+
 def test_agents_see_their_groups_the_unrouted_intake_and_what_they_own(api, desk):
+    net1 = second_line_agent(desk)
+    desk.users["net1"] = net1
     unrouted = make_ticket(desk, requester=desk.customer3, title="unrouted")
     first = make_ticket(desk, Status.ASSIGNED, title="1st line", group=desk.first_line)
     second = actions.create_ticket(actor=desk.lead1, requester=desk.customer1, title="2nd line",
@@ -180,15 +190,36 @@ def test_agents_see_their_groups_the_unrouted_intake_and_what_they_own(api, desk
     assert owned_elsewhere.owner == desk.agent1
     everything = {unrouted.pk, first.pk, second.pk, third.pk, supplier.pk, owned_elsewhere.pk}
 
-    assert listed(api, "agent1") == {unrouted.pk, first.pk, owned_elsewhere.pk}
+    # The 1st line follows up what its people own (lead1's 2nd-line ticket, agent1's 3rd-line one).
+    assert listed(api, "agent1") == {unrouted.pk, first.pk, second.pk, owned_elsewhere.pk}
     assert listed(api, "agent2") == {unrouted.pk, first.pk, second.pk, third.pk, owned_elsewhere.pk}
-    assert listed(api, "lead1") == {unrouted.pk, first.pk, second.pk}
+    assert listed(api, "lead1") == {unrouted.pk, first.pk, second.pk, owned_elsewhere.pk}
+    assert listed(api, "net1") == {unrouted.pk, second.pk}
     assert listed(api, "manager") == everything
     assert listed(api, "admin") == everything
     assert api("agent1").get(f"tickets/{supplier.pk}").status_code == 404
     assert api("agent2").get(f"tickets/{supplier.pk}").status_code == 404
     assert api("lead1").get(f"tickets/{third.pk}").status_code == 404
+    assert api("net1").get(f"tickets/{first.pk}").status_code == 404
     assert api("manager").get(f"tickets/{supplier.pk}").status_code == 200
+
+
+def test_a_ticket_nobody_owns_stays_with_the_first_line_wherever_it_is_routed(api, desk):
+    """A rule (or the mail robot) routed it: the 1st line sees it until someone takes ownership."""
+    net1 = second_line_agent(desk)
+    desk.users["net1"] = net1
+    ticket = actions.create_ticket(actor=desk.customer1, title="Printer broken")
+    actions.update_ticket(ticket, actor=None, changes={"group": desk.supplier}, note="routing rule: printers")
+    ticket = Ticket.objects.get(pk=ticket.pk)
+    assert ticket.owner_id is None and ticket.group_id == desk.supplier.pk and ticket.acknowledged_at is None
+    for user in ("agent1", "agent2", "lead1"):
+        assert api(user).get(f"tickets/{ticket.pk}").status_code == 200, user
+    assert api("net1").get(f"tickets/{ticket.pk}").status_code == 404
+    # agent1 takes ownership (acknowledging it); the 1st line still follows it up, net1 still does not see it.
+    response = api("agent1").patch(f"tickets/{ticket.pk}", {"owner": desk.agent1.pk})
+    assert response.status_code == 200 and response.json_body["acknowledged_at"]
+    assert api("lead1").get(f"tickets/{ticket.pk}").status_code == 200
+    assert api("net1").get(f"tickets/{ticket.pk}").status_code == 404
 
 
 def test_an_agent_sees_a_ticket_assigned_to_them_in_another_group(api, desk):
@@ -200,12 +231,23 @@ def test_an_agent_sees_a_ticket_assigned_to_them_in_another_group(api, desk):
 
 
 def test_an_agent_loses_sight_of_a_ticket_routed_away(api, desk):
+    net1 = second_line_agent(desk)
+    desk.users["net1"] = net1
+    ticket = actions.create_ticket(actor=desk.manager, requester=desk.customer1, title="x",
+                                   group=desk.second_line)
+    assert api("net1").get(f"tickets/{ticket.pk}").status_code == 200
+    assert api("manager").patch(f"tickets/{ticket.pk}", {"group": desk.third_line.pk}).status_code == 200
+    assert api("net1").get(f"tickets/{ticket.pk}").status_code == 404
+    assert api("agent1").get(f"tickets/{ticket.pk}").status_code == 404, "owned by the manager, not the 1st line"
+
+
+def test_the_first_line_keeps_sight_of_what_its_people_own_when_routed_away(api, desk):
     ticket = actions.create_ticket(actor=desk.lead1, requester=desk.customer1, title="x",
                                    group=desk.first_line)
-    assert api("agent1").get(f"tickets/{ticket.pk}").status_code == 200
     assert api("lead1").patch(f"tickets/{ticket.pk}", {"group": desk.third_line.pk}).status_code == 200
-    assert api("agent1").get(f"tickets/{ticket.pk}").status_code == 404
-    assert api("lead1").get(f"tickets/{ticket.pk}").status_code == 200, "lead1 owns it"
+    assert api("agent1").get(f"tickets/{ticket.pk}").status_code == 200
+    assert api("agent1").post(f"tickets/{ticket.pk}/comments", {"body": "Chased the 3rd line", "internal": True}
+                              ).status_code == 201
 
 
 # ---------------------------------------------------------------------------------------------
@@ -376,7 +418,7 @@ def varied_tickets(desk):
     """Tickets over every combination of requester, group, owner and assignee the rule looks at."""
     requesters = [desk.customer1, desk.customer2, desk.customer3, desk.agent1]
     groups = [None, desk.first_line, desk.second_line, desk.third_line, desk.supplier]
-    owners = [None, desk.agent1, desk.agent2, desk.lead1]
+    owners = [None, desk.agent1, desk.agent2, desk.lead1, desk.manager]
     assignees = [None, desk.agent1, desk.agent2]
     statuses = ["new", "assigned", "in_progress", "pending", "resolved", "closed"]
     rows = []
@@ -389,8 +431,9 @@ def varied_tickets(desk):
 
 
 def test_visible_tickets_and_can_see_agree_for_every_demo_user(desk):
+    second_line_agent(desk)
     tickets = varied_tickets(desk)
-    assert len(tickets) == 240
+    assert len(tickets) == 300
     inactive = User.objects.create(username="gone", role="agent", is_active=False)
     for allowed in (False, True):
         Organisation.objects.update(customers_see_organisation_tickets=allowed)
@@ -409,7 +452,13 @@ def test_visible_tickets_and_can_see_agree_for_every_demo_user(desk):
         organisation_a = {t.pk for t in tickets if t.organisation_id == desk.customer1.organisation_id}
         assert seen_by["customer1"] == (organisation_a if allowed else own)
         assert seen_by["customer3"] == {t.pk for t in tickets if t.requester_id == desk.customer3.pk}
-        # The supplier's queue has no members: only its owner, assignee, requester and the desk-wide roles.
+        # The supplier's queue has no members: what nobody owns there is the 1st line's to follow up,
+        # and nobody else's but the desk-wide roles'.
         supplier_unowned = {t.pk for t in tickets if t.group_id == desk.supplier.pk and t.owner_id is None
                             and t.assignee_id is None and not t.requester.is_desk_staff}
-        assert not supplier_unowned & (seen_by["agent1"] | seen_by["agent2"] | seen_by["lead1"])
+        assert supplier_unowned and supplier_unowned <= seen_by["agent1"] & seen_by["agent2"] & seen_by["lead1"]
+        assert not supplier_unowned & seen_by["net1"]
+        manager_owned_elsewhere = {t.pk for t in tickets if t.owner_id == desk.manager.pk
+                                   and t.group_id in (desk.third_line.pk, desk.supplier.pk)
+                                   and t.assignee_id is None and not t.requester.is_desk_staff}
+        assert not manager_owned_elsewhere & (seen_by["agent1"] | seen_by["lead1"])

@@ -26,6 +26,8 @@ def statusclass(ticket) -> str:
     """One colour per plain status: "Being worked on" looks the same whichever desk state it is."""
     if needs_customer(ticket):
         return "needs-you" if ticket.status == "pending" else "status-resolved needs-confirm"
+    if ticket.status == "assigned" and getattr(ticket, "acknowledged_at", True) is None:
+        return "status-new"
     return {"assigned": "status-in_progress"}.get(ticket.status, f"status-{ticket.status}")
 
 
