@@ -42,6 +42,7 @@ from servicedesk.tickets.models import (
     TimeEntry,
     Transition,
 )
+from servicedesk.tickets.numbers import number_candidates
 from servicedesk.tickets.queries import SCOPE_COLUMNS
 
 from . import ticket_timeline
@@ -420,8 +421,9 @@ def category(request, ticket):
 def _other_ticket(user, number: str) -> Ticket:
     """Another ticket named in a form, if `user` may see it: one answer for a hidden ticket and for
     one that does not exist, so the form tells nothing about tickets out of reach."""
-    number = (number or "").strip().upper()
-    other = Ticket.objects.filter(number=number).first() if number else None
+    number = (number or "").strip()[:40]
+    candidates = number_candidates(number)
+    other = Ticket.objects.filter(number__in=candidates).order_by("id").first() if candidates else None
     if other is None or not permissions.can_see(user, other):
         raise actions.ActionError(_("There is no ticket %(number)s.") % {"number": number or "—"})
     return other

@@ -1,6 +1,6 @@
 """The agent console. Each screen module owns its own routes."""
 
-from . import queues, ticket
+from . import queues, ticket, ticket_search
 
 app_name = "console"
-urlpatterns = queues.urlpatterns + ticket.urlpatterns
+urlpatterns = queues.urlpatterns + ticket_search.urlpatterns + ticket.urlpatterns

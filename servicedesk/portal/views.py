@@ -15,6 +15,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from servicedesk import search
 from servicedesk.core.ids import is_id
 from servicedesk.core.pagination import BadCursor, keyset_page
 from servicedesk.tickets import actions, permissions
@@ -127,13 +128,17 @@ def request_list(request):
         queryset = queryset.exclude(status=Status.CLOSED)
     elif state == "closed":
         queryset = queryset.filter(status=Status.CLOSED)
+    # Words of the title, description or public replies (internal notes are not indexed), or a number.
+    text = (request.GET.get("q") or "").strip()[:200]
+    if text:
+        queryset = search.search(queryset, text)
     try:
         rows, next_cursor = keyset_page(_list_columns(queryset), "updated_at", True, PAGE_SIZE,
                                         request.GET.get("cursor") or None)
     except BadCursor as exc:
         messages.error(request, str(exc))
         return redirect(f"{reverse('portal:requests')}?{urlencode({'scope': scope, 'state': state})}")
-    base = {"scope": scope, "state": state}
+    base = {"scope": scope, "state": state, **({"q": text} if text else {})}
     context = {
         "rows": rows,
         "org_allowed": org_allowed,
@@ -142,8 +147,9 @@ def request_list(request):
         "first_page": not request.GET.get("cursor"),
         "next_url": f"{reverse('portal:requests')}?{urlencode({**base, 'cursor': next_cursor})}"
         if next_cursor else "",
-        "scope_urls": {s: f"?{urlencode({'scope': s, 'state': state})}" for s in ("mine", "organisation")},
-        "state_urls": {s: f"?{urlencode({'scope': scope, 'state': s})}" for s in ("open", "closed", "all")},
+        "scope_urls": {s: f"?{urlencode({**base, 'scope': s})}" for s in ("mine", "organisation")},
+        "state_urls": {s: f"?{urlencode({**base, 'state': s})}" for s in ("open", "closed", "all")},
+        "q": text,
         "show_requester": scope == "organisation",
     }
     if request.headers.get("HX-Request") and request.GET.get("cursor"):

@@ -18,7 +18,6 @@ the query travels as a bound parameter: user text never becomes SQL or query syn
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable, Iterator
 
 from django.db import connections, transaction
@@ -26,6 +25,7 @@ from django.db.models import BooleanField, QuerySet
 from django.db.models.expressions import RawSQL
 
 from servicedesk.tickets.models import Comment, Ticket
+from servicedesk.tickets.numbers import number_candidates
 
 from .tokens import query_tokens, tokenize
 
@@ -37,8 +37,6 @@ MAX_BODY_CHARS = 100_000
 # PostgreSQL keeps positions 1..16383; a lexeme's positions beyond this many add nothing to ranking.
 MAX_POSITION = 16383
 MAX_POSITIONS_PER_LEXEME = 32
-# What looks like a ticket number (SD-000123): matched exactly, besides the words.
-NUMBER_LIKE = re.compile(r"[A-Za-z][A-Za-z0-9]*-\d+")
 # ranked(): the newest matches that are ranked (ranking costs ~1 µs per row; see PERFORMANCE.md).
 RANK_CANDIDATES = 2000
 TITLE_WEIGHT, BODY_WEIGHT = 4.0, 1.0
@@ -152,10 +150,7 @@ def index_ticket(ticket: Ticket | int, using: str = "default", *, replies: bool 
 
 
 def _number_candidates(text: str) -> list[str]:
-    text = text.strip()
-    if not NUMBER_LIKE.fullmatch(text):
-        return []
-    return sorted({text, text.upper()})
+    return number_candidates(text)
 
 
 def _matches_sql(tokens: list[str], numbers: list[str], vendor: str) -> tuple[str, list]:

@@ -41,6 +41,7 @@ from .models import (
     TimeEntry,
     Transition,
 )
+from .numbers import format_number
 
 # Sent after commit, once per action: ticket, actor, event, changes ({field: (old, new)}).
 # actor is None when the system made the change (routing rules, auto-assignment).
@@ -230,7 +231,7 @@ def _next_number(desk: Desk) -> str:
     if row is None:
         raise Desk.DoesNotExist(f"Desk {desk.pk} does not exist.")
     issued = int(row[0]) - 1
-    return f"{desk.prefix}-{issued:06d}"
+    return format_number(desk.prefix, issued)
 
 
 def _is_person(actor: User | None) -> bool:

@@ -1,0 +1,49 @@
+"""One search for agents: every ticket they may see (open or closed), most relevant first, a queue
+as an optional filter; a ticket is also found by its number with or without the prefix and zeros
+(`38`, `SD-38`, `sd-000038`)."""
+
+from types import SimpleNamespace
+
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.urls import path
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+
+from servicedesk import search
+from servicedesk.tickets import permissions
+
+from .queues import QUEUES_BY_SLUG, ROW_FIELDS, build_sidebar, queue_rows, queues_for, staff_required
+
+# Ranked results shown: a search is for finding a ticket, not for paging through thousands.
+RESULTS = 50
+MAX_QUERY_CHARS = 200
+
+
+@staff_required
+def search_view(request):
+    user = request.user
+    text = (request.GET.get("q") or "").strip()[:MAX_QUERY_CHARS]
+    choices = [(q.slug, q.label_text()) for q in queues_for(user)]
+    slug = request.GET.get("queue") or ""
+    queue = QUEUES_BY_SLUG.get(slug) if slug in dict(choices) else None
+    scope = queue.tickets(user) if queue is not None else permissions.visible_tickets(user)
+    found = search.ranked(scope, text, limit=RESULTS) if text else []
+    tickets = [SimpleNamespace(pk=t.pk, **{name: getattr(t, name) for name in ROW_FIELDS if name != "id"})
+               for t in found]
+    rows = queue_rows(tickets)
+    context = {
+        "q": text,
+        "queue": queue,
+        "queue_choices": choices,
+        "rows": rows,
+        "rows_html": mark_safe(render_to_string(  # noqa: S308 - Jinja2 autoescapes every value
+            "console/queues/rows.html", {"rows": rows, "intake_label": _("Intake")}, using="jinja2")),
+        "capped": len(rows) >= RESULTS,
+        "results": RESULTS,
+        "sidebar": build_sidebar(request),
+    }
+    return render(request, "console/search.html", context)
+
+
+urlpatterns = [path("search/", search_view, name="search")]
