@@ -1,5 +1,6 @@
 """The REST API: /api/v1/, OpenAPI at /api/v1/openapi.json, interactive docs at /api/v1/docs."""
 
+from django.core.exceptions import SuspiciousOperation
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -7,6 +8,8 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, django_auth
 
 from servicedesk.accounts.models import ApiToken
+from servicedesk.core.middleware import refused_upload
+from servicedesk.core.pagination import BadCursor
 from servicedesk.tickets.actions import ActionError
 
 
@@ -37,6 +40,19 @@ def error(request, status: int, message: str, **details):
 @api.exception_handler(ActionError)
 def on_action_error(request, exc: ActionError):
     return error(request, exc.status_code, exc.message, **exc.details)
+
+
+@api.exception_handler(BadCursor)
+def on_bad_cursor(request, exc: BadCursor):
+    return error(request, 400, str(exc))
+
+
+@api.exception_handler(SuspiciousOperation)
+def on_refused_body(request, exc: SuspiciousOperation):
+    """A body Django will not read (too large, too many files or fields): answered here, in JSON, with
+    the limit that was passed."""
+    status, message = refused_upload(exc)
+    return error(request, status, message)
 
 
 @api.exception_handler(Http404)

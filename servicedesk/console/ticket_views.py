@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from servicedesk.accounts.models import STAFF_ROLES, Group, User
 from servicedesk.core import refdata
+from servicedesk.core.inputs import parse_id
 from servicedesk.routing.engine import tags_of
 from servicedesk.tickets import actions, permissions
 from servicedesk.tickets.models import (
@@ -41,6 +42,7 @@ from servicedesk.tickets.models import (
     TimeEntry,
     Transition,
 )
+from servicedesk.tickets.queries import ticket_reference
 
 from . import ticket_timeline
 from .clocks import header_clocks
@@ -73,8 +75,8 @@ def _composer(request, ticket, posted, canned):
     if posted is not None and request.resolver_match and request.resolver_match.url_name == "ticket_reply":
         composer["body"] = posted.get("body", "")
         composer["internal"] = posted.get("internal") == "1"
-        macro_id = posted.get("macro")
-        if macro_id and macro_id.isdigit():
+        macro_id = parse_id(posted.get("macro"))
+        if macro_id:
             canned = usable(request.user).filter(pk=macro_id).first()
             if canned is not None and canned.is_macro:
                 composer["macro"], composer["summary"] = canned, macro_summary(canned)
@@ -110,8 +112,8 @@ def render_page(
     ]
     groups = refdata.active_groups()
     assign_group = ticket.group_id or (groups[0].pk if groups else None)
-    if posted is not None and posted.get("group", "").isdigit():
-        assign_group = next((g.pk for g in groups if g.pk == int(posted["group"])), assign_group)
+    if posted is not None and parse_id(posted.get("group")):
+        assign_group = next((g.pk for g in groups if g.pk == parse_id(posted["group"])), assign_group)
     # Linked and other tickets: the few columns shown, not whole rows.
     brief = ("id", "number", "title", "status")
     links = list(TicketLink.objects.filter(Q(source=ticket) | Q(target=ticket)).order_by("created_at", "id"))
@@ -206,8 +208,8 @@ def render_page(
 def ticket_page(request, number):
     ticket = visible_ticket(request.user, number, ticket_queryset())
     canned = None
-    if request.GET.get("canned", "").isdigit():
-        canned = usable(request.user).filter(pk=request.GET["canned"]).first()
+    if parse_id(request.GET.get("canned")):
+        canned = usable(request.user).filter(pk=parse_id(request.GET["canned"])).first()
     return render_page(request, ticket, canned=canned)
 
 
@@ -216,10 +218,10 @@ def ticket_page(request, number):
 
 
 def _version(request) -> int:
-    raw = request.POST.get("version", "")
-    if not raw.isdigit():
+    version = parse_id(request.POST.get("version"))
+    if version is None:
         raise actions.ActionError(_("This form has no ticket version; reload the page and try again."))
-    return int(raw)
+    return version
 
 
 def check_version(ticket: Ticket, actor, version: int) -> None:
@@ -278,10 +280,10 @@ def ticket_form(anchor: str = ""):
 
 
 def _int(value, message):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise actions.ActionError(message) from None
+    number = parse_id(value)
+    if number is None:
+        raise actions.ActionError(message)
+    return number
 
 
 @ticket_form("reply")
@@ -409,7 +411,8 @@ def category(request, ticket):
 
 def _other_ticket(number: str) -> Ticket:
     number = (number or "").strip().upper()
-    other = Ticket.objects.filter(number=number).first() if number else None
+    lookup = ticket_reference(number)
+    other = Ticket.objects.filter(lookup).first() if lookup is not None else None
     if other is None:
         raise actions.ActionError(_("There is no ticket %(number)s.") % {"number": number or "—"})
     return other
@@ -445,7 +448,7 @@ def merge(request, number):
         if target.pk == ticket.pk:
             raise actions.ActionError(_("A ticket cannot be merged into itself."))
         version = (
-            _version(request) if request.method == "POST" else int(data.get("version") or ticket.version)
+            _version(request) if request.method == "POST" else parse_id(data.get("version")) or ticket.version
         )
         if request.method == "POST":
             with transaction.atomic():
@@ -517,8 +520,8 @@ def duplicates(request, number):
 def assign_members(request, number):
     """The person <select> for the group chosen in the assign form (HTMX partial)."""
     ticket = visible_ticket(request.user, number)
-    raw = request.GET.get("group", "")
-    group = Group.objects.filter(pk=int(raw), is_active=True).first() if raw.isdigit() else None
+    raw = parse_id(request.GET.get("group"))
+    group = Group.objects.filter(pk=raw, is_active=True).first() if raw else None
     return render(
         request,
         "console/ticket/_assignee_select.html",
@@ -531,8 +534,8 @@ def assign_members(request, number):
 def canned_apply(request, number):
     """The reply box filled with a canned response (HTMX partial)."""
     ticket = visible_ticket(request.user, number, ticket_queryset())
-    raw = request.GET.get("canned", "")
-    canned = usable(request.user).filter(pk=int(raw)).first() if raw.isdigit() else None
+    raw = parse_id(request.GET.get("canned"))
+    canned = usable(request.user).filter(pk=raw).first() if raw else None
     composer = _composer(request, ticket, None, canned)
     if canned is None:
         composer["body"] = request.GET.get("body", "")
