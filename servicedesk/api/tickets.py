@@ -330,7 +330,7 @@ def list_history(request, ticket_id: Id, after: IdOrZero = 0, limit: int = Query
     qs = HistoryEntry.objects.filter(ticket=ticket, id__gt=after).select_related("actor").order_by("id")
     if not permissions.sees_internal(request.user):
         qs = qs.filter(internal=False)
-    return [serialize.history(h) for h in qs[:limit]]
+    return [serialize.history(h) for h in permissions.readable_history(request.user, list(qs[:limit]))]
 
 
 def _link_out(link: TicketLink, ticket: Ticket) -> dict:

@@ -170,7 +170,7 @@ def timeline(ticket: Ticket, user, attachments: list | None = None, holders=()) 
         comments = comments.filter(internal=False)
         history = history.filter(internal=False)
     comments = list(comments.order_by("created_at", "id"))
-    history = list(history)
+    history = permissions.readable_history(user, list(history))
     if attachments is None:
         attachments = [a for a in Attachment.objects.filter(ticket=ticket).order_by("id")
                        if internal_ok or not a.internal]

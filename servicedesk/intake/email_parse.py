@@ -294,7 +294,7 @@ def decode_header_value(value: str | None, notes: list[str] | None = None, where
         return ""
     if notes is None:
         notes = []
-    value = _FOLD.sub("", value).replace("\r", "").replace("\n", "")
+    value = _FOLD.sub("", value).replace("\r", "").replace("\n", "").replace("\x00", "")  # as in decode_bytes
     if "=?" not in value and value.isascii():
         return value
     # Segments: ("raw", text) or ("word", charset, bytes); adjacent words in one charset are joined
@@ -436,6 +436,7 @@ def normalise_message_id(value: str | None) -> str | None:
     """A Message-ID without angle brackets or whitespace; None when there is none."""
     if not value:
         return None
+    value = value.replace("\x00", "")  # as in decode_bytes
     match = _MESSAGE_ID.search(value)
     found = match.group(1) if match else value
     found = _WHITESPACE.sub("", found).strip("<>")

@@ -83,3 +83,14 @@ def can_edit_fields(user, ticket: Ticket) -> bool:
     """Classification and routing are the desk's; customers change their tickets only by replying
     and by the transitions open to requesters."""
     return user.is_desk_staff and can_see(user, ticket)
+
+
+def readable_history(user, entries: list) -> list:
+    """The history rows `user` may read. A link's row names the other ticket ("related SD-000123"),
+    so it shows only to those who may see that ticket."""
+    linked = {entry: (entry.new_value or entry.old_value).rsplit(" ", 1)[-1] for entry in entries
+              if entry.field == "link"}
+    if not linked:
+        return entries
+    seen = set(visible_tickets(user).filter(number__in=set(linked.values())).values_list("number", flat=True))
+    return [entry for entry in entries if entry not in linked or linked[entry] in seen]
