@@ -118,7 +118,7 @@ def me(request):
 def update_me(request, payload: MePatch):
     user = request.user
     data = payload.dict(exclude_unset=True)
-    if "language" in data and data["language"] not in {"", *dict(settings.LANGUAGES)}:
+    if "language" in data and data["language"] not in {"", None, *dict(settings.LANGUAGES)}:
         raise ActionError(_("Unknown language: %(l)s") % {"l": data["language"]})
     if data.get("time_zone") and data["time_zone"] not in zoneinfo.available_timezones():
         raise ActionError(_("Unknown time zone: %(name)s") % {"name": data["time_zone"]})
@@ -144,7 +144,8 @@ class UserFilters(Schema):
     q: str | None = Field(None, description="Part of the user name, name or email.")
     role: str | None = None
     organisation: Id | None = None
-    cursor: str | None = None
+    cursor: str | None = Field(None, description="`next_cursor` of the page before; a cursor the desk did not "
+                                                 "make is a 400.")
     limit: int = Field(50, ge=1, le=200)
 
 

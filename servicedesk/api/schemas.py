@@ -29,7 +29,8 @@ class Input(Schema):
         raw = data._obj if isinstance(data, DjangoGetter) else data  # ninja's own validator wrapped it
         if not isinstance(raw, dict):
             raise PydanticCustomError("body_not_object", "The body must be a JSON object.")
-        found = find_text_problem(raw)
+        # The declared fields only: others are ignored, never stored.
+        found = find_text_problem({name: value for name, value in raw.items() if name in cls.model_fields})
         if found:
             where, reason = found
             raise PydanticCustomError("unstorable_text", "{field}: {reason}",
@@ -113,13 +114,14 @@ class TicketIn(Input):
 class TicketPatch(Input):
     version: IdOrZero | None = Field(None, description="The version you read; a stale one gets 409 and changes "
                                                        "nothing.")
-    title: str | None = Field(None, min_length=1, max_length=255)
-    description: str | None = None
-    type: TicketTypeName | None = None
+    # Not nullable: a ticket always has these (leave one out to keep it).
+    title: str = Field(None, min_length=1, max_length=255)
+    description: str = None
+    type: TicketTypeName = None
     category: Id | None = None
-    impact: int | None = Field(None, ge=1, le=3)
-    urgency: int | None = Field(None, ge=1, le=3)
-    priority: int | None = Field(None, ge=1, le=5)
+    impact: int = Field(None, ge=1, le=3)
+    urgency: int = Field(None, ge=1, le=3)
+    priority: int = Field(None, ge=1, le=5)
     owner: Id | None = None
     group: Id | None = None
     assignee: Id | None = None
@@ -216,6 +218,11 @@ class WatchersIn(Input):
 
 class Message(Out):
     message: str
+
+
+class Invalid(Out):
+    message: str
+    errors: list[dict] = Field([], description="What is wrong where (pydantic's errors: type, loc, msg).")
 
 
 class ConflictOut(Out):

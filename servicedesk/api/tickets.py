@@ -133,8 +133,8 @@ ORDERINGS = {
 
 
 def _id_or_me(value: str | None, request, name: str):
-    """Filters on people take an id, `me`, or `none` (not set)."""
-    if value is None:
+    """Filters on people take an id, `me`, or `none` (not set); empty is no filter."""
+    if not value:
         return None
     if value == "me":
         return request.user.pk
@@ -146,21 +146,25 @@ def _id_or_me(value: str | None, request, name: str):
     raise HttpError(422, _("%(name)s takes a user id, 'me' or 'none'.") % {"name": name})
 
 
+PEOPLE = r"^(|me|none|[0-9]{1,19})$"
+
+
 class TicketFilters(Schema):
     status: list[str] = Field([], description="Repeat or comma-separate; `open` means every open status.")
     type: list[str] = []
     priority: list[Annotated[int, Field(ge=1, le=5)]] = []
     group: list[Id] = []
-    assignee: str | None = Field(None, description="A user id, `me`, or `none` (unassigned).")
-    owner: str | None = Field(None, description="A user id or `me`.")
-    requester: str | None = Field(None, description="A user id or `me`.")
+    assignee: str | None = Field(None, description="A user id, `me`, or `none` (unassigned).", pattern=PEOPLE)
+    owner: str | None = Field(None, description="A user id, `me`, or `none`.", pattern=PEOPLE)
+    requester: str | None = Field(None, description="A user id, `me`, or `none`.", pattern=PEOPLE)
     organisation: Id | None = None
     category: Id | None = None
     channel: str | None = None
     q: str | None = Field(None, description="Words, all of which appear in the title, description or public replies "
                                            "(Chinese or English), or the exact ticket number.")
     ordering: Literal[tuple(ORDERINGS)] = "-updated_at"  # type: ignore[valid-type]
-    cursor: str | None = None
+    cursor: str | None = Field(None, description="`next_cursor` of the page before; a cursor the desk did not "
+                                                 "make is a 400.")
     limit: int = Field(50, ge=1, le=200)
 
 
@@ -249,8 +253,6 @@ def update_ticket(request, ticket_id: Id, payload: TicketPatch):
             changes[name] = _group(value)
         elif name in ("owner", "assignee"):
             changes[name] = _user(value, name)
-        elif name in ("impact", "urgency", "priority", "title", "type") and value is None:
-            raise HttpError(422, _("%(name)s cannot be empty.") % {"name": name})
         else:
             changes[name] = value
     updated = actions.update_ticket(ticket, actor=request.user, expected_version=version, changes=changes)
