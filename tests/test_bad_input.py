@@ -300,3 +300,15 @@ def test_too_many_fields_is_a_400_json(api, tickets, settings):
     response = api("agent1").client.post(f"/api/v1/tickets/{first.pk}/attachments",
                                          {f"f{n}": "x" for n in range(5)})
     assert_json_4xx(response, 400)
+
+
+def test_any_error_page_under_the_api_becomes_json(rf):
+    """Whatever answers in HTML under /api/ (a server error included) reaches the client as JSON."""
+    from django.http import HttpResponseServerError
+
+    from servicedesk.core.middleware import ApiJsonErrorsMiddleware
+
+    middleware = ApiJsonErrorsMiddleware(lambda request: HttpResponseServerError("<h1>Server Error (500)</h1>"))
+    response = middleware(rf.get("/api/v1/tickets"))
+    assert_json_4xx(response, 500)
+    assert middleware(rf.get("/console/")).content.startswith(b"<h1>")

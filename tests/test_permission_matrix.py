@@ -510,3 +510,18 @@ def test_the_matrix_catches_a_leak(desk, world):
     response, body, _ = send(row, "agent_outside", made, values)
     assert response.status_code == 200 and hidden.number in body
     assert any("leak" in p for p in run_row(row, "agent_outside", made, desk, world))
+
+
+def test_link_history_names_only_tickets_the_reader_may_see(api, desk, world):
+    """A link's history row names the other ticket: agent1 reads X's history without A's link row,
+    the manager with it; customer1 reads A's with X's (theirs) and without B's and C's."""
+    def linked(username, ticket):
+        response = api(username).get(f"tickets/{ticket.pk}/history")
+        assert response.status_code == 200
+        return {h["new"] for h in response.json_body if h["field"] == "link"}
+
+    a, b, c, x = world["a"], world["b"], world["c"], world["x"]
+    assert linked("agent1", x) == set()
+    assert linked("manager", x) == {f"related {a.number}"}
+    assert linked("customer1", a) == {f"related {x.number}"}
+    assert linked("manager", a) == {f"related {t.number}" for t in (x, b, c)}
