@@ -1,5 +1,6 @@
 """The REST API: /api/v1/, OpenAPI at /api/v1/openapi.json, interactive docs at /api/v1/docs."""
 
+from django.core.exceptions import SuspiciousOperation
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -7,6 +8,9 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, django_auth
 
 from servicedesk.accounts.models import ApiToken
+from servicedesk.api.schemas import Invalid
+from servicedesk.core.middleware import refused_upload
+from servicedesk.core.pagination import BadCursor
 from servicedesk.tickets.actions import ActionError
 
 
@@ -20,7 +24,67 @@ class BearerToken(HttpBearer):
         return user
 
 
-api = NinjaAPI(
+def _answer(description: str, component: str = "Message") -> dict:
+    return {"description": description,
+            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{component}"}}}}
+
+
+# Text the desk accepts (core/inputs.py): no NUL. (A lone surrogate cannot be said in a JSON Schema.)
+STORABLE = "^[^\\x00]*$"
+
+
+def _storable_strings(schema: dict, components: dict, seen: set | None = None) -> None:
+    """Say in every free string of an input's schema that NUL is refused."""
+    seen = set() if seen is None else seen
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        if name not in seen:
+            seen.add(name)
+            _storable_strings(components[name], components, seen)
+        return
+    if schema.get("type") == "string" and not {"enum", "const", "format", "pattern"} & set(schema):
+        schema["pattern"] = STORABLE
+    for key in ("anyOf", "oneOf", "allOf", "prefixItems"):
+        for part in schema.get(key, []):
+            _storable_strings(part, components, seen)
+    for key in ("items", "additionalProperties"):
+        if isinstance(schema.get(key), dict):
+            _storable_strings(schema[key], components, seen)
+    for part in schema.get("properties", {}).values():
+        _storable_strings(part, components, seen)
+
+
+class DeskApi(NinjaAPI):
+    """The OpenAPI says what every operation really answers: the errors raised at the edge, which no
+    route lists (unauthenticated, invalid parameters, an unknown id in the path, a body that cannot be
+    read), are added here for all, so a new route documents them too. (Not translated: the OpenAPI is
+    one document for every client.)"""
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schema["components"]["schemas"]["Invalid"] = Invalid.model_json_schema(
+            ref_template="#/components/schemas/{model}")
+        components = schema["components"]["schemas"]
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                for parameter in operation.get("parameters", []):
+                    _storable_strings(parameter["schema"], components)
+                for content in operation.get("requestBody", {}).get("content", {}).values():
+                    _storable_strings(content["schema"], components)
+                answers = operation.setdefault("responses", {})
+                parameters = operation.get("parameters", [])
+                answers.setdefault(401, _answer("Not signed in, and no valid API token."))
+                if parameters or "requestBody" in operation:
+                    answers[422] = _answer("A parameter or the body is not valid (`errors` says which).", "Invalid")
+                if any(p["in"] == "path" for p in parameters):
+                    answers.setdefault(404, _answer("Not found, or not yours to see."))
+                if "requestBody" in operation:
+                    answers.setdefault(400, _answer("The body cannot be read (malformed JSON or form data)."))
+                    answers.setdefault(413, _answer("The body is too large."))
+        return schema
+
+
+api = DeskApi(
     title="Service Desk API",
     version="1",
     description="Everything an agent or a customer can do in the desk. Authenticate with "
@@ -37,6 +101,19 @@ def error(request, status: int, message: str, **details):
 @api.exception_handler(ActionError)
 def on_action_error(request, exc: ActionError):
     return error(request, exc.status_code, exc.message, **exc.details)
+
+
+@api.exception_handler(BadCursor)
+def on_bad_cursor(request, exc: BadCursor):
+    return error(request, 400, str(exc))
+
+
+@api.exception_handler(SuspiciousOperation)
+def on_refused_body(request, exc: SuspiciousOperation):
+    """A body Django will not read (too large, too many files or fields): answered here, in JSON, with
+    the limit that was passed."""
+    status, message = refused_upload(exc)
+    return error(request, status, message)
 
 
 @api.exception_handler(Http404)

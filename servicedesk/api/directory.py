@@ -9,12 +9,13 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from servicedesk.accounts.models import Desk, Group, Organisation, User
-from servicedesk.core.pagination import BadCursor, keyset_page
+from servicedesk.core.inputs import Id
+from servicedesk.core.pagination import keyset_page
 from servicedesk.tickets.actions import ActionError, NotAllowed, NotFound
 from servicedesk.tickets.models import Category, Service
 from servicedesk.tickets.permissions import group_ids
 
-from .schemas import Message
+from .schemas import Input, Message
 
 router = Router(tags=["directory"])
 
@@ -31,7 +32,7 @@ class MeOut(Schema):
     groups: list[int]
 
 
-class MePatch(Schema):
+class MePatch(Input):
     language: str | None = None
     time_zone: str | None = None
     first_name: str | None = None
@@ -117,7 +118,7 @@ def me(request):
 def update_me(request, payload: MePatch):
     user = request.user
     data = payload.dict(exclude_unset=True)
-    if "language" in data and data["language"] not in {"", *dict(settings.LANGUAGES)}:
+    if "language" in data and data["language"] not in {"", None, *dict(settings.LANGUAGES)}:
         raise ActionError(_("Unknown language: %(l)s") % {"l": data["language"]})
     if data.get("time_zone") and data["time_zone"] not in zoneinfo.available_timezones():
         raise ActionError(_("Unknown time zone: %(name)s") % {"name": data["time_zone"]})
@@ -142,8 +143,9 @@ def _people_for(viewer):
 class UserFilters(Schema):
     q: str | None = Field(None, description="Part of the user name, name or email.")
     role: str | None = None
-    organisation: int | None = None
-    cursor: str | None = None
+    organisation: Id | None = None
+    cursor: str | None = Field(None, description="`next_cursor` of the page before; a cursor the desk did not "
+                                                 "make is a 400.")
     limit: int = Field(50, ge=1, le=200)
 
 
@@ -158,15 +160,12 @@ def list_users(request, filters: Query[UserFilters]):
         qs = qs.filter(role=filters.role)
     if filters.organisation:
         qs = qs.filter(organisation_id=filters.organisation)
-    try:
-        rows, next_cursor = keyset_page(qs, "id", False, filters.limit, filters.cursor)
-    except BadCursor as exc:
-        raise ActionError(str(exc)) from None
+    rows, next_cursor = keyset_page(qs, "id", False, filters.limit, filters.cursor)
     return {"items": [_user_out(u) for u in rows], "next_cursor": next_cursor}
 
 
 @router.get("/users/{int:user_id}", response={200: UserOut, 404: Message}, summary="A person")
-def read_user(request, user_id: int):
+def read_user(request, user_id: Id):
     user = _people_for(request.user).select_related("organisation").filter(pk=user_id).first()
     if user is None:
         raise NotFound(_("User not found."))
@@ -183,7 +182,7 @@ def list_organisations(request):
 
 
 @router.get("/organisations/{int:organisation_id}", response={200: OrganisationOut, 404: Message})
-def read_organisation(request, organisation_id: int):
+def read_organisation(request, organisation_id: Id):
     if not request.user.is_desk_staff and request.user.organisation_id != organisation_id:
         raise NotFound(_("Organisation not found."))
     o = Organisation.objects.filter(pk=organisation_id).first()
@@ -214,7 +213,7 @@ def _category_out(c) -> dict:
 
 
 @router.get("/categories", response=list[CategoryOut], summary="Categories and subcategories")
-def list_categories(request, service: int | None = None):
+def list_categories(request, service: Id | None = None):
     qs = Category.objects.filter(is_active=True, service__is_active=True)
     if service:
         qs = qs.filter(service_id=service)

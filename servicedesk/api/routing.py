@@ -2,6 +2,7 @@
 
 from ninja import Router
 
+from servicedesk.core.inputs import Id
 from servicedesk.routing import engine
 from servicedesk.tickets.models import Channel
 
@@ -36,7 +37,7 @@ def _rule(rule) -> dict:
 @router.post("/{int:ticket_id}/route", response={200: RouteOut, 400: Message, 403: Message, 404: Message,
                                                  409: ConflictOut},
              summary="Apply the routing rules now")
-def route(request, ticket_id: int):
+def route(request, ticket_id: Id):
     """Try the active routing rules in order on this open ticket, as the caller, then auto-assign it in its
     group if it has no person. `applied` lists the rules that matched and what each changed; `failed` the
     rules whose action the desk refused (their changes are undone, the history says why)."""
@@ -52,7 +53,7 @@ def route(request, ticket_id: int):
 
 
 @router.get("/{int:ticket_id}/tags", response={200: list[str], 404: Message}, summary="Tags")
-def list_tags(request, ticket_id: int):
+def list_tags(request, ticket_id: Id):
     """The ticket's tags (added by routing rules), by name."""
     ticket = _get_ticket(request, ticket_id)
     return [t.name for t in engine.tags_of(ticket)]

@@ -4,8 +4,11 @@ import datetime
 from typing import Literal
 
 from ninja import Schema
-from pydantic import BaseModel, Field
+from ninja.schema import DjangoGetter
+from pydantic import BaseModel, Field, model_validator
+from pydantic_core import PydanticCustomError
 
+from servicedesk.core.inputs import Id, IdOrZero, find_text_problem
 from servicedesk.tickets.models import Channel, LinkKind, PendingReason, TicketType
 
 TicketTypeName = Literal[tuple(TicketType.values)]  # type: ignore[valid-type]
@@ -13,6 +16,26 @@ ChannelName = Literal[tuple(Channel.values)]  # type: ignore[valid-type]
 LinkKindName = Literal[tuple(LinkKind.values)]  # type: ignore[valid-type]
 PendingReasonName = Literal[tuple(PendingReason.values)]  # type: ignore[valid-type]
 Level = int
+
+
+class Input(Schema):
+    """Every JSON body the API reads: a JSON object (ninja would read the attributes of a string or a
+    list as fields: `"hello world"` became a ticket titled "Hello World"), whose strings the desk can
+    store (core/inputs.py)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _object_of_storable_text(cls, data):
+        raw = data._obj if isinstance(data, DjangoGetter) else data  # ninja's own validator wrapped it
+        if not isinstance(raw, dict):
+            raise PydanticCustomError("body_not_object", "The body must be a JSON object.")
+        # The declared fields only: others are ignored, never stored.
+        found = find_text_problem({name: value for name, value in raw.items() if name in cls.model_fields})
+        if found:
+            where, reason = found
+            raise PydanticCustomError("unstorable_text", "{field}: {reason}",
+                                      {"field": ".".join(map(str, where)) or "body", "reason": reason})
+        return data
 
 
 class Out(BaseModel):
@@ -73,49 +96,51 @@ class TicketPage(Out):
     next_cursor: str | None = Field(None, description="Pass as `cursor` to get the next page; null on the last.")
 
 
-class TicketIn(Schema):
+class TicketIn(Input):
     title: str = Field(..., min_length=1, max_length=255)
     description: str = ""
     type: TicketTypeName = "incident"
-    category: int | None = None
+    category: Id | None = None
     impact: int | None = Field(None, ge=1, le=3, description="1 high, 2 medium, 3 low")
     urgency: int | None = Field(None, ge=1, le=3, description="1 high, 2 medium, 3 low")
     priority: int | None = Field(None, ge=1, le=5, description="Staff only: overrides the matrix (logged).")
-    requester: int | None = Field(None, description="Staff only: the user the ticket is for.")
-    group: int | None = Field(None, description="Staff only: route at once.")
-    assignee: int | None = None
+    requester: Id | None = Field(None, description="Staff only: the user the ticket is for.")
+    group: Id | None = Field(None, description="Staff only: route at once.")
+    assignee: Id | None = None
     channel: ChannelName | None = Field(None, description="Staff only: how the contact came in.")
-    watchers: list[int] = []
+    watchers: list[Id] = []
 
 
-class TicketPatch(Schema):
-    version: int | None = Field(None, description="The version you read; a stale one gets 409 and changes nothing.")
-    title: str | None = Field(None, min_length=1, max_length=255)
-    description: str | None = None
-    type: TicketTypeName | None = None
-    category: int | None = None
-    impact: int | None = Field(None, ge=1, le=3)
-    urgency: int | None = Field(None, ge=1, le=3)
-    priority: int | None = Field(None, ge=1, le=5)
-    owner: int | None = None
-    group: int | None = None
-    assignee: int | None = None
+class TicketPatch(Input):
+    version: IdOrZero | None = Field(None, description="The version you read; a stale one gets 409 and changes "
+                                                       "nothing.")
+    # Not nullable: a ticket always has these (leave one out to keep it).
+    title: str = Field(None, min_length=1, max_length=255)
+    description: str = None
+    type: TicketTypeName = None
+    category: Id | None = None
+    impact: int = Field(None, ge=1, le=3)
+    urgency: int = Field(None, ge=1, le=3)
+    priority: int = Field(None, ge=1, le=5)
+    owner: Id | None = None
+    group: Id | None = None
+    assignee: Id | None = None
 
 
-class TransitionIn(Schema):
+class TransitionIn(Input):
     action: str = Field(..., description="acknowledge, assign, start, pend, resume, resolve, confirm, reopen, close")
-    version: int | None = None
+    version: IdOrZero | None = None
     comment: str = ""
     internal: bool = False
     pending_reason: PendingReasonName | None = None
-    group: int | None = Field(None, description="For `assign`: the group to route to.")
-    assignee: int | None = Field(None, description="For `assign`: optionally a person of that group.")
+    group: Id | None = Field(None, description="For `assign`: the group to route to.")
+    assignee: Id | None = Field(None, description="For `assign`: optionally a person of that group.")
 
 
-class CommentIn(Schema):
+class CommentIn(Input):
     body: str = Field(..., min_length=1)
     internal: bool = False
-    version: int | None = None
+    version: IdOrZero | None = None
 
 
 class AttachmentOut(Out):
@@ -153,7 +178,7 @@ class HistoryOut(Out):
     version: int
 
 
-class LinkIn(Schema):
+class LinkIn(Input):
     target: str = Field(..., description="The other ticket's id or number (e.g. SD-000123).")
     kind: LinkKindName
 
@@ -167,11 +192,11 @@ class LinkOut(Out):
     created_at: datetime.datetime
 
 
-class MergeIn(Schema):
+class MergeIn(Input):
     into: str = Field(..., description="The original ticket's id or number; this ticket is merged into it.")
 
 
-class TimeEntryIn(Schema):
+class TimeEntryIn(Input):
     minutes: int = Field(..., ge=1, le=1440)
     note: str = ""
     spent_on: datetime.date | None = None
@@ -186,13 +211,18 @@ class TimeEntryOut(Out):
     created_at: datetime.datetime
 
 
-class WatchersIn(Schema):
-    add: list[int] = []
-    remove: list[int] = []
+class WatchersIn(Input):
+    add: list[Id] = []
+    remove: list[Id] = []
 
 
 class Message(Out):
     message: str
+
+
+class Invalid(Out):
+    message: str
+    errors: list[dict] = Field([], description="What is wrong where (pydantic's errors: type, loc, msg).")
 
 
 class ConflictOut(Out):

@@ -1,6 +1,6 @@
 """/api/v1/tickets: thin routes over `servicedesk.tickets.actions` and the scoping rule."""
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.db.models import Prefetch, Q
 from django.http import FileResponse
@@ -15,7 +15,8 @@ from pydantic import Field
 from servicedesk import search
 from servicedesk.accounts.models import Group, User
 from servicedesk.core import refdata
-from servicedesk.core.pagination import BadCursor, keyset_page
+from servicedesk.core.inputs import Id, IdOrZero, parse_id
+from servicedesk.core.pagination import keyset_page
 from servicedesk.tickets import actions, permissions
 from servicedesk.tickets.models import (
     OPEN_STATUSES,
@@ -29,7 +30,7 @@ from servicedesk.tickets.models import (
     TicketLink,
     TimeEntry,
 )
-from servicedesk.tickets.queries import attach_people
+from servicedesk.tickets.queries import attach_people, ticket_reference
 
 from . import serialize
 from .schemas import (
@@ -70,7 +71,7 @@ def _visible(request):
     return permissions.visible_tickets(request.user).select_related(*LIST_JOINED)
 
 
-def _get_ticket(request, ticket_id: int) -> Ticket:
+def _get_ticket(request, ticket_id: Id) -> Ticket:
     ticket = _visible(request).filter(pk=ticket_id).first()
     if ticket is None:
         raise actions.NotFound(_("Ticket not found."))
@@ -81,8 +82,8 @@ def _get_ticket(request, ticket_id: int) -> Ticket:
 def _find_ticket(request, key: str) -> Ticket:
     """A ticket by id or by number, among those the user may see."""
     key = (key or "").strip()
-    lookup = Q(pk=int(key)) if key.isdigit() else Q(number__iexact=key)
-    ticket = _visible(request).filter(lookup).first()
+    lookup = ticket_reference(key)
+    ticket = _visible(request).filter(lookup).first() if lookup is not None else None
     if ticket is None:
         raise actions.NotFound(_("Ticket %(key)s not found.") % {"key": key})
     attach_people([ticket])
@@ -140,33 +141,38 @@ ORDERINGS = {
 
 
 def _id_or_me(value: str | None, request, name: str):
-    """Filters on people take an id, `me`, or `none` (not set)."""
-    if value is None:
+    """Filters on people take an id, `me`, or `none` (not set); empty is no filter."""
+    if not value:
         return None
     if value == "me":
         return request.user.pk
     if value == "none":
         return "none"
-    if value.isdigit():
-        return int(value)
+    pk = parse_id(value)
+    if pk is not None:
+        return pk
     raise HttpError(422, _("%(name)s takes a user id, 'me' or 'none'.") % {"name": name})
+
+
+PEOPLE = r"^(|me|none|[0-9]{1,19})$"
 
 
 class TicketFilters(Schema):
     status: list[str] = Field([], description="Repeat or comma-separate; `open` means every open status.")
     type: list[str] = []
-    priority: list[int] = []
-    group: list[int] = []
-    assignee: str | None = Field(None, description="A user id, `me`, or `none` (unassigned).")
-    owner: str | None = Field(None, description="A user id or `me`.")
-    requester: str | None = Field(None, description="A user id or `me`.")
-    organisation: int | None = None
-    category: int | None = None
+    priority: list[Annotated[int, Field(ge=1, le=5)]] = []
+    group: list[Id] = []
+    assignee: str | None = Field(None, description="A user id, `me`, or `none` (unassigned).", pattern=PEOPLE)
+    owner: str | None = Field(None, description="A user id, `me`, or `none`.", pattern=PEOPLE)
+    requester: str | None = Field(None, description="A user id, `me`, or `none`.", pattern=PEOPLE)
+    organisation: Id | None = None
+    category: Id | None = None
     channel: str | None = None
     q: str | None = Field(None, description="Words, all of which appear in the title, description or public replies "
                                            "(Chinese or English), or the exact ticket number.")
     ordering: Literal[tuple(ORDERINGS)] = "-updated_at"  # type: ignore[valid-type]
-    cursor: str | None = None
+    cursor: str | None = Field(None, description="`next_cursor` of the page before; a cursor the desk did not "
+                                                 "make is a 400.")
     limit: int = Field(50, ge=1, le=200)
 
 
@@ -208,11 +214,8 @@ def list_tickets(request, filters: Query[TicketFilters]):
     if filters.q and filters.q.strip():
         qs = search.search(qs, filters.q.strip())
     field, descending = ORDERINGS[filters.ordering]
-    try:
-        rows, next_cursor = keyset_page(qs.values(*serialize.LIST_COLUMNS), field, descending, filters.limit,
-                                        filters.cursor)
-    except BadCursor as exc:
-        raise HttpError(400, str(exc)) from None
+    rows, next_cursor = keyset_page(qs.values(*serialize.LIST_COLUMNS), field, descending, filters.limit,
+                                    filters.cursor)
     transitions = refdata.transitions()
     return {"items": serialize.ticket_rows(rows, request.user, transitions), "next_cursor": next_cursor}
 
@@ -239,13 +242,13 @@ def create_ticket(request, payload: TicketIn):
 
 
 @router.get("/{int:ticket_id}", response={200: TicketOut, 404: Message}, summary="Read a ticket")
-def read_ticket(request, ticket_id: int):
+def read_ticket(request, ticket_id: Id):
     ticket = _get_ticket(request, ticket_id)
     return serialize.ticket(ticket, request.user, refdata.transitions())
 
 
 @router.patch("/{int:ticket_id}", response={200: TicketOut, **ERRORS}, summary="Change fields or route")
-def update_ticket(request, ticket_id: int, payload: TicketPatch):
+def update_ticket(request, ticket_id: Id, payload: TicketPatch):
     """Send only the fields to change, with the `version` you read. `group`/`assignee` route the ticket."""
     ticket = _get_ticket(request, ticket_id)
     data = payload.dict(exclude_unset=True)
@@ -258,8 +261,6 @@ def update_ticket(request, ticket_id: int, payload: TicketPatch):
             changes[name] = _group(value)
         elif name in ("owner", "assignee"):
             changes[name] = _user(value, name)
-        elif name in ("impact", "urgency", "priority", "title", "type") and value is None:
-            raise HttpError(422, _("%(name)s cannot be empty.") % {"name": name})
         else:
             changes[name] = value
     updated = actions.update_ticket(ticket, actor=request.user, expected_version=version, changes=changes)
@@ -267,7 +268,7 @@ def update_ticket(request, ticket_id: int, payload: TicketPatch):
 
 
 @router.post("/{int:ticket_id}/transitions", response={200: TicketOut, **ERRORS}, summary="Take a lifecycle action")
-def take_transition(request, ticket_id: int, payload: TransitionIn):
+def take_transition(request, ticket_id: Id, payload: TransitionIn):
     """`{"action": "acknowledge"}` and so on; the ticket's `actions` lists what the caller may take now."""
     ticket = _get_ticket(request, ticket_id)
     updated = actions.transition(
@@ -286,7 +287,7 @@ def _visible_attachments(request, ticket):
 
 
 @router.get("/{int:ticket_id}/comments", response={200: list[CommentOut], 404: Message}, summary="Conversation")
-def list_comments(request, ticket_id: int):
+def list_comments(request, ticket_id: Id):
     """Public replies, and internal notes for desk staff, oldest first."""
     ticket = _get_ticket(request, ticket_id)
     qs = Comment.objects.filter(ticket=ticket).select_related("author")
@@ -297,7 +298,7 @@ def list_comments(request, ticket_id: int):
 
 
 @router.post("/{int:ticket_id}/comments", response={201: CommentOut, **ERRORS}, summary="Reply or note")
-def add_comment(request, ticket_id: int, payload: CommentIn):
+def add_comment(request, ticket_id: Id, payload: CommentIn):
     ticket = _get_ticket(request, ticket_id)
     comment = actions.add_comment(ticket, actor=request.user, body=payload.body, internal=payload.internal,
                                   expected_version=payload.version)
@@ -305,13 +306,13 @@ def add_comment(request, ticket_id: int, payload: CommentIn):
 
 
 @router.get("/{int:ticket_id}/attachments", response={200: list[AttachmentOut], 404: Message})
-def list_attachments(request, ticket_id: int):
+def list_attachments(request, ticket_id: Id):
     ticket = _get_ticket(request, ticket_id)
     return [serialize.attachment(a) for a in _visible_attachments(request, ticket)]
 
 
 @router.post("/{int:ticket_id}/attachments", response={201: AttachmentOut, **ERRORS}, summary="Upload a file")
-def upload_attachment(request, ticket_id: int, file: File[UploadedFile], internal: Form[bool] = False):
+def upload_attachment(request, ticket_id: Id, file: File[UploadedFile], internal: Form[bool] = False):
     ticket = _get_ticket(request, ticket_id)
     attachment = actions.add_attachment(ticket, actor=request.user, upload=file, internal=internal)
     return Reply(201, serialize.attachment(attachment))
@@ -319,7 +320,7 @@ def upload_attachment(request, ticket_id: int, file: File[UploadedFile], interna
 
 @router.get("/attachments/{int:attachment_id}/download", url_name="download_attachment",
             response={200: None, 404: Message}, summary="Download a file")
-def download_attachment(request, attachment_id: int):
+def download_attachment(request, attachment_id: Id):
     """Only for users who may see the ticket (and, for internal files, desk staff)."""
     attachment = get_object_or_404(Attachment.objects.select_related("ticket"), pk=attachment_id)
     if not permissions.can_see(request.user, attachment.ticket) or (
@@ -333,7 +334,7 @@ def download_attachment(request, attachment_id: int):
 
 
 @router.get("/{int:ticket_id}/history", response={200: list[HistoryOut], 404: Message}, summary="History")
-def list_history(request, ticket_id: int, after: int = 0, limit: int = Query(500, ge=1, le=2000)):
+def list_history(request, ticket_id: Id, after: IdOrZero = 0, limit: int = Query(500, ge=1, le=2000)):
     """Every change, oldest first: who, when, through which channel, which field, old and new value."""
     ticket = _get_ticket(request, ticket_id)
     qs = HistoryEntry.objects.filter(ticket=ticket, id__gt=after).select_related("actor").order_by("id")
@@ -353,7 +354,7 @@ def _link_out(link: TicketLink, ticket: Ticket) -> dict:
 
 
 @router.get("/{int:ticket_id}/links", response={200: list[LinkOut], 404: Message}, summary="Links")
-def list_links(request, ticket_id: int):
+def list_links(request, ticket_id: Id):
     """Outgoing links read "this ticket is <kind> the other"; incoming ones the reverse."""
     ticket = _get_ticket(request, ticket_id)
     links = TicketLink.objects.filter(Q(source=ticket) | Q(target=ticket)).select_related("source", "target")
@@ -363,7 +364,7 @@ def list_links(request, ticket_id: int):
 
 
 @router.post("/{int:ticket_id}/links", response={201: LinkOut, **ERRORS}, summary="Link to another ticket")
-def add_link(request, ticket_id: int, payload: LinkIn):
+def add_link(request, ticket_id: Id, payload: LinkIn):
     ticket = _get_ticket(request, ticket_id)
     target = _find_ticket(request, payload.target)
     created = actions.link(ticket, target, payload.kind, actor=request.user)
@@ -372,7 +373,7 @@ def add_link(request, ticket_id: int, payload: LinkIn):
 
 
 @router.delete("/{int:ticket_id}/links/{int:link_id}", response={204: None, **ERRORS}, summary="Remove a link")
-def remove_link(request, ticket_id: int, link_id: int):
+def remove_link(request, ticket_id: Id, link_id: Id):
     ticket = _get_ticket(request, ticket_id)
     if not TicketLink.objects.filter(Q(source=ticket) | Q(target=ticket), pk=link_id).exists():
         raise actions.NotFound(_("Link not found."))
@@ -381,7 +382,7 @@ def remove_link(request, ticket_id: int, link_id: int):
 
 
 @router.post("/{int:ticket_id}/merge", response={200: TicketOut, **ERRORS}, summary="Merge into another ticket")
-def merge_ticket(request, ticket_id: int, payload: MergeIn):
+def merge_ticket(request, ticket_id: Id, payload: MergeIn):
     """This ticket's conversation moves to `into`; this one is closed as its duplicate. Returns `into`."""
     ticket = _get_ticket(request, ticket_id)
     target = _find_ticket(request, payload.into)
@@ -390,7 +391,7 @@ def merge_ticket(request, ticket_id: int, payload: MergeIn):
 
 
 @router.get("/{int:ticket_id}/time-entries", response={200: list[TimeEntryOut], 403: Message, 404: Message})
-def list_time(request, ticket_id: int):
+def list_time(request, ticket_id: Id):
     ticket = _get_ticket(request, ticket_id)
     if not permissions.sees_internal(request.user):
         raise actions.NotAllowed(_("Only desk staff see time entries."))
@@ -398,7 +399,7 @@ def list_time(request, ticket_id: int):
 
 
 @router.post("/{int:ticket_id}/time-entries", response={201: TimeEntryOut, **ERRORS}, summary="Log time")
-def add_time(request, ticket_id: int, payload: TimeEntryIn):
+def add_time(request, ticket_id: Id, payload: TimeEntryIn):
     ticket = _get_ticket(request, ticket_id)
     entry = actions.log_time(ticket, actor=request.user, minutes=payload.minutes, note=payload.note,
                              spent_on=payload.spent_on)
@@ -406,7 +407,7 @@ def add_time(request, ticket_id: int, payload: TimeEntryIn):
 
 
 @router.post("/{int:ticket_id}/watchers", response={200: list[dict], **ERRORS}, summary="Add or remove watchers")
-def change_watchers(request, ticket_id: int, payload: WatchersIn):
+def change_watchers(request, ticket_id: Id, payload: WatchersIn):
     ticket = _get_ticket(request, ticket_id)
     updated = actions.set_watchers(
         ticket, actor=request.user,

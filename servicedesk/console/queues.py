@@ -31,7 +31,7 @@ from django.utils.translation import gettext_lazy
 from servicedesk import search
 from servicedesk.accounts.models import STAFF_ROLES, Group, Organisation, Role, User, person_name
 from servicedesk.core import refdata
-from servicedesk.core.ids import is_id, parse_id
+from servicedesk.core.inputs import parse_id
 from servicedesk.core.pagination import BadCursor, after_cursor, encode_cursor
 from servicedesk.tickets import permissions
 from servicedesk.tickets.models import (
@@ -277,7 +277,7 @@ def saved_view_url(view) -> str:
 
 
 def _ints(values: list[str]) -> list[int]:
-    return [n for n in map(parse_id, values) if n is not None]
+    return [pk for pk in map(parse_id, values) if pk is not None]
 
 
 def _split(values: list[str]) -> list[str]:
@@ -306,17 +306,17 @@ def apply_filters(queryset: QuerySet, params: QueryDict, user: User) -> QuerySet
         queryset = queryset.filter(assignee=user)
     elif assignee == "none":
         queryset = queryset.filter(assignee__isnull=True)
-    elif is_id(assignee):
+    elif parse_id(assignee):
         queryset = queryset.filter(assignee_id=parse_id(assignee))
-    category = (params.get("category") or "").strip()
-    if is_id(category):
-        queryset = queryset.filter(Q(category_id=parse_id(category)) | Q(category__parent_id=parse_id(category)))
+    category = parse_id(params.get("category"))
+    if category:
+        queryset = queryset.filter(Q(category_id=category) | Q(category__parent_id=category))
     channel = (params.get("channel") or "").strip()
     if channel in Channel.values:
         queryset = queryset.filter(channel=channel)
-    organisation = (params.get("organisation") or "").strip()
-    if is_id(organisation):
-        queryset = queryset.filter(organisation_id=parse_id(organisation))
+    organisation = parse_id(params.get("organisation"))
+    if organisation:
+        queryset = queryset.filter(organisation_id=organisation)
     text = (params.get("q") or "").strip()
     if text:
         queryset = search.search(queryset, text)
@@ -509,9 +509,9 @@ def queue_view(request, slug: str):
     field, descending = ORDERINGS[ordering]
 
     saved = None
-    view_id = params.get("view", "")
-    if view_id.isdigit():
-        saved = SavedView.objects.filter(pk=int(view_id), user=user, queue=slug).first()
+    view_id = parse_id(params.get("view"))
+    if view_id:
+        saved = SavedView.objects.filter(pk=view_id, user=user, queue=slug).first()
 
     if queue.clocks:
         from .clocks import breaching_clocks
@@ -574,7 +574,8 @@ def queue_view(request, slug: str):
         "page_size": PAGE_SIZE,
         "sidebar": build_sidebar(request, slug, saved.pk if saved else None),
     }
-    return render(request, "console/queues/queue.html", context)
+    # A cursor the desk did not make is a 400, as in the API and the portal; the first page comes with it.
+    return render(request, "console/queues/queue.html", context, status=400 if bad_cursor else 200)
 
 
 from . import quicklog, savedviews  # noqa: E402  (they import the helpers above)

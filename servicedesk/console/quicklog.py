@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from servicedesk.accounts.models import Group, Organisation, Role, User
-from servicedesk.core.ids import is_id, parse_id
+from servicedesk.core.inputs import parse_id
 from servicedesk.tickets import actions
 from servicedesk.tickets.models import Category, Channel, Level, Status, TicketType
 
@@ -104,9 +104,9 @@ class QuickLogForm(forms.Form):
     def chosen_caller(self):
         """The caller picked in the search results, for showing again when the form comes back."""
         if self.is_bound and not self.errors.get("requester"):
-            value = self.data.get("requester")
-            if is_id(value):
-                return _active_user(parse_id(value))
+            value = parse_id(self.data.get("requester"))
+            if value:
+                return _active_user(value)
         return None
 
 
@@ -176,9 +176,9 @@ def quick_log(request):
         # Without JavaScript the search button posts the form: show the matches, keep what was typed.
         form = QuickLogForm(initial=request.POST.dict())
         matches = find_callers(request.POST.get("caller_q", ""))
-        picked = request.POST.get("requester", "")
-        if is_id(picked):
-            chosen = _active_user(parse_id(picked))
+        picked = parse_id(request.POST.get("requester"))
+        if picked:
+            chosen = _active_user(picked)
     elif request.method == "POST":
         form = QuickLogForm(request.POST)
         if form.is_valid():

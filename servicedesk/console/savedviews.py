@@ -68,5 +68,5 @@ def delete_view(request, pk: int):
 
 urlpatterns = [
     path("views/save/", save_view, name="save_view"),
-    path("views/<int:pk>/delete/", delete_view, name="delete_view"),
+    path("views/<id:pk>/delete/", delete_view, name="delete_view"),
 ]

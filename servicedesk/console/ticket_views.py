@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from servicedesk.accounts.models import Group, User
 from servicedesk.core import refdata
-from servicedesk.core.ids import is_id, parse_id
+from servicedesk.core.inputs import is_id, parse_id
 from servicedesk.routing.engine import tags_of
 from servicedesk.tickets import actions, permissions
 from servicedesk.tickets.models import (

@@ -8,6 +8,10 @@ class CoreConfig(AppConfig):
     verbose_name = _("Service desk")
 
     def ready(self):
+        from django.urls import register_converter
+
         from . import refdata
+        from .inputs import IdConverter
 
         refdata.connect()
+        register_converter(IdConverter, "id")

@@ -1,4 +1,4 @@
-"""Per-user language and time zone.
+"""Per-user language and time zone; JSON errors under /api/; text the desk cannot store refused.
 
 A signed-in user's saved language wins over the browser's Accept-Language (which LocaleMiddleware
 already applied for everyone else). Times are shown in the user's time zone, else the desk's.
@@ -6,7 +6,18 @@ already applied for everyone else). Times are shown in the user's time zone, els
 
 import zoneinfo
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent, TooManyFilesSent
+from django.http import JsonResponse
+from django.http.multipartparser import MultiPartParserError
+from django.shortcuts import render
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from .inputs import find_text_problem
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 class UserPreferencesMiddleware:
@@ -28,30 +39,86 @@ class UserPreferencesMiddleware:
         return self.get_response(request)
 
 
+def is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def refused_upload(exc: Exception) -> tuple[int, str] | None:
+    """Django's refusals of a request body it will not read, as (status, message), or None."""
+    if isinstance(exc, RequestDataTooBig):
+        return 413, _("The request is too large (at most %(size)s, files apart).") % {
+            "size": filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)}
+    if isinstance(exc, TooManyFilesSent):
+        return 400, _("Too many files in one request (at most %(count)s).") % {
+            "count": settings.DATA_UPLOAD_MAX_NUMBER_FILES}
+    if isinstance(exc, TooManyFieldsSent):
+        return 400, _("Too many fields in one request (at most %(count)s).") % {
+            "count": settings.DATA_UPLOAD_MAX_NUMBER_FIELDS}
+    if isinstance(exc, SuspiciousOperation | MultiPartParserError):
+        return 400, _("The request is malformed.")
+    return None
+
+
 class ApiJsonErrorsMiddleware:
-    """Under /api/ every error is JSON with a message, also the 404 of an unknown path and the 405
-    of a wrong method, which Django and ninja answer in HTML or plain text."""
+    """Under /api/ every error is JSON with a message: also the 404 of an unknown path and the 405
+    of a wrong method, which Django and ninja answer in HTML or plain text, a body Django refuses to
+    read (too large, too many files), and a server error."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         response = self.get_response(request)
-        if not request.path.startswith("/api/") or response.status_code not in (404, 405):
+        if not is_api(request) or response.status_code < 400:
             return response
         if response.get("Content-Type", "").startswith("application/json"):
             return response
-        from django.http import JsonResponse
-        from django.utils.translation import gettext as _
-
         if response.status_code == 404:
             return JsonResponse({"message": _("There is no such API endpoint.")}, status=404)
-        allowed = response.get("Allow", "")
-        converted = JsonResponse(
-            {"message": _("This endpoint does not accept %(method)s; use %(allowed)s.")
-             % {"method": request.method, "allowed": allowed or "—"}},
-            status=405,
-        )
-        if allowed:
-            converted["Allow"] = allowed
-        return converted
+        if response.status_code == 405:
+            allowed = response.get("Allow", "")
+            converted = JsonResponse(
+                {"message": _("This endpoint does not accept %(method)s; use %(allowed)s.")
+                 % {"method": request.method, "allowed": allowed or "—"}},
+                status=405,
+            )
+            if allowed:
+                converted["Allow"] = allowed
+            return converted
+        if response.status_code >= 500:
+            return JsonResponse({"message": _("The desk failed to answer this request; it has been logged.")},
+                                status=response.status_code)
+        return JsonResponse({"message": _("The request is malformed.")}, status=response.status_code)
+
+    def process_exception(self, request, exc):
+        if not is_api(request):
+            return None
+        refused = refused_upload(exc)
+        return JsonResponse({"message": refused[1]}, status=refused[0]) if refused else None
+
+
+class RefuseUnstorableTextMiddleware:
+    """The one check of text that arrives outside a JSON body: the path, the query string and form
+    fields (names, values and file names) of every request. JSON bodies are checked by the API's
+    input schemas (api/schemas.py `Input`). See core/inputs.py for why."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            found = find_text_problem(request.path) or find_text_problem(dict(request.GET.lists()))
+            if not found and request.method == "POST" and request.content_type in FORM_TYPES:
+                found = find_text_problem(dict(request.POST.lists())) or find_text_problem(
+                    {name: [f.name for f in files] for name, files in request.FILES.lists()})
+        except (SuspiciousOperation, MultiPartParserError) as exc:
+            refused = refused_upload(exc) if is_api(request) else None
+            if refused is None:
+                raise
+            return JsonResponse({"message": refused[1]}, status=refused[0])
+        if not found:
+            return self.get_response(request)
+        where, reason = found
+        if is_api(request):
+            return JsonResponse({"message": reason, "errors": [{"loc": list(where), "msg": reason}]}, status=422)
+        return render(request, "400.html", {"reason": reason}, status=400)

@@ -11,9 +11,22 @@ import json
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from .inputs import find_text_problem
+
 
 class BadCursor(ValueError):
-    pass
+    """A cursor the desk did not make (tampered, truncated, from another list): the API answers 400,
+    the screens show their first page with status 400."""
+
+    def __init__(self):
+        super().__init__(_("invalid cursor"))
+
+
+MAX_CURSOR_LENGTH = 1024
+# Every ordering value a cursor carries is one of these; ints within the 64-bit range of both databases.
+MIN_INT, MAX_INT = -(2**63), 2**63 - 1
+# A date a time zone can move a day either way and still be a date.
+MIN_YEAR, MAX_YEAR = 2, 9998
 
 
 def encode_cursor(value, pk: int) -> str:
@@ -23,17 +36,45 @@ def encode_cursor(value, pk: int) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+def _value(value):
+    if isinstance(value, dict):
+        if set(value) != {"t"} or not isinstance(value["t"], str):
+            raise BadCursor
+        moment = datetime.datetime.fromisoformat(value["t"])
+        if moment.tzinfo is None or not MIN_YEAR <= moment.year <= MAX_YEAR:
+            raise BadCursor
+        moment.astimezone(datetime.UTC)
+        return moment
+    if isinstance(value, bool):
+        raise BadCursor
+    if isinstance(value, int):
+        if not MIN_INT <= value <= MAX_INT:
+            raise BadCursor
+        return value
+    if isinstance(value, str):
+        if find_text_problem(value):
+            raise BadCursor
+        return value
+    raise BadCursor
+
+
 def decode_cursor(cursor: str):
+    """(ordering value, id) from a cursor this module made; BadCursor for anything else."""
     try:
+        if not isinstance(cursor, str) or len(cursor) > MAX_CURSOR_LENGTH or not cursor.isascii():
+            raise BadCursor
         padded = cursor + "=" * (-len(cursor) % 4)
-        value, pk = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        if isinstance(value, dict):
-            value = datetime.datetime.fromisoformat(value["t"])
-        if not isinstance(pk, int):
-            raise TypeError
-        return value, pk
-    except (ValueError, TypeError, KeyError) as exc:
-        raise BadCursor(_("The cursor is not valid; start again from the first page.")) from exc
+        decoded = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if not isinstance(decoded, list) or len(decoded) != 2:
+            raise BadCursor
+        value, pk = decoded
+        if isinstance(pk, bool) or not isinstance(pk, int) or not 0 < pk <= MAX_INT:
+            raise BadCursor
+        return _value(value), pk
+    except (ValueError, TypeError, KeyError, OverflowError, RecursionError) as exc:
+        if isinstance(exc, BadCursor):
+            raise
+        raise BadCursor from exc
 
 
 def _check_type(model, field: str, value) -> None:
@@ -42,7 +83,7 @@ def _check_type(model, field: str, value) -> None:
     expected = datetime.datetime if internal == "DateTimeField" else int if "Integer" in internal or internal.endswith(
         "AutoField") else str
     if isinstance(value, bool) or not isinstance(value, expected):
-        raise BadCursor(_("The cursor is not valid; start again from the first page."))
+        raise BadCursor
 
 
 def after_cursor(queryset: QuerySet, field: str, descending: bool, cursor: str) -> QuerySet:

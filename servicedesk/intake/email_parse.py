@@ -201,7 +201,13 @@ def _decode_latin(data: bytes) -> str:
 
 
 def decode_bytes(data: bytes, declared: str | None, notes: list[str] | None = None, where: str = "text") -> str:
-    """Decode text whose charset is declared (or not) the way real mail needs. Never raises."""
+    """Decode text whose charset is declared (or not) the way real mail needs. Never raises.
+    NUL characters are dropped: the desk refuses them everywhere else (PostgreSQL cannot store them),
+    but a message must never be lost for one (core/inputs.py)."""
+    return _decode_bytes(data, declared, notes, where).replace("\x00", "")
+
+
+def _decode_bytes(data: bytes, declared: str | None, notes: list[str] | None, where: str) -> str:
     if notes is None:
         notes = []
     if not data:
@@ -288,7 +294,7 @@ def decode_header_value(value: str | None, notes: list[str] | None = None, where
         return ""
     if notes is None:
         notes = []
-    value = _FOLD.sub("", value).replace("\r", "").replace("\n", "")
+    value = _FOLD.sub("", value).replace("\r", "").replace("\n", "").replace("\x00", "")  # as in decode_bytes
     if "=?" not in value and value.isascii():
         return value
     # Segments: ("raw", text) or ("word", charset, bytes); adjacent words in one charset are joined
@@ -321,7 +327,8 @@ def decode_header_value(value: str | None, notes: list[str] | None = None, where
 
 
 def _raw_headers(part: Message) -> list[tuple[str, str]]:
-    return [(name, str(value)) for name, value in part.raw_items()]
+    # NUL dropped as in decode_bytes.
+    return [(name.replace("\x00", ""), str(value).replace("\x00", "")) for name, value in part.raw_items()]
 
 
 def _first(headers: list[tuple[str, str]], name: str) -> str | None:
@@ -429,6 +436,7 @@ def normalise_message_id(value: str | None) -> str | None:
     """A Message-ID without angle brackets or whitespace; None when there is none."""
     if not value:
         return None
+    value = value.replace("\x00", "")  # as in decode_bytes
     match = _MESSAGE_ID.search(value)
     found = match.group(1) if match else value
     found = _WHITESPACE.sub("", found).strip("<>")

@@ -9,5 +9,5 @@ urlpatterns = [
     path("new/", views.new_request, name="new"),
     path("requests/", views.request_list, name="requests"),
     path("requests/<str:number>/", views.request_detail, name="request"),
-    path("files/<int:attachment_id>/", views.download, name="download"),
+    path("files/<id:attachment_id>/", views.download, name="download"),
 ]

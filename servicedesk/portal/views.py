@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from servicedesk import search
-from servicedesk.core.ids import is_id
+from servicedesk.core.inputs import parse_id
 from servicedesk.core.pagination import BadCursor, keyset_page
 from servicedesk.tickets import actions, permissions
 from servicedesk.tickets.models import Attachment, Channel, Comment, Status, Ticket, TicketType
@@ -96,8 +96,8 @@ def new_request(request):
         kind = request.GET.get("type")
         if kind in (TicketType.INCIDENT, TicketType.SERVICE_REQUEST):
             initial["type"] = kind
-        category = request.GET.get("category", "")
-        if is_id(category):
+        category = parse_id(request.GET.get("category"))
+        if category:
             initial["category"] = category
         form = NewRequestForm(initial=initial, catalogue=tree)
     return render(request, "portal/new.html", {"form": form, "catalogue": tree})
@@ -132,19 +132,21 @@ def request_list(request):
     text = (request.GET.get("q") or "").strip()[:200]
     if text:
         queryset = search.search(queryset, text)
+    cursor, status = request.GET.get("cursor") or None, 200
     try:
-        rows, next_cursor = keyset_page(_list_columns(queryset), "updated_at", True, PAGE_SIZE,
-                                        request.GET.get("cursor") or None)
-    except BadCursor as exc:
-        messages.error(request, str(exc))
-        return redirect(f"{reverse('portal:requests')}?{urlencode({'scope': scope, 'state': state})}")
+        rows, next_cursor = keyset_page(_list_columns(queryset), "updated_at", True, PAGE_SIZE, cursor)
+    except BadCursor:
+        # A cursor the desk did not make: the first page, said so, as a 400 like the API's.
+        messages.warning(request, _("That page link is no longer valid; here is the first page."))
+        cursor, status = None, 400
+        rows, next_cursor = keyset_page(_list_columns(queryset), "updated_at", True, PAGE_SIZE, None)
     base = {"scope": scope, "state": state, **({"q": text} if text else {})}
     context = {
         "rows": rows,
         "org_allowed": org_allowed,
         "scope": scope,
         "state": state,
-        "first_page": not request.GET.get("cursor"),
+        "first_page": not cursor,
         "next_url": f"{reverse('portal:requests')}?{urlencode({**base, 'cursor': next_cursor})}"
         if next_cursor else "",
         "scope_urls": {s: f"?{urlencode({**base, 'scope': s})}" for s in ("mine", "organisation")},
@@ -152,9 +154,9 @@ def request_list(request):
         "q": text,
         "show_requester": scope == "organisation",
     }
-    if request.headers.get("HX-Request") and request.GET.get("cursor"):
+    if request.headers.get("HX-Request") and cursor:
         return render(request, "portal/_request_rows.html", context)
-    return render(request, "portal/requests.html", context)
+    return render(request, "portal/requests.html", context, status=status)
 
 
 # ---------------------------------------------------------------------------------------------

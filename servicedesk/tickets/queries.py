@@ -8,9 +8,13 @@ primary key.
 
 from collections.abc import Sequence
 
+from django.db.models import Q
+
 from servicedesk.accounts.models import User
+from servicedesk.core.inputs import parse_id
 
 from .models import Ticket
+from .numbers import number_candidates
 
 PEOPLE = ("requester", "owner", "assignee")
 SCOPE_COLUMNS = ("requester_id", "owner_id", "assignee_id", "group_id", "organisation_id")
@@ -40,3 +44,16 @@ def attach_users(holders: Sequence[object], fields: Sequence[str], users=None) -
             if pk is not None and pk in people:
                 setattr(holder, name, people[pk])
     return people
+
+
+def ticket_reference(key: str | None) -> Q | None:
+    """The lookup for a ticket named by a person or a client: its id (ASCII digits within the
+    database's range) or its number (`SD-000123`, any case); None when `key` can name no ticket."""
+    key = (key or "").strip()
+    if not key:
+        return None
+    if key.isdigit():  # "²" too: a digit that is no id names no ticket (numbers have a prefix)
+        pk = parse_id(key)
+        return Q(pk=pk) if pk is not None else None
+    candidates = number_candidates(key)  # SD-000123, sd-123
+    return Q(number__in=candidates) if candidates else None

@@ -259,7 +259,7 @@ def test_keyset_paging_walks_every_row_once_both_ways(agent1, desk, monkeypatch,
 def test_a_spoilt_cursor_shows_the_first_page(agent1, desk):
     ticket = intake(desk)
     response = agent1.get("/console/queues/recent/", {"after": "not-a-cursor"})
-    assert response.status_code == 200 and numbers(response) == [ticket.number]
+    assert response.status_code == 400 and numbers(response) == [ticket.number]
     assert "no longer valid" in response.content.decode()
 
 

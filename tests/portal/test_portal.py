@@ -254,9 +254,12 @@ def test_keyset_pages_and_htmx_show_more(english):
     assert b"<html" in full.content and tickets[0].number.encode() in full.content
 
 
-def test_bad_cursor_starts_again(english):
+def test_bad_cursor_shows_the_first_page_as_a_400(english):
+    ticket = actions.create_ticket(actor=english.customer1, title="Printer jam")
     response = client_for(english.customer1).get(reverse("portal:requests"), {"cursor": "not-a-cursor"})
-    assert response.status_code == 302 and "cursor" not in response["Location"]
+    assert response.status_code == 400
+    assert ticket.number in response.content.decode()
+    assert "That page link is no longer valid" in response.content.decode()
 
 
 @pytest.mark.parametrize("scope", ["mine", "organisation"])

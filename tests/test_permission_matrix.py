@@ -1,0 +1,496 @@
+"""The permission matrix: every API operation (from the OpenAPI) and every URL of the site, as every
+role, aimed at what that role must not reach, with the outcome each must get, and no response to a
+restricted role naming a ticket it may not see, another organisation's customer, an internal note
+or an internal file.
+
+A new endpoint fails `test_every_endpoint_has_a_row` until it gets a row in ROWS: one line, e.g.
+    Row("GET /api/v1/me/tokens", "/api/v1/me/tokens", OPEN),
+(the key is the OpenAPI's "METHOD path", or "METHOD route" for a screen, as Django's resolver
+writes it; the URL is formatted with the role's targets, see `targets`).
+
+Each request runs in a savepoint rolled back afterwards, so every row meets the same data and the
+allowed roles' changes (a merge, a deletion) never blur the next row.
+"""
+
+import json
+import re
+from dataclasses import dataclass, field
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from servicedesk.accounts.models import ApiToken, Organisation, User
+from servicedesk.api.app import api as ninja_api
+from servicedesk.console.models import CannedResponse, SavedView
+from servicedesk.tickets import actions, permissions
+from servicedesk.tickets.models import Attachment, Comment, Ticket, TicketLink
+
+ROLES = ("anonymous", "customer_a", "customer_b", "agent_outside", "lead", "manager", "admin")
+USERNAMES = {"customer_a": "customer1", "customer_b": "customer3", "agent_outside": "agent1", "lead": "lead1",
+             "manager": "manager", "admin": "admin"}
+RESTRICTED = ("anonymous", "customer_a", "customer_b", "agent_outside", "lead")
+
+# Outcome classes.
+LOGIN = "login"  # anonymous: 401 JSON (API) or a redirect to sign in (screens)
+ADMIN_LOGIN = "admin-login"  # a redirect to the admin's sign-in
+HIDDEN = "hidden"  # 404: nothing there for this role
+TO_PORTAL = "to-portal"  # a customer sent to the portal (the console's queues and tools)
+DENIED = "denied"  # 403: visible but not allowed
+ALLOWED = "allowed"  # neither refused nor failed: 2xx/3xx, or the desk's own 400/409/422 on the data
+ANSWERED = "answered"  # signed in and not failed: refused or done, as long as the row's check holds
+
+# Who gets what, by the kind of target a row aims at.
+TICKET = {"anonymous": LOGIN, "customer_a": HIDDEN, "customer_b": HIDDEN, "agent_outside": HIDDEN,
+          "lead": HIDDEN, "manager": ALLOWED, "admin": ALLOWED}  # the role's hidden ticket
+OPEN = {role: ALLOWED for role in ROLES} | {"anonymous": LOGIN}  # what every signed-in role may use
+PUBLIC = {role: ALLOWED for role in ROLES}
+STAFF = OPEN | {"customer_a": TO_PORTAL, "customer_b": TO_PORTAL}  # the console's queues and tools
+STAFF_ONLY = OPEN | {"customer_a": HIDDEN, "customer_b": HIDDEN}  # the console's ticket page and canned responses
+NOBODY = {role: HIDDEN for role in ROLES} | {"anonymous": LOGIN}  # someone else's own things
+NOBODY_ELSE = NOBODY | {"customer_a": TO_PORTAL, "customer_b": TO_PORTAL}  # … in the console's queues
+GONE = {role: HIDDEN for role in ROLES}  # a route that answers 404 to everyone
+ADMIN_SITE = {role: ADMIN_LOGIN for role in ROLES} | {"admin": ALLOWED}
+
+
+@dataclass
+class Row:
+    key: str  # "METHOD path" of the OpenAPI, or "METHOD route" of Django's resolver (+ a note)
+    url: str  # formatted with the role's targets
+    expect: dict
+    data: dict | None = None
+    files: bool = False  # multipart with one file
+    check: str = ""  # a further check by name (see CHECKS)
+    own_session: bool = False  # sent from a copy of the role's session (signing out ends it)
+    overrides: dict = field(default_factory=dict)
+
+    @property
+    def method(self) -> str:
+        return self.key.split(" ", 1)[0]
+
+    @property
+    def endpoint(self) -> str:
+        return self.key.split(" ")[1]
+
+    def expected(self, role: str) -> str:
+        return self.overrides.get(role, self.expect[role])
+
+
+T = "/api/v1/tickets/{ticket}"
+C = "/console/tickets/{number}"
+ROWS = [
+    # --- the API ---------------------------------------------------------------------------------
+    Row("GET /api/v1/tickets", "/api/v1/tickets?limit=200", OPEN),
+    Row("GET /api/v1/tickets search", "/api/v1/tickets?q={hidden_title}", OPEN),
+    Row("POST /api/v1/tickets", "/api/v1/tickets", OPEN, {"title": "Matrix probe"}),
+    # Refused or done, every role: nobody may make another organisation's customer a watcher.
+    Row("POST /api/v1/tickets watchers", "/api/v1/tickets", {role: ANSWERED for role in ROLES} | {"anonymous": LOGIN},
+        {"title": "Matrix probe", "watchers": ["{other_customer}"]}, check="no_foreign_watcher"),
+    Row("GET /api/v1/tickets/{ticket_id}", T, TICKET),
+    Row("GET /api/v1/tickets/{ticket_id} visible", "/api/v1/tickets/{visible}", OPEN),
+    Row("PATCH /api/v1/tickets/{ticket_id}", T, TICKET, {"title": "Changed"}),
+    Row("POST /api/v1/tickets/{ticket_id}/transitions", T + "/transitions", TICKET, {"action": "start"}),
+    Row("GET /api/v1/tickets/{ticket_id}/comments", T + "/comments", TICKET),
+    Row("GET /api/v1/tickets/{ticket_id}/comments visible", "/api/v1/tickets/{visible}/comments", OPEN),
+    Row("POST /api/v1/tickets/{ticket_id}/comments", T + "/comments", TICKET, {"body": "Probe"}),
+    Row("GET /api/v1/tickets/{ticket_id}/attachments", T + "/attachments", TICKET),
+    Row("GET /api/v1/tickets/{ticket_id}/attachments visible", "/api/v1/tickets/{visible}/attachments", OPEN),
+    Row("POST /api/v1/tickets/{ticket_id}/attachments", T + "/attachments", TICKET, files=True),
+    Row("GET /api/v1/tickets/attachments/{attachment_id}/download", "/api/v1/tickets/attachments/{attachment}/download",
+        TICKET),
+    Row("GET /api/v1/tickets/attachments/{attachment_id}/download internal",
+        "/api/v1/tickets/attachments/{internal_attachment}/download", OPEN,
+        overrides={"customer_a": HIDDEN, "customer_b": HIDDEN}),
+    Row("GET /api/v1/tickets/{ticket_id}/history", T + "/history", TICKET),
+    Row("GET /api/v1/tickets/{ticket_id}/history visible", "/api/v1/tickets/{visible}/history", OPEN),
+    Row("GET /api/v1/tickets/{ticket_id}/links", T + "/links", TICKET),
+    Row("GET /api/v1/tickets/{ticket_id}/links visible", "/api/v1/tickets/{visible}/links", OPEN),
+    Row("POST /api/v1/tickets/{ticket_id}/links", T + "/links", TICKET,
+        {"target": "{visible_number}", "kind": "related"}),
+    Row("DELETE /api/v1/tickets/{ticket_id}/links/{link_id}", T + "/links/{link}", TICKET),
+    Row("POST /api/v1/tickets/{ticket_id}/merge", T + "/merge", TICKET, {"into": "{visible_number}"}),
+    Row("GET /api/v1/tickets/{ticket_id}/time-entries", T + "/time-entries", TICKET),
+    Row("GET /api/v1/tickets/{ticket_id}/time-entries visible", "/api/v1/tickets/{visible}/time-entries", OPEN,
+        overrides={"customer_a": DENIED, "customer_b": DENIED}),
+    Row("POST /api/v1/tickets/{ticket_id}/time-entries", T + "/time-entries", TICKET, {"minutes": 5}),
+    Row("POST /api/v1/tickets/{ticket_id}/watchers", T + "/watchers", TICKET, {"add": ["{own_id}"]}),
+    Row("POST /api/v1/tickets/{ticket_id}/route", T + "/route", TICKET),
+    Row("GET /api/v1/tickets/{ticket_id}/tags", T + "/tags", TICKET),
+    Row("GET /api/v1/me", "/api/v1/me", OPEN),
+    Row("PATCH /api/v1/me", "/api/v1/me", OPEN, {"time_zone": "Asia/Shanghai"}),
+    Row("GET /api/v1/users", "/api/v1/users?limit=200", OPEN),
+    Row("GET /api/v1/users search", "/api/v1/users?q={other_customer_username}", OPEN),
+    Row("GET /api/v1/users/{user_id}", "/api/v1/users/{other_customer}", OPEN,
+        overrides={"customer_a": HIDDEN, "customer_b": HIDDEN}),
+    Row("GET /api/v1/organisations", "/api/v1/organisations", OPEN),
+    Row("GET /api/v1/organisations/{organisation_id}", "/api/v1/organisations/{other_organisation}", OPEN,
+        overrides={"customer_a": HIDDEN, "customer_b": HIDDEN}),
+    Row("GET /api/v1/groups", "/api/v1/groups", OPEN, overrides={"customer_a": DENIED, "customer_b": DENIED}),
+    Row("GET /api/v1/desks", "/api/v1/desks", OPEN),
+    Row("GET /api/v1/categories", "/api/v1/categories", OPEN),
+    Row("GET /api/v1/services", "/api/v1/services", OPEN),
+    Row("GET api/v1/openapi.json", "/api/v1/openapi.json", PUBLIC),
+    Row("GET api/v1/docs", "/api/v1/docs", PUBLIC),
+    Row("GET api/v1/", "/api/v1/", GONE),
+    # --- sign-in and preferences -----------------------------------------------------------------
+    Row("GET ", "/", OPEN),
+    Row("GET login/", "/login/", PUBLIC),
+    Row("POST logout/", "/logout/", PUBLIC, own_session=True),
+    Row("GET password/", "/password/", OPEN),
+    Row("GET password/done/", "/password/done/", OPEN),
+    Row("POST language/", "/language/", PUBLIC, {"language": "en"}),
+    Row("GET preferences/", "/preferences/", OPEN),
+    # --- the console -----------------------------------------------------------------------------
+    Row("GET console/", "/console/", STAFF),
+    Row("GET console/queue-counts/", "/console/queue-counts/", STAFF),
+    Row("GET console/queues/<slug:slug>/", "/console/queues/recent/?q={hidden_title}", STAFF),
+    Row("GET console/queues/<slug:slug>/ all", "/console/queues/all/", STAFF, overrides={"agent_outside": HIDDEN}),
+    Row("GET console/queues/<slug:slug>/ unassigned", "/console/queues/unassigned/", STAFF),
+    Row("GET console/queues/<slug:slug>/ unowned", "/console/queues/unowned/", STAFF),
+    Row("GET console/search/", "/console/search/?q={hidden_title}", STAFF),
+    Row("GET console/search/ by number", "/console/search/?q={hidden_number}", STAFF),
+    Row("POST console/views/save/", "/console/views/save/", STAFF, {"name": "Mine", "queue": "recent"}),
+    Row("POST console/views/<id:pk>/delete/", "/console/views/{saved_view}/delete/", NOBODY_ELSE),
+    Row("GET console/quick-log/", "/console/quick-log/", STAFF),
+    Row("GET console/quick-log/callers/", "/console/quick-log/callers/?q=customer", STAFF),
+    Row("GET console/tickets/<str:number>/", C + "/", TICKET),
+    Row("GET console/tickets/<str:number>/ visible", "/console/tickets/{visible_number}/", STAFF_ONLY),
+    Row("POST console/tickets/<str:number>/reply/", C + "/reply/", TICKET, {"body": "Probe", "version": "{version}"}),
+    Row("POST console/tickets/<str:number>/transition/<slug:action>/", C + "/transition/start/", TICKET,
+        {"version": "{version}"}),
+    Row("POST console/tickets/<str:number>/assign/", C + "/assign/", TICKET,
+        {"group": "{group}", "version": "{version}"}),
+    Row("GET console/tickets/<str:number>/duplicates/", C + "/duplicates/", TICKET),
+    Row("GET console/tickets/<str:number>/duplicates/ visible", "/console/tickets/{visible_number}/duplicates/",
+        STAFF_ONLY),
+    Row("POST console/tickets/<str:number>/route/", C + "/route/", TICKET, {"version": "{version}"}),
+    Row("POST console/tickets/<str:number>/own/", C + "/own/", TICKET, {"version": "{version}"}),
+    Row("GET console/tickets/<str:number>/assign/members/", C + "/assign/members/?group={group}", TICKET),
+    Row("POST console/tickets/<str:number>/priority/", C + "/priority/", TICKET,
+        {"impact": "1", "urgency": "1", "version": "{version}"}),
+    Row("POST console/tickets/<str:number>/category/", C + "/category/", TICKET, {"version": "{version}"}),
+    Row("POST console/tickets/<str:number>/links/", C + "/links/", TICKET,
+        {"number": "{visible_number}", "kind": "related", "version": "{version}"}),
+    Row("POST console/tickets/<str:number>/links/ hidden target", "/console/tickets/{visible_number}/links/",
+        STAFF_ONLY,
+        {"number": "{hidden_number}", "kind": "related", "version": "{visible_version}"}, check="same_as_none"),
+    Row("POST console/tickets/<str:number>/links/<id:link_id>/remove/", C + "/links/{link}/remove/", TICKET,
+        {"version": "{version}"}),
+    Row("GET console/tickets/<str:number>/merge/", C + "/merge/?into={visible_number}", TICKET),
+    Row("GET console/tickets/<str:number>/merge/ hidden target",
+        "/console/tickets/{visible_number}/merge/?into={hidden_number}", STAFF_ONLY, check="same_as_none"),
+    Row("POST console/tickets/<str:number>/time/", C + "/time/", TICKET, {"minutes": "5", "version": "{version}"}),
+    Row("POST console/tickets/<str:number>/watchers/", C + "/watchers/", TICKET,
+        {"add": "{own_id}", "version": "{version}"}),
+    Row("GET console/tickets/<str:number>/canned/", C + "/canned/?canned={canned}", TICKET),
+    Row("GET console/tickets/<str:number>/attachments/<id:attachment_id>/", C + "/attachments/{attachment}/", TICKET),
+    Row("GET console/canned/", "/console/canned/", STAFF_ONLY),
+    Row("GET console/canned/new/", "/console/canned/new/", STAFF_ONLY),
+    Row("GET console/canned/<id:pk>/", "/console/canned/{canned}/", NOBODY),
+    Row("POST console/canned/<id:pk>/delete/", "/console/canned/{canned}/delete/", NOBODY),
+    # --- the portal ------------------------------------------------------------------------------
+    Row("GET portal/", "/portal/", OPEN),
+    Row("GET portal/new/", "/portal/new/", OPEN),
+    Row("GET portal/requests/", "/portal/requests/?state=all", OPEN),
+    Row("GET portal/requests/ organisation", "/portal/requests/?state=all&scope=organisation", OPEN),
+    Row("GET portal/requests/<str:number>/", "/portal/requests/{number}/", TICKET),
+    Row("POST portal/requests/<str:number>/", "/portal/requests/{number}/", TICKET,
+        {"action": "reply", "body": "Probe", "version": "{version}"}),
+    Row("GET portal/files/<id:attachment_id>/", "/portal/files/{attachment}/", TICKET),
+    Row("GET portal/files/<id:attachment_id>/ internal", "/portal/files/{internal_attachment}/", NOBODY),
+    # --- the admin site (its own permissions: administrators only) ---------------------------------
+    Row("GET admin/", "/admin/", ADMIN_SITE),
+    Row("GET admin/ ticket", "/admin/tickets/ticket/{ticket}/change/", ADMIN_SITE),
+    Row("GET admin/ user", "/admin/accounts/user/{other_customer}/change/", ADMIN_SITE),
+]
+ADMIN_PREFIX = "admin/"  # the admin site's URLs, many and generated, are covered by the rows above
+
+
+# ---------------------------------------------------------------------------------------------
+# The desk the matrix runs against
+
+
+TITLES = {"a": "Zebra crossing lights dead", "b": "Kumquat printer smoking", "c": "Walrus VPN meltdown",
+          "x": "Zebra crossing lights flicker"}
+INTERNAL_NOTE = "Internal only: the quokka admin password is on the wiki"
+INTERNAL_FILE = "quokka-internal-notes.txt"
+
+
+@pytest.fixture
+def world(desk, settings, tmp_path):
+    """Four tickets: A (customer1, organisation A, 2nd line: agent1 is not in it), B (customer3,
+    organisation B, 2nd line), C (customer2, 3rd line: lead1 is not in it) and X (customer1, intake:
+    agents see it), linked X→A, A→B, A→C, with internal notes and files."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    Organisation.objects.update(customers_see_organisation_tickets=False)
+    staff = desk.manager
+
+    def ticket(key, requester, group):
+        t = actions.create_ticket(actor=requester, title=TITLES[key], description=f"About {TITLES[key]}")
+        if group is not None:
+            actions.assign(t, actor=staff, group=group)
+        actions.add_comment(t, actor=staff, body=INTERNAL_NOTE, internal=True)
+        actions.add_attachment(t, actor=requester, upload=SimpleUploadedFile("public.txt", b"public"))
+        actions.add_attachment(t, actor=staff, upload=SimpleUploadedFile(INTERNAL_FILE, b"secret"), internal=True)
+        return Ticket.objects.get(pk=t.pk)
+
+    tickets = {"a": ticket("a", desk.customer1, desk.second_line), "b": ticket("b", desk.customer3, desk.second_line),
+               "c": ticket("c", desk.customer2, desk.third_line), "x": ticket("x", desk.customer1, None)}
+    for source, target in (("x", "a"), ("a", "b"), ("a", "c")):
+        actions.link(tickets[source], tickets[target], "related", actor=staff)
+    actions.log_time(tickets["a"], actor=staff, minutes=10)
+    SavedView.objects.create(user=desk.agent2, name="agent2's own", queue="recent", query="")
+    CannedResponse.objects.create(owner=desk.agent2, name="agent2's own", body="Private words")
+    return {key: Ticket.objects.get(pk=t.pk) for key, t in tickets.items()}
+
+
+HIDDEN_TICKET = {"anonymous": "a", "customer_a": "b", "customer_b": "a", "agent_outside": "a", "lead": "c",
+                 "manager": "a", "admin": "a"}
+VISIBLE_TICKET = {"anonymous": "x", "customer_a": "a", "customer_b": "b", "agent_outside": "x", "lead": "a",
+                  "manager": "x", "admin": "x"}
+
+
+def targets(desk, world, role: str) -> dict:
+    hidden, visible = world[HIDDEN_TICKET[role]], world[VISIBLE_TICKET[role]]
+    user = desk.users.get(USERNAMES.get(role, ""))
+    other = desk.customer1 if role == "customer_b" else desk.customer3
+    attachment = Attachment.objects.filter(ticket=hidden, internal=False).first()
+    return {
+        "ticket": hidden.pk, "number": hidden.number, "version": hidden.version, "hidden_title": hidden.title,
+        "hidden_number": hidden.number, "visible": visible.pk, "visible_number": visible.number,
+        "visible_version": visible.version, "attachment": attachment.pk,
+        "internal_attachment": Attachment.objects.get(ticket=visible, internal=True).pk,
+        "link": TicketLink.objects.filter(source=hidden).first().pk if TicketLink.objects.filter(source=hidden)
+        else TicketLink.objects.filter(target=hidden).first().pk,
+        "other_customer": other.pk, "other_customer_username": other.username,
+        "other_organisation": other.organisation_id, "own_id": user.pk if user else desk.agent1.pk,
+        "group": desk.second_line.pk, "saved_view": SavedView.objects.get().pk,
+        "canned": CannedResponse.objects.get(owner=desk.agent2).pk,
+    }
+
+
+def secrets(desk, world, role: str) -> list[str]:
+    """What no response to `role` may contain."""
+    if role in ("manager", "admin"):
+        return []
+    user = desk.users.get(USERNAMES.get(role, ""))
+    found = [text for t in world.values() if user is None or not permissions.can_see(user, t)
+             for text in (t.number, t.title)]
+    if user is None or user.is_customer:
+        found += [INTERNAL_NOTE, INTERNAL_FILE]
+        others = [u for u in (desk.customer1, desk.customer2, desk.customer3)
+                  if user is None or u.organisation_id != user.organisation_id]
+        for other in others:
+            found += [other.username, other.display_name, other.email, other.organisation.name]
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+# Sending a row as a role
+
+
+def clients(desk) -> dict:
+    made = {"anonymous": (Client(raise_request_exception=False), Client(raise_request_exception=False))}
+    for role, username in USERNAMES.items():
+        user = desk.users[username]
+        _, raw = ApiToken.issue(user)
+        screens = Client(raise_request_exception=False)
+        screens.force_login(user)
+        made[role] = (Client(raise_request_exception=False, HTTP_AUTHORIZATION=f"Bearer {raw}"), screens)
+    return made
+
+
+def fill(value, values: dict):
+    if isinstance(value, str):
+        text = value.format(**values)
+        whole = value.strip("{}")
+        return values[whole] if value == "{" + whole + "}" and isinstance(values.get(whole), int) else text
+    if isinstance(value, list):
+        return [fill(v, values) for v in value]
+    if isinstance(value, dict):
+        return {k: fill(v, values) for k, v in value.items()}
+    return value
+
+
+def send(row: Row, role: str, made: dict, values: dict, override: dict | None = None):
+    api_client, screen_client = made[role]
+    url = row.url.format(**values)
+    data = fill(row.data, values) if row.data is not None else None
+    if override:
+        data = {**(data or {}), **override}
+    is_api = row.endpoint.startswith("/api/")
+    client = api_client if is_api else screen_client
+    if row.own_session:
+        client = Client(raise_request_exception=False)
+        client.cookies = screen_client.cookies.__class__(screen_client.cookies)
+    method = row.method.lower()
+    with transaction.atomic():
+        if row.files:
+            response = client.post(url, {"file": SimpleUploadedFile("probe.txt", b"probe")})
+        elif is_api and method != "get":
+            response = getattr(client, method)(url, data=json.dumps(data or {}), content_type="application/json")
+        elif method == "get":
+            response = client.get(url)
+        else:
+            response = getattr(client, method)(url, data or {})
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        extra = CHECKS[row.check](row, role, values, made) if row.check in CHECKS else ""
+        transaction.set_rollback(True)
+    return response, body.decode("utf-8", "replace"), extra
+
+
+def outcome_problem(row: Row, role: str, response) -> str:
+    """Why the response is not of the class the matrix expects for this role, or ""."""
+    status, expected = response.status_code, row.expected(role)
+    location = response.get("Location", "")
+    if status >= 500:
+        return f"server error {status}"
+    if expected == LOGIN:
+        ok = status == 401 if row.endpoint.startswith("/api/") else status == 302 and location.startswith("/login/")
+    elif expected == ADMIN_LOGIN:
+        ok = status == 302 and location.startswith("/admin/login/")
+    elif expected == HIDDEN:
+        ok = status == 404
+    elif expected == ANSWERED:
+        ok = status not in (401, 405)
+    elif expected == TO_PORTAL:
+        ok = status == 302 and location == "/portal/"
+    elif expected == DENIED:
+        ok = status == 403
+    else:
+        ok = status not in (401, 403, 404, 405) and "/login/?next=" not in location
+    return "" if ok else f"expected {expected}, got {status} {location}".strip()
+
+
+def no_foreign_watcher(row, role, values, made) -> str:
+    """Nobody became a watcher whom the caller may not name (another organisation's customer)."""
+    other = User.objects.get(pk=values["other_customer"])
+    watched = Ticket.watchers.through.objects.filter(user=other).exists()
+    return f"{other.username} was made a watcher" if watched else ""
+
+
+def _unmasked(body: str) -> str:
+    """The page without its CSRF tokens (masked afresh on every response)."""
+    return re.sub(r"[A-Za-z0-9]{64}", "<csrf>", body)
+
+
+def same_as_none(role: str, made: dict, values: dict, row: Row, response, body: str) -> str:
+    """A hidden ticket named in a form is answered as a ticket that does not exist."""
+    if role not in RESTRICTED:
+        return ""
+    ghost = "SD-999999"
+    missing, missing_body, _ = send(row, role, made, {**values, "hidden_number": ghost})
+    if missing.status_code != response.status_code:
+        return f"a hidden ticket answered {response.status_code}, a missing one {missing.status_code}"
+    if _unmasked(body.replace(values["hidden_number"], ghost)) != _unmasked(missing_body):
+        return "a hidden ticket answered with other words than a missing one"
+    return ""
+
+
+CHECKS = {"no_foreign_watcher": no_foreign_watcher}
+
+
+def run_row(row: Row, role: str, made: dict, desk, world) -> list[str]:
+    values = targets(desk, world, role)
+    response, body, extra = send(row, role, made, values)
+    problems = []
+    problem = outcome_problem(row, role, response)
+    if problem:
+        problems.append(problem)
+    if role in RESTRICTED:
+        # What the role sent itself (a number typed into a form, a search) may come back: it learns nothing.
+        sent = row.url.format(**values) + json.dumps(fill(row.data, values), ensure_ascii=False)
+        leaked = [s for s in secrets(desk, world, role) if s and s in body and s not in sent]
+        if leaked:
+            problems.append(f"leaks {leaked}")
+    if extra:
+        problems.append(extra)
+    if row.check == "same_as_none":
+        different = same_as_none(role, made, values, row, response, body)
+        if different:
+            problems.append(different)
+    return problems
+
+
+# ---------------------------------------------------------------------------------------------
+# The tests
+
+
+def _routes(patterns, prefix=""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _routes(pattern.url_patterns, prefix + str(pattern.pattern))
+        elif isinstance(pattern, URLPattern):
+            yield prefix + str(pattern.pattern)
+
+
+def endpoints() -> set[str]:
+    """Every API operation ("METHOD /api/v1/…") and every other route of the site (by its route)."""
+    found = set()
+    for path, operations in ninja_api.get_openapi_schema()["paths"].items():
+        found |= {f"{method.upper()} {path}" for method in operations}
+    found |= {route for route in _routes(get_resolver().url_patterns)
+              if not route.startswith(ADMIN_PREFIX) and not _is_api_operation(route)}
+    return found
+
+
+def _is_api_operation(route: str) -> bool:
+    return route.startswith("api/v1/") and route not in ("api/v1/", "api/v1/openapi.json", "api/v1/docs")
+
+
+def covered(row: Row) -> str:
+    return row.endpoint if not row.endpoint.startswith("/api/") else f"{row.method} {row.endpoint}"
+
+
+def test_every_endpoint_has_a_row():
+    rows = {covered(row) for row in ROWS}
+    missing = sorted(e for e in endpoints() if e not in rows and e.split(" ", 1)[-1] not in rows)
+    assert not missing, "endpoints without a row in the permission matrix: " + ", ".join(missing)
+    known = endpoints() | {route.split(" ", 1)[-1] for route in endpoints()}
+    stale = sorted(r for r in rows if r not in known and not r.startswith(ADMIN_PREFIX))
+    assert not stale, "rows naming no endpoint: " + ", ".join(stale)
+
+
+def test_permission_matrix(desk, world):
+    made = clients(desk)
+    tried, failures = 0, []
+    for row in ROWS:
+        for role in ROLES:
+            problems = run_row(row, role, made, desk, world)
+            tried += 1 + (row.check == "same_as_none" and role in RESTRICTED) * 2
+            if problems:
+                failures.append(f"{row.key} as {role}: {'; '.join(problems)}")
+    leaks = [f for f in failures if "leak" in f or "watcher" in f or "answered" in f]
+    print(f"\npermission matrix: {len(ROWS)} rows × {len(ROLES)} roles, {tried} requests tried, "
+          f"{len(leaks)} leaks found, {len(failures) - len(leaks)} other failures")
+    assert not failures, "\n".join(failures)
+
+
+def test_the_matrix_catches_a_leak(desk, world):
+    """The matrix's own check: a response naming a hidden ticket is found."""
+    made = clients(desk)
+    values = targets(desk, world, "agent_outside")
+    hidden = world["a"]
+    Comment.objects.create(ticket=world["x"], author=desk.manager, body=f"See {hidden.number}", internal=True)
+    row = Row("GET /api/v1/tickets/{ticket_id}/comments visible", "/api/v1/tickets/{visible}/comments", OPEN)
+    response, body, _ = send(row, "agent_outside", made, values)
+    assert response.status_code == 200 and hidden.number in body
+    assert any("leak" in p for p in run_row(row, "agent_outside", made, desk, world))
+
+
+def test_link_history_names_only_tickets_the_reader_may_see(api, desk, world):
+    """A link's history row names the other ticket: agent1 reads X's history with A's number hidden,
+    the manager with it; customer1 reads A's with X's (theirs) and without B's and C's numbers."""
+    def linked(username, ticket):
+        response = api(username).get(f"tickets/{ticket.pk}/history")
+        assert response.status_code == 200
+        return {h["new"] for h in response.json_body if h["field"] == "link"}
+
+    a, b, c, x = world["a"], world["b"], world["c"], world["x"]
+    hidden = "related (a ticket you cannot see)"
+    assert linked("agent1", x) == {hidden}
+    assert linked("manager", x) == {f"related {a.number}"}
+    assert linked("customer1", a) == {f"related {x.number}", hidden}
+    assert linked("manager", a) == {f"related {t.number}" for t in (x, b, c)}
