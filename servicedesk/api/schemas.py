@@ -3,6 +3,7 @@
 import datetime
 from typing import Literal
 
+from django.conf import settings
 from ninja import Schema
 from pydantic import BaseModel, Field
 
@@ -13,6 +14,16 @@ ChannelName = Literal[tuple(Channel.values)]  # type: ignore[valid-type]
 LinkKindName = Literal[tuple(LinkKind.values)]  # type: ignore[valid-type]
 PendingReasonName = Literal[tuple(PendingReason.values)]  # type: ignore[valid-type]
 Level = int
+
+
+def _long_text(limit: int):
+    """A text field with the desk's length limit in the OpenAPI. The action checks it, so an over-long
+    text gets the desk's message naming the limit (400) rather than a generic validation error."""
+    return {"json_schema_extra": {"maxLength": limit}}
+
+
+DESCRIPTION = _long_text(settings.SERVICEDESK_DESCRIPTION_MAX_CHARS)
+COMMENT = _long_text(settings.SERVICEDESK_COMMENT_MAX_CHARS)
 
 
 class Out(BaseModel):
@@ -75,7 +86,7 @@ class TicketPage(Out):
 
 class TicketIn(Schema):
     title: str = Field(..., min_length=1, max_length=255)
-    description: str = ""
+    description: str = Field("", **DESCRIPTION)
     type: TicketTypeName = "incident"
     category: int | None = None
     impact: int | None = Field(None, ge=1, le=3, description="1 high, 2 medium, 3 low")
@@ -91,7 +102,7 @@ class TicketIn(Schema):
 class TicketPatch(Schema):
     version: int | None = Field(None, description="The version you read; a stale one gets 409 and changes nothing.")
     title: str | None = Field(None, min_length=1, max_length=255)
-    description: str | None = None
+    description: str | None = Field(None, **DESCRIPTION)
     type: TicketTypeName | None = None
     category: int | None = None
     impact: int | None = Field(None, ge=1, le=3)
@@ -105,7 +116,7 @@ class TicketPatch(Schema):
 class TransitionIn(Schema):
     action: str = Field(..., description="acknowledge, assign, start, pend, resume, resolve, confirm, reopen, close")
     version: int | None = None
-    comment: str = ""
+    comment: str = Field("", **COMMENT)
     internal: bool = False
     pending_reason: PendingReasonName | None = None
     group: int | None = Field(None, description="For `assign`: the group to route to.")
@@ -113,7 +124,7 @@ class TransitionIn(Schema):
 
 
 class CommentIn(Schema):
-    body: str = Field(..., min_length=1)
+    body: str = Field(..., min_length=1, **COMMENT)
     internal: bool = False
     version: int | None = None
 
