@@ -26,6 +26,7 @@ class RefusedUpload(UploadedFile):
         super().__init__(file=None, name=name, content_type=content_type, size=size)
 
     def open(self, mode=None):
+        # File.open would otherwise open whatever file of the uploaded name the working folder holds.
         raise ValueError("A refused upload has no content.")
 
 

@@ -68,3 +68,11 @@ def test_the_brand_colours_come_as_a_stylesheet(desk, settings):
     assert response["Content-Type"] == "text/css; charset=utf-8"
     assert response.content.decode() == ":root { --brand: #aa3300; }\n"
     assert '<link rel="stylesheet" href="/brand.css">' in Client().get("/login/").content.decode()
+
+
+def test_the_api_docs_load_nothing_from_elsewhere(desk):
+    page = signed_in(desk.agent1).get("/api/v1/docs").content.decode()
+    assert '"validatorUrl": null' in page
+    assert re.findall(r'(?:src|href)="([^"]+)"', page) == [
+        "/static/ninja/swagger-ui.css", "/static/ninja/favicon.svg", "/static/ninja/favicon.png",
+        "/static/ninja/swagger-ui-bundle.js", "/static/ninja/swagger-ui-init.js"]
