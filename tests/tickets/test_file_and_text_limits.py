@@ -2,10 +2,12 @@
 per ticket and per message, the type decided by the desk, the same safe headers on every download route,
 and length caps on descriptions and comments, through the API, the console and the portal."""
 
+import importlib
 import json
 import os
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
@@ -191,6 +193,18 @@ def test_the_clients_claimed_type_is_never_stored(desk):
     html = actions.add_attachment(ticket, actor=desk.customer1, upload=upload("x.html", b"<script>", "image/png"))
     png = actions.add_attachment(ticket, actor=desk.customer1, upload=upload("x.png", b"\x89PNG", "text/html"))
     assert (html.content_type, png.content_type) == ("application/octet-stream", "image/png")
+
+
+def test_files_stored_before_get_the_desks_type(desk):
+    ticket = make_ticket(desk, Status.ACKNOWLEDGED)
+    html = actions.add_attachment(ticket, actor=desk.customer1, upload=upload("x.html", b"<script>"))
+    png = actions.add_attachment(ticket, actor=desk.customer1, upload=upload("x.png", b"\x89PNG"))
+    Attachment.objects.filter(pk=html.pk).update(content_type="text/html")
+    Attachment.objects.filter(pk=png.pk).update(content_type="text/html")
+    migration = importlib.import_module("servicedesk.tickets.migrations.0005_attachment_type_from_name")
+    migration.decide_types(django_apps, None)
+    assert dict(Attachment.objects.values_list("filename", "content_type")) == {
+        "x.html": "application/octet-stream", "x.png": "image/png"}
 
 
 def test_the_disposition_names_the_file_in_utf8_and_ascii():
