@@ -409,6 +409,9 @@ def _fit(parsed: ParsedMessage, text: str, ticket: Ticket | None, max_chars: int
     # Counted before the ticket is locked: a file added meanwhile makes the action refuse the message,
     # which is then kept in quarantine for re-processing, whole.
     room = actions.attachment_room(ticket)
+    if attachments[room:] and not attachments[:room] and not text.strip():
+        # Files only, none of which fits: the message still becomes a reply, which says so.
+        text = _("(This email's files were not added: the ticket cannot take more; see the internal note.)")
     for left_out in attachments[room:]:
         parsed.dropped.append(DroppedAttachment(left_out.filename, left_out.content_type, left_out.size, _(
             "over the limit of %(message)s files per message and %(ticket)s per ticket") % {

@@ -73,6 +73,11 @@ def test_files_over_the_ticket_cap_are_left_out_and_listed(desk, mailbox, settin
     assert again.state == State.DONE
     assert Attachment.objects.filter(ticket=ticket).count() == 3
     assert actions.attachment_room(ticket) == 0
+    # Files only, none of which fits: still a reply, which says so.
+    files_only = deliver(with_files("customer1@example.com", "Re Scanner 3", "", ["f.log"],
+                                    in_reply_to="<Scanner@mail.example.org>"), mailbox)
+    assert files_only.state == State.DONE, files_only.reason
+    assert "files were not added" in files_only.comment.body
 
 
 def test_files_over_the_message_cap_are_left_out_and_listed(desk, mailbox, settings):  # noqa: F811
