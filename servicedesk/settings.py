@@ -64,6 +64,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "servicedesk.core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "servicedesk.core.middleware.ApiJsonErrorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -186,6 +187,12 @@ WHITENOISE_USE_FINDERS = True
 
 # The desk's own limits.
 SERVICEDESK_ATTACHMENT_MAX_BYTES = int(os.environ.get("SERVICEDESK_ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024))
+# How many files a ticket and one message (a reply, a new request, an email) may carry.
+SERVICEDESK_ATTACHMENTS_PER_TICKET = int(os.environ.get("SERVICEDESK_ATTACHMENTS_PER_TICKET", 100))
+SERVICEDESK_ATTACHMENTS_PER_MESSAGE = int(os.environ.get("SERVICEDESK_ATTACHMENTS_PER_MESSAGE", 20))
+# The longest ticket description and comment (reply, internal note), in characters.
+SERVICEDESK_DESCRIPTION_MAX_CHARS = int(os.environ.get("SERVICEDESK_DESCRIPTION_MAX_CHARS", 100_000))
+SERVICEDESK_COMMENT_MAX_CHARS = int(os.environ.get("SERVICEDESK_COMMENT_MAX_CHARS", 50_000))
 SERVICEDESK_REOPEN_WINDOW_DAYS = int(os.environ.get("SERVICEDESK_REOPEN_WINDOW_DAYS", 14))
 # Branding: the desk's name, logo and colours.
 SERVICEDESK_NAME = os.environ.get("SERVICEDESK_NAME", "")
@@ -194,6 +201,8 @@ SERVICEDESK_PRIMARY_COLOUR = os.environ.get("SERVICEDESK_PRIMARY_COLOUR", "#1f5f
 SERVICEDESK_ACCENT_COLOUR = os.environ.get("SERVICEDESK_ACCENT_COLOUR", "#e8f0fb")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Files over SERVICEDESK_ATTACHMENT_MAX_BYTES are refused while they stream in, not stored first.
+FILE_UPLOAD_HANDLERS = ["servicedesk.core.uploads.LimitedUploadHandler"]
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SERVICEDESK_SECURE_COOKIES", not DEBUG and bool(os.environ.get("DATABASE_URL")))
@@ -217,7 +226,8 @@ LOGGING = {
 SERVICEDESK_MAIL_RATE_LIMIT = int(os.environ.get("SERVICEDESK_MAIL_RATE_LIMIT", 20))
 SERVICEDESK_MAIL_RATE_WINDOW_MINUTES = int(os.environ.get("SERVICEDESK_MAIL_RATE_WINDOW_MINUTES", 10))
 SERVICEDESK_MAIL_MAX_ATTEMPTS = int(os.environ.get("SERVICEDESK_MAIL_MAX_ATTEMPTS", 5))
-SERVICEDESK_MAIL_MAX_ATTACHMENTS = int(os.environ.get("SERVICEDESK_MAIL_MAX_ATTACHMENTS", 20))
+SERVICEDESK_MAIL_MAX_ATTACHMENTS = int(os.environ.get("SERVICEDESK_MAIL_MAX_ATTACHMENTS",
+                                                     SERVICEDESK_ATTACHMENTS_PER_MESSAGE))
 
 # Background work (Celery). With no broker, tasks run in-process as they are sent (embedded mode)
 # and `servicedesk serve` runs the periodic schedule; with one, workers and `celery beat` do.

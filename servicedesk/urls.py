@@ -7,6 +7,7 @@ from servicedesk.core import views as core
 
 urlpatterns = [
     path("", core.home, name="home"),
+    path("brand.css", core.brand_css, name="brand_css"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", auth_views.PasswordChangeView.as_view(success_url=reverse_lazy("password_change_done")),

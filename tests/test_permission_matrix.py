@@ -137,6 +137,7 @@ ROWS = [
     # --- sign-in and preferences -----------------------------------------------------------------
     Row("GET ", "/", OPEN),
     Row("GET login/", "/login/", PUBLIC),
+    Row("GET brand.css", "/brand.css", PUBLIC),
     Row("POST logout/", "/logout/", PUBLIC, own_session=True),
     Row("GET password/", "/password/", OPEN),
     Row("GET password/done/", "/password/done/", OPEN),

@@ -3,6 +3,7 @@
 import datetime
 from typing import Literal
 
+from django.conf import settings
 from ninja import Schema
 from ninja.schema import DjangoGetter
 from pydantic import BaseModel, Field, model_validator
@@ -36,6 +37,16 @@ class Input(Schema):
             raise PydanticCustomError("unstorable_text", "{field}: {reason}",
                                       {"field": ".".join(map(str, where)) or "body", "reason": reason})
         return data
+
+
+def _long_text(limit: int):
+    """A text field with the desk's length limit in the OpenAPI. The action checks it, so an over-long
+    text gets the desk's message naming the limit (400) rather than a generic validation error."""
+    return {"json_schema_extra": {"maxLength": limit}}
+
+
+DESCRIPTION = _long_text(settings.SERVICEDESK_DESCRIPTION_MAX_CHARS)
+COMMENT = _long_text(settings.SERVICEDESK_COMMENT_MAX_CHARS)
 
 
 class Out(BaseModel):
@@ -98,7 +109,7 @@ class TicketPage(Out):
 
 class TicketIn(Input):
     title: str = Field(..., min_length=1, max_length=255)
-    description: str = ""
+    description: str = Field("", **DESCRIPTION)
     type: TicketTypeName = "incident"
     category: Id | None = None
     impact: int | None = Field(None, ge=1, le=3, description="1 high, 2 medium, 3 low")
@@ -116,7 +127,7 @@ class TicketPatch(Input):
                                                        "nothing.")
     # Not nullable: a ticket always has these (leave one out to keep it).
     title: str = Field(None, min_length=1, max_length=255)
-    description: str = None
+    description: str = Field(None, **DESCRIPTION)
     type: TicketTypeName = None
     category: Id | None = None
     impact: int = Field(None, ge=1, le=3)
@@ -130,7 +141,7 @@ class TicketPatch(Input):
 class TransitionIn(Input):
     action: str = Field(..., description="acknowledge, assign, start, pend, resume, resolve, confirm, reopen, close")
     version: IdOrZero | None = None
-    comment: str = ""
+    comment: str = Field("", **COMMENT)
     internal: bool = False
     pending_reason: PendingReasonName | None = None
     group: Id | None = Field(None, description="For `assign`: the group to route to.")
@@ -138,7 +149,7 @@ class TransitionIn(Input):
 
 
 class CommentIn(Input):
-    body: str = Field(..., min_length=1)
+    body: str = Field(..., min_length=1, **COMMENT)
     internal: bool = False
     version: IdOrZero | None = None
 

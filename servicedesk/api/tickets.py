@@ -3,7 +3,6 @@
 from typing import Annotated, Literal
 
 from django.db.models import Prefetch, Q
-from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Schema
@@ -15,6 +14,7 @@ from pydantic import Field
 from servicedesk import search
 from servicedesk.accounts.models import Group, User
 from servicedesk.core import refdata
+from servicedesk.core.downloads import download_response
 from servicedesk.core.inputs import Id, IdOrZero, parse_id
 from servicedesk.core.pagination import keyset_page
 from servicedesk.tickets import actions, permissions
@@ -311,7 +311,8 @@ def list_attachments(request, ticket_id: Id):
     return [serialize.attachment(a) for a in _visible_attachments(request, ticket)]
 
 
-@router.post("/{int:ticket_id}/attachments", response={201: AttachmentOut, **ERRORS}, summary="Upload a file")
+@router.post("/{int:ticket_id}/attachments", response={201: AttachmentOut, 413: Message, **ERRORS},
+             summary="Upload a file")
 def upload_attachment(request, ticket_id: Id, file: File[UploadedFile], internal: Form[bool] = False):
     ticket = _get_ticket(request, ticket_id)
     attachment = actions.add_attachment(ticket, actor=request.user, upload=file, internal=internal)
@@ -327,10 +328,11 @@ def download_attachment(request, attachment_id: Id):
         attachment.internal and not permissions.sees_internal(request.user)
     ):
         raise actions.NotFound(_("Attachment not found."))
-    response = FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.filename,
-                            content_type=attachment.content_type or "application/octet-stream")
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    try:
+        handle = attachment.file.open("rb")
+    except (FileNotFoundError, ValueError):
+        raise actions.NotFound(_("Attachment not found.")) from None
+    return download_response(handle, attachment.filename)
 
 
 @router.get("/{int:ticket_id}/history", response={200: list[HistoryOut], 404: Message}, summary="History")

@@ -13,7 +13,7 @@ from types import SimpleNamespace
 from django.contrib import messages
 from django.db import transaction
 from django.db.models import Q
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from servicedesk.accounts.models import Group, User
 from servicedesk.core import refdata
+from servicedesk.core.downloads import download_response
 from servicedesk.core.inputs import is_id, parse_id
 from servicedesk.routing.engine import tags_of
 from servicedesk.tickets import actions, permissions
@@ -564,9 +565,4 @@ def download(request, number, attachment_id):
         handle = attachment.file.open("rb")
     except (FileNotFoundError, ValueError):
         raise Http404 from None
-    return FileResponse(
-        handle,
-        as_attachment=True,
-        filename=attachment.filename,
-        content_type=attachment.content_type or "application/octet-stream",
-    )
+    return download_response(handle, attachment.filename)

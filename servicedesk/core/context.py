@@ -6,6 +6,4 @@ def branding(request):
     return {
         "desk_name": settings.SERVICEDESK_NAME or _("Service Desk"),
         "desk_logo_url": settings.SERVICEDESK_LOGO_URL,
-        "desk_primary_colour": settings.SERVICEDESK_PRIMARY_COLOUR,
-        "desk_accent_colour": settings.SERVICEDESK_ACCENT_COLOUR,
     }

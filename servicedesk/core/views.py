@@ -1,12 +1,13 @@
 """Screens shared by the console and the portal: home, sign-in, language, preferences."""
 
+import re
 import zoneinfo
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -16,6 +17,21 @@ from django.views.decorators.http import require_POST
 
 COMMON_TIME_ZONES = ["Asia/Shanghai", "Asia/Hong_Kong", "Asia/Singapore", "Asia/Tokyo", "Europe/London",
                      "Europe/Berlin", "America/New_York", "America/Los_Angeles", "UTC"]
+
+
+# A colour as CSS writes it (#1f5fae, rebeccapurple, rgb(31 95 174)); anything else is left out.
+_COLOUR = re.compile(r"#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,30}|(?:rgb|hsl)a?\([0-9.,%/ ]{1,60}\)")
+
+
+def brand_css(request):
+    """The desk's colours (SERVICEDESK_PRIMARY_COLOUR, SERVICEDESK_ACCENT_COLOUR) as a stylesheet: the
+    Content-Security-Policy allows no inline style. desk.css holds the defaults."""
+    colours = {"--brand": settings.SERVICEDESK_PRIMARY_COLOUR, "--brand-soft": settings.SERVICEDESK_ACCENT_COLOUR}
+    declarations = " ".join(f"{name}: {value.strip()};" for name, value in colours.items()
+                            if _COLOUR.fullmatch(value.strip()))
+    response = HttpResponse(f":root {{ {declarations} }}\n", content_type="text/css; charset=utf-8")
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
 
 
 def home(request):

@@ -4,12 +4,13 @@ message for download, and re-processing after a fix."""
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.urls import path, reverse
 from django.utils.html import format_html
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+
+from servicedesk.core.downloads import download_response
 
 from .imap import fetch_mailbox
 from .ingest import read_raw, reprocess
@@ -141,9 +142,7 @@ class InboundMessageAdmin(admin.ModelAdmin):
         message = InboundMessage.objects.defer(None).only("raw_data", "raw").filter(pk=pk).first()
         if message is None or (message.raw_data is None and not message.raw):
             raise Http404
-        response = HttpResponse(read_raw(message), content_type="message/rfc822")
-        response["Content-Disposition"] = content_disposition_header(True, f"message-{message.pk}.eml")
-        return response
+        return download_response(read_raw(message), f"message-{message.pk}.eml")
 
     @admin.action(description=_("Re-process the selected quarantined messages"))
     def reprocess_messages(self, request, queryset):

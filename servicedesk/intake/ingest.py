@@ -38,6 +38,7 @@ from servicedesk.tickets.models import Channel, Status, Ticket
 
 from .email_parse import (
     Attachment,
+    DroppedAttachment,
     ParsedMessage,
     UnparseableMessage,
     decode_header_value,
@@ -387,6 +388,38 @@ def _parse(raw: bytes) -> ParsedMessage:
     )
 
 
+BODY_FILENAME = "message-body.txt"
+
+
+def _fit(parsed: ParsedMessage, text: str, ticket: Ticket | None, max_chars: int) -> tuple[str, list[Attachment]]:
+    """The text and files of a message as the desk's limits take them; mail is never refused for its size.
+    A text over the limit is cut with a note and kept whole as a text file; files over the ticket's and
+    message's caps are left out and listed in the dropped attachments' note (the raw message keeps them)."""
+    attachments = list(parsed.attachments)
+    if len(text) > max_chars:
+        whole = text.encode("utf-8")
+        note = "\n\n" + _("[This message is longer than %(limit)s characters: above is its beginning; the whole "
+                           "text is attached as %(name)s.]") % {"limit": max_chars, "name": BODY_FILENAME}
+        text = text[:max(0, max_chars - len(note))] + note
+        if len(whole) <= settings.SERVICEDESK_ATTACHMENT_MAX_BYTES:
+            attachments.insert(0, Attachment(BODY_FILENAME, "text/plain", whole))
+        else:
+            parsed.dropped.append(DroppedAttachment(BODY_FILENAME, "text/plain", len(whole), _(
+                "larger than the limit of %(limit)s bytes") % {"limit": settings.SERVICEDESK_ATTACHMENT_MAX_BYTES}))
+    # Counted before the ticket is locked: a file added meanwhile makes the action refuse the message,
+    # which is then kept in quarantine for re-processing, whole.
+    room = actions.attachment_room(ticket)
+    if attachments[room:] and not attachments[:room] and not text.strip():
+        # Files only, none of which fits: the message still becomes a reply, which says so.
+        text = _("(This email's files were not added: the ticket cannot take more; see the internal note.)")
+    for left_out in attachments[room:]:
+        parsed.dropped.append(DroppedAttachment(left_out.filename, left_out.content_type, left_out.size, _(
+            "over the limit of %(message)s files per message and %(ticket)s per ticket") % {
+            "message": settings.SERVICEDESK_ATTACHMENTS_PER_MESSAGE,
+            "ticket": settings.SERVICEDESK_ATTACHMENTS_PER_TICKET}))
+    return text, attachments[:room]
+
+
 class _Ingest:
     def __init__(self, message: InboundMessage, parsed: ParsedMessage, *, check_rate_limit: bool):
         self.message = message
@@ -424,17 +457,19 @@ class _Ingest:
         ticket = self._thread(parsed, sender)
         comment = None
         if ticket is None:
+            text, attachments = _fit(parsed, parsed.body_for_ticket, None, settings.SERVICEDESK_DESCRIPTION_MAX_CHARS)
             ticket = actions.create_ticket(
                 actor=sender, channel=Channel.EMAIL, title=parsed.subject or _("(no subject)"),
-                description=parsed.body_for_ticket, desk=message.mailbox.desk if message.mailbox else None,
-                attachments=[_upload(a) for a in parsed.attachments],
+                description=text, desk=message.mailbox.desk if message.mailbox else None,
+                attachments=[_upload(a) for a in attachments],
             )
             ticket = self._route(ticket)
         else:
             text, quoted = strip_quoted(parsed.body_for_ticket)
             message.quoted_text = quoted
+            text, attachments = _fit(parsed, text, ticket, settings.SERVICEDESK_COMMENT_MAX_CHARS)
             comment = actions.add_comment(ticket, actor=sender, body=text, channel=Channel.EMAIL,
-                                          attachments=[_upload(a) for a in parsed.attachments])
+                                          attachments=[_upload(a) for a in attachments])
         self._note_dropped(ticket, parsed)
         self._add_watchers(ticket, parsed, sender)
         message_id = parsed.message_id or message.message_id

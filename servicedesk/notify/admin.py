@@ -32,12 +32,15 @@ class NotificationTemplateAdmin(admin.ModelAdmin):
     search_fields = ("subject", "body_text")
     readonly_fields = ("variables",)
 
+    class Media:
+        css = {"all": ["notify/admin.css"]}
+
     def get_fields(self, request, obj=None):
         return ["event", "language", "is_active", "subject", "body_text", "body_html", "variables"]
 
     @admin.display(description=_("variables"))
     def variables(self, obj):
-        return format_html("<pre style='white-space:pre-wrap'>{}</pre>", CONTEXT_HELP.strip())
+        return format_html("<pre class='notify-variables'>{}</pre>", CONTEXT_HELP.strip())
 
     def get_changeform_initial_data(self, request):
         """A new override starts from the shipped default of the event and language asked for."""

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.conf import settings
+from django.core.validators import MaxLengthValidator
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
@@ -55,6 +56,15 @@ class MultipleFileField(forms.FileField):
         return cleaned
 
 
+def limit_text(field: forms.CharField, limit: int) -> None:
+    """The desk's length limit on a text field, with its own words rather than Django's stock message."""
+    field.max_length = limit
+    field.validators.append(MaxLengthValidator(limit))
+    field.error_messages["max_length"] = _(
+        "This text is too long (%(show_value)s characters); it can have at most %(limit_value)s characters.")
+    field.widget.attrs["maxlength"] = str(limit)
+
+
 def attachment_help() -> str:
     return _("Screenshots, logs or documents; up to %(limit)s each.") % {
         "limit": filesizeformat(settings.SERVICEDESK_ATTACHMENT_MAX_BYTES)
@@ -82,6 +92,10 @@ class NewRequestForm(forms.Form):
         self.fields["category"].choices = category_choices(catalogue)
         self.fields["attachments"].help_text = attachment_help()
         self.fields["title"].widget.attrs.update({"autocomplete": "off"})
+        self.fields["title"].error_messages["max_length"] = _(
+            "The summary is too long (%(show_value)s characters); keep it to %(limit_value)s and put the rest "
+            "in the details.")
+        limit_text(self.fields["description"], settings.SERVICEDESK_DESCRIPTION_MAX_CHARS)
 
     def clean_category(self):
         value = self.cleaned_data.get("category")
@@ -104,6 +118,7 @@ class ReplyForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["attachments"].help_text = attachment_help()
+        limit_text(self.fields["body"], settings.SERVICEDESK_COMMENT_MAX_CHARS)
 
     def clean(self):
         cleaned = super().clean()
@@ -116,6 +131,10 @@ class ReopenForm(forms.Form):
     comment = forms.CharField(label=_("What is still wrong? (optional)"), required=False,
                               widget=forms.Textarea(attrs={"rows": 3}))
     version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        limit_text(self.fields["comment"], settings.SERVICEDESK_COMMENT_MAX_CHARS)
 
 
 class ConfirmForm(forms.Form):

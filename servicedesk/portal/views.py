@@ -6,9 +6,8 @@ Every read goes through `permissions.visible_tickets` / `can_see`, every change 
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -16,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from servicedesk import search
+from servicedesk.core.downloads import download_response
 from servicedesk.core.inputs import parse_id
 from servicedesk.core.pagination import BadCursor, keyset_page
 from servicedesk.tickets import actions, permissions
@@ -72,16 +72,11 @@ def new_request(request):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                # One transaction: a file the desk refuses leaves no half-made request behind.
-                with transaction.atomic():
-                    ticket = actions.create_ticket(
-                        actor=request.user, title=data["title"], description=data["description"],
-                        type=data["type"], category=data["category"], urgency=data["urgency"],
-                        channel=Channel.PORTAL,
-                    )
-                    for upload in data["attachments"]:
-                        actions.add_attachment(ticket, actor=request.user, upload=upload,
-                                               channel=Channel.PORTAL)
+                ticket = actions.create_ticket(
+                    actor=request.user, title=data["title"], description=data["description"],
+                    type=data["type"], category=data["category"], urgency=data["urgency"],
+                    channel=Channel.PORTAL, attachments=data["attachments"],
+                )
             except actions.ActionError as exc:
                 messages.error(request, exc.message)
             else:
@@ -267,8 +262,8 @@ def download(request, attachment_id: int):
                                    internal=False)
     if not permissions.can_see(request.user, attachment.ticket):
         raise Http404
-    response = FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.filename,
-                            content_type=attachment.content_type or "application/octet-stream")
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    try:
+        handle = attachment.file.open("rb")
+    except (FileNotFoundError, ValueError):
+        raise Http404 from None
+    return download_response(handle, attachment.filename)

@@ -17,12 +17,14 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
 from django.dispatch import Signal
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from servicedesk.accounts.models import Desk, Group, User
 from servicedesk.core import refdata, rows
+from servicedesk.core.downloads import content_type_for
 
 from . import defaults, permissions
 from .models import (
@@ -80,6 +82,12 @@ class NotFound(ActionError):
     status_code = 404
 
 
+class TooLarge(ActionError):
+    """A file over the desk's size limit."""
+
+    status_code = 413
+
+
 class Conflict(ActionError):
     """The ticket changed since the version the caller read; nothing was changed."""
 
@@ -97,6 +105,45 @@ def priority_for(impact: int, urgency: int) -> int:
     """The priority the configured matrix gives; the ITIL default where a cell is not configured
     (cached, current with the last committed change: core.refdata)."""
     return int(refdata.priority_matrix(fresh=True)[(impact, urgency)])
+
+
+# ---------------------------------------------------------------------------------------------
+# Limits
+
+
+def check_description(text: str) -> None:
+    limit = settings.SERVICEDESK_DESCRIPTION_MAX_CHARS
+    if len(text or "") > limit:
+        raise ActionError(_("The description is too long (%(length)s characters); it can have at most %(limit)s "
+                         "characters.") % {"length": len(text), "limit": limit})
+
+
+def check_comment(text: str) -> None:
+    limit = settings.SERVICEDESK_COMMENT_MAX_CHARS
+    if len(text or "") > limit:
+        raise ActionError(_("The text is too long (%(length)s characters); a reply or note can have at most "
+                         "%(limit)s characters.") % {"length": len(text), "limit": limit})
+
+
+def attachment_room(ticket: Ticket | None) -> int:
+    """How many more files the ticket (None: a new one) may take in one message."""
+    per_message = settings.SERVICEDESK_ATTACHMENTS_PER_MESSAGE
+    if ticket is None or ticket.pk is None:
+        return min(per_message, settings.SERVICEDESK_ATTACHMENTS_PER_TICKET)
+    existing = Attachment.objects.filter(ticket=ticket).count()
+    return max(0, min(per_message, settings.SERVICEDESK_ATTACHMENTS_PER_TICKET - existing))
+
+
+def _check_attachment_count(ticket: Ticket | None, count: int) -> None:
+    if not count:
+        return
+    per_message = settings.SERVICEDESK_ATTACHMENTS_PER_MESSAGE
+    if count > per_message:
+        raise ActionError(_("Too many files: %(count)s; one message can carry at most %(limit)s.")
+                          % {"count": count, "limit": per_message})
+    if count > attachment_room(ticket):
+        raise ActionError(_("This ticket cannot take %(count)s more files: a ticket can have at most %(limit)s.")
+                          % {"count": count, "limit": settings.SERVICEDESK_ATTACHMENTS_PER_TICKET})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -284,6 +331,8 @@ def create_ticket(
         raise ActionError(_("The requester's account is disabled."))
     if category is not None and not category.is_active:
         raise ActionError(_("The category %(category)s is not available.") % {"category": category})
+    check_description(description)
+    _check_attachment_count(None, len(attachments))
     given = frozenset(name for name, value in (("group", group), ("assignee", assignee), ("category", category),
                       ("impact", impact), ("urgency", urgency), ("priority", priority)) if value is not None)
     impact = 2 if impact is None else impact
@@ -394,6 +443,7 @@ def update_ticket(
             raise ActionError(_("A ticket needs a title."))
         change.set("title", title[:255])
     if "description" in changes:
+        check_description(changes["description"])
         change.set("description", changes["description"] or "")
     if "type" in changes:
         if changes["type"] not in TicketType.values:
@@ -649,6 +699,7 @@ def _write_comment(change: _Change, body: str, internal: bool) -> Comment:
     ticket, actor = change.ticket, change.actor
     if internal and not permissions.sees_internal(actor):
         raise NotAllowed(_("Only desk staff may write internal notes."))
+    check_comment(body)
     comment = rows.insert(Comment(
         ticket=ticket, author=actor, body=body, internal=internal, channel=change.channel, created_at=change.now
     ))
@@ -677,6 +728,7 @@ def add_comment(
         raise ActionError(_("Write something or attach a file."))
     if ticket.status == Status.CLOSED and not actor.is_desk_staff:
         raise ActionError(_("This ticket is closed. Reopen it or open a new ticket."))
+    _check_attachment_count(ticket, len(attachments))
     change = _Change(ticket, actor, channel, "internal_note" if internal else "public_reply")
     comment = _write_comment(change, body or _("(attachment)"), internal)
     for upload in attachments:
@@ -698,16 +750,17 @@ def _store_attachment(change: _Change, upload: UploadedFile, *, internal: bool,
                       comment: Comment | None = None) -> Attachment:
     limit = settings.SERVICEDESK_ATTACHMENT_MAX_BYTES
     if upload.size is None or upload.size > limit:
-        raise ActionError(
-            _("%(name)s is too large (%(size)s bytes); the limit is %(limit)s bytes.")
-            % {"name": upload.name, "size": upload.size, "limit": limit},
+        # Also a core.uploads.RefusedUpload: refused while it streamed in, with its size as seen.
+        raise TooLarge(
+            _("%(name)s is too large (%(size)s); files can be at most %(limit)s.")
+            % {"name": upload.name, "size": filesizeformat(upload.size or 0), "limit": filesizeformat(limit)},
         )
     if internal and not permissions.sees_internal(change.actor):
         raise NotAllowed(_("Only desk staff may add internal attachments."))
     filename = os.path.basename(upload.name or "attachment")[:255] or "attachment"
     attachment = Attachment(
         ticket=change.ticket, comment=comment, filename=filename,
-        content_type=(getattr(upload, "content_type", "") or "application/octet-stream")[:150],
+        content_type=content_type_for(filename),
         size=upload.size, internal=internal, uploaded_by=change.actor, created_at=change.now,
     )
     attachment.file.save(filename, upload, save=False)
@@ -722,6 +775,7 @@ def add_attachment(ticket: Ticket | int, *, actor: User, upload: UploadedFile, i
     ticket = _lock(ticket, actor, None)
     if ticket.status == Status.CLOSED and not actor.is_desk_staff:
         raise ActionError(_("This ticket is closed. Reopen it or open a new ticket."))
+    _check_attachment_count(ticket, 1)
     change = _Change(ticket, actor, channel, "attachment_added")
     attachment = _store_attachment(change, upload, internal=internal)
     change.save()
@@ -898,7 +952,8 @@ def set_watchers(ticket: Ticket | int, *, actor: User, add: Iterable[User] = (),
 
 
 __all__ = [
-    "ActionError", "Conflict", "NotAllowed", "NotFound", "add_attachment", "add_comment", "assign",
+    "ActionError", "Conflict", "NotAllowed", "NotFound", "TooLarge", "attachment_room", "check_comment",
+    "check_description", "add_attachment", "add_comment", "assign",
     "assignee_wanted", "available_actions", "create_ticket", "link", "log_time", "merge", "priority_for",
     "record_event", "set_priority", "set_watchers", "take_ownership", "ticket_changed", "ticket_created",
     "transition", "unlink", "update_ticket",

@@ -407,7 +407,7 @@ def test_an_oversize_upload_is_refused_and_nothing_is_stored(api, desk, settings
     before = (history_count(ticket), fresh(ticket).version)
     response = api("customer1").client.post(f"/api/v1/tickets/{ticket.pk}/attachments",
                                             {"file": upload("big.bin", b"x" * 11)})
-    assert response.status_code == 400
+    assert response.status_code == 413
     assert json.loads(response.content)["message"]
     assert not Attachment.objects.exists()
     assert stored_files(media) == []

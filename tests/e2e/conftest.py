@@ -73,6 +73,7 @@ def sign_in(browser, live_server, e2e_desk):
         # Uncaught script errors on the page, for tests that want none of them.
         page.js_errors = []
         page.on("pageerror", lambda error: page.js_errors.append(str(error)))
+        watch_csp(context, page)
         page.goto(f"{live_server.url}/login/")
         page.fill("#id_username", username)
         page.fill("#id_password", PASSWORD)
@@ -82,8 +83,26 @@ def sign_in(browser, live_server, e2e_desk):
         return page
 
     yield make
+    violations = [v for context in contexts for v in context.csp_violations]
     for context in contexts:
         context.close()
+    assert violations == [], f"Content-Security-Policy violations: {violations}"
+
+
+def watch_csp(context, page) -> None:
+    """Collect every Content-Security-Policy violation of the context's pages into
+    `context.csp_violations` (the page's `securitypolicyviolation` events and Chromium's console
+    reports of them); sign_in fails the test on any."""
+    context.csp_violations = page.csp_violations = []
+    context.expose_binding("__reportCspViolation", lambda source, text: context.csp_violations.append(text))
+    context.add_init_script("""document.addEventListener("securitypolicyviolation", (e) =>
+        window.__reportCspViolation(`${location.pathname}: ${e.violatedDirective} blocked ${e.blockedURI}`));""")
+
+    def on_console(message):
+        if "Content Security Policy" in message.text:
+            context.csp_violations.append(f"console: {message.text}")
+
+    context.on("console", on_console)
 
 
 def screenshot(page, name: str) -> Path:

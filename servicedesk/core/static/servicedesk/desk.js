@@ -6,3 +6,9 @@ document.addEventListener("keydown", (event) => {
   const element = target && document.querySelector(target);
   if (element) { event.preventDefault(); element.focus(); }
 });
+
+// A select marked data-submit-on-change (the language switch) sends its form at once: no inline
+// handlers, as the Content-Security-Policy runs no inline script.
+document.addEventListener("change", (event) => {
+  if (event.target.matches?.("select[data-submit-on-change]")) event.target.form.submit();
+});

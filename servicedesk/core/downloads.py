@@ -1,0 +1,68 @@
+"""Serving stored files (attachments, raw mail): one response shape for every download route.
+
+The type sent is decided by the desk from the file name's extension through a fixed map of types a
+browser only displays or saves; anything else, above all what a browser could run (HTML, SVG, XHTML,
+JavaScript, XML), goes out as application/octet-stream. What the uploader claimed is never used. Every
+download is an attachment, may not be sniffed into another type, and runs sandboxed if opened anyway.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from urllib.parse import quote
+
+from django.http import FileResponse, HttpResponse
+
+SAFE_TYPES = {
+    ".txt": "text/plain", ".log": "text/plain", ".csv": "text/csv", ".md": "text/plain",
+    ".pdf": "application/pdf", ".rtf": "application/rtf", ".json": "application/json",
+    ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
+    ".webp": "image/webp", ".bmp": "image/bmp", ".tif": "image/tiff", ".tiff": "image/tiff",
+    ".heic": "image/heic",
+    ".doc": "application/msword", ".xls": "application/vnd.ms-excel", ".ppt": "application/vnd.ms-powerpoint",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    ".odt": "application/vnd.oasis.opendocument.text", ".ods": "application/vnd.oasis.opendocument.spreadsheet",
+    ".odp": "application/vnd.oasis.opendocument.presentation",
+    ".wps": "application/vnd.ms-works", ".et": "application/vnd.ms-excel", ".dps": "application/vnd.ms-powerpoint",
+    ".zip": "application/zip", ".7z": "application/x-7z-compressed", ".rar": "application/vnd.rar",
+    ".gz": "application/gzip", ".tgz": "application/gzip", ".tar": "application/x-tar",
+    ".eml": "message/rfc822", ".msg": "application/vnd.ms-outlook",
+    ".mp3": "audio/mpeg", ".wav": "audio/wav", ".mp4": "video/mp4", ".mov": "video/quicktime",
+}
+FALLBACK_TYPE = "application/octet-stream"
+# A file opened in the browser anyway (e.g. a PDF viewer) runs in a sandbox of its own with nothing loaded.
+DOWNLOAD_CSP = "default-src 'none'; sandbox"
+
+_UNSAFE_IN_NAME = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def content_type_for(filename: str) -> str:
+    """The type the desk stores and serves for a file of this name."""
+    return SAFE_TYPES.get(os.path.splitext(filename or "")[1].lower(), FALLBACK_TYPE)
+
+
+def content_disposition(filename: str) -> str:
+    """`attachment` with the name as RFC 6266 `filename*` (UTF-8) and an ASCII `filename` for old clients."""
+    name = _UNSAFE_IN_NAME.sub("", filename or "") or "download"
+    ascii_name = "".join(
+        c if c.isascii() and c not in '"\\' else "_" for c in unicodedata.normalize("NFKD", name)
+        if not unicodedata.combining(c)
+    )
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+def download_response(content, filename: str) -> HttpResponse:
+    """A download of `content` (an open binary file, streamed, or bytes) under `filename`."""
+    content_type = content_type_for(filename)
+    if isinstance(content, bytes | bytearray):
+        response = HttpResponse(content, content_type=content_type)
+    else:
+        response = FileResponse(content, content_type=content_type)
+    response["Content-Disposition"] = content_disposition(filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = DOWNLOAD_CSP
+    return response
