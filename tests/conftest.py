@@ -14,11 +14,12 @@ pytest_plugins = ["tests.services"]
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Each test starts with an empty cache (cached fragments name rows of other tests' databases)."""
-    from django.core.cache import cache
+    from django.core.cache import cache, caches
 
     from servicedesk.core import refdata
 
     cache.clear()
+    caches["ratelimit"].clear()
     refdata.forget()
     yield
 

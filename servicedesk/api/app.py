@@ -1,22 +1,36 @@
 """The REST API: /api/v1/, OpenAPI at /api/v1/openapi.json, interactive docs at /api/v1/docs."""
 
+from django.conf import settings
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 from ninja.security import HttpBearer, django_auth
 
 from servicedesk.accounts.models import ApiToken
+from servicedesk.core.ratelimit import Limit, client_address
 from servicedesk.tickets.actions import ActionError
 
 
+def token_failure_limit() -> Limit:
+    return Limit("api-token-failures", settings.SERVICEDESK_API_TOKEN_FAILURES_PER_MINUTE, 60)
+
+
 class BearerToken(HttpBearer):
-    """`Authorization: Bearer <token>`: a personal token with its user's rights."""
+    """`Authorization: Bearer <token>`: a personal token with its user's rights. An address that sent
+    too many unknown, revoked or expired tokens this minute gets 429 until the minute ends."""
 
     def authenticate(self, request, token):
+        limit = token_failure_limit()
+        address = client_address(request)
+        wait = limit.retry_after(address)
+        if wait:
+            raise Throttled(wait=wait)
         user = ApiToken.authenticate(token)
-        if user is not None:
-            request.user = user
+        if user is None:
+            limit.hit(address)
+            return None
+        request.user = user
         return user
 
 
@@ -54,13 +68,22 @@ def on_invalid(request, exc: ValidationError):
     return error(request, 422, _("The request is not valid."), errors=exc.errors)
 
 
+@api.exception_handler(Throttled)
+def on_throttled(request, exc: Throttled):
+    response = error(request, 429, _("Too many requests with an invalid API token from your address: "
+                                     "try again in %(seconds)d seconds.") % {"seconds": exc.wait})
+    response["Retry-After"] = str(exc.wait)
+    return response
+
+
 @api.exception_handler(HttpError)
 def on_http_error(request, exc: HttpError):
     return error(request, exc.status_code, str(exc.message))
 
 
-from servicedesk.api import directory, routing, tickets  # noqa: E402  (routers register on the api above)
+from servicedesk.api import directory, routing, tickets, tokens  # noqa: E402  (routers register on the api above)
 
 api.add_router("/tickets", tickets.router)
 api.add_router("/tickets", routing.router)
 api.add_router("", directory.router)
+api.add_router("", tokens.router)
