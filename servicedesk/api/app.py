@@ -38,7 +38,9 @@ api = NinjaAPI(
     title="Service Desk API",
     version="1",
     description="Everything an agent or a customer can do in the desk. Authenticate with "
-    "`Authorization: Bearer <token>` (`servicedesk issue-token USERNAME`) or a browser session.",
+    "`Authorization: Bearer <token>` (issued on the preferences page, by `POST /api/v1/me/tokens` or "
+    "`servicedesk issue-token USERNAME`) or a browser session. An address that sends too many unknown, "
+    "revoked or expired tokens in a minute gets 429 with `Retry-After` on every endpoint until the minute ends.",
     auth=[BearerToken(), django_auth],
     urls_namespace="api",
 )
