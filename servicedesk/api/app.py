@@ -22,7 +22,7 @@ class BearerToken(HttpBearer):
 
     def authenticate(self, request, token):
         limit = token_failure_limit()
-        address = client_address(request)
+        address = client_address(request) or "unknown"
         wait = limit.retry_after(address)
         if wait:
             raise Throttled(wait=wait)

@@ -6,6 +6,7 @@ short time, which is fine for what these limits are for: stopping floods, not me
 """
 
 import hashlib
+import ipaddress
 import time
 from dataclasses import dataclass
 
@@ -13,18 +14,27 @@ from django.conf import settings
 from django.core.cache import caches
 
 
-def client_address(request) -> str:
+def _valid(address: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(address.strip()))
+    except ValueError:
+        return None
+
+
+def client_address(request) -> str | None:
     """The client's address: REMOTE_ADDR, or, when SERVICEDESK_CLIENT_IP_HEADER names the header a
     trusted reverse proxy sets, the address from that header (a client could send the header itself,
-    so it is read only when configured)."""
+    so it is read only when configured). None when there is no valid address (a test request)."""
     header = settings.SERVICEDESK_CLIENT_IP_HEADER
     if header:
         value = request.META.get("HTTP_" + header.upper().replace("-", "_"), "")
         hops = [part.strip() for part in value.split(",") if part.strip()]
         if hops:
             # Each proxy appends the address it received from: the right-most ones are the trusted proxies'.
-            return hops[max(len(hops) - settings.SERVICEDESK_PROXY_COUNT, 0)]
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+            chosen = _valid(hops[max(len(hops) - settings.SERVICEDESK_PROXY_COUNT, 0)])
+            if chosen:
+                return chosen
+    return _valid(request.META.get("REMOTE_ADDR", ""))
 
 
 @dataclass(frozen=True)

@@ -106,6 +106,10 @@ def test_a_forwarded_for_header_is_ignored_unless_configured(desk, settings):
     assert not AccessAttempt.objects.filter(ip_address="198.51.100.7").exists()
     sign_in(Client(), "customer2", "wrong-password", HTTP_X_FORWARDED_FOR="203.0.113.9, 198.51.100.7")
     assert AccessAttempt.objects.filter(ip_address="198.51.100.7", username="customer2").exists()
+    # A header that names no address falls back to the connection's address (no error storing it).
+    assert sign_in(Client(), "customer3", "wrong-password", address="10.7.7.7",
+                   HTTP_X_FORWARDED_FOR="not-an-address").status_code == 200
+    assert AccessAttempt.objects.filter(ip_address="10.7.7.7", username="customer3").exists()
 
 
 def test_a_successful_sign_in_clears_its_user_names_failures_only(desk):

@@ -57,3 +57,8 @@ def test_the_client_address_comes_from_a_header_only_when_configured(settings):
     assert client_address(request) == "3.3.3.3"
     settings.SERVICEDESK_CLIENT_IP_HEADER = "X-Missing"
     assert client_address(request) == "10.0.0.9"
+    # Not an address (the database would refuse to store it): the connection's address is used.
+    settings.SERVICEDESK_CLIENT_IP_HEADER, settings.SERVICEDESK_PROXY_COUNT = "X-Forwarded-For", 1
+    garbage = RequestFactory().get("/", REMOTE_ADDR="10.0.0.9", HTTP_X_FORWARDED_FOR="1.1.1.1, not-an-ip")
+    assert client_address(garbage) == "10.0.0.9"
+    assert client_address(RequestFactory().get("/", REMOTE_ADDR="")) is None
