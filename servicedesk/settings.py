@@ -334,8 +334,8 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_DISABLE_ACCESS_LOG = True
 # Axes' log lines (a warning per failure) name the user name and address, as ours do for a lock.
 AXES_SENSITIVE_PARAMETERS = []
-# Fixed-window counters, shared by every process of the desk: the Redis cache when configured, else
-# files in the data folder (the embedded desk's gunicorn workers share them).
+# Rate-limit counters (servicedesk.core.ratelimit), shared by every process of the desk: the Redis cache
+# when configured, else files in the data folder (the embedded desk's gunicorn workers share them).
 CACHES["ratelimit"] = (
     {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": SERVICEDESK_CACHE_URL,
      "KEY_PREFIX": "ratelimit"}
@@ -343,7 +343,7 @@ CACHES["ratelimit"] = (
     {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": DATA_DIR / "ratelimit",
      "OPTIONS": {"MAX_ENTRIES": 20000}}
 )
-# Failed bearer-token authentications per client address and minute, then 429 for the rest of the minute.
+# Failed bearer-token authentications per client address in any minute; past it, 429 until under it again.
 SERVICEDESK_API_TOKEN_FAILURES_PER_MINUTE = int(os.environ.get("SERVICEDESK_API_TOKEN_FAILURES_PER_MINUTE", 20))
 # Requests one user sends through the portal, per minute and per hour.
 SERVICEDESK_PORTAL_SUBMITS_PER_MINUTE = int(os.environ.get("SERVICEDESK_PORTAL_SUBMITS_PER_MINUTE", 5))

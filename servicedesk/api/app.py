@@ -18,7 +18,7 @@ def token_failure_limit() -> Limit:
 
 class BearerToken(HttpBearer):
     """`Authorization: Bearer <token>`: a personal token with its user's rights. An address that sent
-    too many unknown, revoked or expired tokens this minute gets 429 until the minute ends."""
+    too many unknown, revoked or expired tokens within a minute gets 429 until it is under the limit again."""
 
     def authenticate(self, request, token):
         limit = token_failure_limit()
@@ -40,7 +40,8 @@ api = NinjaAPI(
     description="Everything an agent or a customer can do in the desk. Authenticate with "
     "`Authorization: Bearer <token>` (issued on the preferences page, by `POST /api/v1/me/tokens` or "
     "`servicedesk issue-token USERNAME`) or a browser session. An address that sends too many unknown, "
-    "revoked or expired tokens in a minute gets 429 with `Retry-After` on every endpoint until the minute ends.",
+    "revoked or expired tokens within a minute gets 429 with `Retry-After` on every endpoint until it is under "
+    "the limit again.",
     auth=[BearerToken(), django_auth],
     urls_namespace="api",
 )

@@ -1,12 +1,8 @@
-"""Rate limits: fixed-window counters in the "ratelimit" cache, and the client's address.
-
-A window is one minute or one hour aligned on the clock; a limit of N lets N events through in a
-window and refuses the rest until the window ends (so at a window's edge up to 2N can pass in a
-short time, which is fine for what these limits are for: stopping floods, not metering).
-"""
+"""Rate limits: sliding-window counters in the "ratelimit" cache, and the client's address."""
 
 import hashlib
 import ipaddress
+import math
 import time
 from dataclasses import dataclass
 
@@ -39,33 +35,48 @@ def client_address(request) -> str | None:
 
 @dataclass(frozen=True)
 class Limit:
+    """At most `count` events of one key in any `seconds`, estimated with a sliding window: the
+    current clock-aligned window's count plus the previous one's, weighted by how much of it the
+    sliding window still covers (so a burst across a window's edge gets no double allowance)."""
+
     scope: str
     count: int
     seconds: int
 
-    def _key(self, who: str, now: float) -> tuple[str, int]:
-        window = int(now // self.seconds)
+    def _key(self, who: str, window: int) -> str:
         digest = hashlib.sha256(who.encode()).hexdigest()[:32]
-        retry_after = (window + 1) * self.seconds - int(now)
-        return f"{self.scope}:{self.seconds}:{digest}:{window}", max(retry_after, 1)
+        return f"{self.scope}:{self.seconds}:{digest}:{window}"
 
-    def retry_after(self, who: str) -> int:
+    def retry_after(self, who: str, now: float | None = None) -> int:
         """Seconds until `who` may go on, 0 when under the limit. Counts nothing."""
         if self.count <= 0:
             return 0
-        key, retry_after = self._key(who, time.time())
-        return retry_after if (caches["ratelimit"].get(key) or 0) >= self.count else 0
-
-    def hit(self, who: str) -> None:
-        """Count one event of `who` in the current window."""
-        key, _ = self._key(who, time.time())
+        now = time.time() if now is None else now
+        window = int(now // self.seconds)
+        elapsed = now / self.seconds - window  # the part of the current window gone, 0..1
         cache = caches["ratelimit"]
-        # add() then incr(): atomic on Redis; the window's key expires with the window.
-        cache.add(key, 0, timeout=self.seconds + 5)
+        counts = cache.get_many([self._key(who, window - 1), self._key(who, window)])
+        previous = counts.get(self._key(who, window - 1)) or 0
+        current = counts.get(self._key(who, window)) or 0
+        if previous * (1 - elapsed) + current < self.count:
+            return 0
+        if current >= self.count:
+            # Under the limit again once the sliding window has left enough of this window behind.
+            needed = 1 + (1 - self.count / current) if current else 1
+        else:
+            needed = 1 - (self.count - current) / previous
+        return max(math.ceil((needed - elapsed) * self.seconds), 1)
+
+    def hit(self, who: str, now: float | None = None) -> None:
+        """Count one event of `who` in the current window."""
+        key = self._key(who, int((time.time() if now is None else now) // self.seconds))
+        cache = caches["ratelimit"]
+        # add() then incr(): atomic on Redis. Kept two windows: the next one still weighs this one.
+        cache.add(key, 0, timeout=2 * self.seconds + 5)
         try:
             cache.incr(key)
         except ValueError:
-            cache.set(key, 1, timeout=self.seconds + 5)
+            cache.set(key, 1, timeout=2 * self.seconds + 5)
 
 
 def retry_after(limits, who: str) -> int:

@@ -37,6 +37,25 @@ def test_counts_in_the_embedded_file_cache_are_shared_between_processes(two_proc
     assert limit.retry_after("10.0.0.2") == 0
 
 
+def test_a_burst_across_a_windows_edge_gets_no_second_allowance(two_processes):
+    limit = Limit("test", 5, 60)
+    start = 60 * 1_000_000 + 54  # 0.9 of a window gone
+    for n in range(5):
+        assert limit.retry_after("k", now=start + n * 0.1) == 0
+        limit.hit("k", now=start + n * 0.1)
+    assert limit.retry_after("k", now=start + 1) == 6  # until the window ends: 6 s
+    # 0.1 into the next window the previous one still weighs 0.9 × 5 = 4.5: one more, not five.
+    after_edge = start + 12
+    assert limit.retry_after("k", now=after_edge) == 0
+    limit.hit("k", now=after_edge)
+    wait = limit.retry_after("k", now=after_edge)
+    assert wait > 0
+    # Under 5 again once the previous window weighs under 4: more than 0.2 into this one, 12 s.
+    assert wait == 7
+    assert limit.retry_after("k", now=after_edge + wait - 1) > 0
+    assert limit.retry_after("k", now=after_edge + wait) == 0
+
+
 def test_a_limit_of_zero_is_off(two_processes):
     limit = Limit("test", 0, 60)
     limit.hit("x")
