@@ -6,6 +6,7 @@ import logging
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog
 from django.conf import settings
+from django.contrib.auth.hashers import MD5PasswordHasher
 from django.test import Client
 from django.utils import timezone
 
@@ -61,6 +62,31 @@ def test_forty_wrong_passwords_in_a_row_are_each_answered_and_locked_after_the_l
     assert statuses == [200] * (limit - 1) + [429] * (40 - limit + 1)
     # Attempts refused while locked are not counted: they do not push the lock's end further.
     assert AccessAttempt.objects.get(username="agent1").failures_since_start == limit
+
+
+class CountingHasher(MD5PasswordHasher):
+    """The test suite's hasher, counting its work (Argon2's 100 MiB in production): every check of a
+    password, and the hashing Django does for an unknown user name, goes through encode()."""
+
+    calls = 0
+
+    def encode(self, password, salt):
+        CountingHasher.calls += 1
+        return super().encode(password, salt)
+
+
+def test_a_locked_attempt_verifies_no_password(desk, settings):
+    settings.PASSWORD_HASHERS = ["tests.accounts.test_lockout.CountingHasher"]
+    client = Client()
+    CountingHasher.calls = 0
+    fail(client, "agent1", settings.SERVICEDESK_LOGIN_FAILURE_LIMIT)
+    fail(client, "nobody-here", settings.SERVICEDESK_LOGIN_FAILURE_LIMIT)
+    before = CountingHasher.calls
+    assert before == 2 * settings.SERVICEDESK_LOGIN_FAILURE_LIMIT
+    fail(client, "agent1", 30)
+    fail(client, "nobody-here", 30)
+    sign_in(client, "agent1", PASSWORD)
+    assert CountingHasher.calls == before
 
 
 def test_the_lock_ends_after_the_lockout_time(desk):

@@ -1,6 +1,7 @@
 from django import template
 
 from servicedesk.accounts.models import ApiToken
+from servicedesk.accounts.views import TokenForm
 
 register = template.Library()
 
@@ -8,8 +9,6 @@ register = template.Library()
 @register.inclusion_tag("accounts/_api_tokens.html", takes_context=True)
 def api_tokens_section(context):
     """The signed-in user's API tokens with revoke buttons and a form to issue one (preferences page)."""
-    from servicedesk.accounts.views import TokenForm
-
     request = context["request"]
     return {
         "request": request,
