@@ -4,6 +4,7 @@ Embedded default: SQLite (WAL) under SERVICEDESK_DATA_DIR (./var). Production: D
 PostgreSQL database, SERVICEDESK_SECRET_KEY and SERVICEDESK_ALLOWED_HOSTS are set, DEBUG is off.
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -50,6 +51,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "ninja",
+    "axes",
     "servicedesk.core",
     "servicedesk.accounts",
     "servicedesk.tickets",
@@ -76,11 +78,18 @@ MIDDLEWARE = [
     "servicedesk.core.middleware.RefuseUnstorableTextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: it turns a sign-in refused by the lockout into the sign-in page with its message (429).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "servicedesk.urls"
 WSGI_APPLICATION = "servicedesk.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
+# The lockout backend first: a locked user name or address is refused before any password is verified.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 CSRF_FAILURE_VIEW = "servicedesk.core.views.csrf_failure"
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
@@ -305,3 +314,50 @@ SERVICEDESK_NOTIFY_SENDING_TIMEOUT_MINUTES = int(os.environ.get("SERVICEDESK_NOT
 SERVICEDESK_PERIODIC_TASKS["notify-send-due"] = {"task": "servicedesk.notify.tasks.send_due", "every": 15}
 CELERY_BEAT_SCHEDULE["notify-send-due"] = {"task": "servicedesk.notify.tasks.send_due", "schedule": 15.0}
 # --- end of notifications --------------------------------------------------------------------------
+
+# --- Sign-in lockout and rate limits (servicedesk.accounts.signin, servicedesk.core.ratelimit) -----
+# Behind a reverse proxy every request comes from the proxy's address: name the header the proxy sets
+# (X-Forwarded-For or X-Real-IP) and it is read, and only then; with X-Forwarded-For the address the
+# SERVICEDESK_PROXY_COUNT-th proxy from the right saw (default 1, the proxy in front of the desk).
+SERVICEDESK_CLIENT_IP_HEADER = os.environ.get("SERVICEDESK_CLIENT_IP_HEADER", "").strip()
+SERVICEDESK_PROXY_COUNT = int(os.environ.get("SERVICEDESK_PROXY_COUNT", 1))
+# django-axes on /login/ and /admin/login/: failures per user name (from any address) and per address
+# (for any user names; higher, since an office behind one address shares it) within the lockout time.
+SERVICEDESK_LOGIN_FAILURE_LIMIT = int(os.environ.get("SERVICEDESK_LOGIN_FAILURE_LIMIT", 5))
+SERVICEDESK_LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("SERVICEDESK_LOGIN_ADDRESS_FAILURE_LIMIT", 20))
+# Minutes a lock lasts after the last counted failure; 0: until an administrator unlocks it.
+SERVICEDESK_LOCKOUT_MINUTES = int(os.environ.get("SERVICEDESK_LOCKOUT_MINUTES", 15))
+AXES_ENABLED = True
+AXES_HANDLER = "servicedesk.accounts.signin.LockoutHandler"
+AXES_FAILURE_LIMIT = SERVICEDESK_LOGIN_FAILURE_LIMIT
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_COOLOFF_TIME = (
+    datetime.timedelta(minutes=SERVICEDESK_LOCKOUT_MINUTES) if SERVICEDESK_LOCKOUT_MINUTES > 0 else None
+)
+AXES_RESET_ON_SUCCESS = True
+# A refused attempt during a lock does not extend it: the user knows when to try again.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "servicedesk.core.ratelimit.client_address"
+AXES_LOCKOUT_CALLABLE = "servicedesk.accounts.signin.lockout_response"
+# Failures are kept (AccessFailureLog, up to 1000 per user name) after a lock ends or is lifted;
+# successful sign-ins are not recorded by axes.
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_DISABLE_ACCESS_LOG = True
+# Axes' log lines (a warning per failure) name the user name and address, as ours do for a lock.
+AXES_SENSITIVE_PARAMETERS = []
+# Rate-limit counters (servicedesk.core.ratelimit), shared by every process of the desk: the Redis cache
+# when configured, else files in the data folder (the embedded desk's gunicorn workers share them).
+CACHES["ratelimit"] = (
+    {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": SERVICEDESK_CACHE_URL,
+     "KEY_PREFIX": "ratelimit"}
+    if SERVICEDESK_CACHE_URL else
+    {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": DATA_DIR / "ratelimit",
+     "OPTIONS": {"MAX_ENTRIES": 20000}}
+)
+# Failed bearer-token authentications per client address in any minute; past it, 429 until under it again.
+SERVICEDESK_API_TOKEN_FAILURES_PER_MINUTE = int(os.environ.get("SERVICEDESK_API_TOKEN_FAILURES_PER_MINUTE", 20))
+# Requests one user sends through the portal, per minute and per hour.
+SERVICEDESK_PORTAL_SUBMITS_PER_MINUTE = int(os.environ.get("SERVICEDESK_PORTAL_SUBMITS_PER_MINUTE", 5))
+SERVICEDESK_PORTAL_SUBMITS_PER_HOUR = int(os.environ.get("SERVICEDESK_PORTAL_SUBMITS_PER_HOUR", 30))
+# Written at most this often per token, so the API's hot path does not write on every request.
+SERVICEDESK_TOKEN_LAST_USED_SECONDS = 60

@@ -2,19 +2,24 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 
+from servicedesk.accounts import signin
+from servicedesk.accounts import views as accounts
 from servicedesk.api.app import api
 from servicedesk.core import views as core
 
 urlpatterns = [
     path("", core.home, name="home"),
     path("brand.css", core.brand_css, name="brand_css"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True,
+                                                authentication_form=signin.SignInForm), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("password/", auth_views.PasswordChangeView.as_view(success_url=reverse_lazy("password_change_done")),
+    path("password/", accounts.PasswordChangeView.as_view(success_url=reverse_lazy("password_change_done")),
          name="password_change"),
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("language/", core.set_language, name="set_language"),
     path("preferences/", core.preferences, name="preferences"),
+    path("preferences/tokens/", accounts.create_token, name="create_token"),
+    path("preferences/tokens/<int:token_id>/revoke/", accounts.revoke_token, name="revoke_token"),
     path("console/", include("servicedesk.console.urls")),
     path("portal/", include("servicedesk.portal.urls")),
     path("admin/", admin.site.urls),

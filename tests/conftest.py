@@ -12,13 +12,19 @@ pytest_plugins = ["tests.services"]
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache():
-    """Each test starts with an empty cache (cached fragments name rows of other tests' databases)."""
-    from django.core.cache import cache
+def _fresh_cache(settings):
+    """Each test starts with an empty cache (cached fragments name rows of other tests' databases).
+    Rate-limit counters live in this process's memory: the desk's own files under the data folder
+    would be shared with another test session running at the same time (tests/core/test_ratelimit.py
+    tests those)."""
+    from django.core.cache import cache, caches
 
     from servicedesk.core import refdata
 
+    settings.CACHES = {**settings.CACHES, "ratelimit": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ratelimit-tests"}}
     cache.clear()
+    caches["ratelimit"].clear()
     refdata.forget()
     yield
 

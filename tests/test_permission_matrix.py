@@ -119,6 +119,9 @@ ROWS = [
     Row("POST /api/v1/tickets/{ticket_id}/route", T + "/route", TICKET),
     Row("GET /api/v1/tickets/{ticket_id}/tags", T + "/tags", TICKET),
     Row("GET /api/v1/me", "/api/v1/me", OPEN),
+    Row("GET /api/v1/me/tokens", "/api/v1/me/tokens", OPEN),
+    Row("POST /api/v1/me/tokens", "/api/v1/me/tokens", OPEN, {"name": "Matrix probe", "days": 30}),
+    Row("DELETE /api/v1/me/tokens/{token_id}", "/api/v1/me/tokens/{token}", NOBODY),
     Row("PATCH /api/v1/me", "/api/v1/me", OPEN, {"time_zone": "Asia/Shanghai"}),
     Row("GET /api/v1/users", "/api/v1/users?limit=200", OPEN),
     Row("GET /api/v1/users search", "/api/v1/users?q={other_customer_username}", OPEN),
@@ -143,6 +146,8 @@ ROWS = [
     Row("GET password/done/", "/password/done/", OPEN),
     Row("POST language/", "/language/", PUBLIC, {"language": "en"}),
     Row("GET preferences/", "/preferences/", OPEN),
+    Row("POST preferences/tokens/", "/preferences/tokens/", OPEN, {"name": "Matrix probe"}),
+    Row("POST preferences/tokens/<int:token_id>/revoke/", "/preferences/tokens/{token}/revoke/", NOBODY),
     # --- the console -----------------------------------------------------------------------------
     Row("GET console/", "/console/", STAFF),
     Row("GET console/queue-counts/", "/console/queue-counts/", STAFF),
@@ -244,6 +249,7 @@ def world(desk, settings, tmp_path):
     actions.log_time(tickets["a"], actor=staff, minutes=10)
     SavedView.objects.create(user=desk.agent2, name="agent2's own", queue="recent", query="")
     CannedResponse.objects.create(owner=desk.agent2, name="agent2's own", body="Private words")
+    ApiToken.issue(desk.agent2, name="agent2's own")
     return {key: Ticket.objects.get(pk=t.pk) for key, t in tickets.items()}
 
 
@@ -269,6 +275,7 @@ def targets(desk, world, role: str) -> dict:
         "other_organisation": other.organisation_id, "own_id": user.pk if user else desk.agent1.pk,
         "group": desk.second_line.pk, "saved_view": SavedView.objects.get().pk,
         "canned": CannedResponse.objects.get(owner=desk.agent2).pk,
+        "token": ApiToken.objects.get(user=desk.agent2, name="agent2's own").pk,
     }
 
 

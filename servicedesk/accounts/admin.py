@@ -1,8 +1,13 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db import transaction
+from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from .models import ApiToken, Desk, Group, Organisation, User
+from . import actions
+from .models import AccountEvent, ApiToken, Desk, Group, Organisation, User
 
 
 @admin.register(User)
@@ -18,6 +23,30 @@ class UserAdmin(BaseUserAdmin):
         *BaseUserAdmin.add_fieldsets,
         (_("Service desk"), {"fields": ("role", "organisation", "email")}),
     )
+    actions = ["unlock_sign_in"]
+
+    def user_change_password(self, request, id, form_url=""):
+        """A password set or reset here also revokes the person's API tokens (in the same transaction):
+        whoever knew the old password may have made one."""
+        with transaction.atomic():
+            response = super().user_change_password(request, id, form_url)
+            if request.method == "POST" and response.status_code == 302:
+                user = self.get_object(request, unquote(id))
+                count = actions.revoke_all_tokens(user, actor=request.user,
+                                                  reason=gettext_now("Password set by an administrator."))
+                if count:
+                    self.message_user(request, ngettext(
+                        "%(count)d API token of %(user)s was revoked.",
+                        "%(count)d API tokens of %(user)s were revoked.", count,
+                    ) % {"count": count, "user": user.username}, messages.WARNING)
+        return response
+
+    @admin.action(description=_("Unlock sign-in (clear failed sign-ins)"), permissions=["change"])
+    def unlock_sign_in(self, request, queryset):
+        for user in queryset:
+            actions.unlock_sign_in(user, actor=request.user)
+        self.message_user(request, gettext_now("Sign-in unlocked for %(users)s.")
+                          % {"users": ", ".join(u.username for u in queryset)})
 
 
 @admin.register(Organisation)
@@ -42,7 +71,36 @@ class GroupAdmin(admin.ModelAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ("prefix", "user", "name", "created_at", "last_used_at", "revoked")
+    list_display = ("prefix", "user", "name", "created_at", "last_used_at", "expires_at", "revoked")
     list_filter = ("revoked",)
-    readonly_fields = ("key_hash", "prefix", "created_at", "last_used_at")
-    search_fields = ("user__username", "name")
+    fields = ("user", "name", "prefix", "created_at", "last_used_at", "expires_at", "revoked")
+    readonly_fields = ("user", "prefix", "created_at", "last_used_at", "expires_at", "revoked")
+    search_fields = ("user__username", "name", "prefix")
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        # Issued by their owners (preferences, API) or `servicedesk issue-token`: the raw token is shown once.
+        return False
+
+    @admin.action(description=_("Revoke the selected API tokens"), permissions=["change"])
+    def revoke(self, request, queryset):
+        for token in queryset.select_related("user"):
+            actions.revoke_token(token, actor=request.user)
+        self.message_user(request, gettext_now("The selected API tokens are revoked."))
+
+
+@admin.register(AccountEvent)
+class AccountEventAdmin(admin.ModelAdmin):
+    list_display = ("at", "user", "kind", "actor", "token", "note")
+    list_filter = ("kind",)
+    search_fields = ("user__username", "actor__username", "note")
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -6,3 +6,10 @@ class AccountsConfig(AppConfig):
     name = "servicedesk.accounts"
     label = "accounts"
     verbose_name = _("People and groups")
+
+    def ready(self):
+        from django.contrib import admin
+
+        from . import signin
+
+        admin.site.login_form = signin.AdminSignInForm

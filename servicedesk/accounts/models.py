@@ -1,5 +1,6 @@
 """People, organisations, resolver groups and desks."""
 
+import datetime
 import hashlib
 import re
 import secrets
@@ -182,34 +183,92 @@ def hash_token(raw: str) -> str:
 
 
 class ApiToken(models.Model):
-    """A personal API token; only its hash is stored, the token is shown once."""
+    """A personal API token; only its hash is stored, the token is shown once. Issued and revoked
+    through accounts.actions."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(_("name"), max_length=100, blank=True)
     key_hash = models.CharField(max_length=64, unique=True)
     prefix = models.CharField(max_length=12)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
-    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    last_used_at = models.DateTimeField(
+        _("last used"), null=True, blank=True,
+        help_text=_("Updated at most once a minute."),
+    )
+    expires_at = models.DateTimeField(
+        _("expires"), null=True, blank=True, help_text=_("Empty: the token does not expire."),
+    )
     revoked = models.BooleanField(_("revoked"), default=False)
 
     class Meta:
         verbose_name = _("API token")
         verbose_name_plural = _("API tokens")
+        ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"
 
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
+
+    @property
+    def is_active(self) -> bool:
+        return not self.revoked and not self.is_expired
+
     @classmethod
-    def issue(cls, user, name: str = "") -> tuple["ApiToken", str]:
+    def issue(cls, user, name: str = "", expires_at=None) -> tuple["ApiToken", str]:
         raw = "sd_" + secrets.token_urlsafe(32)
-        token = cls.objects.create(user=user, name=name, key_hash=hash_token(raw), prefix=raw[:10])
+        token = cls.objects.create(user=user, name=name, key_hash=hash_token(raw), prefix=raw[:10],
+                                   expires_at=expires_at)
         return token, raw
 
     @classmethod
     def authenticate(cls, raw: str):
+        """The token's user, or None for an unknown, revoked or expired token or a disabled user.
+        Marks the token used, writing at most once a minute."""
+        now = timezone.now()
         token = (
             cls.objects.select_related("user")
             .filter(key_hash=hash_token(raw), revoked=False, user__is_active=True)
+            .filter(models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now))
             .first()
         )
-        return token.user if token else None
+        if token is None:
+            return None
+        stale = now - datetime.timedelta(seconds=settings.SERVICEDESK_TOKEN_LAST_USED_SECONDS)
+        if token.last_used_at is None or token.last_used_at <= stale:
+            # Conditional: of requests racing with the same token, one writes.
+            cls.objects.filter(pk=token.pk).filter(
+                models.Q(last_used_at__isnull=True) | models.Q(last_used_at__lte=stale)
+            ).update(last_used_at=now)
+        return token.user
+
+
+class AccountEvent(models.Model):
+    """Append-only audit of changes to a person's access: tokens issued and revoked, sign-in unlocked."""
+
+    class Kind(models.TextChoices):
+        TOKEN_ISSUED = "token_issued", _("API token issued")
+        TOKEN_REVOKED = "token_revoked", _("API token revoked")
+        TOKENS_REVOKED = "tokens_revoked", _("all API tokens revoked")
+        SIGN_IN_UNLOCKED = "sign_in_unlocked", _("sign-in unlocked")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
+                             related_name="account_events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True,
+                              on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    kind = models.CharField(_("event"), max_length=32, choices=Kind.choices)
+    token = models.ForeignKey(ApiToken, verbose_name=_("API token"), null=True, blank=True,
+                              on_delete=models.SET_NULL, related_name="+")
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("account event")
+        verbose_name_plural = _("account events")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["user", "at"], name="account_event_user_time")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.user}"

@@ -73,6 +73,11 @@ class PreferencesForm(forms.Form):
         self.fields["time_zone"].choices = [(z, z.replace("_", " ")) for z in ordered]
 
 
+def preferences_form(user) -> PreferencesForm:
+    return PreferencesForm(initial={"language": user.language or translation.get_language(),
+                                    "time_zone": user.time_zone or "UTC"})
+
+
 @login_required
 def preferences(request):
     user = request.user
@@ -89,8 +94,7 @@ def preferences(request):
                                 samesite="Lax")
             return response
     else:
-        form = PreferencesForm(initial={"language": user.language or translation.get_language(),
-                                        "time_zone": user.time_zone or "UTC"})
+        form = preferences_form(user)
     return render(request, "servicedesk/preferences.html", {"form": form})
 
 

@@ -4,6 +4,9 @@ Every read goes through `permissions.visible_tickets` / `can_see`, every change 
 `tickets.actions`; the portal shows the public conversation only.
 """
 
+import math
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
@@ -12,12 +15,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from servicedesk import search
 from servicedesk.core.downloads import download_response
 from servicedesk.core.inputs import parse_id
 from servicedesk.core.pagination import BadCursor, keyset_page
+from servicedesk.core.ratelimit import Limit, retry_after
 from servicedesk.tickets import actions, permissions
 from servicedesk.tickets.models import Attachment, Channel, Comment, Status, Ticket, TicketType
 
@@ -63,13 +68,31 @@ def home(request):
 # New request
 
 
+def submit_limits() -> list[Limit]:
+    return [Limit("portal-submit", settings.SERVICEDESK_PORTAL_SUBMITS_PER_MINUTE, 60),
+            Limit("portal-submit", settings.SERVICEDESK_PORTAL_SUBMITS_PER_HOUR, 3600)]
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def new_request(request):
     tree = catalogue()
+    status = 200
     if request.method == "POST":
         form = NewRequestForm(request.POST, request.FILES, catalogue=tree)
-        if form.is_valid():
+        limits, who = submit_limits(), f"user:{request.user.pk}"
+        wait = retry_after(limits, who) if form.is_valid() else 0
+        if wait:
+            # The form goes back as typed: nothing is lost, it can be sent again later.
+            form.add_error(None, ngettext(
+                "You have sent many requests in a short time: please wait %(minutes)d minute and send this "
+                "one again. What you typed is kept below.",
+                "You have sent many requests in a short time: please wait %(minutes)d minutes and send this "
+                "one again. What you typed is kept below.",
+                math.ceil(wait / 60),
+            ) % {"minutes": math.ceil(wait / 60)})
+            status = 429
+        elif form.is_valid():
             data = form.cleaned_data
             try:
                 ticket = actions.create_ticket(
@@ -80,6 +103,8 @@ def new_request(request):
             except actions.ActionError as exc:
                 messages.error(request, exc.message)
             else:
+                for limit in limits:
+                    limit.hit(who)
                 messages.success(request, _("Thank you. Your request %(number)s has been received; we will "
                                             "keep you posted here and by email.") % {"number": ticket.number})
                 return redirect("portal:request", number=ticket.number)
@@ -95,7 +120,7 @@ def new_request(request):
         if category:
             initial["category"] = category
         form = NewRequestForm(initial=initial, catalogue=tree)
-    return render(request, "portal/new.html", {"form": form, "catalogue": tree})
+    return render(request, "portal/new.html", {"form": form, "catalogue": tree}, status=status)
 
 
 # ---------------------------------------------------------------------------------------------

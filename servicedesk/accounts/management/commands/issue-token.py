@@ -1,6 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from servicedesk.accounts.models import ApiToken, User
+from servicedesk.accounts import actions
+from servicedesk.accounts.models import User
+from servicedesk.tickets.actions import ActionError
 
 
 class Command(BaseCommand):
@@ -9,12 +11,17 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("username")
         parser.add_argument("--name", default="", help="A label to tell tokens apart.")
+        parser.add_argument("--expires-days", type=int, default=None,
+                            help="The token stops working after this many days (default: never).")
 
     def handle(self, *args, **options):
         user = User.objects.filter(username=options["username"]).first()
         if user is None:
             raise CommandError(f"No user named {options['username']!r}.")
-        if not user.is_active:
-            raise CommandError(f"{user.username} is disabled.")
-        _, raw = ApiToken.issue(user, name=options["name"])
+        try:
+            expires_at = (actions.expiry_in_days(options["expires_days"])
+                          if options["expires_days"] is not None else None)
+            _, raw = actions.issue_token(user, name=options["name"], expires_at=expires_at, actor=None)
+        except ActionError as exc:
+            raise CommandError(exc.message) from None
         self.stdout.write(raw)
