@@ -148,7 +148,7 @@ class PlannedChange(models.Model):
 class CombinedChange(models.Model):
     """Versions of one ticket that one transaction committed (e.g. the quick log's create, resolve and
     close): planned as one change, told once (see ``notify.changes`` and ``outbox``). A version in no
-    such row is a change of its own."""
+    such row is a change of its own. The planning deletes the row: its ``PlannedChange`` marks take over."""
 
     ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="+")
     first_version = models.PositiveIntegerField(_("first version"))

@@ -64,7 +64,7 @@ from servicedesk.tickets.models import Channel, Comment, HistoryEntry, Status, T
 
 from . import context as ctx
 from .changes import versions_of_change
-from .models import PERSONAL_EVENTS, Event, OutboundMessage, PlannedChange, State
+from .models import PERSONAL_EVENTS, CombinedChange, Event, OutboundMessage, PlannedChange, State
 from .promises import promises
 from .rendering import active_overrides, render
 
@@ -353,6 +353,9 @@ def plan_ticket_change(ticket_id: int, version: int) -> list[int]:
             # fails leaves no mark.
             PlannedChange.objects.bulk_create(
                 [PlannedChange(ticket=ticket, version=v, changed_at=seen.at) for v in versions])
+            if len(versions) > 1:
+                # Its marks now keep the change from being planned again, version by version too.
+                CombinedChange.objects.filter(ticket=ticket, first_version=versions[0]).delete()
             _rewind(ticket, seen.version)
             return _plan_change(ticket, seen)
     except IntegrityError:
