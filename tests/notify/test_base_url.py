@@ -4,7 +4,6 @@ address `servicedesk serve` serves, also for the periodic tasks that run beside 
 import os
 import subprocess
 import sys
-import urllib.error
 import urllib.request
 
 import pytest
@@ -81,12 +80,12 @@ def test_mail_sent_by_the_served_desk_links_to_its_port(shared_database, desk, s
         def opened():
             try:
                 # Not signed in: the portal sends the visitor to sign in, so the link is the desk's.
-                with urllib.request.urlopen(urllib.request.Request(link), timeout=5) as answer:
+                with urllib.request.urlopen(urllib.request.Request(link), timeout=30) as answer:
                     return answer.url
-            except urllib.error.URLError:
+            except OSError:  # not listening yet, or a first answer slower than the timeout
                 return None
 
-        assert "/login" in wait_until(opened, timeout=30, what="the served desk to answer")
+        assert "/login" in wait_until(opened, timeout=90, what="the served desk to answer")
     finally:
         stop(process)
         log.close()
