@@ -187,7 +187,7 @@ class CannedForm(forms.ModelForm):
         self.fields["set_group"].queryset = Group.objects.filter(is_active=True)
         self.fields["set_group"].empty_label = _("— keep the assignment —")
         self.fields["set_priority"].choices = [("", _("— keep the priority —"))] + list(Priority.choices)
-        self.fields["body"].help_text = CannedResponse._meta.get_field("body").help_text
+        self.fields["body"].help_text = ""  # the placeholders are listed under the field, with what each becomes
 
     def clean_scope(self):
         scope = self.cleaned_data["scope"]
