@@ -272,8 +272,7 @@ class _Change:
 
 
 def _read_change(ticket: Ticket, versions: list[int]) -> _Change | None:
-    entries = list(HistoryEntry.objects.filter(ticket=ticket, version__in=versions).select_related("actor")
-                   .order_by("version", "id"))
+    entries = list(HistoryEntry.objects.filter(ticket=ticket, version__in=versions).order_by("version", "id"))
     if not entries:
         return None
     seen = _Change(version=entries[-1].version, at=max(entry.at for entry in entries))
