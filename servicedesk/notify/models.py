@@ -153,6 +153,7 @@ class CombinedChange(models.Model):
     ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="+")
     first_version = models.PositiveIntegerField(_("first version"))
     last_version = models.PositiveIntegerField(_("last version"))
+    created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
 
     class Meta:
         verbose_name = _("combined ticket change")

@@ -446,8 +446,10 @@ def plan_pending(now: datetime.datetime | None = None) -> list[int]:
             rows += plan_ticket_change(ticket_id, version)
         except Exception:  # one ticket's failure must not hold up the others; the next run tries it again
             log.exception("Planning the notifications of ticket %s version %s failed", ticket_id, version)
-    # The marks are only needed as far back as the catch-up looks.
+    # The marks are only needed as far back as the catch-up looks; so are the combined changes it never
+    # planned (e.g. those older than the catch-up's first run).
     PlannedChange.objects.filter(changed_at__lt=since - datetime.timedelta(days=1)).delete()
+    CombinedChange.objects.filter(created_at__lt=since - datetime.timedelta(days=1)).delete()
     return rows
 
 

@@ -1,9 +1,12 @@
 """Mails that agree with each other: one mail per person and change, showing the ticket as it stood at
 the event, read from a real SMTP server on loopback."""
 
+import datetime
+
 import pytest
 from django.db import transaction
 from django.test import Client
+from django.utils import timezone
 
 from servicedesk.notify import tasks
 from servicedesk.notify.models import CombinedChange, Event, NotificationTemplate, PlannedChange, State
@@ -194,3 +197,13 @@ def test_the_solved_template_is_editable_and_checked_on_save(desk, smtp_sink, co
     ticket = Ticket.objects.get()
     assert subject(message) == f"Done on the phone [{ticket.number}]"
     assert parts(message)[0].strip() == "Solution: Cleared the saved credentials; it works again."
+
+
+def test_combined_changes_the_catch_up_never_planned_are_pruned(desk, smtp_sink, committed):
+    ticket = committed(actions.create_ticket, actor=desk.customer2, title="VPN drops", channel=Channel.PORTAL)
+    old = timezone.now() - datetime.timedelta(days=3)
+    forgotten = CombinedChange.objects.create(ticket=ticket, first_version=7, last_version=8, created_at=old)
+    recent = CombinedChange.objects.create(ticket=ticket, first_version=9, last_version=10)
+    tasks.plan_pending.delay().get()
+    assert list(CombinedChange.objects.values_list("pk", flat=True)) == [recent.pk]
+    assert forgotten.pk != recent.pk
