@@ -279,7 +279,9 @@ EMAIL_HOST_PASSWORD = os.environ.get("SERVICEDESK_SMTP_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("SERVICEDESK_SMTP_STARTTLS", False)
 EMAIL_TIMEOUT = 20
 DEFAULT_FROM_EMAIL = os.environ.get("SERVICEDESK_FROM_EMAIL", "servicedesk@localhost")
-# The address links in notifications point at (confirm / reopen links).
+# The address links in notifications point at (confirm / reopen links). Unset, `servicedesk serve` uses
+# the address it serves (its --bind) for its web workers and periodic tasks; other processes (Celery
+# workers, commands) fall back to the embedded default below.
 SERVICEDESK_BASE_URL = os.environ.get("SERVICEDESK_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Cache: per process by default (embedded); a shared Redis cache in production when set.

@@ -29,7 +29,8 @@ class CannedResponse(models.Model):
     body = models.TextField(
         _("text"),
         help_text=_(
-            "Placeholders: {requester_name}, {ticket_number}, {ticket_title}, {agent_name}, {committed_time}."
+            "Placeholders: {requester_name}, {ticket_number}, {ticket_title}, {agent_name}, {response_due}, "
+            "{response_within}, {resolution_due}, {resolution_within}."
         ),
     )
     internal = models.BooleanField(

@@ -5,50 +5,84 @@ from __future__ import annotations
 import re
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.db import models
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from servicedesk.accounts.models import Group
 from servicedesk.core import refdata
+from servicedesk.notify import context as notify_context
+from servicedesk.notify.promises import format_due, format_minutes, promises
 from servicedesk.tickets import actions, permissions
 from servicedesk.tickets.models import Priority, Ticket, Transition
 
 from .models import CannedResponse
 from .ticket_access import staff_required
 
-DEFAULT_RESPONSE_TIMES = {
-    1: gettext_lazy("1 hour"),
-    2: gettext_lazy("4 hours"),
-    3: gettext_lazy("1 working day"),
-    4: gettext_lazy("2 working days"),
-    5: gettext_lazy("5 working days"),
+# Each placeholder with what it becomes; the canned-response screens list them with these words.
+PLACEHOLDERS = {
+    "requester_name": gettext_lazy("the requester's name"),
+    "ticket_number": gettext_lazy("the ticket's number, e.g. SD-000123"),
+    "ticket_title": gettext_lazy("the ticket's title"),
+    "agent_name": gettext_lazy("your name"),
+    "response_due": gettext_lazy(
+        "when the desk will respond at the latest: a date and time in the requester's language and time zone, "
+        "e.g. 7 Dec 2026, 18:00 (the time the acknowledgement mail gave)"),
+    "response_within": gettext_lazy("the response target as a duration, e.g. 4 hours"),
+    "resolution_due": gettext_lazy(
+        "when the ticket is due to be resolved: a date and time as above (only with an SLA policy)"),
+    "resolution_within": gettext_lazy("the resolution target as a duration, e.g. 16 hours (only with an SLA policy)"),
 }
-PLACEHOLDERS = ("requester_name", "ticket_number", "ticket_title", "agent_name", "committed_time")
+# Former names that canned responses written earlier still use: {committed_time} is the response's due time.
+ALIASES = {"committed_time": "response_due"}
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
+_PROMISED = {"response_due", "response_within", "resolution_due", "resolution_within"}
 
 
-def committed_time(priority: int) -> str:
-    """When the customer can expect an answer, by priority (until SLAs exist: a setting, else defaults)."""
-    times = getattr(settings, "SERVICEDESK_DEFAULT_RESPONSE_TIMES", None) or DEFAULT_RESPONSE_TIMES
-    value = times.get(priority, times.get(str(priority), ""))
-    return str(value)
+def placeholder_help() -> list[tuple[str, str]]:
+    """(placeholder, what it becomes) for the screens, the former names last."""
+    rows = [(f"{{{name}}}", str(text)) for name, text in PLACEHOLDERS.items()]
+    rows += [(f"{{{old}}}", _("the same as {%(name)s} (its former name)") % {"name": new})
+             for old, new in ALIASES.items()]
+    return rows
+
+
+def _promised_values(ticket: Ticket) -> dict[str, str]:
+    """The desk's promises as the requester reads them (their language and time zone), as in the mail."""
+    desk = ticket.desk
+    requester = ticket.requester
+    language = notify_context.language_for(requester.language, desk)
+    time_zone = notify_context.time_zone_for(requester, desk)
+    found = promises(ticket)
+    values = {}
+    with translation.override(language):
+        for name, promise in (("response", found.response), ("resolution", found.resolution)):
+            if promise is not None:  # without one, the placeholder stays as written for the agent to see
+                values[f"{name}_due"] = format_due(promise.due_at, time_zone)
+                values[f"{name}_within"] = format_minutes(promise.minutes)
+    return values
 
 
 def render_body(canned: CannedResponse, ticket: Ticket, agent) -> str:
+    used = {ALIASES.get(name, name) for name in _PLACEHOLDER.findall(canned.body)}
     values = {
         "requester_name": ticket.requester.display_name,
         "ticket_number": ticket.number,
         "ticket_title": ticket.title,
         "agent_name": agent.display_name,
-        "committed_time": committed_time(ticket.priority),
     }
-    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), canned.body)
+    if used & _PROMISED:  # the SLA clocks are read only when the text asks for them
+        values.update(_promised_values(ticket))
+
+    def fill(match: re.Match) -> str:
+        name = match.group(1)
+        return values.get(ALIASES.get(name, name), match.group(0))
+
+    return _PLACEHOLDER.sub(fill, canned.body)
 
 
 def transition_label(t: Transition) -> str:
@@ -153,7 +187,7 @@ class CannedForm(forms.ModelForm):
         self.fields["set_group"].queryset = Group.objects.filter(is_active=True)
         self.fields["set_group"].empty_label = _("— keep the assignment —")
         self.fields["set_priority"].choices = [("", _("— keep the priority —"))] + list(Priority.choices)
-        self.fields["body"].help_text = CannedResponse._meta.get_field("body").help_text
+        self.fields["body"].help_text = ""  # the placeholders are listed under the field, with what each becomes
 
     def clean_scope(self):
         scope = self.cleaned_data["scope"]
@@ -188,7 +222,7 @@ def canned_list(request):
     for item in items:
         item.editable = may_edit(request.user, item)
         item.summary = macro_summary(item, transitions)
-    return render(request, "console/canned/list.html", {"items": items, "placeholders": PLACEHOLDERS})
+    return render(request, "console/canned/list.html", {"items": items, "placeholders": placeholder_help()})
 
 
 @staff_required
@@ -204,7 +238,7 @@ def canned_edit(request, pk=None):
         messages.success(request, _("Saved “%(name)s”.") % {"name": saved.name})
         return redirect("console:canned")
     return render(
-        request, "console/canned/form.html", {"form": form, "canned": canned, "placeholders": PLACEHOLDERS}
+        request, "console/canned/form.html", {"form": form, "canned": canned, "placeholders": placeholder_help()}
     )
 
 

@@ -8,4 +8,4 @@ class NotifyConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self):
-        from . import receivers  # noqa: F401  (connects the signal receivers)
+        from . import changes, receivers  # noqa: F401  (connect the signal receivers)

@@ -2,9 +2,11 @@
 language and time zone. The same shapes build the sample that checks administrators' templates.
 
 Every event: ``desk_name``, ``recipient`` {name, is_staff}; ticket events also ``ticket`` {number,
-title, status, priority, type, group, assignee, requester, description, url}. Per event:
+title, status, priority, type, group, assignee, requester, description, url}, as they stood at the
+event the mail reports (not as they are when it is written or sent). Per event:
 
 - acknowledgement: ``response_due`` (text), ``response_minutes``, ``response_from_policy``
+- solved_on_contact: ``comment`` {author, body} (the solution given), ``channel`` (how the contact came in)
 - public_reply: ``comment`` {author, body}, ``status_change`` (or empty)
 - status_changed: ``status_change`` {old, new, code, pending_reason}, ``comment`` (or empty)
 - resolved: ``comment`` (or empty), ``confirm_url``, ``reopen_url`` (empty for all but the requester)
@@ -23,7 +25,7 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
-from servicedesk.tickets.models import PendingReason, Priority, Status, TicketType
+from servicedesk.tickets.models import Channel, PendingReason, Priority, Status, TicketType
 
 from .models import Event
 
@@ -38,6 +40,19 @@ def person_name(user) -> str:
     if user is None:
         return ""
     return user.display_name
+
+
+def language_for(code: str | None, desk=None) -> str:
+    """A language the desk writes in: the person's, else the desk's, else the default."""
+    available = {code.lower() for code, _name in settings.LANGUAGES}
+    for candidate in (code, getattr(desk, "language", None), settings.LANGUAGE_CODE, "en"):
+        if candidate and candidate.lower() in available:
+            return candidate.lower()
+    return "en"
+
+
+def time_zone_for(user, desk=None) -> str:
+    return (user.time_zone if user is not None else "") or getattr(desk, "time_zone", "") or settings.TIME_ZONE
 
 
 def ticket_url(ticket, *, staff: bool) -> str:
@@ -108,6 +123,7 @@ def sample_context(event: str) -> dict:
         per_event = {
             Event.ACKNOWLEDGEMENT: {"response_due": format_when(now, "Asia/Shanghai"), "response_minutes": 240,
                                     "response_from_policy": True},
+            Event.SOLVED_ON_CONTACT: {"comment": comment, "channel": str(Channel.PHONE.label)},
             Event.PUBLIC_REPLY: {"comment": comment, "status_change": change},
             Event.STATUS_CHANGED: {"status_change": change, "comment": comment},
             Event.RESOLVED: {"comment": comment, "confirm_url": ticket["url"] + "#confirm-heading",

@@ -12,6 +12,7 @@ from servicedesk.tickets.models import Ticket
 
 class Event(models.TextChoices):
     ACKNOWLEDGEMENT = "acknowledgement", _("Acknowledgement (with the committed response time)")
+    SOLVED_ON_CONTACT = "solved_on_contact", _("Recorded and solved at once (first-contact resolution)")
     PUBLIC_REPLY = "public_reply", _("Public reply")
     STATUS_CHANGED = "status_changed", _("Status change")
     RESOLVED = "resolved", _("Resolution (with confirm and reopen links)")
@@ -142,3 +143,22 @@ class PlannedChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} v{self.version}"
+
+
+class CombinedChange(models.Model):
+    """Versions of one ticket that one transaction committed (e.g. the quick log's create, resolve and
+    close): planned as one change, told once (see ``notify.changes`` and ``outbox``). A version in no
+    such row is a change of its own. The planning deletes the row: its ``PlannedChange`` marks take over."""
+
+    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="+")
+    first_version = models.PositiveIntegerField(_("first version"))
+    last_version = models.PositiveIntegerField(_("last version"))
+    created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("combined ticket change")
+        verbose_name_plural = _("combined ticket changes")
+        constraints = [models.UniqueConstraint(fields=["ticket", "first_version"], name="notify_combined_change_once")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} v{self.first_version}–v{self.last_version}"

@@ -1,12 +1,13 @@
 """Who is told what, and the outbox that sends each notification exactly once.
 
 Planning
-    A ticket change (one ticket version: its HistoryEntry rows), an SLA threshold or a follow-up
-    digest becomes one notification per recipient: the most telling event for that person (a
-    resolution before an assignment before a reply before a status change), rendered at once in
-    their language and time zone and stored whole as an ``OutboundMessage`` row, with its
-    Message-ID recorded in the intake's ``MessageReference`` (direction "out") in the same
-    transaction, so a customer's reply by mail threads back to the ticket.
+    A ticket change (the ticket versions one transaction committed: their HistoryEntry rows, see
+    ``notify.changes``), an SLA threshold or a follow-up digest becomes one notification per
+    recipient: the most telling event for that person (``PRECEDENCE`` and the supersede rule under
+    "Ticket changes" below), rendered at once in their language and time zone with the ticket as it
+    stood at the event, and stored whole as an ``OutboundMessage`` row, with its Message-ID recorded
+    in the intake's ``MessageReference`` (direction "out") in the same transaction, so a customer's
+    reply by mail threads back to the ticket. A retry sends the stored text: nothing is rendered again.
 
     Nobody is told of their own action (so a customer's reply by email is never echoed back to
     them), internal notes never reach customers, and the desk's own addresses never get mail. The
@@ -23,8 +24,8 @@ Exactly once
     refusal (SMTP 5xx) or too many attempts leave it ``failed`` with the reason, listed in the admin,
     where it can be queued again.
 
-    Ticket changes are planned from their history, once per ticket version (``PlannedChange``, written
-    in the planning's transaction). With a broker, a Celery task plans each change as soon as it
+    Ticket changes are planned from their history, once per change (a ``PlannedChange`` per version,
+    written in the planning's transaction). With a broker, a Celery task plans each change as soon as it
     commits. Without one (the embedded mode), nothing runs in the request or the mail ingester: the
     periodic ``send_due`` (every minute) first plans the changes not planned yet (``plan_pending``),
     then sends. The same catch-up runs with a broker too, so a change whose task was lost (a process
@@ -59,17 +60,16 @@ from django.utils.translation import gettext as _
 from servicedesk.accounts.models import Desk, Group, User
 from servicedesk.intake.models import Direction, Mailbox, MessageReference
 from servicedesk.tickets import permissions
-from servicedesk.tickets.models import Comment, HistoryEntry, Status, Ticket
+from servicedesk.tickets.models import Channel, Comment, HistoryEntry, Status, Ticket
 
 from . import context as ctx
-from .models import PERSONAL_EVENTS, Event, OutboundMessage, PlannedChange, State
+from .changes import versions_of_change
+from .models import PERSONAL_EVENTS, CombinedChange, Event, OutboundMessage, PlannedChange, State
+from .promises import promises
 from .rendering import active_overrides, render
 
 log = logging.getLogger(__name__)
 
-# When one change concerns a person in several ways, they get one mail: the first event of this list.
-# A status change carries the reply written with it (e.g. "pending on you: which floor?").
-PRECEDENCE = [Event.RESOLVED, Event.ASSIGNED_AGENT, Event.ASSIGNED_GROUP, Event.STATUS_CHANGED, Event.PUBLIC_REPLY]
 MAX_REFERENCES = 20
 
 
@@ -91,18 +91,6 @@ class Recipient:
     name: str = ""
 
 
-def _language(code: str | None, desk=None) -> str:
-    available = {code.lower() for code, _name in settings.LANGUAGES}
-    for candidate in (code, getattr(desk, "language", None), settings.LANGUAGE_CODE, "en"):
-        if candidate and candidate.lower() in available:
-            return candidate.lower()
-    return "en"
-
-
-def _time_zone(user: User | None, desk=None) -> str:
-    return (user.time_zone if user is not None else "") or getattr(desk, "time_zone", "") or settings.TIME_ZONE
-
-
 def own_addresses() -> set[str]:
     from servicedesk.intake.ingest import own_addresses as intake_own_addresses
 
@@ -113,13 +101,14 @@ def recipient_for(user: User, desk=None) -> Recipient | None:
     address = (user.email or "").strip().lower()
     if not user.is_active or not address or "@" not in address:
         return None
-    return Recipient(address=address, language=_language(user.language, desk), time_zone=_time_zone(user, desk),
-                     staff=user.is_desk_staff, user=user, name=user.display_name)
+    return Recipient(address=address, language=ctx.language_for(user.language, desk),
+                     time_zone=ctx.time_zone_for(user, desk), staff=user.is_desk_staff, user=user,
+                     name=user.display_name)
 
 
 def group_recipient(group: Group, desk=None) -> Recipient:
-    return Recipient(address=group.email.strip().lower(), language=_language(None, desk),
-                     time_zone=_time_zone(None, desk), staff=True, name=group.name)
+    return Recipient(address=group.email.strip().lower(), language=ctx.language_for(None, desk),
+                     time_zone=ctx.time_zone_for(None, desk), staff=True, name=group.name)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -241,14 +230,36 @@ def queue(notices: list[Notice], ticket: Ticket | None, build_context) -> list[i
 
 # ---------------------------------------------------------------------------------------------
 # Ticket changes
+#
+# A change is what one transaction committed to a ticket: one version, or several (``notify.changes``).
+# Supersede rule: a change is told as its net effect, and each person gets at most one mail for it.
+# - The net effect: the status from before the change to after it (statuses the change passed
+#   through are not told: a ticket resolved and closed in one change is told as closed), the last
+#   public reply and internal note, and the routing (group, person) the change left.
+# - Of the events that net effect holds for a person, they get the first of ``PRECEDENCE``: a later,
+#   more telling event supersedes the others. A ticket recorded and closed at once (the quick log's
+#   "solved on the spot") tells its requester just that, with the solution; the acknowledgement, with
+#   its promise to respond, is sent only when nothing else in the change is for the requester (a
+#   resolution, a status change or a reply is the response it promised).
+# - Every mail shows the ticket as it stood at the end of the change, read back from the history,
+#   however late it is planned (the embedded catch-up runs every minute).
+
+# When one change concerns a person in several ways, they get one mail: the first event of this list.
+# A status change carries the reply written with it (e.g. "pending on you: which floor?").
+PRECEDENCE = [Event.SOLVED_ON_CONTACT, Event.RESOLVED, Event.ASSIGNED_AGENT, Event.ASSIGNED_GROUP,
+              Event.STATUS_CHANGED, Event.PUBLIC_REPLY, Event.ACKNOWLEDGEMENT]
+
+# The ticket's fields a mail shows that its history records (as the actions write them: codes, names).
+_REWOUND = ("status", "pending_reason", "priority", "type", "title", "description", "group", "assignee")
 
 
 @dataclass
-class _Version:
-    """What one ticket version did, read from its history rows."""
+class _Change:
+    """The net effect of one change (one or more ticket versions), read from their history rows."""
 
-    actor: User | None
+    version: int  # the change's last version: its key and the moment its mails show
     at: datetime.datetime
+    actors: set[int] = field(default_factory=set)
     created: bool = False
     acknowledged: bool = False
     status_old: str = ""
@@ -260,13 +271,15 @@ class _Version:
     assignee: User | None = None
 
 
-def _read_version(ticket: Ticket, version: int) -> _Version | None:
-    entries = list(HistoryEntry.objects.filter(ticket=ticket, version=version).select_related("actor")
-                   .order_by("id"))
+def _read_change(ticket: Ticket, versions: list[int]) -> _Change | None:
+    entries = list(HistoryEntry.objects.filter(ticket=ticket, version__in=versions).order_by("version", "id"))
     if not entries:
         return None
-    seen = _Version(actor=entries[0].actor, at=max(entry.at for entry in entries))
+    seen = _Change(version=entries[-1].version, at=max(entry.at for entry in entries))
+    routed: dict[int, dict[str, str]] = {}  # per version: the group and person it routed to
     for entry in entries:
+        if entry.actor_id is not None:
+            seen.actors.add(entry.actor_id)
         if entry.event == "created":
             seen.created = True
         elif entry.field == "acknowledged_at" and entry.new_value:
@@ -276,10 +289,8 @@ def _read_version(ticket: Ticket, version: int) -> _Version | None:
             seen.status_new = entry.new_value
         elif entry.field == "pending_reason":
             seen.pending_reason = entry.new_value
-        elif entry.field == "group" and entry.new_value:
-            seen.group = Group.objects.filter(name=entry.new_value).first()
-        elif entry.field == "assignee" and entry.new_value:
-            seen.assignee = User.objects.filter(username=entry.new_value).first()
+        elif entry.field in ("group", "assignee"):
+            routed.setdefault(entry.version, {})[entry.field] = entry.new_value
         elif entry.event in ("public_reply", "internal_note") and entry.new_value.isdigit():
             comment = Comment.objects.select_related("author").filter(pk=int(entry.new_value), ticket=ticket).first()
             if comment is None:
@@ -288,9 +299,34 @@ def _read_version(ticket: Ticket, version: int) -> _Version | None:
                 seen.comment = comment
             elif comment.internal:
                 seen.note = comment
+    if routed:
+        last = routed[max(routed)]
+        if last.get("group"):
+            seen.group = Group.objects.filter(name=last["group"]).first()
+        if last.get("assignee"):
+            seen.assignee = User.objects.filter(username=last["assignee"]).first()
     if seen.status_old == seen.status_new:
         seen.status_old = seen.status_new = ""
     return seen
+
+
+def _rewind(ticket: Ticket, version: int) -> None:
+    """Set the ticket's shown fields back to what they were at ``version`` (later changes undone, in
+    memory only): a mail written after the ticket moved on still shows the state it reports."""
+    later = (HistoryEntry.objects.filter(ticket=ticket, version__gt=version, field__in=_REWOUND)
+             .order_by("version", "id").values_list("field", "old_value"))
+    undone: dict[str, str] = {}
+    for name, old in later:
+        undone.setdefault(name, old)
+    for name, old in undone.items():
+        if name == "group":
+            ticket.group = Group.objects.filter(name=old).first() if old else None
+        elif name == "assignee":
+            ticket.assignee = User.objects.filter(username=old).first() if old else None
+        elif name == "priority":
+            ticket.priority = int(old) if old.isdigit() else ticket.priority
+        else:
+            setattr(ticket, name, old)
 
 
 def customer_statuses() -> set[str]:
@@ -299,50 +335,57 @@ def customer_statuses() -> set[str]:
 
 
 def plan_ticket_change(ticket_id: int, version: int) -> list[int]:
-    """Queue the notifications of one ticket version, once: returns the row ids to send (none when
-    this version was planned before, by this or another worker)."""
+    """Queue the notifications of the change that holds this ticket version, once: returns the row ids
+    to send (none when that change was planned before, by this or another worker)."""
     ticket = (Ticket.objects.select_related("desk", "group", "assignee", "owner", "requester")
               .filter(pk=ticket_id).first())
     if ticket is None:
         return []
-    seen = _read_version(ticket, version)
+    versions = versions_of_change(ticket_id, version)
+    seen = _read_change(ticket, versions)
     if seen is None:
         return []
     try:
         with transaction.atomic():
-            # The mark first: a second planner of this version (a redelivered task, the catch-up
-            # running beside a worker) stops here, and a planning that fails leaves no mark.
-            PlannedChange.objects.create(ticket=ticket, version=version, changed_at=seen.at)
-            return _plan_version(ticket, version, seen)
+            # The marks first: a second planner of this change (a redelivered task, the task of another
+            # of its versions, the catch-up running beside a worker) stops here, and a planning that
+            # fails leaves no mark.
+            PlannedChange.objects.bulk_create(
+                [PlannedChange(ticket=ticket, version=v, changed_at=seen.at) for v in versions])
+            if len(versions) > 1:
+                # Its marks now keep the change from being planned again, version by version too.
+                CombinedChange.objects.filter(ticket=ticket, first_version=versions[0]).delete()
+            _rewind(ticket, seen.version)
+            return _plan_change(ticket, seen)
     except IntegrityError:
         return []
 
 
-def _plan_version(ticket: Ticket, version: int, seen: _Version) -> list[int]:
-    actor_pk = seen.actor.pk if seen.actor is not None else None
+def _plan_change(ticket: Ticket, seen: _Change) -> list[int]:
     desk = ticket.desk
     chosen: dict[str, Notice] = {}
 
-    def offer(person: User | Recipient | None, event: str, **extra) -> None:
+    def offer(person: User | Recipient | None, event: str, *, key: str = f"v{seen.version}",
+              own_action: bool = False) -> None:
         if person is None:
             return
         if isinstance(person, User):
-            if person.pk == actor_pk:
+            if person.pk in seen.actors and not own_action:
                 return  # nobody is told of their own action
             person = recipient_for(person, desk)
             if person is None:
                 return
         current = chosen.get(person.address)
         if current is None or PRECEDENCE.index(event) < PRECEDENCE.index(current.event):
-            chosen[person.address] = Notice(event, person, f"v{version}", extra)
+            chosen[person.address] = Notice(event, person, key)
 
     watchers = list(ticket.watchers.all())
     requester = ticket.requester
-    acknowledgement = []
     if seen.created or seen.acknowledged:
-        ack_to = recipient_for(requester, desk)
-        if ack_to is not None:
-            acknowledgement.append(Notice(Event.ACKNOWLEDGEMENT, ack_to, "ack"))
+        # The desk's receipt goes to the requester also when they opened the ticket themselves.
+        offer(requester, Event.ACKNOWLEDGEMENT, key="ack", own_action=True)
+    if seen.created and seen.status_new == Status.CLOSED:
+        offer(requester, Event.SOLVED_ON_CONTACT)
     if seen.status_new:
         for person in [requester, *watchers, ticket.assignee]:
             if person is None:
@@ -371,10 +414,10 @@ def _plan_version(ticket: Ticket, version: int, seen: _Version) -> list[int]:
 
     def build(notice: Notice) -> dict:
         if notice.event == Event.ACKNOWLEDGEMENT:
-            return _ack_context(ticket, notice.recipient)
+            return _ack_context(ticket, notice.recipient, seen.at)
         return _change_context(ticket, seen, notice)
 
-    return queue(acknowledgement + list(chosen.values()), ticket, build)
+    return queue(list(chosen.values()), ticket, build)
 
 
 def plan_pending(now: datetime.datetime | None = None) -> list[int]:
@@ -403,8 +446,10 @@ def plan_pending(now: datetime.datetime | None = None) -> list[int]:
             rows += plan_ticket_change(ticket_id, version)
         except Exception:  # one ticket's failure must not hold up the others; the next run tries it again
             log.exception("Planning the notifications of ticket %s version %s failed", ticket_id, version)
-    # The marks are only needed as far back as the catch-up looks.
+    # The marks are only needed as far back as the catch-up looks; so are the combined changes it never
+    # planned (e.g. those older than the catch-up's first run).
     PlannedChange.objects.filter(changed_at__lt=since - datetime.timedelta(days=1)).delete()
+    CombinedChange.objects.filter(created_at__lt=since - datetime.timedelta(days=1)).delete()
     return rows
 
 
@@ -412,7 +457,7 @@ def _is_requester(ticket: Ticket, recipient: Recipient) -> bool:
     return recipient.user is not None and recipient.user.pk == ticket.requester_id
 
 
-def _change_context(ticket: Ticket, seen: _Version, notice: Notice) -> dict:
+def _change_context(ticket: Ticket, seen: _Change, notice: Notice) -> dict:
     recipient = notice.recipient
     context = {"ticket": ctx.ticket_context(ticket, staff=recipient.staff), "comment": "", "note": "",
                "status_change": ""}
@@ -428,47 +473,19 @@ def _change_context(ticket: Ticket, seen: _Version, notice: Notice) -> dict:
         own = _is_requester(ticket, recipient)
         context["confirm_url"] = page + "#confirm-heading" if own else ""
         context["reopen_url"] = page + "#reopen_comment" if own else ""
+    if notice.event == Event.SOLVED_ON_CONTACT:
+        context["channel"] = str(Channel(ticket.channel).label) if ticket.channel in Channel.values else ""
     if notice.event in (Event.ASSIGNED_AGENT, Event.ASSIGNED_GROUP):
         context["group"] = seen.group.name if seen.group is not None else context["ticket"]["group"]
         context["assignee"] = ctx.person_name(seen.assignee) if seen.assignee is not None else ""
     return context
 
 
-def committed_response(ticket: Ticket) -> tuple[datetime.datetime, int, bool]:
-    """When the desk commits to answer: (due time, target minutes, whether an SLA policy gave it).
-
-    The first response target of the ticket's SLA policy; when no policy matches, the configured
-    default for its priority, in business time of the default calendar if there is one, else in
-    plain time.
-    """
-    from servicedesk.sla.calendars import business_calendar
-    from servicedesk.sla.clocks import sla_state
-    from servicedesk.sla.models import Calendar
-
-    try:
-        state = sla_state(ticket)
-    except Exception:  # a calendar without working time: fall back rather than not acknowledge
-        log.exception("SLA state of %s could not be computed", ticket.number)
-        state = None
-    if state is not None:
-        return state.first_response.due_at, state.first_response.target_minutes, True
-    defaults = _setting("SERVICEDESK_NOTIFY_DEFAULT_RESPONSE_MINUTES", {})
-    minutes = int(defaults.get(ticket.priority, defaults.get(str(ticket.priority), 480)))
-    calendar = Calendar.objects.filter(is_default=True).first()
-    if calendar is not None:
-        try:
-            due = business_calendar(calendar).add_business_time(ticket.created_at, datetime.timedelta(minutes=minutes))
-            return due, minutes, False
-        except Exception:
-            log.exception("The default calendar %s has no working time", calendar.pk)
-    return ticket.created_at + datetime.timedelta(minutes=minutes), minutes, False
-
-
-def _ack_context(ticket: Ticket, recipient: Recipient) -> dict:
-    due, minutes, from_policy = committed_response(ticket)
+def _ack_context(ticket: Ticket, recipient: Recipient, at: datetime.datetime) -> dict:
+    response = promises(ticket, at).response
     return {"ticket": ctx.ticket_context(ticket, staff=recipient.staff),
-            "response_due": ctx.format_when(due, recipient.time_zone), "response_minutes": minutes,
-            "response_from_policy": from_policy}
+            "response_due": ctx.format_when(response.due_at, recipient.time_zone),
+            "response_minutes": response.minutes, "response_from_policy": response.from_policy}
 
 
 # ---------------------------------------------------------------------------------------------

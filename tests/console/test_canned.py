@@ -1,16 +1,23 @@
 """Canned responses and macros: the management screen, placeholders, and macros applied with a reply."""
 
+import datetime
+import importlib
+import zoneinfo
+
 import pytest
+from django.apps import apps as django_apps
 from django.urls import reverse
 
 from servicedesk.console.models import CannedResponse
+from servicedesk.sla.clocks import sla_state
+from servicedesk.sla.models import Calendar, SlaPolicy
 from servicedesk.tickets.models import Comment, Status
 
 from .ticketing import fresh, make_ticket
 
 BODY = (
     "Dear {requester_name}, about {ticket_number} ({ticket_title}): expect an answer within "
-    "{committed_time}. {unknown} stays. — {agent_name}"
+    "{response_within}. {unknown} stays. — {agent_name}"
 )
 
 
@@ -110,8 +117,9 @@ def test_placeholders_rendered_in_the_reply_box(agent1, desk):
     html = partial.content.decode()
     assert partial.status_code == 200 and 'id="composer-fields"' in html
     name = desk.customer1.get_full_name()
+    within = _hours(sla_state(ticket).first_response.target_minutes, "小时")  # customer1 reads Chinese
     assert (
-        f"Dear {name}, about {ticket.number} (Mailbox full): expect an answer within 1 working day. "
+        f"Dear {name}, about {ticket.number} (Mailbox full): expect an answer within {within}. "
         f"{{unknown}} stays. — {desk.agent1.get_full_name()}"
     ) in html
     assert 'name="macro"' not in html
@@ -119,7 +127,7 @@ def test_placeholders_rendered_in_the_reply_box(agent1, desk):
     page = agent1.get(
         reverse("console:ticket", args=[ticket.number]), {"canned": response.pk}
     ).content.decode()
-    assert "expect an answer within 1 working day" in page
+    assert f"expect an answer within {within}." in page
 
 
 def test_applying_appends_to_typed_text(agent1, desk):
@@ -131,14 +139,70 @@ def test_applying_appends_to_typed_text(agent1, desk):
     assert f"Fixed it.\n\nRegards, {desk.agent1.get_full_name()}</textarea>" in html
 
 
-def test_committed_time_from_settings(agent1, desk, settings):
-    settings.SERVICEDESK_DEFAULT_RESPONSE_TIMES = {3: "30 minutes"}
-    ticket = make_ticket(desk, Status.ASSIGNED)
-    response = canned(desk, body="within {committed_time}")
-    html = agent1.get(
-        reverse("console:ticket_canned", args=[ticket.number]), {"canned": response.pk}
-    ).content.decode()
-    assert "within 30 minutes" in html
+def _hours(minutes, unit):
+    assert minutes % 60 == 0
+    return f"{minutes // 60} {unit}"
+
+
+def _local(moment, time_zone="Asia/Shanghai"):
+    return moment.astimezone(zoneinfo.ZoneInfo(time_zone))
+
+
+def _applied(client, ticket, body, desk):
+    response = canned(desk, body=body)
+    html = client.get(reverse("console:ticket_canned", args=[ticket.number]), {"canned": response.pk}).content
+    return html.decode()
+
+
+def test_due_times_in_the_requester_s_language_and_time_zone(agent1, desk):
+    body = "[{response_due}|{response_within}|{resolution_due}|{resolution_within}|{committed_time}]"
+    chinese = make_ticket(desk, Status.ASSIGNED, requester=desk.customer1)
+    state = sla_state(chinese)
+    response, resolution = _local(state.first_response.due_at), _local(state.resolution.due_at)
+    due = f"{response.year}年{response.month}月{response.day}日 {response:%H:%M}"
+    expected = (f"[{due}|{_hours(state.first_response.target_minutes, '小时')}|"
+                f"{resolution.year}年{resolution.month}月{resolution.day}日 {resolution:%H:%M}|"
+                f"{_hours(state.resolution.target_minutes, '小时')}|{due}]")
+    assert expected in _applied(agent1, chinese, body, desk)
+    english = make_ticket(desk, Status.ASSIGNED, requester=desk.customer2)
+    state = sla_state(english)
+    response = _local(state.first_response.due_at)
+    html = _applied(agent1, english, "by {response_due}, within {response_within}", desk)
+    assert (f"by {response.day} {response:%b} {response.year}, {response:%H:%M}, "
+            f"within {_hours(state.first_response.target_minutes, 'hours')}") in html
+
+
+def test_the_due_time_is_the_one_the_acknowledgement_gave(agent1, desk, settings):
+    SlaPolicy.objects.update(is_active=False)
+    Calendar.objects.update(is_default=False)
+    settings.SERVICEDESK_NOTIFY_DEFAULT_RESPONSE_MINUTES = {3: 90}
+    ticket = make_ticket(desk, Status.ASSIGNED, requester=desk.customer2)
+    response = _local(ticket.created_at + datetime.timedelta(minutes=90))
+    html = _applied(agent1, ticket, "by {committed_time} ({response_within}); solved by {resolution_due}", desk)
+    # Without an SLA policy there is no resolution promise: its placeholder stays for the agent to see.
+    assert (f"by {response.day} {response:%b} {response.year}, {response:%H:%M} (1 hour 30 minutes); "
+            "solved by {resolution_due}") in html
+
+
+def test_the_form_explains_every_placeholder_in_both_languages(agent1, desk):
+    page = agent1.get(reverse("console:canned_new")).content.decode()
+    for name in ("requester_name", "ticket_number", "ticket_title", "agent_name", "response_due",
+                 "response_within", "resolution_due", "resolution_within", "committed_time"):
+        assert f"<code>{{{name}}}</code>" in page
+    assert "a date and time in the requester&#x27;s language and time zone" in page
+    assert "the same as {response_due} (its former name)" in page
+    desk.agent1.language = "zh-hans"
+    desk.agent1.save()
+    listing = agent1.get(reverse("console:canned")).content.decode()
+    assert "<code>{response_within}</code>" in listing and "响应时限（时长），例如 4 小时" in listing
+
+
+def test_stored_texts_are_migrated_to_the_clear_name(desk):
+    old = canned(desk, body="We answer by {committed_time}.")
+    migration = importlib.import_module("servicedesk.console.migrations.0003_canned_placeholders")
+    migration.rename_committed_time(django_apps, None)
+    old.refresh_from_db()
+    assert old.body == "We answer by {response_due}."
 
 
 def test_macro_applies_field_changes_with_the_reply(client, desk):

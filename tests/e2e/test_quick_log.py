@@ -4,6 +4,7 @@ as solved on the spot (first-contact resolution) or leaves it open for routing."
 import pytest
 
 from servicedesk.accounts.models import Group, Role, User
+from servicedesk.notify import tasks
 from servicedesk.tickets.models import Category, Channel, Comment, Status, Ticket
 
 from .conftest import screenshot, status_words, translated
@@ -29,7 +30,7 @@ def log_the_call(page) -> None:
 
 
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
-def test_call_solved_on_the_spot_is_closed_at_once(sign_in, e2e_desk, language):
+def test_call_solved_on_the_spot_is_closed_at_once(sign_in, e2e_desk, smtp_sink, language):
     words = status_words(language)
     customer2 = e2e_desk["customer2"]
     category = Category.objects.get(name="Password reset")
@@ -72,6 +73,13 @@ def test_call_solved_on_the_spot_is_closed_at_once(sign_in, e2e_desk, language):
     reply = Comment.objects.get(ticket=ticket, internal=False)
     assert reply.body.startswith("Reset the password")
     assert page.js_errors == []
+
+    # The caller gets one mail, in their language (English), saying it was recorded and solved.
+    tasks.send_due.delay().get()
+    [mail] = smtp_sink.wait_for(1)
+    assert mail["To"] == customer2.email
+    assert str(mail["Subject"]).startswith(f"Recorded and solved: [{ticket.number}]")
+    assert "Reset the password and read it out" in mail.get_body(preferencelist=("plain",)).get_content()
 
 
 def test_call_from_a_new_caller_left_open_for_routing(sign_in, e2e_desk):
