@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from servicedesk.accounts.models import Group, Organisation, Role, User
+from servicedesk.core.forms import DeskFormMixin
 from servicedesk.core.ids import is_id, parse_id
 from servicedesk.tickets import actions
 from servicedesk.tickets.models import Category, Channel, Level, Status, TicketType
@@ -41,7 +42,7 @@ def find_callers(text: str, limit: int = MAX_MATCHES) -> list[User]:
     return sorted(qs.order_by("username")[:limit], key=lambda u: (u.role != Role.CUSTOMER, u.username))
 
 
-class QuickLogForm(forms.Form):
+class QuickLogForm(DeskFormMixin, forms.Form):
     caller_q = forms.CharField(label=gettext_lazy("Find the caller"), required=False, max_length=100)
     requester = forms.IntegerField(required=False)
     new_name = forms.CharField(label=gettext_lazy("Name"), required=False, max_length=150)

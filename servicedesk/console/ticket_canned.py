@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from servicedesk.accounts.models import Group
 from servicedesk.core import refdata
+from servicedesk.core.forms import DeskFormMixin
 from servicedesk.tickets import actions, permissions
 from servicedesk.tickets.models import Priority, Ticket, Transition
 
@@ -121,7 +122,7 @@ def may_edit(user, canned: CannedResponse) -> bool:
     return user.sees_whole_desk or canned.group_id in permissions.group_ids(user)
 
 
-class CannedForm(forms.ModelForm):
+class CannedForm(DeskFormMixin, forms.ModelForm):
     scope = forms.ChoiceField(label=gettext_lazy("Who can use it"))
 
     class Meta:

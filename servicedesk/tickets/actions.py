@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
 from django.dispatch import Signal
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -680,14 +681,24 @@ def add_comment(
     return comment
 
 
+def attachment_too_large(name: str, size: int | None) -> str | None:
+    """The refusal of a file over the desk's attachment limit, in sizes people read (MB), or None if it fits.
+
+    The portal's form and every action path (console, API, mail) say it in the same words.
+    """
+    limit = settings.SERVICEDESK_ATTACHMENT_MAX_BYTES
+    if size is not None and size <= limit:
+        return None
+    return _("%(name)s is too large (%(size)s); files can be at most %(limit)s.") % {
+        "name": name, "size": filesizeformat(size or 0), "limit": filesizeformat(limit),
+    }
+
+
 def _store_attachment(change: _Change, upload: UploadedFile, *, internal: bool,
                       comment: Comment | None = None) -> Attachment:
-    limit = settings.SERVICEDESK_ATTACHMENT_MAX_BYTES
-    if upload.size is None or upload.size > limit:
-        raise ActionError(
-            _("%(name)s is too large (%(size)s bytes); the limit is %(limit)s bytes.")
-            % {"name": upload.name, "size": upload.size, "limit": limit},
-        )
+    refusal = attachment_too_large(upload.name, upload.size)
+    if refusal:
+        raise ActionError(refusal)
     if internal and not permissions.sees_internal(change.actor):
         raise NotAllowed(_("Only desk staff may add internal attachments."))
     filename = os.path.basename(upload.name or "attachment")[:255] or "attachment"
