@@ -56,7 +56,7 @@ class QuickLogForm(DeskFormMixin, forms.Form):
     type = forms.ChoiceField(label=gettext_lazy("Type"), choices=TicketType.choices,
                              initial=TicketType.INCIDENT)
     category = forms.ModelChoiceField(label=gettext_lazy("Category"), required=False,
-                                      queryset=Category.objects.filter(is_active=True).select_related("parent"))
+                                      queryset=Category.objects.filter(is_active=True).select_related("parent").in_catalogue_order())
     impact = forms.TypedChoiceField(label=gettext_lazy("Impact"), choices=Level.choices, coerce=int,
                                     initial=Level.MEDIUM)
     urgency = forms.TypedChoiceField(label=gettext_lazy("Urgency"), choices=Level.choices, coerce=int,

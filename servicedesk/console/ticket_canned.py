@@ -135,7 +135,7 @@ class CannedForm(DeskFormMixin, forms.ModelForm):
         self.user = user
         groups = list(editable_groups(user))
         self.fields["scope"].choices = [("personal", _("Only me (personal)"))] + [
-            (f"group:{g.pk}", _("Shared with %(group)s") % {"group": g.name}) for g in groups
+            (f"group:{g.pk}", _("Shared with %(group)s") % {"group": g.local_name}) for g in groups
         ]
         self.fields["scope"].help_text = _(
             "Shared responses can be used and edited by every member of the group."

@@ -156,7 +156,9 @@ def _display(ticket: Ticket, name: str, value) -> str:
         return ""
     if isinstance(value, User):
         return value.username
-    if isinstance(value, Group | Category | Ticket):
+    if isinstance(value, Group):
+        return value.name  # the stable English name; the timeline shows it in the reader's language
+    if isinstance(value, Category | Ticket):
         return str(value.number if isinstance(value, Ticket) else value)
     if isinstance(value, datetime.datetime):
         return value.isoformat()
@@ -196,7 +198,7 @@ def _require_staff(actor: User) -> None:
 
 def _check_group_and_assignee(group: Group | None, assignee: User | None) -> None:
     if group is not None and not group.is_active:
-        raise ActionError(_("The group %(group)s is not active.") % {"group": group.name})
+        raise ActionError(_("The group %(group)s is not active.") % {"group": group.local_name})
     if assignee is not None:
         if not assignee.is_desk_staff or not assignee.is_active:
             raise ActionError(_("%(user)s cannot be assigned tickets.") % {"user": assignee.username})
@@ -204,7 +206,7 @@ def _check_group_and_assignee(group: Group | None, assignee: User | None) -> Non
             raise ActionError(choose_group_message())
         if not Group.objects.filter(pk=group.pk, members=assignee).exists() and group.lead_id != assignee.pk:
             raise ActionError(
-                _("%(user)s is not a member of %(group)s.") % {"user": assignee.username, "group": group.name}
+                _("%(user)s is not a member of %(group)s.") % {"user": assignee.username, "group": group.local_name}
             )
 
 

@@ -1,0 +1,21 @@
+"""The admin site under the desk's own name.
+
+Django's auth groups are not registered: the desk's people are given rights by their role, and its
+groups are the resolver groups (accounts.Group); two entries both called "Groups" misled administrators.
+"""
+
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth.models import Group as AuthGroup
+from django.utils.functional import lazy
+from django.utils.translation import gettext
+
+
+def _title() -> str:
+    return gettext("%(desk)s administration") % {"desk": settings.SERVICEDESK_NAME or gettext("Service Desk")}
+
+
+admin.site.site_header = lazy(_title, str)()
+admin.site.site_title = lazy(_title, str)()
+admin.site.index_title = lazy(gettext, str)("Desk configuration")
+admin.site.unregister(AuthGroup)
