@@ -1,42 +1,81 @@
-"""Official public holidays and adjusted working days, from documented data files in this package.
+"""Official public holidays and adjusted working days (调休), from a maintained source per country.
 
-Each country has one JSON file here (``cn.json`` for China) that names its source (the official
-notice per year) and exactly what it covers. The files are data, not code: administrators add the
-next year's notice by editing the file, and organisations add their own closures to the calendar.
+China (CN): the ``chinesecalendar`` package (import name ``chinese_calendar``), which follows the State
+Council's yearly notice (国务院办公厅关于部分节假日安排的通知, published around November for the next
+year). A desk gets next year's days by upgrading that package once the notice is out and running
+``servicedesk load-holidays --country CN --year <year>``. The package says which years it covers; a
+year it does not cover is refused with a message saying so, never loaded empty.
 """
 
 from __future__ import annotations
 
-import json
-from datetime import date, timedelta
-from functools import cache
-from importlib import resources
+from datetime import date
+from importlib import metadata
 
-__all__ = ["load_official_days", "official_day_names", "official_days_info"]
+__all__ = ["MissingYear", "load_official_days", "official_day_names", "official_days_info"]
 
 MONDAY = 0
 
+# The package names each break in English; the calendar shows both, as the notices' own words come first.
+CN_NAMES = {
+    "New Year's Day": "元旦",
+    "Spring Festival": "春节",
+    "Tomb-sweeping Day": "清明节",
+    "Labour Day": "劳动节",
+    "Dragon Boat Festival": "端午节",
+    "National Day": "国庆节",
+    "Mid-autumn Festival": "中秋节",
+    "Anti-Fascist 70th Day": "中国人民抗日战争暨世界反法西斯战争胜利70周年纪念日",
+}
 
-@cache
-def _data(country: str) -> dict:
-    name = f"{country.lower()}.json"
-    path = resources.files(__package__).joinpath(name)
-    if not country.isalpha() or not path.is_file():
-        raise LookupError(f"no official holiday data for country {country!r}")
-    return json.loads(path.read_text(encoding="utf-8"))
+
+class MissingYear(LookupError):
+    """The source has no official days for a year asked for (not yet published, or too old)."""
+
+
+def _cn():
+    import chinese_calendar
+
+    holidays = chinese_calendar.constants.holidays  # date → the break's English name, weekends inside it too
+    workdays = chinese_calendar.constants.workdays  # adjusted working day → the break it makes up for
+    return holidays, workdays
+
+
+def _source(country: str):
+    country = country.upper()
+    if country != "CN":
+        raise LookupError(f"no official holiday source for country {country!r} (CN is supported)")
+    return _cn()
 
 
 def official_days_info(country: str = "CN") -> dict:
-    """The data file's description: country, source, note, time zone and the years it covers."""
-    data = _data(country.upper())
+    """Where the official days come from and which years the installed source covers."""
+    holidays, workdays = _source(country)
+    years = sorted({d.year for d in holidays} | {d.year for d in workdays})
+    version = metadata.version("chinesecalendar")
     return {
-        "country": data["country"],
-        "name": data["name"],
-        "source": data["source"],
-        "note": data["note"],
-        "time_zone": data.get("time_zone"),
-        "years": {int(year): entry["source"] for year, entry in data["years"].items()},
+        "country": country.upper(),
+        "name": "China: official public holidays and adjusted working days (法定节假日与调休上班日)",
+        "source": f"chinesecalendar {version} (the State Council's yearly notices)",
+        "time_zone": "Asia/Shanghai",
+        "years": years,
     }
+
+
+def _wanted_years(country: str, years) -> set[int]:
+    covered = official_days_info(country)["years"]
+    if years is None:
+        return set(covered)
+    wanted = {int(y) for y in years}
+    missing = sorted(wanted - set(covered))
+    if missing:
+        raise MissingYear(
+            f"The installed chinesecalendar ({metadata.version('chinesecalendar')}) has no official days for "
+            f"{', '.join(map(str, missing))}: it covers {covered[0]}–{covered[-1]}. Once the State Council has "
+            f"published that year's notice (around November), upgrade it (pip install -U chinesecalendar) and "
+            f"run this again, or enter the days in the admin."
+        )
+    return wanted
 
 
 def load_official_days(country: str = "CN", years=None, works_as: int = MONDAY) -> tuple[set[date], dict[date, int]]:
@@ -45,40 +84,22 @@ def load_official_days(country: str = "CN", years=None, works_as: int = MONDAY) 
     ``holidays`` holds every date of every official break (weekend days inside a break included);
     ``adjusted_workdays`` maps each adjusted working day (调休上班) to the weekday whose schedule it
     works — ``works_as``, Monday by default, since the notices only say that people work that day.
-    ``years`` restricts the result to some of the years the file covers (all by default).
+    ``years``: only these years (all the source covers by default); a year it lacks raises MissingYear.
     """
     if not 0 <= works_as <= 6:
         raise ValueError("works_as is a weekday 0 (Monday) to 6 (Sunday)")
-    data = _data(country.upper())
-    wanted = None if years is None else {int(y) for y in years}
-    holidays: set[date] = set()
-    adjusted: dict[date, int] = {}
-    for year, entry in data["years"].items():
-        if wanted is not None and int(year) not in wanted:
-            continue
-        for item in entry["holidays"]:
-            day, last = date.fromisoformat(item["from"]), date.fromisoformat(item["to"])
-            while day <= last:
-                holidays.add(day)
-                day += timedelta(days=1)
-        for item in entry["adjusted_workdays"]:
-            adjusted[date.fromisoformat(item["date"])] = works_as
-    return holidays, adjusted
+    wanted = _wanted_years(country, years)
+    holidays, workdays = _source(country)
+    return ({d for d in holidays if d.year in wanted},
+            {d: works_as for d in workdays if d.year in wanted})
 
 
 def official_day_names(country: str = "CN", years=None) -> dict[date, str]:
     """The name of the break (holiday) or the break an adjusted working day makes up for, per date."""
-    data = _data(country.upper())
-    wanted = None if years is None else {int(y) for y in years}
-    names: dict[date, str] = {}
-    for year, entry in data["years"].items():
-        if wanted is not None and int(year) not in wanted:
-            continue
-        for item in entry["holidays"]:
-            day, last = date.fromisoformat(item["from"]), date.fromisoformat(item["to"])
-            while day <= last:
-                names[day] = item["name"]
-                day += timedelta(days=1)
-        for item in entry["adjusted_workdays"]:
-            names[date.fromisoformat(item["date"])] = item.get("for", "")
+    wanted = _wanted_years(country, years)
+    holidays, workdays = _source(country)
+    names = {}
+    for d, name in [*holidays.items(), *workdays.items()]:
+        if d.year in wanted:
+            names[d] = f"{CN_NAMES[name]} {name}" if name in CN_NAMES else str(name)
     return names
