@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from servicedesk.accounts.models import Group, Organisation, Role, User
-from servicedesk.core.forms import DeskFormMixin
 from servicedesk.core.ids import is_id, parse_id
 from servicedesk.tickets import actions
 from servicedesk.tickets.models import Category, Channel, Level, Status, TicketType
@@ -42,7 +41,7 @@ def find_callers(text: str, limit: int = MAX_MATCHES) -> list[User]:
     return sorted(qs.order_by("username")[:limit], key=lambda u: (u.role != Role.CUSTOMER, u.username))
 
 
-class QuickLogForm(DeskFormMixin, forms.Form):
+class QuickLogForm(forms.Form):
     caller_q = forms.CharField(label=gettext_lazy("Find the caller"), required=False, max_length=100)
     requester = forms.IntegerField(required=False)
     new_name = forms.CharField(label=gettext_lazy("Name"), required=False, max_length=150)
@@ -56,7 +55,7 @@ class QuickLogForm(DeskFormMixin, forms.Form):
     type = forms.ChoiceField(label=gettext_lazy("Type"), choices=TicketType.choices,
                              initial=TicketType.INCIDENT)
     category = forms.ModelChoiceField(label=gettext_lazy("Category"), required=False,
-                                      queryset=Category.objects.filter(is_active=True).select_related("parent").in_catalogue_order())
+                                      queryset=Category.objects.filter(is_active=True).select_related("parent"))
     impact = forms.TypedChoiceField(label=gettext_lazy("Impact"), choices=Level.choices, coerce=int,
                                     initial=Level.MEDIUM)
     urgency = forms.TypedChoiceField(label=gettext_lazy("Urgency"), choices=Level.choices, coerce=int,

@@ -74,14 +74,14 @@ def test_a_too_large_file_is_refused_in_megabytes(agent1, desk):
     assert not Comment.objects.filter(ticket=ticket, body="See the dump").exists()
 
 
-def test_a_too_long_title_is_said_in_the_desks_words(agent1, desk):
-    response = agent1.post(reverse("console:quick_log"), {
-        "requester": desk.customer1.pk, "title": "长" * 300, "type": "incident", "impact": "3", "urgency": "3",
-        "outcome": "route",
+def test_a_too_long_name_is_said_in_the_desks_words(agent1, desk):
+    response = agent1.post(reverse("console:canned_new"), {
+        "name": "长" * 201, "body": "Hello", "scope": "personal", "set_status": "", "set_group": "",
+        "set_priority": "",
     })
     html = response.content.decode()
     if agent1.language == "en":
-        assert "“Title” can be at most 255 characters (it has 300)." in html
+        assert "“Name” can be at most 200 characters (it has 201)." in html
     else:
-        assert "“标题”最多 255 个字（现在 300 个）。" in html
+        assert "“名称”最多 200 个字（现在 201 个）。" in html
     assert "确保" not in html and "Ensure this value" not in html
