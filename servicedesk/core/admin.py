@@ -15,6 +15,18 @@ def _title() -> str:
     return gettext("%(desk)s administration") % {"desk": settings.SERVICEDESK_NAME or gettext("Service Desk")}
 
 
+# The desk's work in its order, the same in every language (Django sorts sections by translated name).
+APP_ORDER = ["accounts", "tickets", "routing", "sla", "intake", "notify", "console"]
+_django_app_list = admin.site.get_app_list
+
+
+def _app_list(request, app_label=None):
+    apps = _django_app_list(request, app_label)
+    return sorted(apps, key=lambda app: (APP_ORDER.index(app["app_label"]) if app["app_label"] in APP_ORDER
+                                         else len(APP_ORDER)))
+
+
+admin.site.get_app_list = _app_list
 admin.site.site_header = lazy(_title, str)()
 admin.site.site_title = lazy(_title, str)()
 admin.site.index_title = lazy(gettext, str)("Desk configuration")

@@ -73,3 +73,10 @@ def test_categories_are_listed_in_the_catalogues_order(desk):
     assert names == [prefix + n for n in ("A top", "A top / A1 sub", "B top", "B top / B1 sub", "B top / B2 sub")]
     ordered = list(Category.objects.filter(service=late).in_catalogue_order().values_list("name", flat=True))
     assert ordered == ["A top", "A1 sub", "B top", "B1 sub", "B2 sub"]
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_the_sections_come_in_the_desks_order_in_both_languages(desk, language):
+    html = admin_client(desk, language).get("/admin/").content.decode()
+    sections = re.findall(r'<div class="app-([a-z_]+) module', html)
+    assert sections == ["accounts", "tickets", "routing", "sla", "intake", "notify", "console"]
