@@ -188,6 +188,16 @@ def test_load_holidays_for_a_year_the_package_lacks_says_so(calendar):
         call_command("load-holidays", calendar=calendar.name, country="XX", years=[2026], stdout=StringIO())
 
 
+def test_load_holidays_of_another_country(calendar):
+    """Other countries from the holidays package: public holidays of any year, no adjusted working days."""
+    out = StringIO()
+    call_command("load-holidays", "--calendar", calendar.name, "--country", "DE", "--year", "2027", stdout=out)
+    assert "from holidays " in out.getvalue()
+    christmas = CalendarDay.objects.get(calendar=calendar, date=date(2027, 12, 25))
+    assert (christmas.kind, christmas.name, christmas.source) == ("holiday", "Christmas Day", "official")
+    assert not CalendarDay.objects.filter(calendar=calendar, date__year=2027, kind="workday").exists()
+
+
 def test_load_holidays_from_the_command_line(calendar):
     """As README says: servicedesk load-holidays --country CN --year 2026."""
     out = StringIO()

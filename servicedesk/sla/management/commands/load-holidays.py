@@ -8,17 +8,17 @@ from servicedesk.sla.models import Calendar
 
 class Command(BaseCommand):
     help = (
-        "Load a country's official holidays and adjusted working days (调休) into a calendar, from the "
-        "chinesecalendar package for CN. Safe to run again: days it loaded before are brought up to the source, "
-        "days entered or changed by hand in the admin are kept as they are."
+        "Load a country's official holidays and adjusted working days (调休) into a calendar: from the "
+        "chinesecalendar package for CN, the holidays package for other countries. Safe to run again: days "
+        "it loaded before are brought up to the source, days entered or changed by hand in the admin are kept."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--calendar", help="Calendar name or id (default: the default calendar).")
         parser.add_argument("--country", default="CN", help="Country code (default CN).")
         parser.add_argument("--year", "--years", dest="years", type=int, nargs="+", action="extend",
-                            help="The years to load, e.g. --year 2027 (default: every year the source covers "
-                                 "from this one on).")
+                            help="The years to load, e.g. --year 2027 (default: for CN every year the source "
+                                 "covers from this one on, else this year).")
         parser.add_argument("--works-as", type=int, default=0,
                             help="Weekday whose hours adjusted working days work, 0 = Monday (default).")
 
@@ -38,7 +38,8 @@ class Command(BaseCommand):
         try:
             info = official_days_info(options["country"])
             this_year = timezone.localdate().year
-            years = options["years"] or [y for y in info["years"] if y >= this_year]
+            years = options["years"] or (
+                [y for y in info["years"] if y >= this_year] if info["years"] is not None else [this_year])
             if not years:
                 raise CommandError(
                     f"{info['source']} covers no year from {this_year} on: upgrade it (pip install -U "
