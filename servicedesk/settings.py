@@ -279,6 +279,13 @@ EMAIL_HOST_PASSWORD = os.environ.get("SERVICEDESK_SMTP_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("SERVICEDESK_SMTP_STARTTLS", False)
 EMAIL_TIMEOUT = 20
 DEFAULT_FROM_EMAIL = os.environ.get("SERVICEDESK_FROM_EMAIL", "servicedesk@localhost")
+# Password reset by mail: requests per address and per client address within the window; links
+# work for PASSWORD_RESET_TIMEOUT seconds.
+SERVICEDESK_PASSWORD_RESET_PER_ADDRESS = int(os.environ.get("SERVICEDESK_PASSWORD_RESET_PER_ADDRESS", 3))
+SERVICEDESK_PASSWORD_RESET_PER_CLIENT = int(os.environ.get("SERVICEDESK_PASSWORD_RESET_PER_CLIENT", 10))
+SERVICEDESK_PASSWORD_RESET_WINDOW_MINUTES = int(os.environ.get("SERVICEDESK_PASSWORD_RESET_WINDOW_MINUTES", 15))
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("SERVICEDESK_PASSWORD_RESET_HOURS", 24)) * 3600
+
 # The address links in notifications point at (confirm / reopen links). Unset, `servicedesk serve` uses
 # the address it serves (its --bind) for its web workers and periodic tasks; other processes (Celery
 # workers, commands) fall back to the embedded default below.

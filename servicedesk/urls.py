@@ -13,9 +13,13 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True,
                                                 authentication_form=signin.SignInForm), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("password/", accounts.PasswordChangeView.as_view(success_url=reverse_lazy("password_change_done")),
-         name="password_change"),
-    path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    # Named templates: the admin app's registration/password_change_*.html would win over the desk's.
+    path("password/", accounts.PasswordChangeView.as_view(
+        template_name="servicedesk/password/change_form.html", success_url=reverse_lazy("password_change_done")),
+        name="password_change"),
+    path("password/done/", auth_views.PasswordChangeDoneView.as_view(
+        template_name="servicedesk/password/change_done.html"), name="password_change_done"),
+    path("password/reset/", include("servicedesk.accounts.password_reset")),
     path("language/", core.set_language, name="set_language"),
     path("preferences/", core.preferences, name="preferences"),
     path("preferences/tokens/", accounts.create_token, name="create_token"),

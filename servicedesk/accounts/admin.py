@@ -15,8 +15,14 @@ class UserAdmin(BaseUserAdmin):
     list_display = ("username", "email", "first_name", "last_name", "role", "organisation", "is_active", "is_away")
     list_filter = ("role", "organisation", "is_active", "is_away")
     search_fields = ("username", "email", "first_name", "last_name")
+    # Rights come from the role (administrators are superusers): Django's groups and per-model
+    # permissions are left out, so "groups" here means only the desk's resolver groups.
     fieldsets = (
-        *BaseUserAdmin.fieldsets,
+        *(
+            (title, {**options, "fields": ("is_active", "is_staff", "is_superuser")})
+            if "groups" in options["fields"] else (title, options)
+            for title, options in BaseUserAdmin.fieldsets
+        ),
         (_("Service desk"), {"fields": ("role", "organisation", "phone", "language", "time_zone", "is_away")}),
     )
     add_fieldsets = (
@@ -62,9 +68,9 @@ class DeskAdmin(admin.ModelAdmin):
 
 @admin.register(Group)
 class GroupAdmin(admin.ModelAdmin):
-    list_display = ("name", "kind", "tier", "lead", "desk", "is_active")
+    list_display = ("name", "name_zh", "kind", "tier", "lead", "desk", "is_active")
     list_filter = ("kind", "tier", "is_active")
-    search_fields = ("name",)
+    search_fields = ("name", "name_zh")
     filter_horizontal = ("members",)
     autocomplete_fields = ("lead",)
 

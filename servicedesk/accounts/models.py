@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
@@ -156,6 +157,7 @@ class Group(models.Model):
     """A resolver group: a team, a department or a supplier, at one support tier."""
 
     name = models.CharField(_("name"), max_length=200, unique=True)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=200, blank=True)
     kind = models.CharField(_("kind"), max_length=16, choices=GroupKind.choices, default=GroupKind.TEAM)
     tier = models.PositiveSmallIntegerField(_("support tier"), choices=Tier.choices, default=Tier.FIRST)
     desk = models.ForeignKey(Desk, verbose_name=_("desk"), null=True, blank=True, on_delete=models.SET_NULL)
@@ -170,11 +172,21 @@ class Group(models.Model):
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
-        verbose_name = _("group")
-        verbose_name_plural = _("groups")
+        verbose_name = _("resolver group")
+        verbose_name_plural = _("resolver groups")
         ordering = ["tier", "name"]
 
     def __str__(self) -> str:
+        return self.local_name
+
+    @property
+    def local_name(self) -> str:
+        """The Chinese name when the active language is Chinese and one is given, else ``name``.
+
+        ``name`` stays the group's stable English key: the history, mail and the API keep it.
+        """
+        if self.name_zh and (get_language() or "").startswith("zh"):
+            return self.name_zh
         return self.name
 
 

@@ -396,7 +396,7 @@ def _filter_options() -> dict:
         "types": TicketType.choices,
         "priorities": Priority.choices,
         "channels": Channel.choices,
-        "groups": list(Group.objects.filter(is_active=True).values_list("id", "name")),
+        "groups": [(g.pk, g.local_name) for g in Group.objects.filter(is_active=True).only("name", "name_zh")],
         "categories": sorted(((c.pk, c.short_label) for c in categories), key=lambda c: c[1]),
         "assignees": [
             (u.pk, u.display_name)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from servicedesk.accounts.models import Group
 from servicedesk.core import refdata
+from servicedesk.core.forms import DeskFormMixin
 from servicedesk.notify import context as notify_context
 from servicedesk.notify.promises import format_due, format_minutes, promises
 from servicedesk.tickets import actions, permissions
@@ -155,7 +156,7 @@ def may_edit(user, canned: CannedResponse) -> bool:
     return user.sees_whole_desk or canned.group_id in permissions.group_ids(user)
 
 
-class CannedForm(forms.ModelForm):
+class CannedForm(DeskFormMixin, forms.ModelForm):
     scope = forms.ChoiceField(label=gettext_lazy("Who can use it"))
 
     class Meta:
@@ -168,7 +169,7 @@ class CannedForm(forms.ModelForm):
         self.user = user
         groups = list(editable_groups(user))
         self.fields["scope"].choices = [("personal", _("Only me (personal)"))] + [
-            (f"group:{g.pk}", _("Shared with %(group)s") % {"group": g.name}) for g in groups
+            (f"group:{g.pk}", _("Shared with %(group)s") % {"group": g.local_name}) for g in groups
         ]
         self.fields["scope"].help_text = _(
             "Shared responses can be used and edited by every member of the group."

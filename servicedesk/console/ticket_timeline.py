@@ -13,7 +13,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from servicedesk.tickets import permissions
+from servicedesk.core import refdata
+from servicedesk.tickets import history_notes, permissions
 from servicedesk.tickets.models import (
     OPEN_STATUSES,
     Attachment,
@@ -54,7 +55,8 @@ CHOICES = {
 
 
 def field_label(name: str) -> str:
-    extra = {"link": _("link"), "merge": _("merge"), "time": _("time"), "watchers": _("watchers")}
+    extra = {"link": _("link"), "merge": _("merge"), "time": _("time"), "watchers": _("watchers"),
+             "tags": _("tags")}
     if name in extra:
         return extra[name]
     try:
@@ -67,6 +69,8 @@ def value_label(name: str, value) -> str:
     """A stored history value as people read it: choice labels instead of codes."""
     if value in (None, ""):
         return ""
+    if name == "group":
+        return refdata.group_names_by_key().get(value, value)
     choices = CHOICES.get(name)
     if choices is not None:
         try:
@@ -128,6 +132,12 @@ def describe(entry: HistoryEntry) -> str:
         return _("%(who)s removed watchers: %(names)s") % {"who": who, "names": entry.old_value}
     if event == "attachment_added":
         return _("%(who)s attached %(name)s") % {"who": who, "name": entry.new_value}
+    if event == "tagged":
+        return _("%(who)s added the tags %(tags)s") % {"who": who, "tags": entry.new_value}
+    if event == "auto_assignment":
+        return _("%(who)s tried to assign a person automatically") % {"who": who}
+    if event == "routing_failed":
+        return _("%(who)s skipped a routing rule") % {"who": who}
     if name:
         values = {
             "who": who,
@@ -194,8 +204,8 @@ def timeline(ticket: Ticket, user, attachments: list | None = None, holders=()) 
             continue
         sentence = describe(entry)
         # A change the system or a routing rule made (auto-assignment, escalation) always says why.
-        explained = not entry.actor_id or "override" in entry.note or "routing rule" in entry.note
-        note = entry.note if entry.event in ("time_logged",) or explained else ""
+        explained = not entry.actor_id or history_notes.is_explained(entry.note)
+        note = entry.note if entry.event == "time_logged" else history_notes.readable(entry.note) if explained else ""
         if current is not None and current.at == entry.at and current.actor == entry.actor_id and not note:
             current.lines.append(sentence)
             continue

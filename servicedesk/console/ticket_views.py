@@ -164,7 +164,7 @@ def render_page(
         "timeline": items,
         "buttons": buttons,
         "pending_reasons": PendingReason.choices,
-        "groups": [(g.pk, g.name) for g in groups],
+        "groups": [(g.pk, g.local_name) for g in groups],
         "assign_group": assign_group,
         "members": refdata.group_members(assign_group),
         # The header's group and category names, from the cached reference data (no joins).

@@ -230,6 +230,7 @@ def category_choices() -> list[tuple[int, str]]:
 
     return cached("categories", lambda: [
         (c.pk, str(c)) for c in Category.objects.filter(is_active=True).select_related("service", "parent__service")
+        .in_catalogue_order()
     ], per_language=True)
 
 
@@ -273,10 +274,20 @@ def routing_rules() -> list:
 
 
 def group_names() -> dict[int, str]:
-    """Every group's name by id, inactive ones included (old tickets still show them)."""
+    """Every group's name by id in the user's language, inactive ones included (old tickets still show them)."""
     from servicedesk.accounts.models import Group
 
-    return cached("group-names", lambda: dict(Group.objects.values_list("id", "name")))
+    return cached("group-names", lambda: {g.pk: g.local_name for g in Group.objects.only("name", "name_zh")},
+                  per_language=True)
+
+
+def group_names_by_key() -> dict[str, str]:
+    """Every group's name in the user's language by its stored English name (as history rows keep it)."""
+    from servicedesk.accounts.models import Group
+
+    return cached("group-names-by-key", lambda: {
+        g.name: g.local_name for g in Group.objects.only("name", "name_zh")
+    }, per_language=True)
 
 
 def category_labels() -> dict[int, str]:

@@ -6,6 +6,8 @@ from django.core.validators import MaxLengthValidator
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
+from servicedesk.core.forms import DeskFormMixin
+from servicedesk.tickets.actions import attachment_too_large
 from servicedesk.tickets.models import Category, TicketType
 
 from .catalogue import category_choices
@@ -39,20 +41,9 @@ class MultipleFileField(forms.FileField):
         files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
         single = super().clean
         cleaned = [single(f, initial) for f in files]
-        limit = settings.SERVICEDESK_ATTACHMENT_MAX_BYTES
-        too_large = [f for f in cleaned if f.size is None or f.size > limit]
-        if too_large:
-            raise forms.ValidationError(
-                [
-                    forms.ValidationError(
-                        _("%(name)s is too large (%(size)s); files can be at most %(limit)s."),
-                        params={"name": f.name, "size": filesizeformat(f.size or 0),
-                                "limit": filesizeformat(limit)},
-                        code="too_large",
-                    )
-                    for f in too_large
-                ]
-            )
+        refusals = [attachment_too_large(f.name, f.size) for f in cleaned]
+        if any(refusals):
+            raise forms.ValidationError([forms.ValidationError(r, code="too_large") for r in refusals if r])
         return cleaned
 
 
@@ -71,7 +62,7 @@ def attachment_help() -> str:
     }
 
 
-class NewRequestForm(forms.Form):
+class NewRequestForm(DeskFormMixin, forms.Form):
     type = forms.ChoiceField(label=_("What do you need?"), choices=PORTAL_TYPES, widget=forms.RadioSelect,
                              initial=TicketType.INCIDENT)
     category = forms.ChoiceField(label=_("What is it about?"), required=False)
@@ -110,7 +101,7 @@ class NewRequestForm(forms.Form):
         return int(self.cleaned_data["urgency"])
 
 
-class ReplyForm(forms.Form):
+class ReplyForm(DeskFormMixin, forms.Form):
     body = forms.CharField(label=_("Your reply"), required=False, widget=forms.Textarea(attrs={"rows": 5}))
     attachments = MultipleFileField(label=_("Attachments"))
     version = forms.IntegerField(widget=forms.HiddenInput)
@@ -127,7 +118,7 @@ class ReplyForm(forms.Form):
         return cleaned
 
 
-class ReopenForm(forms.Form):
+class ReopenForm(DeskFormMixin, forms.Form):
     comment = forms.CharField(label=_("What is still wrong? (optional)"), required=False,
                               widget=forms.Textarea(attrs={"rows": 3}))
     version = forms.IntegerField(widget=forms.HiddenInput)

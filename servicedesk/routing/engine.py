@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from servicedesk.accounts.models import User
 from servicedesk.core import refdata
-from servicedesk.tickets import actions, permissions
+from servicedesk.tickets import actions, history_notes, permissions
 from servicedesk.tickets.models import Channel, Ticket
 
 from . import assignment
@@ -53,7 +53,7 @@ class RoutingResult:
 
 
 def rule_note(rule: RoutingRule) -> str:
-    return f"routing rule: {rule.name}"
+    return history_notes.routing_rule_note(rule.name)
 
 
 def active_rules() -> list[RoutingRule]:

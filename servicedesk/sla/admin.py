@@ -3,16 +3,27 @@ here. Tickets' SLA state is derived from their history, so an edit here takes ef
 once (the clock rows are recomputed after the edit). Warnings and breaches (SLA events) and digests sent
 are records: read-only."""
 
+from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from .models import Calendar, CalendarDay, EscalationRule, FollowUpDigest, OlaTarget, SlaEvent, SlaPolicy
+from .models import Calendar, CalendarDay, DaySource, EscalationRule, FollowUpDigest, OlaTarget, SlaEvent, SlaPolicy
+
+
+class CalendarDayForm(forms.ModelForm):
+    def save(self, commit=True):
+        # A day changed here is the administrator's: load-holidays leaves it as it is from now on.
+        if self.has_changed():
+            self.instance.source = DaySource.MANUAL
+        return super().save(commit)
 
 
 class CalendarDayInline(admin.TabularInline):
     model = CalendarDay
+    form = CalendarDayForm
     extra = 0
-    fields = ("date", "kind", "works_as", "name")
+    fields = ("date", "kind", "works_as", "name", "source")
+    readonly_fields = ("source",)
     ordering = ("-date",)
 
 

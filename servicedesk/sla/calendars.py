@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.utils import timezone
 
 from servicedesk.sla.clock import BusinessCalendar
 from servicedesk.sla.holidays import load_official_days, official_day_names
+
+OFFICIAL = "official"  # CalendarDay.source of the rows load_official_days_into writes (DaySource.OFFICIAL)
 
 # pk → (updated_at, BusinessCalendar). One object per calendar version keeps the clock's per-date
 # span cache warm across tickets; a changed calendar (new updated_at) replaces its entry.
@@ -39,12 +43,24 @@ def build_business_calendar(calendar, days) -> BusinessCalendar:
     return BusinessCalendar(calendar.time_zone, weekly, holidays, adjusted)
 
 
-def load_official_days_into(calendar, *, country: str = "CN", years=None, works_as: int = 0, day_model=None) -> int:
+@dataclass
+class Loaded:
+    """What load_official_days_into did: dates added, official rows corrected, hand-made rows kept."""
+
+    created: int
+    updated: int
+    kept: int
+    total: int
+
+
+def load_official_days_into(calendar, *, country: str = "CN", years=None, works_as: int = 0,
+                            day_model=None) -> Loaded:
     """Write a country's official holidays and adjusted working days into the calendar's days.
 
-    Idempotent: each official date is created or reset to the notice (kind, weekday, name); the
-    calendar's other days (an organisation's own closures) are left alone. Returns the number of
-    official dates. ``day_model`` lets a migration pass its historical CalendarDay model.
+    Idempotent: a missing official date is added and an earlier loaded one is brought up to the
+    source (kind, weekday, name); a day entered or changed by hand (source "manual") is never
+    touched, nor are the calendar's other days. ``day_model`` lets a migration pass its historical
+    CalendarDay model. A year the source lacks raises holidays.MissingYear and writes nothing.
     """
     if day_model is None:
         from servicedesk.sla.models import CalendarDay as day_model
@@ -53,12 +69,15 @@ def load_official_days_into(calendar, *, country: str = "CN", years=None, works_
     wanted = {d: ("holiday", 0) for d in holidays}
     wanted.update({d: ("workday", weekday) for d, weekday in adjusted.items()})
     existing = {day.date: day for day in day_model.objects.filter(calendar=calendar, date__in=list(wanted))}
-    create, update = [], []
+    create, update, kept = [], [], 0
     for d, (kind, weekday) in sorted(wanted.items()):
         name = names.get(d, "")[:200]
         row = existing.get(d)
         if row is None:
-            create.append(day_model(calendar=calendar, date=d, kind=kind, works_as=weekday, name=name))
+            create.append(day_model(calendar=calendar, date=d, kind=kind, works_as=weekday, name=name,
+                                    source=OFFICIAL))
+        elif row.source != OFFICIAL:
+            kept += 1
         elif (row.kind, row.works_as, row.name) != (kind, weekday, name):
             row.kind, row.works_as, row.name = kind, weekday, name
             update.append(row)
@@ -67,4 +86,4 @@ def load_official_days_into(calendar, *, country: str = "CN", years=None, works_
     if create or update:
         # Bulk writes skip CalendarDay.save(), which marks the calendar changed.
         type(calendar).objects.filter(pk=calendar.pk).update(updated_at=timezone.now())
-    return len(wanted)
+    return Loaded(created=len(create), updated=len(update), kept=kept, total=len(wanted))

@@ -119,6 +119,11 @@ class DayKind(models.TextChoices):
     WORKDAY = "workday", _("Adjusted working day")
 
 
+class DaySource(models.TextChoices):
+    MANUAL = "manual", _("Entered by hand")
+    OFFICIAL = "official", _("Loaded from the official calendar")
+
+
 class CalendarDay(models.Model):
     """A local date that differs from the weekly schedule: a holiday, or an adjusted working day (调休)."""
 
@@ -130,6 +135,9 @@ class CalendarDay(models.Model):
         help_text=_("For an adjusted working day: the weekday whose hours apply."),
     )
     name = models.CharField(_("name"), max_length=200, blank=True)
+    # load-holidays writes and updates only its own rows: a day an administrator entered or changed
+    # by hand is manual and stays as it is.
+    source = models.CharField(_("source"), max_length=8, choices=DaySource.choices, default=DaySource.MANUAL)
 
     class Meta:
         verbose_name = _("calendar day")

@@ -203,7 +203,9 @@ def _display(ticket: Ticket, name: str, value) -> str:
         return ""
     if isinstance(value, User):
         return value.username
-    if isinstance(value, Group | Category | Ticket):
+    if isinstance(value, Group):
+        return value.name  # the stable English name; the timeline shows it in the reader's language
+    if isinstance(value, Category | Ticket):
         return str(value.number if isinstance(value, Ticket) else value)
     if isinstance(value, datetime.datetime):
         return value.isoformat()
@@ -245,7 +247,7 @@ def _require_staff(actor: User) -> None:
 
 def _check_group_and_assignee(group: Group | None, assignee: User | None) -> None:
     if group is not None and not group.is_active:
-        raise ActionError(_("The group %(group)s is not active.") % {"group": group.name})
+        raise ActionError(_("The group %(group)s is not active.") % {"group": group.local_name})
     if assignee is not None:
         if not assignee.is_desk_staff or not assignee.is_active:
             raise ActionError(_("%(user)s cannot be assigned tickets.") % {"user": assignee.username})
@@ -253,7 +255,7 @@ def _check_group_and_assignee(group: Group | None, assignee: User | None) -> Non
             raise ActionError(choose_group_message())
         if not Group.objects.filter(pk=group.pk, members=assignee).exists() and group.lead_id != assignee.pk:
             raise ActionError(
-                _("%(user)s is not a member of %(group)s.") % {"user": assignee.username, "group": group.name}
+                _("%(user)s is not a member of %(group)s.") % {"user": assignee.username, "group": group.local_name}
             )
 
 
@@ -746,15 +748,25 @@ def add_comment(
     return comment
 
 
+def attachment_too_large(name: str, size: int | None) -> str | None:
+    """The refusal of a file over the desk's attachment limit, in sizes people read (MB), or None if it fits.
+
+    The portal's form and every action path (console, API, mail) say it in the same words.
+    """
+    limit = settings.SERVICEDESK_ATTACHMENT_MAX_BYTES
+    if size is not None and size <= limit:
+        return None
+    return _("%(name)s is too large (%(size)s); files can be at most %(limit)s.") % {
+        "name": name, "size": filesizeformat(size or 0), "limit": filesizeformat(limit),
+    }
+
+
 def _store_attachment(change: _Change, upload: UploadedFile, *, internal: bool,
                       comment: Comment | None = None) -> Attachment:
-    limit = settings.SERVICEDESK_ATTACHMENT_MAX_BYTES
-    if upload.size is None or upload.size > limit:
+    refusal = attachment_too_large(upload.name, upload.size)
+    if refusal:
         # Also a core.uploads.RefusedUpload: refused while it streamed in, with its size as seen.
-        raise TooLarge(
-            _("%(name)s is too large (%(size)s); files can be at most %(limit)s.")
-            % {"name": upload.name, "size": filesizeformat(upload.size or 0), "limit": filesizeformat(limit)},
-        )
+        raise TooLarge(refusal)
     if internal and not permissions.sees_internal(change.actor):
         raise NotAllowed(_("Only desk staff may add internal attachments."))
     filename = os.path.basename(upload.name or "attachment")[:255] or "attachment"

@@ -3,7 +3,7 @@ they change only through the desk's actions, which keep the history."""
 
 from django.contrib import admin
 
-from .models import Category, HistoryEntry, PriorityRule, Service, Ticket, Transition
+from .models import CATALOGUE_ORDER, Category, HistoryEntry, PriorityRule, Service, Ticket, Transition
 
 
 class CategoryInline(admin.TabularInline):
@@ -11,6 +11,9 @@ class CategoryInline(admin.TabularInline):
     fk_name = "service"
     extra = 0
     fields = ("name", "name_zh", "parent", "default_group", "order", "is_active")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).in_catalogue_order()
 
 
 @admin.register(Service)
@@ -21,9 +24,11 @@ class ServiceAdmin(admin.ModelAdmin):
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "name_zh", "default_group", "is_active")
+    list_display = ("__str__", "name_zh", "default_group", "order", "is_active")
     list_filter = ("service", "is_active")
     search_fields = ("name", "name_zh")
+    list_select_related = ("service", "parent__service", "default_group")
+    ordering = CATALOGUE_ORDER
 
 
 @admin.register(PriorityRule)

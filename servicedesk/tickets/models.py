@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import F
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -35,6 +37,20 @@ class Service(models.Model):
         return localized_name(self)
 
 
+# As the catalogue reads: by service, each top category followed by its subcategories, each level by
+# its order, then name.
+CATALOGUE_ORDER = (
+    F("service__order").asc(), F("service__name").asc(), F("service_id").asc(),
+    Coalesce("parent__order", "order").asc(), Coalesce("parent__name", "name").asc(), Coalesce("parent_id", "id").asc(),
+    F("parent_id").asc(nulls_first=True), F("order").asc(), F("name").asc(), F("id").asc(),
+)
+
+
+class CategoryQuerySet(models.QuerySet):
+    def in_catalogue_order(self):
+        return self.order_by(*CATALOGUE_ORDER)
+
+
 class Category(models.Model):
     """A category of a service; a category with a parent is a subcategory."""
 
@@ -50,6 +66,8 @@ class Category(models.Model):
     )
     is_active = models.BooleanField(_("active"), default=True)
     order = models.PositiveIntegerField(_("order"), default=0)
+
+    objects = CategoryQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("category")

@@ -9,7 +9,7 @@ from datetime import UTC, date
 from io import StringIO
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from servicedesk.accounts.models import Organisation
 from servicedesk.sla.calendars import business_calendar
@@ -142,21 +142,68 @@ def test_default_calendar_has_official_days(db):
     assert clock.schedule_for(date(2025, 10, 1)) == ()
     assert clock.schedule_for(date(2025, 9, 28)) == clock.weekly[0], "the 调休 Sunday works as a Monday"
     assert clock.business_minutes_between(cn(2025, 9, 29, 9), cn(2025, 9, 30, 9)) == 480
+    assert default.days.filter(source="official").count() == default.days.count() == 28 + 5 + 33 + 6
 
 
 def test_load_holidays_is_idempotent_and_keeps_own_days(calendar):
     own = CalendarDay.objects.create(calendar=calendar, date=date(2025, 12, 24), name="Company party")
     out = StringIO()
-    call_command("load-holidays", calendar=calendar.name, stdout=out)
+    call_command("load-holidays", calendar=calendar.name, years=[2025, 2026], stdout=out)
     count = CalendarDay.objects.filter(calendar=calendar).count()
-    assert calendar.name in out.getvalue()
-    call_command("load-holidays", calendar=calendar.name, stdout=StringIO())
+    assert calendar.name in out.getvalue() and "chinesecalendar" in out.getvalue()
+    again = StringIO()
+    call_command("load-holidays", calendar=calendar.name, years=[2025, 2026], stdout=again)
+    assert "0 added, 0 updated, 9 set by hand kept" in again.getvalue()
     assert CalendarDay.objects.filter(calendar=calendar).count() == count
     assert CalendarDay.objects.filter(pk=own.pk).exists()
     spring = CalendarDay.objects.get(calendar=calendar, date=date(2026, 2, 16))
-    assert spring.kind == "holiday" and "Spring" in spring.name
-    # The official notice resets the test's own 调休 Saturday (2025-10-11 is an official working day too).
-    assert CalendarDay.objects.get(calendar=calendar, date=date(2025, 10, 11)).kind == "workday"
+    assert spring.kind == "holiday" and spring.name == "春节 Spring Festival" and spring.source == "official"
+    # The test's own National Day days and 调休 Saturday were entered by hand: kept as they were.
+    saturday = CalendarDay.objects.get(calendar=calendar, date=date(2025, 10, 11))
+    assert (saturday.kind, saturday.name, saturday.source) == ("workday", "调休", "manual")
+
+
+def test_load_holidays_never_overwrites_a_day_changed_by_hand(calendar):
+    call_command("load-holidays", calendar=calendar.name, years=[2026], stdout=StringIO())
+    # An administrator decides the office works on the Spring Festival's last day…
+    lunar = CalendarDay.objects.get(calendar=calendar, date=date(2026, 2, 23))
+    lunar.kind, lunar.source = "workday", "manual"
+    lunar.save()
+    # …while a loaded day that went wrong (a corrected notice) is brought back to the source.
+    CalendarDay.objects.filter(calendar=calendar, date=date(2026, 10, 1)).update(name="wrong")
+    CalendarDay.objects.filter(calendar=calendar, date=date(2026, 1, 2)).delete()
+    out = StringIO()
+    call_command("load-holidays", calendar=calendar.name, years=[2026], stdout=out)
+    assert "1 added, 1 updated, 1 set by hand kept" in out.getvalue()
+    assert CalendarDay.objects.get(pk=lunar.pk).kind == "workday"
+    assert CalendarDay.objects.get(calendar=calendar, date=date(2026, 10, 1)).name == "国庆节 National Day"
+    assert business_calendar(Calendar.objects.get(pk=calendar.pk)).schedule_for(date(2026, 1, 2)) == ()
+
+
+def test_load_holidays_for_a_year_the_package_lacks_says_so(calendar):
+    with pytest.raises(CommandError, match=r"no official days for 2999: it covers 2004–20\d\d"):
+        call_command("load-holidays", calendar=calendar.name, country="CN", years=[2999], stdout=StringIO())
+    assert not CalendarDay.objects.filter(calendar=calendar, date__year=2999).exists()
+    with pytest.raises(CommandError, match="no official holiday source for country 'XX'"):
+        call_command("load-holidays", calendar=calendar.name, country="XX", years=[2026], stdout=StringIO())
+
+
+def test_load_holidays_of_another_country(calendar):
+    """Other countries from the holidays package: public holidays of any year, no adjusted working days."""
+    out = StringIO()
+    call_command("load-holidays", "--calendar", calendar.name, "--country", "DE", "--year", "2027", stdout=out)
+    assert "from holidays " in out.getvalue()
+    christmas = CalendarDay.objects.get(calendar=calendar, date=date(2027, 12, 25))
+    assert (christmas.kind, christmas.name, christmas.source) == ("holiday", "Christmas Day", "official")
+    assert not CalendarDay.objects.filter(calendar=calendar, date__year=2027, kind="workday").exists()
+
+
+def test_load_holidays_from_the_command_line(calendar):
+    """As README says: servicedesk load-holidays --country CN --year 2026."""
+    out = StringIO()
+    call_command("load-holidays", "--calendar", calendar.name, "--country", "CN", "--year", "2026", stdout=out)
+    assert "for 2026" in out.getvalue()
+    assert CalendarDay.objects.filter(calendar=calendar, date__year=2026, source="official").count() == 33 + 6
 
 
 def test_business_calendar_is_reused_until_the_calendar_changes(calendar):
@@ -327,3 +374,20 @@ def test_state_as_of_an_earlier_instant_ignores_later_history(desk, policy):
     act(desk, ticket, cn(2025, 9, 29, 10), "pend", pending_reason="customer")
     act(desk, ticket, cn(2025, 9, 29, 11), "resume")
     assert sla_state(ticket, now=cn(2025, 9, 29, 9, 30)).first_response.due_at == cn(2025, 9, 29, 18)
+
+
+def test_a_day_edited_in_the_admin_becomes_the_administrators(calendar):
+    from django.forms import modelform_factory
+
+    from servicedesk.sla.admin import CalendarDayForm as AdminForm
+
+    CalendarDayForm = modelform_factory(CalendarDay, form=AdminForm, fields=["date", "kind", "works_as", "name"])
+    call_command("load-holidays", calendar=calendar.name, years=[2026], stdout=StringIO())
+    day = CalendarDay.objects.get(calendar=calendar, date=date(2026, 5, 5))
+    untouched = CalendarDayForm({"date": "2026-05-05", "kind": day.kind, "works_as": day.works_as, "name": day.name},
+                                instance=day)
+    assert untouched.is_valid() and untouched.save().source == "official"
+    form = CalendarDayForm({"date": "2026-05-05", "kind": "workday", "works_as": 0, "name": day.name}, instance=day)
+    assert form.is_valid(), form.errors
+    form.save()
+    assert CalendarDay.objects.get(pk=day.pk).source == "manual"

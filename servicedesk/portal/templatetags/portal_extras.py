@@ -1,5 +1,9 @@
+from datetime import timedelta
+
 from django import template
+from django.utils import timezone
 from django.utils.timesince import timesince
+from django.utils.translation import gettext
 
 from servicedesk.portal.catalogue import local_name, needs_customer, plain_status
 
@@ -32,8 +36,11 @@ def statusclass(ticket) -> str:
 
 
 @register.filter
-def ago(value) -> str:
-    """How long ago, to the largest unit only ("2 days", "3 hours")."""
+def updated_ago(value) -> str:
+    """When a request last changed: "updated just now" under a minute (timesince would say "0 minutes"),
+    else "updated 2 days ago", to the largest unit only."""
     if not value:
         return ""
-    return timesince(value, depth=1)
+    if timezone.now() - value < timedelta(minutes=1):
+        return gettext("updated just now")
+    return gettext("updated %(ago)s ago") % {"ago": timesince(value, depth=1)}

@@ -1,9 +1,8 @@
-"""The default calendar (China mainland office hours, with the official holidays and 调休 days from the
-data file) and the default SLA policies of seed 003; administrators edit both afterwards."""
+"""The default calendar (China mainland office hours) and the default SLA policies of seed 003;
+administrators edit both afterwards. Its official holidays and 调休 days are loaded by 0007, once
+calendar days record where they came from."""
 
 from django.db import migrations
-
-from servicedesk.sla.calendars import load_official_days_into
 
 CALENDAR = "China mainland office hours"
 OFFICE = [["09:00", "12:00"], ["13:00", "18:00"]]
@@ -20,15 +19,12 @@ POLICIES = [
 
 def create_defaults(apps, schema_editor):
     Calendar = apps.get_model("sla", "Calendar")
-    CalendarDay = apps.get_model("sla", "CalendarDay")
     SlaPolicy = apps.get_model("sla", "SlaPolicy")
-    calendar, created = Calendar.objects.get_or_create(
+    calendar, _created = Calendar.objects.get_or_create(
         name=CALENDAR,
         defaults={"time_zone": "Asia/Shanghai", "is_default": not Calendar.objects.filter(is_default=True).exists(),
                   "weekly": {str(day): OFFICE for day in range(5)}},
     )
-    if created:
-        load_official_days_into(calendar, country="CN", day_model=CalendarDay)
     if SlaPolicy.objects.exists():
         return
     for name, order, priorities, first_response, resolution in POLICIES:

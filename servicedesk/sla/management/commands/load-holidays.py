@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from servicedesk.sla.calendars import load_official_days_into
 from servicedesk.sla.holidays import official_days_info
@@ -7,15 +8,17 @@ from servicedesk.sla.models import Calendar
 
 class Command(BaseCommand):
     help = (
-        "Load a country's official holidays and adjusted working days (调休) from the data file in "
-        "servicedesk/sla/holidays/ into a calendar. Safe to run again: official dates are reset to the "
-        "notice, the calendar's own days are kept."
+        "Load a country's official holidays and adjusted working days (调休) into a calendar: from the "
+        "chinesecalendar package for CN, the holidays package for other countries. Safe to run again: days "
+        "it loaded before are brought up to the source, days entered or changed by hand in the admin are kept."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--calendar", help="Calendar name or id (default: the default calendar).")
-        parser.add_argument("--country", default="CN", help="Country code of the data file (default CN).")
-        parser.add_argument("--years", type=int, nargs="*", help="Only these years (default: all in the file).")
+        parser.add_argument("--country", default="CN", help="Country code (default CN).")
+        parser.add_argument("--year", "--years", dest="years", type=int, nargs="+", action="extend",
+                            help="The years to load, e.g. --year 2027 (default: for CN every year the source "
+                                 "covers from this one on, else this year).")
         parser.add_argument("--works-as", type=int, default=0,
                             help="Weekday whose hours adjusted working days work, 0 = Monday (default).")
 
@@ -34,10 +37,20 @@ class Command(BaseCommand):
             raise CommandError("--works-as is a weekday 0 (Monday) to 6 (Sunday).")
         try:
             info = official_days_info(options["country"])
-            count = load_official_days_into(calendar, country=options["country"], years=options["years"],
-                                            works_as=options["works_as"])
+            this_year = timezone.localdate().year
+            years = options["years"] or (
+                [y for y in info["years"] if y >= this_year] if info["years"] is not None else [this_year])
+            if not years:
+                raise CommandError(
+                    f"{info['source']} covers no year from {this_year} on: upgrade it (pip install -U "
+                    "chinesecalendar) once the State Council has published the year's notice, or pass --year."
+                )
+            loaded = load_official_days_into(calendar, country=options["country"], years=years,
+                                             works_as=options["works_as"])
         except LookupError as exc:
             raise CommandError(str(exc)) from None
-        years = options["years"] or sorted(info["years"])
-        self.stdout.write(f"{calendar.name}: {count} official days of {info['country']} for "
-                          f"{', '.join(map(str, years))} loaded.")
+        self.stdout.write(
+            f"{calendar.name}: {loaded.total} official days of {info['country']} for "
+            f"{', '.join(map(str, sorted(set(years))))} from {info['source']}: {loaded.created} added, "
+            f"{loaded.updated} updated, {loaded.kept} set by hand kept."
+        )

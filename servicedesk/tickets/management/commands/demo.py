@@ -136,18 +136,24 @@ class Command(BaseCommand):
                       "language": "zh-hans", "is_default": True},
         )
         specs = [
-            ("Service Desk (1st line)", GroupKind.TEAM, 1, "lead1", ["agent1", "agent2", "lead1"]),
-            ("Network and Infrastructure (2nd line)", GroupKind.TEAM, 2, "lead1", ["agent2", "lead1"]),
-            ("Applications (3rd line)", GroupKind.DEPARTMENT, 3, "manager", ["agent2"]),
-            ("Hardware supplier", GroupKind.SUPPLIER, 3, None, []),
+            ("Service Desk (1st line)", "服务台（一线）", GroupKind.TEAM, 1, "lead1", ["agent1", "agent2", "lead1"]),
+            ("Network and Infrastructure (2nd line)", "网络与基础设施（二线）", GroupKind.TEAM, 2, "lead1",
+             ["agent2", "lead1"]),
+            ("Applications (3rd line)", "应用系统（三线）", GroupKind.DEPARTMENT, 3, "manager", ["agent2"]),
+            ("Hardware supplier", "硬件供应商", GroupKind.SUPPLIER, 3, None, []),
         ]
         groups = {}
-        for name, kind, tier, lead, members in specs:
+        for name, name_zh, kind, tier, lead, members in specs:
             group, created = Group.objects.get_or_create(
-                name=name, defaults={"kind": kind, "tier": tier, "desk": desk, "lead": people.get(lead)}
+                name=name, defaults={"name_zh": name_zh, "kind": kind, "tier": tier, "desk": desk,
+                                     "lead": people.get(lead)}
             )
             if created:
                 group.members.set([people[m] for m in members])
+            elif not group.name_zh:
+                # A demo desk loaded before groups had Chinese names gets them on the next run.
+                group.name_zh = name_zh
+                group.save(update_fields=["name_zh"])
             groups[name] = group
         return groups
 
