@@ -6,7 +6,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
-from ninja.security import HttpBearer, django_auth
+from ninja.security import HttpBearer, SessionAuth
 
 from servicedesk.accounts.models import ApiToken
 from servicedesk.api.schemas import Invalid
@@ -100,6 +100,17 @@ class DeskApi(NinjaAPI):
         return schema
 
 
+class BrowserSession(SessionAuth):
+    """A signed-in browser session, with Django's CSRF check. Without one the request is simply not
+    authenticated (401, as for a bad token): ninja's own session auth checked CSRF first and answered 403
+    "CSRF check Failed" to a client that had no session at all."""
+
+    def _get_key(self, request):
+        if not request.user.is_authenticated:
+            return None
+        return super()._get_key(request)
+
+
 api = DeskApi(
     title="Service Desk API",
     version="1",
@@ -108,7 +119,7 @@ api = DeskApi(
     "`servicedesk issue-token USERNAME`) or a browser session. An address that sends too many unknown, "
     "revoked or expired tokens within a minute gets 429 with `Retry-After` on every endpoint until it is under "
     "the limit again.",
-    auth=[BearerToken(), django_auth],
+    auth=[BearerToken(), BrowserSession()],
     urls_namespace="api",
     # The docs page loads ninja's bundled Swagger UI (no CDN); without a validator URL Swagger UI would
     # load a badge from validator.swagger.io, which the desk's CSP (and an offline desk) refuses.

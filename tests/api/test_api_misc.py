@@ -713,3 +713,18 @@ def test_unknown_api_path_and_wrong_method_answer_json(api, desk):
     assert wrong.status_code == 405
     assert "PUT" in wrong.json()["message"]
     assert "PATCH" in wrong["Allow"]
+
+
+def test_no_session_and_no_token_is_401_and_a_session_still_needs_its_csrf_token(desk):
+    """A client with neither a session nor a valid token is not authenticated (401), whatever the method;
+    a signed-in browser session writing without its CSRF token is refused (403)."""
+    anonymous = Client(enforce_csrf_checks=True)
+    for method in ("patch", "post", "delete"):
+        response = getattr(anonymous, method)("/api/v1/me", data="{}", content_type="application/json")
+        assert response.status_code in (401, 405), (method, response.status_code)
+    assert anonymous.patch("/api/v1/me", data="{}", content_type="application/json").status_code == 401
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(desk.agent1)
+    refused = browser.patch("/api/v1/me", data='{"time_zone": "UTC"}', content_type="application/json")
+    assert refused.status_code == 403
+    assert browser.get("/api/v1/me").status_code == 200

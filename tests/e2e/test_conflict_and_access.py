@@ -114,8 +114,9 @@ def test_other_customers_and_other_groups_get_not_found(sign_in, e2e_desk, brows
     assert ticket.title not in stranger.content()
     assert stranger.goto(f"{stranger.base_url}/portal/files/{attachment.pk}/").status == 404
 
-    # Desk staff outside the ticket's group do not see it either.
-    actions.assign(ticket, actor=e2e_desk["lead1"], group=Group.objects.get(name="Applications (3rd line)"))
+    # Desk staff outside the ticket's group do not see it either (owned by the manager, not by the 1st
+    # line, whose people follow up what their colleagues own).
+    actions.assign(ticket, actor=e2e_desk["manager"], group=Group.objects.get(name="Applications (3rd line)"))
     agent1 = sign_in("agent1", "en")
     assert agent1.goto(agent1.base_url + console_url).status == 404
     agent2 = sign_in("agent2", "en")
