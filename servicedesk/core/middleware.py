@@ -63,8 +63,9 @@ def refused_upload(exc: Exception) -> tuple[int, str] | None:
 
 class ApiJsonErrorsMiddleware:
     """Under /api/ every error is JSON with a message: also the 404 of an unknown path and the 405
-    of a wrong method, which Django and ninja answer in HTML or plain text, a body Django refuses to
-    read (too large, too many files), and a server error."""
+    of a wrong method, which Django and ninja answer in HTML or plain text, and a server error. (A body
+    Django refuses to read is answered by the API's handler or RefuseUnstorableTextMiddleware, which
+    know why.)"""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -91,12 +92,6 @@ class ApiJsonErrorsMiddleware:
             return JsonResponse({"message": _("The desk failed to answer this request; it has been logged.")},
                                 status=response.status_code)
         return JsonResponse({"message": _("The request is malformed.")}, status=response.status_code)
-
-    def process_exception(self, request, exc):
-        if not is_api(request):
-            return None
-        refused = refused_upload(exc)
-        return JsonResponse({"message": refused[1]}, status=refused[0]) if refused else None
 
 
 class RefuseUnstorableTextMiddleware:
