@@ -16,7 +16,6 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordResetForm
-from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import path, reverse, reverse_lazy
@@ -25,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from servicedesk.core.forms import DeskFormMixin
+from servicedesk.core.ratelimit import Limit, client_address
 
 log = logging.getLogger(__name__)
 
@@ -35,15 +35,14 @@ def desk_from_address() -> str:
     return email.utils.formataddr((settings.SERVICEDESK_NAME or _("Service Desk"), address))
 
 
-def _over_limit(key: str, limit: int, window: int) -> bool:
-    """Count one request under `key` in a fixed window of `window` seconds; True past `limit`."""
-    if cache.add(key, 1, window):
-        return limit < 1
-    try:
-        return cache.incr(key) > limit
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, window)
-        return False
+def _over_limit(scope: str, who: str, count: int, minutes: int) -> bool:
+    """Whether `who` already made `count` requests within `minutes` (the desk's one rate limiter,
+    core.ratelimit: shared by the processes); a request under the limit is counted."""
+    limit = Limit(scope, count, minutes * 60)
+    if limit.retry_after(who):
+        return True
+    limit.hit(who)
+    return False
 
 
 class ResetRequestForm(DeskFormMixin, PasswordResetForm):
@@ -68,15 +67,14 @@ class ResetRequestForm(DeskFormMixin, PasswordResetForm):
         address = (cleaned.get("email") or "").strip().lower()
         if not address:
             return cleaned
-        window = settings.SERVICEDESK_PASSWORD_RESET_WINDOW_MINUTES * 60
+        minutes = settings.SERVICEDESK_PASSWORD_RESET_WINDOW_MINUTES
         # Counted for every address, known or not, so the limit tells nobody who has an account.
-        by_address = _over_limit(f"password-reset:address:{address}",
-                                 settings.SERVICEDESK_PASSWORD_RESET_PER_ADDRESS, window)
-        by_client = _over_limit(f"password-reset:client:{self.client_address}",
-                                settings.SERVICEDESK_PASSWORD_RESET_PER_CLIENT, window)
+        by_address = _over_limit("password-reset-address", address,
+                                 settings.SERVICEDESK_PASSWORD_RESET_PER_ADDRESS, minutes)
+        by_client = _over_limit("password-reset-client", self.client_address,
+                                settings.SERVICEDESK_PASSWORD_RESET_PER_CLIENT, minutes)
         if by_address or by_client:
             self.limited = True
-            minutes = settings.SERVICEDESK_PASSWORD_RESET_WINDOW_MINUTES
             raise forms.ValidationError(ngettext(
                 "Too many password reset requests. Please wait %(minutes)d minute and try again.",
                 "Too many password reset requests. Please wait %(minutes)d minutes and try again.",
@@ -117,7 +115,7 @@ class ResetRequestView(auth_views.PasswordResetView):
     success_url = reverse_lazy("password_reset_done")
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "client_address": self.request.META.get("REMOTE_ADDR", "")}
+        return {**super().get_form_kwargs(), "client_address": client_address(self.request) or "unknown"}
 
     def form_invalid(self, form):
         response = super().form_invalid(form)
