@@ -313,14 +313,15 @@ PLAN = [
 # due within the hour or two, so the "Breaching soon" queue has them whenever the demo is loaded.
 CRITICAL = [
     ("erp_slow", "customer3", 200, dict(zh=("ERP 响应极慢，仓库发货全部停止",
-                                            "仓库所有终端打开 ERP 单据都要等几分钟，今天的发货全部停了。"))),
-    ("wifi", "dmiller", 150, dict(en=("Office Wi-Fi down on the whole 4th floor",
-                                      "No Wi-Fi anywhere on the 4th floor; the sales team cannot work."))),
+                                            "仓库所有终端打开 ERP 单据都要等几分钟，发货全部停了。"))),
+    ("mail_send", "dmiller", 150, dict(en=("Web shop cannot send order confirmations",
+                                           "No order confirmation mail has gone out for two hours and "
+                                           "customers are calling."))),
 ]
 ROUND_THE_CLOCK = "Around the clock (critical incidents)"
 
 # Canned responses and macros shared by each group, one of each in both languages.
-# group, name, body, then-action
+# group, name, body, then-action (and whom a pend waits on)
 CANNED = [
     (FIRST_LINE, "Acknowledgement", "Hello {requester_name}, we have your request {ticket_number} and will answer "
      "by {response_due}.", ""),
@@ -342,8 +343,9 @@ CANNED = [
      "confirm.", "resolve"),
     (THIRD_LINE, "修复已上线", "{requester_name}您好，“{ticket_title}”的修复已上线，请检查后确认。", "resolve"),
     (SUPPLIER, "Case opened with the vendor", "Hello {requester_name}, we have opened a case with the vendor; "
-     "their engineer comes within {resolution_within}.", ""),
-    (SUPPLIER, "已向厂商报修", "{requester_name}您好，已向厂商报修，工程师会在 {resolution_within} 内上门处理。", ""),
+     "their engineer comes within {resolution_within}.", "pend:supplier"),
+    (SUPPLIER, "已向厂商报修", "{requester_name}您好，已向厂商报修，工程师会在 {resolution_within} 内上门处理。",
+     "pend:supplier"),
 ]
 
 
@@ -462,8 +464,10 @@ class Command(BaseCommand):
         from servicedesk.console.models import CannedResponse
 
         for group, name, body, then in CANNED:
-            CannedResponse.objects.get_or_create(group=groups[group], name=name,
-                                                 defaults={"body": body, "set_status": then, "created_by": author})
+            action, _, reason = then.partition(":")
+            CannedResponse.objects.get_or_create(
+                group=groups[group], name=name,
+                defaults={"body": body, "set_status": action, "set_pending_reason": reason, "created_by": author})
 
     def _catalogue(self, groups) -> list[Category]:
         second = groups[SECOND_LINE]
@@ -501,14 +505,16 @@ class Command(BaseCommand):
         self.now = timezone.now()
         self.agents = [people["agent1"], people["agent2"], people["lead1"]]
         self.variants: dict[tuple[str, str], int] = {}
-        made = 0
+        scripts = []
         for index, (topic, journey, requester, days_ago, impact, urgency) in enumerate(PLAN):
             steps = self._journey(TOPICS[topic], journey, people[requester], self.agents[index % 3],
                                   impact, urgency, index)
-            self._walk(steps, self._times(days_ago, [gap for gap, _ in steps]))
-            made += 1
-        made += self._critical()
-        made += self._complaints()
+            scripts.append((self._times(days_ago, [gap for gap, _ in steps]), steps))
+        scripts += self._critical() + self._complaints()
+        # Walked in the order they were reported, so their numbers follow their dates.
+        for times, steps in sorted(scripts, key=lambda script: script[0][0]):
+            self._walk(steps, times)
+        made = len(scripts)
         return made
 
     def _text(self, topic: dict, lang: str) -> tuple[str, str]:
@@ -521,29 +527,24 @@ class Command(BaseCommand):
 
     def _times(self, days_ago: int, gaps: list[tuple[int, int]]) -> list[datetime.datetime]:
         """When each step happened: the first on a working day `days_ago` working days back, the next
-        ones that many business minutes later (a random pick in each gap's range); squeezed into the
-        past if the last would be later than now."""
+        ones that many business minutes later (a random pick in each gap's range); a day earlier
+        while the last would be later than now."""
         day = timezone.localtime(self.now, self.zone).date()
+        offsets = [self.rng.randint(5, 400)] + [self.rng.randint(low, high) for low, high in gaps[1:]]
         back = days_ago
-        while back > 0 or not self.calendar.schedule_for(day):
-            if self.calendar.schedule_for(day):
-                back -= 1
-            day -= datetime.timedelta(days=1)
-        midnight = datetime.datetime.combine(day, datetime.time(), tzinfo=self.zone)
-        at = self.calendar.add_business_minutes(self.calendar.next_working_moment(midnight),
-                                                self.rng.randint(5, 400))
-        times = []
-        for low, high in gaps:
-            if times:
-                at = self.calendar.add_business_minutes(at, self.rng.randint(low, high))
-            times.append(at)
-        latest = self.now - datetime.timedelta(minutes=2)
-        if times[-1] > latest:
-            first = min(times[0], self.now - datetime.timedelta(hours=3))
-            span = (times[-1] - times[0]) or datetime.timedelta(minutes=1)
-            room = latest - first
-            times = [first + (t - times[0]) * (room / span) for t in times]
-        return times
+        while True:
+            while back > 0 or not self.calendar.schedule_for(day):
+                if self.calendar.schedule_for(day):
+                    back -= 1
+                day -= datetime.timedelta(days=1)
+            at = self.calendar.next_working_moment(datetime.datetime.combine(day, datetime.time(), tzinfo=self.zone))
+            times = []
+            for minutes in offsets:
+                at = self.calendar.add_business_minutes(at, minutes)
+                times.append(at)
+            if times[-1] < self.now - datetime.timedelta(minutes=2):
+                return times
+            back = 1
 
     def _walk(self, steps, times) -> Ticket:
         ticket = None
@@ -648,7 +649,7 @@ class Command(BaseCommand):
                                                            comment=say["came_back"]))
         return steps
 
-    def _critical(self) -> int:
+    def _critical(self) -> list:
         """Critical incidents, phoned in, on a round-the-clock policy whose due time is near."""
         from servicedesk.sla.models import Calendar, SlaPolicy
 
@@ -660,6 +661,7 @@ class Command(BaseCommand):
                                             "ticket_types": [TicketType.INCIDENT], "first_response_minutes": 30,
                                             "resolution_minutes": 240, "follow_up_minutes": 60})
         agent = self.people["agent1"]
+        scripts = []
         for index, (key, requester, minutes_ago, text) in enumerate(CRITICAL):
             topic = TOPICS[key]
             customer = self.people[requester]
@@ -680,12 +682,13 @@ class Command(BaseCommand):
                 (None, lambda t, r=resolver, la=lang, tp=topic: actions.add_comment(
                     t.pk, actor=r, body=SAY[la]["progress"], channel=Channel.CONSOLE)),
             ]
-            self._walk(steps, times)
-        return len(CRITICAL)
+            scripts.append((times, steps))
+        return scripts
 
-    def _complaints(self) -> int:
+    def _complaints(self) -> list:
         """Complaints are recorded and owned by the desk manager, who answers them."""
         manager = self.people["manager"]
+        scripts = []
         for requester, days_ago in (("customer3", 2), ("ewong", 1)):
             customer = self.people[requester]
             title, description, answer = COMPLAINT[WRITES[requester]]
@@ -696,5 +699,5 @@ class Command(BaseCommand):
                 ((30, 120), lambda t, a=answer: actions.transition(t.pk, "acknowledge", actor=manager,
                                                                    channel=Channel.CONSOLE, comment=a)),
             ]
-            self._walk(steps, self._times(days_ago, [gap for gap, _ in steps]))
-        return 2
+            scripts.append((self._times(days_ago, [gap for gap, _ in steps]), steps))
+        return scripts
