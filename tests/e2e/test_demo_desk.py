@@ -13,7 +13,7 @@ from .conftest import PASSWORD, screenshot, watch_csp
 
 
 @pytest.fixture
-def full_demo(e2e_desk):
+def full_demo(transactional_db):
     call_command("demo", stdout=io.StringIO())
 
 
