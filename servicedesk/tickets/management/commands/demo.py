@@ -271,7 +271,7 @@ PLAN = [
     ("vpn", "closed_pend", "customer3", 12, 2, 2),
     ("toner", "quick", "dmiller", 12, 3, 3),
     ("erp_role", "closed", "chenjing", 11, 3, 3),
-    ("mail_send", "auto_closed", "ewong", 10, 2, 2),
+    ("mail_send", "closed_unconfirmed", "ewong", 10, 2, 2),
     ("password", "quick", "sunli", 9, 3, 2),
     ("printer", "closed", "customer2", 9, 2, 3),
     ("wifi", "closed", "customer1", 8, 2, 2),
@@ -280,7 +280,7 @@ PLAN = [
     ("locked", "quick", "chenjing", 6, 2, 1),
     ("folder", "self", "sunli", 6, 3, 3),
     ("vpn", "closed", "ewong", 5, 2, 2),
-    ("mailbox", "auto_closed", "customer2", 5, 2, 2),
+    ("mailbox", "closed_unconfirmed", "customer2", 5, 2, 2),
     # resolved, waiting for the requester's confirmation
     ("printer", "resolved", "customer3", 4, 2, 3),
     ("erp_report", "resolved", "dmiller", 3, 2, 2),
@@ -639,7 +639,7 @@ class Command(BaseCommand):
                                                   comment=topic["fix"][lang]))
         if journey == "resolved":
             return steps
-        if journey == "auto_closed":
+        if journey == "closed_unconfirmed":
             # No answer from the requester: the owner closes it after a few days.
             step((1500, 2400), lambda t: actions.transition(t.pk, "close", actor=agent, channel=Channel.CONSOLE))
             return steps
