@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from servicedesk.accounts.models import Group
-from servicedesk.tickets.models import Priority
+from servicedesk.tickets.models import PendingReason, Priority
 
 
 class CannedResponseQuerySet(models.QuerySet):
@@ -43,6 +43,13 @@ class CannedResponse(models.Model):
         max_length=32,
         blank=True,
         help_text=_("A lifecycle action such as resolve or pend (optional)."),
+    )
+    set_pending_reason = models.CharField(
+        _("pending on"),
+        max_length=16,
+        choices=PendingReason.choices,
+        blank=True,
+        help_text=_("Whom a macro that pends the ticket waits on (the customer when left empty)."),
     )
     set_group = models.ForeignKey(
         Group,

@@ -19,7 +19,7 @@ from servicedesk.core.forms import DeskFormMixin
 from servicedesk.notify import context as notify_context
 from servicedesk.notify.promises import format_due, format_minutes, promises
 from servicedesk.tickets import actions, permissions
-from servicedesk.tickets.models import Priority, Ticket, Transition
+from servicedesk.tickets.models import PendingReason, Priority, Ticket, Transition
 
 from .models import CannedResponse
 from .ticket_access import staff_required
@@ -103,6 +103,8 @@ def macro_summary(canned: CannedResponse, transitions: dict[str, Transition] | N
         transitions = transitions or {t.action: t for t in Transition.objects.all()}
         t = transitions.get(canned.set_status)
         lines.append(_("then: %(action)s") % {"action": transition_label(t) if t else canned.set_status})
+        if canned.set_status == "pend" and canned.set_pending_reason:
+            lines.append(PendingReason(canned.set_pending_reason).label)
     return lines
 
 
@@ -133,7 +135,8 @@ def apply_macro(canned: CannedResponse, ticket: Ticket, *, actor, channel: str) 
             ticket, actor=actor, channel=channel, changes={"priority": canned.set_priority}
         )
     if canned.set_status and canned.set_status != "assign":
-        ticket = actions.transition(ticket, canned.set_status, actor=actor, channel=channel)
+        ticket = actions.transition(ticket, canned.set_status, actor=actor, channel=channel,
+                                    pending_reason=canned.set_pending_reason or None)
     elif canned.set_status == "assign" and not canned.set_group_id:
         fresh = Ticket.objects.get(pk=ticket.pk)
         ticket = actions.transition(ticket, "assign", actor=actor, channel=channel, group=fresh.group)
@@ -161,7 +164,7 @@ class CannedForm(DeskFormMixin, forms.ModelForm):
 
     class Meta:
         model = CannedResponse
-        fields = ["name", "body", "internal", "set_status", "set_group", "set_priority"]
+        fields = ["name", "body", "internal", "set_status", "set_pending_reason", "set_group", "set_priority"]
         widgets = {"body": forms.Textarea(attrs={"rows": 8})}
 
     def __init__(self, *args, user, **kwargs):
@@ -185,6 +188,7 @@ class CannedForm(DeskFormMixin, forms.ModelForm):
             choices=[("", _("— no status change —"))]
             + [(t.action, transition_label(t)) for t in Transition.objects.all()],
         )
+        self.fields["set_pending_reason"].choices = [("", _("— the customer —"))] + list(PendingReason.choices)
         self.fields["set_group"].queryset = Group.objects.filter(is_active=True)
         self.fields["set_group"].empty_label = _("— keep the assignment —")
         self.fields["set_priority"].choices = [("", _("— keep the priority —"))] + list(Priority.choices)

@@ -158,7 +158,9 @@ class _Change:
     actor: User | None
     channel: str
     event: str
-    now: datetime.datetime = field(default_factory=timezone.now)
+    # Looked up at each change (not bound once at import), so a clock set for the whole process —
+    # the demo's, which dates its tickets over past weeks — applies here too.
+    now: datetime.datetime = field(default_factory=lambda: timezone.now())
     fields: dict[str, tuple[object, object]] = field(default_factory=dict)
     entries: list[HistoryEntry] = field(default_factory=list)
     note: str = ""  # why the whole change was made (e.g. the routing rule); prefixed to every entry's note

@@ -271,3 +271,25 @@ def test_someone_elses_macro_is_refused(client, desk):
     )
     assert response.status_code == 400
     assert fresh(ticket).status == Status.IN_PROGRESS and not Comment.objects.filter(body="hi").exists()
+
+
+def test_macro_pends_on_the_supplier_it_names(client, desk, agent1):
+    response = agent1.post(
+        reverse("console:canned_new"),
+        {"name": "Case opened with the vendor", "body": "We opened a case with the vendor.",
+         "scope": f"group:{desk.first_line.pk}", "set_status": "pend", "set_pending_reason": "supplier",
+         "set_group": "", "set_priority": ""},
+    )
+    assert response.status_code == 302
+    macro = CannedResponse.objects.get(name="Case opened with the vendor")
+    assert macro.set_pending_reason == "supplier"
+    ticket = make_ticket(desk, Status.IN_PROGRESS)
+    html = agent1.get(reverse("console:ticket_canned", args=[ticket.number]), {"canned": macro.pk}).content.decode()
+    assert "Waiting on a supplier" in html
+    response = agent1.post(
+        reverse("console:ticket_reply", args=[ticket.number]),
+        {"version": ticket.version, "body": "We opened a case with the vendor.", "internal": "0", "macro": macro.pk},
+    )
+    assert response.status_code == 302
+    ticket = fresh(ticket)
+    assert (ticket.status, ticket.pending_reason) == (Status.PENDING, "supplier")

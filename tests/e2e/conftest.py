@@ -13,6 +13,8 @@ from django.core.management import call_command
 
 from servicedesk.accounts.models import User
 
+from ..conftest import pin_languages
+
 # Playwright's sync API runs an event loop in this thread; the Django calls made by fixtures here
 # are ordinary synchronous ones.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -54,6 +56,7 @@ def e2e_desk(transactional_db):
     # A live server needs a transactional database, which is emptied after each test, rows seeded by
     # migrations included; `demo` puts the default lifecycle and priority matrix back.
     call_command("demo", no_tickets=True, stdout=open(os.devnull, "w"))
+    pin_languages()
     return {u.username: u for u in User.objects.all()}
 
 

@@ -1,11 +1,18 @@
-"""`servicedesk demo`: a desk to try, in Asia/Shanghai, with people, groups, a bilingual catalogue
-and a few dozen tickets in every state. Idempotent: running it again changes nothing that exists.
+"""`servicedesk demo`: a desk to try, in Asia/Shanghai, with people, groups, a bilingual catalogue,
+canned responses and macros per group, and about fifty tickets in every state. Idempotent: running it
+again changes nothing that exists.
 
-Tickets are made through the desk's own actions, so their history is real.
+Tickets are made through the desk's own actions (and the console's quick log), each on a clock set to
+the moment its step happened — working hours over the last four weeks — so their history, replies and
+SLA clocks are what a real desk would show; the clocks are derived at the end, as `servicedesk
+recompute-sla` does. Each ticket is in its requester's language and its title, category and replies
+tell one story.
 """
 
+import contextlib
 import datetime
 import random
+import zoneinfo
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -16,7 +23,7 @@ from servicedesk.tickets import actions, defaults
 from servicedesk.tickets.models import (
     Category,
     Channel,
-    HistoryEntry,
+    PendingReason,
     PriorityRule,
     Service,
     Ticket,
@@ -26,18 +33,40 @@ from servicedesk.tickets.models import (
 
 PASSWORD = "demo-pass-123"
 
-# Chinese names are written whole, family name first, in first_name.
+FIRST_LINE = "Service Desk (1st line)"
+SECOND_LINE = "Network and Infrastructure (2nd line)"
+THIRD_LINE = "Applications (3rd line)"
+SUPPLIER = "Hardware supplier"
+
+# Chinese names are written whole, family name first, in first_name. The language is left empty (the
+# browser decides) except for customer2, who saved English: she sees English even in a Chinese browser,
+# which shows what the switcher in the top menu keeps.
 PEOPLE = [
     # username, role, first, last, organisation, language
-    ("admin", Role.ADMIN, "Ada", "Admin", None, "en"),
-    ("manager", Role.MANAGER, "王明", "", None, "zh-hans"),
-    ("lead1", Role.LEAD, "李娜", "", None, "zh-hans"),
-    ("agent1", Role.AGENT, "Alex", "Chen", None, "en"),
-    ("agent2", Role.AGENT, "张芳", "", None, "zh-hans"),
-    ("customer1", Role.CUSTOMER, "刘伟", "", "A", "zh-hans"),
+    ("admin", Role.ADMIN, "Ada", "Admin", None, ""),
+    ("manager", Role.MANAGER, "王明", "", None, ""),
+    ("lead1", Role.LEAD, "李娜", "", None, ""),
+    ("agent1", Role.AGENT, "Alex", "Chen", None, ""),
+    ("agent2", Role.AGENT, "张芳", "", None, ""),
+    ("customer1", Role.CUSTOMER, "刘伟", "", "A", ""),
     ("customer2", Role.CUSTOMER, "Grace", "Hopper", "A", "en"),
-    ("customer3", Role.CUSTOMER, "赵强", "", "B", "zh-hans"),
+    ("customer3", Role.CUSTOMER, "赵强", "", "B", ""),
 ]
+
+# Loaded with the tickets only (tests load the bare desk and rely on its people and an empty supplier):
+# more requesters, and the hardware supplier's engineer, with the supplier's contact address.
+MORE_PEOPLE = [
+    ("chenjing", Role.CUSTOMER, "陈静", "", "A", ""),
+    ("dmiller", Role.CUSTOMER, "David", "Miller", "B", ""),
+    ("sunli", Role.CUSTOMER, "孙丽", "", "B", ""),
+    ("ewong", Role.CUSTOMER, "Emma", "Wong", "A", ""),
+    ("vendor1", Role.AGENT, "吴凯", "", None, ""),
+]
+SUPPLIER_EMAIL = "service@printcare.example.com"
+
+# Which language each requester writes in (their tickets and replies).
+WRITES = {"customer1": "zh", "customer2": "en", "customer3": "zh", "chenjing": "zh", "dmiller": "en",
+          "sunli": "zh", "ewong": "en"}
 
 CATALOGUE = [
     ("Workplace IT", "办公IT", [
@@ -58,27 +87,286 @@ CATALOGUE = [
     ]),
 ]
 
-SUBJECTS = [
-    ("VPN 连接不上，提示认证失败", "在家办公时 VPN 一直提示认证失败，今天上午开始的。", TicketType.INCIDENT),
-    ("Laptop will not boot after update", "After last night's update the laptop shows a black screen.",
-     TicketType.INCIDENT),
-    ("打印机卡纸，三楼东侧", "三楼东侧的打印机一直卡纸，已经试过重新放纸。", TicketType.INCIDENT),
-    ("Request access to the finance shared folder", "I joined the finance team and need read/write access.",
-     TicketType.SERVICE_REQUEST),
-    ("申请开通 ERP 报表权限", "新入职员工，需要 ERP 销售报表的查看权限。", TicketType.SERVICE_REQUEST),
-    ("Password reset for my mail account", "I forgot my password after the holidays.", TicketType.SERVICE_REQUEST),
-    ("邮箱已满，无法接收邮件", "邮箱提示空间已满，客户的邮件收不到。", TicketType.INCIDENT),
-    ("ERP is very slow in the afternoon", "Every day after 2pm the ERP takes a minute to open a form.",
-     TicketType.PROBLEM),
-    ("服务态度投诉：电话等待时间过长", "上周打服务台电话等了二十分钟没人接。", TicketType.COMPLAINT),
-    ("Upgrade the office Wi-Fi controller", "Planned firmware upgrade of the Wi-Fi controller.",
-     TicketType.CHANGE_REQUEST),
-    ("无线网络经常断线", "会议室的无线网络每隔十分钟断一次。", TicketType.INCIDENT),
-    ("New laptop for a new hire", "A new developer starts on Monday and needs a laptop.", TicketType.SERVICE_REQUEST),
+# What the desk is asked about: per topic its category, type, the group that resolves it (None: the
+# 1st line itself) and, per language, titles with descriptions, the resolver's internal note and the
+# solution given to the requester. Every title names its category's subject (tests/test_demo.py).
+TOPICS = {
+    "wifi": dict(category="Office Wi-Fi", type=TicketType.INCIDENT, group=SECOND_LINE, zh=[
+        ("会议室无线网络经常断线", "三楼大会议室的无线网络每隔十几分钟就断一次，开视频会议时很影响。"),
+        ("办公室无线信号很弱", "我们部门靠窗的几个座位无线信号只有一格，网页经常打不开。"),
+    ], en=[
+        ("Office Wi-Fi drops every few minutes", "On the 5th floor the Wi-Fi disconnects every few minutes, "
+                                                 "so video calls keep freezing."),
+        ("No Wi-Fi signal in meeting room B", "Laptops do not see the office Wi-Fi in meeting room B at all."),
+    ], note=dict(zh="控制器日志显示该区域的AP频繁重启，准备更换。", en="Controller log shows the access point "
+                 "in that area rebooting; replacing it."),
+       fix=dict(zh="已更换该区域的无线AP并调整了信道，这两天监控没有再断线。请您确认。",
+                en="We replaced the access point and moved it to a quieter channel; no drops since. "
+                   "Please confirm it works for you.")),
+    "vpn": dict(category="Cannot connect", type=TicketType.INCIDENT, group=SECOND_LINE, zh=[
+        ("VPN 连接不上，提示认证失败", "在家办公时 VPN 一直提示认证失败，今天上午开始的。"),
+        ("出差时 VPN 经常掉线", "在酒店用 VPN 连公司系统，半小时左右就会掉线一次。"),
+    ], en=[
+        ("VPN will not connect from home", "Since this morning the VPN client says 'authentication failed' "
+                                           "when I work from home."),
+        ("VPN disconnects every half hour", "The VPN drops roughly every 30 minutes while I am travelling."),
+    ], note=dict(zh="VPN 网关证书在该账号上未同步，已重新下发。", en="The VPN gateway had a stale certificate "
+                 "for this account; reissued it."),
+       fix=dict(zh="VPN 证书已重新下发，请重启 VPN 客户端后再试，应该可以正常连接了。",
+                en="Your VPN certificate has been reissued. Restart the VPN client and it should connect.")),
+    "vpn_access": dict(category="New VPN access", type=TicketType.SERVICE_REQUEST, group=SECOND_LINE, zh=[
+        ("申请开通 VPN 账号", "下个月开始每周有两天在家办公，需要开通 VPN。部门经理已同意。"),
+    ], en=[
+        ("Request VPN access for remote work", "I will work from home two days a week from next month; "
+                                               "my manager approved VPN access."),
+    ], note=dict(zh="已在 VPN 网关创建账号并加入远程办公组。", en="Account created on the VPN gateway, added to "
+                 "the remote-work group."),
+       fix=dict(zh="VPN 已开通，安装说明已发到您的邮箱，登录使用公司账号和密码。",
+                en="VPN access is set up; the install guide is in your mailbox. Sign in with your company "
+                   "account.")),
+    "password": dict(category="Password reset", type=TicketType.SERVICE_REQUEST, group=None, zh=[
+        ("忘记邮箱密码，需要重置", "放假回来忘记了邮箱密码，试了几次都不对。"),
+        ("电脑开机密码过期无法登录", "早上开机提示密码已过期，修改时一直报错。"),
+    ], en=[
+        ("Password reset for my mail account", "I forgot my password after the holidays."),
+        ("Password expired, cannot sign in", "Windows says my password expired and will not let me set a "
+                                             "new one."),
+    ], note=dict(zh="已核实身份（工号和手机号）。", en="Identity checked (staff number and mobile)."),
+       fix=dict(zh="已为您重置密码，临时密码通过短信发送，首次登录请修改。",
+                en="Your password has been reset; the temporary one was sent by text message. Please change "
+                   "it when you first sign in.")),
+    "locked": dict(category="Account locked", type=TicketType.INCIDENT, group=None, zh=[
+        ("账号被锁定，无法登录系统", "输错几次密码后账号被锁定了，现在什么系统都登不上。"),
+    ], en=[
+        ("Account locked after failed sign-ins", "My account got locked after a few wrong passwords and I "
+                                                 "cannot sign in to anything."),
+    ], note=dict(zh="锁定来源是手机上的旧邮箱配置。", en="The lockout came from an old mail profile on the phone."),
+       fix=dict(zh="账号已解锁。锁定是手机邮箱里保存的旧密码造成的，请在手机上更新密码。",
+                en="Your account is unlocked. An old password saved in your phone's mail app locked it; please "
+                   "update it there.")),
+    "printer": dict(category="Printer fault", type=TicketType.INCIDENT, group=SUPPLIER, zh=[
+        ("三楼东侧打印机卡纸", "三楼东侧的打印机一直卡纸，已经试过重新放纸，还是不行。"),
+        ("打印机打印出来有黑色条纹", "财务部的彩色打印机打印的每一页都有一条黑色竖纹。"),
+    ], en=[
+        ("Printer on the 2nd floor jams on every job", "The printer by the kitchen jams on every job; "
+                                                        "reloading paper did not help."),
+        ("Printer prints blank pages", "The HR printer feeds pages through but they come out blank."),
+    ], note=dict(zh="已向厂商报修，工程师预约上门，需要更换定影组件。", en="Logged with the vendor; an engineer "
+                 "visits to replace the fuser unit."),
+       fix=dict(zh="厂商工程师已更换定影组件并测试打印正常，请您确认。",
+                en="The vendor's engineer replaced the fuser unit and test prints are clean. Please confirm.")),
+    "toner": dict(category="Toner and paper", type=TicketType.SERVICE_REQUEST, group=None, zh=[
+        ("打印机硒鼓没墨了", "二楼打印机提示硒鼓墨粉不足，打印很淡。"),
+    ], en=[
+        ("Printer toner is empty", "The toner on the 4th-floor printer is empty, prints are faint."),
+    ], note=dict(zh="库房有备用硒鼓。", en="Spare toner is in the store room."),
+       fix=dict(zh="已更换新硒鼓，打印正常。", en="New toner fitted; printing is fine again.")),
+    "laptop": dict(category="Laptop", type=TicketType.INCIDENT, group=None, zh=[
+        ("笔记本电脑更新后无法开机", "昨晚系统更新后，笔记本开机一直黑屏。"),
+        ("笔记本电脑风扇噪音很大", "笔记本最近风扇一直高速转，噪音很大，而且很烫。"),
+    ], en=[
+        ("Laptop will not boot after update", "After last night's update the laptop shows a black screen."),
+        ("Laptop battery drains in an hour", "My laptop's battery lasts barely an hour since last week."),
+    ], note=dict(zh="回滚显卡驱动后正常，可能是驱动兼容问题。", en="Rolling back the graphics driver fixed it; "
+                 "a driver compatibility issue."),
+       fix=dict(zh="已回滚有问题的驱动，电脑恢复正常，后续更新已暂停。",
+                en="We rolled back the faulty driver and paused that update; the laptop works again.")),
+    "mailbox": dict(category="Mailbox full", type=TicketType.INCIDENT, group=THIRD_LINE, zh=[
+        ("邮箱已满，无法接收邮件", "邮箱提示空间已满，客户的邮件收不到。"),
+    ], en=[
+        ("Mailbox full, customers' mail bounces", "My mailbox says it is full and customers get bounces."),
+    ], note=dict(zh="邮箱配额 2GB 已用完，按标准可扩容到 10GB。", en="The 2 GB quota is used up; the standard "
+                 "allows 10 GB."),
+       fix=dict(zh="邮箱已扩容到 10GB，并为您开启了自动归档。", en="Your mailbox now has 10 GB and automatic "
+                "archiving is on.")),
+    "mail_send": dict(category="Cannot send", type=TicketType.INCIDENT, group=THIRD_LINE, zh=[
+        ("邮件发送失败，提示被拒绝", "给外部客户发邮件时都退回来了，提示被对方服务器拒绝。"),
+    ], en=[
+        ("Cannot send mail to external addresses", "Mail to outside addresses comes back as rejected."),
+    ], note=dict(zh="出口网关 IP 被列入黑名单，已申请移除。", en="Our outbound gateway IP was on a blocklist; "
+                 "removal requested."),
+       fix=dict(zh="发信服务器已从黑名单移除，外部邮件可以正常发送了。",
+                en="Our mail server was taken off the blocklist; external mail goes out again.")),
+    "erp_report": dict(category="Report error", type=TicketType.INCIDENT, group=THIRD_LINE, zh=[
+        ("ERP 销售报表数据不对", "ERP 的月度销售报表金额和财务核对的差了很多。"),
+        ("ERP 库存报表导出报错", "导出库存报表时提示“内部错误”，别的报表正常。"),
+    ], en=[
+        ("ERP sales report shows wrong totals", "The monthly sales report in the ERP does not match finance's "
+                                                 "figures."),
+        ("ERP report export fails", "Exporting the stock report from the ERP gives an internal error."),
+    ], note=dict(zh="报表视图缺少退货单的过滤条件，已修正。", en="The report view did not filter out returns; fixed."),
+       fix=dict(zh="报表程序已修正并重新生成，请核对本月数据。",
+                en="The report has been corrected and regenerated; please check this month's figures.")),
+    "erp_slow": dict(category="Slow response", type=TicketType.PROBLEM, group=THIRD_LINE, zh=[
+        ("ERP 下午特别慢", "每天下午两点以后，ERP 打开一个单据要等一分钟。"),
+    ], en=[
+        ("ERP is very slow in the afternoon", "Every day after 2pm the ERP takes a minute to open a form."),
+    ], note=dict(zh="下午的批量对账任务占满了数据库，已挪到夜间执行。", en="An afternoon reconciliation batch "
+                 "saturated the database; moved it to the night."),
+       fix=dict(zh="批量任务已调整到夜间运行，下午的响应时间恢复正常。",
+                en="The batch job now runs at night and afternoon response times are back to normal.")),
+    "folder": dict(category="Shared folder", type=TicketType.SERVICE_REQUEST, group=None, zh=[
+        ("申请财务共享文件夹权限", "刚调到财务部，需要财务共享文件夹的读写权限。"),
+    ], en=[
+        ("Access to the finance shared folder", "I joined the finance team and need read/write access to "
+                                                "its shared folder."),
+    ], note=dict(zh="部门经理已邮件批准。", en="Approved by the team's manager by mail."),
+       fix=dict(zh="已开通财务共享文件夹的读写权限，重新登录后生效。",
+                en="You now have read/write access to the finance shared folder; sign out and in again.")),
+    "erp_role": dict(category="Application role", type=TicketType.SERVICE_REQUEST, group=THIRD_LINE, zh=[
+        ("申请开通 ERP 报表查看权限", "新入职员工，需要 ERP 销售报表的查看权限。"),
+    ], en=[
+        ("ERP role for purchase approvals", "I need the ERP approver role for purchase orders."),
+    ], note=dict(zh="按岗位模板分配角色。", en="Role given from the job template."),
+       fix=dict(zh="ERP 权限已开通，重新登录 ERP 即可看到。", en="The ERP role is in place; sign in again to "
+                "see it.")),
+}
+
+# Said by the desk, per language.
+SAY = {
+    "zh": dict(
+        ack="{name}您好，已受理您的问题，我们会尽快处理。",
+        ask="为了更快定位问题，麻烦您提供一下报错界面的截图，谢谢。",
+        answer="截图已上传，问题还在出现。",
+        thanks="好的，谢谢！",
+        supplier="已向厂商报修，厂商工程师预计一到两个工作日内上门，期间请使用其他打印机。",
+        came_back="今天又出现同样的问题了，麻烦再看一下。",
+        chase="请问目前处理进展如何？比较着急。",
+        progress="正在处理，今天下班前给您答复。",
+    ),
+    "en": dict(
+        ack="Hello {name}, we have your request and are on it.",
+        ask="To pin this down, could you send us a screenshot of the error? Thank you.",
+        answer="Screenshot attached; it is still happening.",
+        thanks="Great, thanks!",
+        supplier="We have opened a case with the vendor; their engineer comes within one or two working days. "
+                 "Please use another printer meanwhile.",
+        came_back="It happened again today, could you have another look?",
+        chase="Any news on this? It is getting urgent.",
+        progress="We are working on it and will update you by the end of the day.",
+    ),
+}
+
+COMPLAINT = {
+    "zh": ("投诉：服务台电话等待时间过长", "上周打服务台电话等了二十分钟没人接，希望改进。",
+           "非常抱歉让您久等。上周二上午有系统故障，来电量很大，我们已经增加了高峰时段的值班人员。"),
+    "en": ("Complaint: nobody called me back", "I was promised a call back about my laptop last week and "
+           "nobody called.", "We are sorry we did not call back. Your laptop ticket is now with a named agent "
+           "who will call you today."),
+}
+
+# The demo's tickets: topic, journey, requester, working days ago, impact, urgency. Open tickets are
+# recent; a few are left past their due time.
+PLAN = [
+    # closed over the past weeks
+    ("password", "quick", "customer1", 19, 3, 2),
+    ("wifi", "closed", "customer2", 18, 2, 2),
+    ("erp_report", "closed_pend", "customer3", 18, 2, 2),
+    ("printer", "closed", "chenjing", 17, 2, 3),
+    ("vpn_access", "closed", "dmiller", 16, 3, 3),
+    ("laptop", "self", "sunli", 15, 2, 2),
+    ("locked", "quick", "ewong", 15, 2, 1),
+    ("mailbox", "closed", "customer1", 14, 2, 2),
+    ("folder", "self", "customer2", 13, 3, 3),
+    ("vpn", "closed_pend", "customer3", 12, 2, 2),
+    ("toner", "quick", "dmiller", 12, 3, 3),
+    ("erp_role", "closed", "chenjing", 11, 3, 3),
+    ("mail_send", "closed_unconfirmed", "ewong", 10, 2, 2),
+    ("password", "quick", "sunli", 9, 3, 2),
+    ("printer", "closed", "customer2", 9, 2, 3),
+    ("wifi", "closed", "customer1", 8, 2, 2),
+    ("laptop", "reopened", "dmiller", 8, 2, 2),
+    ("erp_slow", "closed", "customer3", 7, 2, 3),
+    ("locked", "quick", "chenjing", 6, 2, 1),
+    ("folder", "self", "sunli", 6, 3, 3),
+    ("vpn", "closed", "ewong", 5, 2, 2),
+    ("mailbox", "closed_unconfirmed", "customer2", 5, 2, 2),
+    # resolved, waiting for the requester's confirmation
+    ("printer", "resolved", "customer3", 4, 2, 3),
+    ("erp_report", "resolved", "dmiller", 3, 2, 2),
+    ("toner", "resolved", "customer1", 2, 3, 3),
+    ("vpn_access", "resolved", "ewong", 2, 3, 3),
+    # open
+    ("erp_slow", "working", "customer2", 4, 2, 2),
+    ("wifi", "pend_customer", "sunli", 3, 2, 2),
+    ("printer", "pend_supplier", "customer1", 3, 2, 3),
+    ("printer", "pend_supplier", "dmiller", 2, 2, 2),
+    ("laptop", "chased", "chenjing", 3, 2, 2),
+    ("vpn", "working", "customer3", 2, 2, 2),
+    ("mail_send", "routed", "customer2", 2, 2, 2),
+    ("erp_role", "routed", "sunli", 1, 3, 3),
+    ("wifi", "working", "ewong", 1, 2, 2),
+    ("mailbox", "pend_customer", "chenjing", 1, 2, 2),
+    ("erp_report", "working", "customer1", 1, 2, 1),
+    ("locked", "ack", "dmiller", 1, 2, 2),
+    ("folder", "ack", "customer3", 0, 3, 3),
+    ("vpn", "quick_routed", "customer2", 0, 2, 2),
+    ("password", "new", "sunli", 0, 3, 2),
+    ("laptop", "new", "ewong", 0, 2, 2),
+    ("toner", "new", "chenjing", 0, 3, 3),
+    # past their due: nobody picked these up
+    ("erp_slow", "new", "customer1", 4, 2, 2),
+    ("vpn_access", "routed", "dmiller", 6, 2, 2),
 ]
 
-# How far along the lifecycle each demo ticket goes.
-JOURNEYS = ["new", "acknowledged", "assigned", "in_progress", "pending", "resolved", "closed", "reopened"]
+# Open critical incidents on the round-the-clock policy, reported this many minutes before the load:
+# due within the hour or two, so the "Breaching soon" queue has them whenever the demo is loaded.
+CRITICAL = [
+    ("erp_slow", "customer3", 200, dict(zh=("ERP 响应极慢，仓库发货全部停止",
+                                            "仓库所有终端打开 ERP 单据都要等几分钟，发货全部停了。"))),
+    ("mail_send", "dmiller", 150, dict(en=("Web shop cannot send order confirmations",
+                                           "No order confirmation mail has gone out for two hours and "
+                                           "customers are calling."))),
+]
+ROUND_THE_CLOCK = "Around the clock (critical incidents)"
+
+# Canned responses and macros shared by each group, one of each in both languages.
+# group, name, body, then-action (and whom a pend waits on)
+CANNED = [
+    (FIRST_LINE, "Acknowledgement", "Hello {requester_name}, we have your request {ticket_number} and will answer "
+     "by {response_due}.", ""),
+    (FIRST_LINE, "受理确认", "{requester_name}您好，您的请求 {ticket_number} 已受理，"
+     "我们会在 {response_due} 前答复您。", ""),
+    (FIRST_LINE, "Password reset done", "Hello {requester_name}, your password has been reset; the temporary one "
+     "was sent by text message. Please change it when you first sign in.", "resolve"),
+    (FIRST_LINE, "密码已重置", "{requester_name}您好，已为您重置密码，临时密码通过短信发送，"
+     "首次登录请修改。", "resolve"),
+    (FIRST_LINE, "Please send a screenshot", "Hello {requester_name}, to pin this down, could you send us a "
+     "screenshot of the error? {ticket_number} waits for your answer.", "pend"),
+    (FIRST_LINE, "请提供截图", "{requester_name}您好，为了更快定位问题，麻烦您提供报错界面的截图。{ticket_number} "
+     "等待您的回复。", "pend"),
+    (SECOND_LINE, "Network outage notice", "Hello {requester_name}, there is a network outage in your area. "
+     "We are working on it and expect to have it fixed by {resolution_due}.", ""),
+    (SECOND_LINE, "网络故障通告", "{requester_name}您好，您所在区域的网络出现故障，我们正在抢修，预计在 "
+     "{resolution_due} 前恢复。", ""),
+    (THIRD_LINE, "Fix deployed", "Hello {requester_name}, the fix for {ticket_title} is live. Please check and "
+     "confirm.", "resolve"),
+    (THIRD_LINE, "修复已上线", "{requester_name}您好，“{ticket_title}”的修复已上线，请检查后确认。", "resolve"),
+    (SUPPLIER, "Case opened with the vendor", "Hello {requester_name}, we have opened a case with the vendor; "
+     "their engineer comes within {resolution_within}.", "pend:supplier"),
+    (SUPPLIER, "已向厂商报修", "{requester_name}您好，已向厂商报修，工程师会在 {resolution_within} 内上门处理。",
+     "pend:supplier"),
+]
+
+
+@contextlib.contextmanager
+def _clock(moment: datetime.datetime):
+    """The desk's time stands at `moment` (timezone.now, for every action taken inside)."""
+    real = timezone.now
+    timezone.now = lambda: moment
+    try:
+        yield
+    finally:
+        timezone.now = real
+
+
+def _acknowledge(ticket: Ticket, agent: User, text: str):
+    """The first answer: acknowledges a new ticket; one the desk recorded and routed at once (its
+    category's resolver group) is acknowledged already and gets the text as a reply."""
+    if ticket.status == "new":
+        return actions.transition(ticket.pk, "acknowledge", actor=agent, channel=Channel.CONSOLE, comment=text)
+    actions.add_comment(ticket.pk, actor=agent, body=text, channel=Channel.CONSOLE)
+    return None
 
 
 class Command(BaseCommand):
@@ -93,30 +381,39 @@ class Command(BaseCommand):
         if options["if_empty"] and User.objects.exists():
             self.stdout.write("The desk already has users; demo data not loaded.")
             return
+        people_listed = PEOPLE if options["no_tickets"] else PEOPLE + MORE_PEOPLE
         with transaction.atomic():
             defaults.ensure_defaults(Transition, PriorityRule)
-            people = self._people()
+            people = self._people(people_listed)
             groups = self._groups(people)
             categories = self._catalogue(groups)
-            made = 0 if options["no_tickets"] else self._tickets(people, groups, categories)
+            made = 0
             if not options["no_tickets"]:
+                self._supplier(groups[SUPPLIER], people["vendor1"])
+                self._canned(groups, people["manager"])
+                made = self._tickets(people, groups, categories)
                 # Routing rules and auto-assignment (servicedesk.routing) come with the full demo only, after
                 # its tickets walked their scripted journeys: the bare desk (--no-tickets, what tests load)
                 # keeps tickets where their callers put them.
                 from servicedesk.routing.demo import ensure_demo_routing
 
                 ensure_demo_routing()
+        if made:
+            # The clocks of tickets dated in the past: the embedded desk's catch-up looks only at the last day.
+            from servicedesk.sla.tracking import rebuild
+
+            rebuild()
         self.stdout.write(f"Demo desk ready ({made} tickets added). Logins, password {PASSWORD}:")
-        for username, role, *_ in PEOPLE:
+        for username, role, *_ in people_listed:
             self.stdout.write(f"  {username:<10} {role.label}")
 
-    def _people(self) -> dict[str, User]:
+    def _people(self, listed) -> dict[str, User]:
         organisations = {
             "A": Organisation.objects.get_or_create(name="Organisation A")[0],
             "B": Organisation.objects.get_or_create(name="Organisation B")[0],
         }
         people = {}
-        for username, role, first, last, org, language in PEOPLE:
+        for username, role, first, last, org, language in listed:
             user, created = User.objects.get_or_create(
                 username=username,
                 defaults={"role": role, "first_name": first, "last_name": last, "language": language,
@@ -136,11 +433,10 @@ class Command(BaseCommand):
                       "language": "zh-hans", "is_default": True},
         )
         specs = [
-            ("Service Desk (1st line)", "服务台（一线）", GroupKind.TEAM, 1, "lead1", ["agent1", "agent2", "lead1"]),
-            ("Network and Infrastructure (2nd line)", "网络与基础设施（二线）", GroupKind.TEAM, 2, "lead1",
-             ["agent2", "lead1"]),
-            ("Applications (3rd line)", "应用系统（三线）", GroupKind.DEPARTMENT, 3, "manager", ["agent2"]),
-            ("Hardware supplier", "硬件供应商", GroupKind.SUPPLIER, 3, None, []),
+            (FIRST_LINE, "服务台（一线）", GroupKind.TEAM, 1, "lead1", ["agent1", "agent2", "lead1"]),
+            (SECOND_LINE, "网络与基础设施（二线）", GroupKind.TEAM, 2, "lead1", ["agent2", "lead1"]),
+            (THIRD_LINE, "应用系统（三线）", GroupKind.DEPARTMENT, 3, "manager", ["agent2"]),
+            (SUPPLIER, "硬件供应商", GroupKind.SUPPLIER, 3, None, []),
         ]
         groups = {}
         for name, name_zh, kind, tier, lead, members in specs:
@@ -157,8 +453,24 @@ class Command(BaseCommand):
             groups[name] = group
         return groups
 
+    def _supplier(self, supplier: Group, engineer: User) -> None:
+        """The supplier's engineer works its queue; its address is where the desk reaches it."""
+        supplier.members.add(engineer)
+        if not supplier.email:
+            supplier.email = SUPPLIER_EMAIL
+            supplier.save(update_fields=["email"])
+
+    def _canned(self, groups, author: User) -> None:
+        from servicedesk.console.models import CannedResponse
+
+        for group, name, body, then in CANNED:
+            action, _, reason = then.partition(":")
+            CannedResponse.objects.get_or_create(
+                group=groups[group], name=name,
+                defaults={"body": body, "set_status": action, "set_pending_reason": reason, "created_by": author})
+
     def _catalogue(self, groups) -> list[Category]:
-        second = groups["Network and Infrastructure (2nd line)"]
+        second = groups[SECOND_LINE]
         leaves = []
         for s_order, (service_name, service_zh, categories) in enumerate(CATALOGUE):
             service, _ = Service.objects.get_or_create(name=service_name,
@@ -176,71 +488,216 @@ class Command(BaseCommand):
                     leaves.append(leaf)
         return leaves
 
+    # -- tickets ------------------------------------------------------------------------------------
+
     def _tickets(self, people, groups, categories) -> int:
         if Ticket.objects.exists():
             return 0
-        rng = random.Random(2026)
-        customers = [people["customer1"], people["customer2"], people["customer3"]]
-        first_line = people["agent1"]
-        resolvers = [(groups["Network and Infrastructure (2nd line)"], people["agent2"]),
-                     (groups["Service Desk (1st line)"], people["agent1"]),
-                     (groups["Applications (3rd line)"], people["agent2"])]
-        made = 0
-        for index in range(36):
-            title, body, kind = SUBJECTS[index % len(SUBJECTS)]
-            journey = JOURNEYS[index % len(JOURNEYS)]
-            customer = customers[index % len(customers)]
-            by_phone = index % 3 == 0
-            ticket = actions.create_ticket(
-                actor=first_line if by_phone else customer, requester=customer, title=title, description=body,
-                type=kind, channel=Channel.PHONE if by_phone else Channel.PORTAL,
-                category=rng.choice(categories), impact=rng.choice([1, 2, 2, 3]), urgency=rng.choice([1, 2, 2, 3]),
-            )
-            made += 1
-            self._walk(ticket, journey, customer, first_line, resolvers[index % len(resolvers)])
-            self._age(ticket, days=36 - index)
+        from servicedesk.sla.calendars import business_calendar
+        from servicedesk.sla.models import Calendar
+
+        self.rng = random.Random(2026)
+        self.people, self.groups = people, groups
+        self.categories = {c.name: c for c in categories}
+        default_calendar = Calendar.objects.get(is_default=True)
+        self.calendar = business_calendar(default_calendar)
+        self.zone = zoneinfo.ZoneInfo(default_calendar.time_zone)
+        self.now = timezone.now()
+        self.agents = [people["agent1"], people["agent2"], people["lead1"]]
+        self.variants: dict[tuple[str, str], int] = {}
+        scripts = []
+        for index, (topic, journey, requester, days_ago, impact, urgency) in enumerate(PLAN):
+            steps = self._journey(TOPICS[topic], journey, people[requester], self.agents[index % 3],
+                                  impact, urgency, index)
+            scripts.append((self._times(days_ago, [gap for gap, _ in steps]), steps))
+        scripts += self._critical() + self._complaints()
+        # Walked in the order they were reported, so their numbers follow their dates.
+        for times, steps in sorted(scripts, key=lambda script: script[0][0]):
+            self._walk(steps, times)
+        made = len(scripts)
         return made
 
-    def _walk(self, ticket, journey, customer, first_line, resolver):
-        steps = JOURNEYS.index(journey)
-        if steps >= 1 and ticket.status == "new":
-            actions.transition(ticket, "acknowledge", actor=first_line, channel=Channel.CONSOLE,
-                               comment="已受理，我们会尽快处理。 We have your request and are on it.")
-        if steps >= 2:
-            group, person = resolver
-            actions.assign(ticket, actor=first_line, group=group, channel=Channel.CONSOLE)
-        if steps >= 3:
-            actions.transition(ticket, "start", actor=resolver[1], channel=Channel.CONSOLE)
-            actions.add_comment(ticket, actor=resolver[1], body="Checked the logs; looking into the cause.",
-                                internal=True, channel=Channel.CONSOLE)
-        if steps >= 4:
-            actions.transition(ticket, "pend", actor=resolver[1], pending_reason="customer", channel=Channel.CONSOLE,
-                               comment="请问问题是否仍然存在？能否提供截图？ "
-                                       "Is it still happening? A screenshot helps.")
-        if journey == "pending":
-            return
-        if steps >= 5:
-            actions.add_comment(ticket, actor=customer, body="还在发生，截图见附件说明。 Still happening.",
-                                channel=Channel.PORTAL)
-            actions.log_time(ticket, actor=resolver[1], minutes=35, note="Diagnosis and fix")
-            actions.transition(ticket, "resolve", actor=resolver[1], channel=Channel.CONSOLE,
-                               comment="已修复，请确认。 Fixed; please confirm it works for you.")
-        if steps >= 6:
-            actions.transition(ticket, "confirm", actor=customer, channel=Channel.PORTAL)
-        if steps >= 7:
-            actions.transition(ticket, "reopen", actor=customer, channel=Channel.PORTAL,
-                               comment="又出现了。 It came back.")
+    def _text(self, topic: dict, lang: str) -> tuple[str, str]:
+        """The topic's next title and description in `lang` (variants taken in turn)."""
+        options = topic[lang]
+        key = (topic["category"], lang)
+        n = self.variants.get(key, 0)
+        self.variants[key] = n + 1
+        return options[n % len(options)]
 
-    def _age(self, ticket, days: int):
-        """Spread the demo over the last weeks so queues and reports have a past."""
-        shift = datetime.timedelta(days=days, hours=days % 7)
-        fields = ["created_at", "updated_at", "acknowledged_at", "first_response_at", "resolved_at", "closed_at"]
-        ticket = Ticket.objects.get(pk=ticket.pk)
-        for name in fields:
-            value = getattr(ticket, name)
-            if value is not None:
-                setattr(ticket, name, value - shift)
-        Ticket.objects.filter(pk=ticket.pk).update(**{name: getattr(ticket, name) for name in fields})
-        # History is append-only for people; moving the demo back in time is the one exception.
-        HistoryEntry.objects.filter(ticket=ticket).update(at=timezone.now() - shift)
-        ticket.comments.update(created_at=timezone.now() - shift)
+    def _times(self, days_ago: int, gaps: list[tuple[int, int]]) -> list[datetime.datetime]:
+        """When each step happened: the first on a working day `days_ago` working days back, the next
+        ones that many business minutes later (a random pick in each gap's range); a day earlier
+        while the last would be later than now."""
+        day = timezone.localtime(self.now, self.zone).date()
+        offsets = [self.rng.randint(5, 400)] + [self.rng.randint(low, high) for low, high in gaps[1:]]
+        back = days_ago
+        while True:
+            while back > 0 or not self.calendar.schedule_for(day):
+                if self.calendar.schedule_for(day):
+                    back -= 1
+                day -= datetime.timedelta(days=1)
+            at = self.calendar.next_working_moment(datetime.datetime.combine(day, datetime.time(), tzinfo=self.zone))
+            times = []
+            for minutes in offsets:
+                at = self.calendar.add_business_minutes(at, minutes)
+                times.append(at)
+            if times[-1] < self.now - datetime.timedelta(minutes=2):
+                return times
+            back = 1
+
+    def _walk(self, steps, times) -> Ticket:
+        ticket = None
+        for (_, step), at in zip(steps, times, strict=True):
+            with _clock(at):
+                done = step(ticket)
+                if isinstance(done, Ticket):  # replies, notes and time entries leave the ticket as it was
+                    ticket = done
+        return ticket
+
+    def _resolver(self, topic: dict, index: int) -> tuple[Group | None, User | None]:
+        name = topic["group"]
+        if name is None:
+            return None, None
+        person = {SECOND_LINE: [self.people["agent2"], self.people["lead1"]][index % 2],
+                  THIRD_LINE: self.people["agent2"], SUPPLIER: self.people["vendor1"]}[name]
+        return self.groups[name], person
+
+    def _journey(self, topic: dict, journey: str, customer: User, agent: User, impact: int, urgency: int,
+                 index: int):
+        """The steps of one ticket: (business minutes after the previous step, low and high), action)."""
+        lang = WRITES[customer.username]
+        say = SAY[lang]
+        title, description = self._text(topic, lang)
+        category = self.categories[topic["category"]]
+        group, resolver = self._resolver(topic, index)
+        worker = resolver or agent
+        name = customer.get_full_name() or customer.username
+        steps = []
+
+        def step(gap, fn):
+            steps.append((gap, fn))
+
+        if journey in ("quick", "quick_routed"):
+            # Through the console's queues, which load the quick log once their helpers exist (a cycle).
+            from servicedesk.console.queues import quicklog
+
+            data = dict(requester=customer, title=title, description=description, type=topic["type"],
+                        category=category, impact=impact, urgency=urgency)
+            if journey == "quick":
+                data.update(outcome=quicklog.SOLVED, solution=topic["fix"][lang])
+            else:
+                data.update(outcome=quicklog.ROUTE, group=group)
+            step((0, 0), lambda t: quicklog.log_call(agent, data)[0])
+            if journey == "quick_routed":
+                step((10, 40), lambda t: actions.add_comment(t.pk, actor=agent, body=topic["note"][lang],
+                                                             internal=True, channel=Channel.CONSOLE))
+            return steps
+
+        by_portal = index % 4 != 1
+        step((0, 0), lambda t: actions.create_ticket(
+            actor=customer if by_portal else agent, requester=customer, title=title, description=description,
+            type=topic["type"], channel=Channel.PORTAL if by_portal else Channel.EMAIL, category=category,
+            impact=impact, urgency=urgency))
+        if journey == "new":
+            return steps
+        step((5, 45), lambda t: _acknowledge(t, agent, say["ack"].format(name=name)))
+        if journey == "ack":
+            return steps
+        if group is not None:
+            step((5, 30), lambda t: actions.assign(t.pk, actor=agent, group=group,
+                                                   assignee=None if journey == "routed" else resolver,
+                                                   channel=Channel.CONSOLE))
+        if journey == "routed":
+            return steps
+        step((10, 90), lambda t: actions.transition(t.pk, "start", actor=worker, channel=Channel.CONSOLE))
+        step((20, 120), lambda t: actions.add_comment(t.pk, actor=worker, body=topic["note"][lang], internal=True,
+                                                      channel=Channel.CONSOLE))
+        if journey == "pend_supplier":
+            step((10, 40), lambda t: actions.transition(t.pk, "pend", actor=worker, channel=Channel.CONSOLE,
+                                                        pending_reason=PendingReason.SUPPLIER,
+                                                        comment=say["supplier"]))
+            return steps
+        if journey in ("pend_customer", "closed_pend"):
+            step((10, 60), lambda t: actions.transition(t.pk, "pend", actor=worker, channel=Channel.CONSOLE,
+                                                        pending_reason=PendingReason.CUSTOMER, comment=say["ask"]))
+            if journey == "pend_customer":
+                return steps
+            # The requester's answer takes the ticket out of pending by itself.
+            step((60, 600), lambda t: actions.add_comment(t.pk, actor=customer, body=say["answer"],
+                                                          channel=Channel.PORTAL))
+        if journey == "chased":
+            step((300, 700), lambda t: actions.add_comment(t.pk, actor=customer, body=say["chase"],
+                                                           channel=Channel.PORTAL))
+            step((10, 60), lambda t: actions.add_comment(t.pk, actor=agent, body=say["progress"],
+                                                         channel=Channel.CONSOLE))
+        if journey in ("working", "chased"):
+            return steps
+        step((60, 600), lambda t: actions.log_time(t.pk, actor=worker, minutes=self.rng.choice([15, 30, 45, 60]),
+                                                   channel=Channel.CONSOLE))
+        step((1, 5), lambda t: actions.transition(t.pk, "resolve", actor=worker, channel=Channel.CONSOLE,
+                                                  comment=topic["fix"][lang]))
+        if journey == "resolved":
+            return steps
+        if journey == "closed_unconfirmed":
+            # No answer from the requester: the owner closes it after a few days.
+            step((1500, 2400), lambda t: actions.transition(t.pk, "close", actor=agent, channel=Channel.CONSOLE))
+            return steps
+        step((30, 900), lambda t: actions.transition(t.pk, "confirm", actor=customer, channel=Channel.PORTAL))
+        if journey == "reopened":
+            step((600, 1800), lambda t: actions.transition(t.pk, "reopen", actor=customer, channel=Channel.PORTAL,
+                                                           comment=say["came_back"]))
+        return steps
+
+    def _critical(self) -> list:
+        """Critical incidents, phoned in, on a round-the-clock policy whose due time is near."""
+        from servicedesk.sla.models import Calendar, SlaPolicy
+
+        calendar, _ = Calendar.objects.get_or_create(
+            name=ROUND_THE_CLOCK, defaults={"time_zone": "Asia/Shanghai",
+                                            "weekly": {str(day): [["00:00", "00:00"]] for day in range(7)}})
+        SlaPolicy.objects.get_or_create(
+            name=ROUND_THE_CLOCK, defaults={"order": 5, "calendar": calendar, "priorities": [1],
+                                            "ticket_types": [TicketType.INCIDENT], "first_response_minutes": 30,
+                                            "resolution_minutes": 240, "follow_up_minutes": 60})
+        agent = self.people["agent1"]
+        scripts = []
+        for index, (key, requester, minutes_ago, text) in enumerate(CRITICAL):
+            topic = TOPICS[key]
+            customer = self.people[requester]
+            lang = WRITES[requester]
+            title, description = text[lang]
+            group, resolver = self._resolver(topic, index)
+            start = self.now - datetime.timedelta(minutes=minutes_ago)
+            times = [start + datetime.timedelta(minutes=m) for m in (0, 4, 9, 15, 40)]
+            steps = [
+                (None, lambda t, c=customer, ti=title, d=description, cat=self.categories[topic["category"]]:
+                 actions.create_ticket(actor=agent, requester=c, title=ti, description=d, type=TicketType.INCIDENT,
+                                       channel=Channel.PHONE, category=cat, impact=1, urgency=1)),
+                (None, lambda t, c=customer, la=lang: _acknowledge(t, agent, SAY[la]["ack"].format(
+                    name=c.get_full_name()))),
+                (None, lambda t, g=group, r=resolver: actions.assign(t.pk, actor=agent, group=g, assignee=r,
+                                                                     channel=Channel.CONSOLE)),
+                (None, lambda t, r=resolver: actions.transition(t.pk, "start", actor=r, channel=Channel.CONSOLE)),
+                (None, lambda t, r=resolver, la=lang, tp=topic: actions.add_comment(
+                    t.pk, actor=r, body=SAY[la]["progress"], channel=Channel.CONSOLE)),
+            ]
+            scripts.append((times, steps))
+        return scripts
+
+    def _complaints(self) -> list:
+        """Complaints are recorded and owned by the desk manager, who answers them."""
+        manager = self.people["manager"]
+        scripts = []
+        for requester, days_ago in (("customer3", 2), ("ewong", 1)):
+            customer = self.people[requester]
+            title, description, answer = COMPLAINT[WRITES[requester]]
+            steps = [
+                ((0, 0), lambda t, c=customer, ti=title, d=description: actions.create_ticket(
+                    actor=c, title=ti, description=d, type=TicketType.COMPLAINT, channel=Channel.PORTAL,
+                    impact=2, urgency=1)),
+                ((30, 120), lambda t, a=answer: actions.transition(t.pk, "acknowledge", actor=manager,
+                                                                   channel=Channel.CONSOLE, comment=a)),
+            ]
+            scripts.append((self._times(days_ago, [gap for gap, _ in steps]), steps))
+        return scripts
