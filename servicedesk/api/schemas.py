@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 from django.conf import settings
 from ninja import Schema
 from ninja.schema import DjangoGetter
-from pydantic import AfterValidator, BaseModel, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from servicedesk.core.inputs import Id, IdOrZero, find_text_problem
@@ -26,14 +26,25 @@ LEVEL_MEANING = "Impact or urgency: 1 high, 2 medium, 3 low. "
 PRIORITY_MEANING = "Priority: 1 critical, 2 high, 3 medium, 4 low, 5 planning. "
 NAMES_TOO = "A request may send the number or the name (e.g. `\"high\"`); responses carry the number."
 
+
+
+def _not_a_boolean(value):
+    # pydantic reads true as 1: a level of `true` is a mistake, not "high".
+    if isinstance(value, bool):
+        raise PydanticCustomError("level_not_boolean", "Give a number or a name, not true or false.")
+    return value
+
+
 LevelIn = Annotated[
     Annotated[int, Field(ge=1, le=3)] | Literal[tuple(LEVEL_NAMES)],  # type: ignore[valid-type]
     AfterValidator(lambda value: LEVEL_NAMES.get(value, value)),
+    BeforeValidator(_not_a_boolean),
     Field(description=LEVEL_MEANING + NAMES_TOO),
 ]
 PriorityIn = Annotated[
     Annotated[int, Field(ge=1, le=5)] | Literal[tuple(PRIORITY_NAMES)],  # type: ignore[valid-type]
     AfterValidator(lambda value: PRIORITY_NAMES.get(value, value)),
+    BeforeValidator(_not_a_boolean),
     Field(description=PRIORITY_MEANING + NAMES_TOO),
 ]
 
@@ -121,9 +132,9 @@ class TicketOut(Out):
     description: str
     status: str
     pending_reason: str
-    impact: int = Field(..., description=LEVEL_MEANING)
-    urgency: int = Field(..., description=LEVEL_MEANING)
-    priority: int = Field(..., description=PRIORITY_MEANING)
+    impact: int = Field(..., description=LEVEL_MEANING.strip())
+    urgency: int = Field(..., description=LEVEL_MEANING.strip())
+    priority: int = Field(..., description=PRIORITY_MEANING.strip())
     priority_overridden: bool
     requester: UserRef
     organisation: Ref | None
@@ -156,8 +167,8 @@ class TicketIn(Input):
     description: str = Field("", **DESCRIPTION)
     type: TicketTypeName = "incident"
     category: Id | None = None
-    impact: LevelIn | None = None
-    urgency: LevelIn | None = None
+    impact: LevelIn | None = Field(None, description=LEVEL_MEANING + NAMES_TOO)
+    urgency: LevelIn | None = Field(None, description=LEVEL_MEANING + NAMES_TOO)
     priority: PriorityIn | None = Field(None, description="Staff only: overrides the impact × urgency matrix "
                                         "(logged). " + PRIORITY_MEANING + NAMES_TOO)
     requester: Id | None = Field(None, description="Staff only: the user the ticket is for.")

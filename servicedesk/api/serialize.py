@@ -43,8 +43,9 @@ def _calendars_of_olas(rows) -> dict:
     groups = {row.group_id for row in rows if row.policy_id is None}
     if not groups:
         return {}
-    default = Calendar.objects.filter(is_default=True).order_by("id").first()
     own = {t.group_id: t.calendar for t in OlaTarget.objects.filter(group_id__in=groups).select_related("calendar")}
+    default = None if all(own.get(group) for group in groups) else (
+        Calendar.objects.filter(is_default=True).order_by("id").first())
     return {group: own.get(group) or default for group in groups}
 
 
