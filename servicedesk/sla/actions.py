@@ -58,8 +58,8 @@ def _logged(actor: User, row, flag: int, changed: list[str]) -> None:
 
 def _save(row, fields: tuple, changes: dict, actor: User):
     unknown = set(changes) - set(fields)
-    if unknown:
-        raise ActionError(_("Unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
+    if unknown:  # a caller's mistake, not the user's: the API's schemas name the fields
+        raise TypeError(f"not a field of {type(row).__name__}: {', '.join(sorted(unknown))}")
     adding = row.pk is None
     changed = [name for name, value in changes.items() if adding or getattr(row, name) != value]
     for name, value in changes.items():
