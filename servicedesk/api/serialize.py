@@ -1,5 +1,6 @@
 """Model → JSON dicts for the API (validated against the response schemas)."""
 
+from datetime import timedelta
 from types import SimpleNamespace
 
 from django.urls import reverse
@@ -49,6 +50,24 @@ def _calendars_of_olas(rows) -> dict:
     return {group: own.get(group) or default for group in groups}
 
 
+def _whole_minutes(delta) -> int:
+    """Whole minutes, truncated toward zero (as the clock counts business minutes)."""
+    minute = timedelta(minutes=1)
+    return delta // minute if delta >= timedelta(0) else -(-delta // minute)
+
+
+def _business_time_to(calendar, now, due_times) -> dict:
+    """due time → business minutes from now to it (negative once past), for many due times of one
+    calendar: each stretch between neighbouring instants is counted once, so a page of clocks overdue
+    for a year costs one year of calendar, not one per clock."""
+    points = sorted({now, *due_times})
+    offset, since_first = {points[0]: timedelta(0)}, timedelta(0)
+    for earlier, later in zip(points, points[1:], strict=False):
+        since_first += calendar.business_time_between(earlier, later)
+        offset[later] = since_first
+    return {due: _whole_minutes(offset[due] - offset[now]) for due in due_times}
+
+
 def clocks(ticket_ids, viewer, now=None) -> dict[int, list[dict]]:
     """Each ticket's clocks (response, resolution, then OLAs by start) from the stored clock rows: one
     query for any number of tickets (the console's Due column does the same), plus two when OLAs show."""
@@ -60,14 +79,23 @@ def clocks(ticket_ids, viewer, now=None) -> dict[int, list[dict]]:
     rows = list(visible_clocks(viewer).filter(ticket_id__in=ticket_ids).select_related("policy__calendar"))
     ola_calendars = _calendars_of_olas(rows)
     names = refdata.group_names() if ola_calendars else {}
+    due_times: dict[int, set] = {}
+    calendars = {}
+    for row in rows:
+        calendar = row.policy.calendar if row.policy_id else ola_calendars.get(row.group_id)
+        if row.state == ClockState.RUNNING and calendar is not None:
+            calendars[calendar.pk] = calendar
+            due_times.setdefault(calendar.pk, set()).add(row.due_at)
+    running_left = {pk: _business_time_to(business_calendar(calendars[pk]), now, dues)
+                    for pk, dues in due_times.items()}
     found: dict[int, list[dict]] = {pk: [] for pk in ticket_ids}
     for row in sorted(rows, key=lambda r: (CLOCK_ORDER.get(r.kind, 2), r.started_at, r.pk)):
         calendar = row.policy.calendar if row.policy_id else ola_calendars.get(row.group_id)
         overdue = row.state == ClockState.RUNNING and row.due_at is not None and row.due_at <= now
         breached = row.breached or overdue
         if row.state == ClockState.RUNNING:
-            left = (business_calendar(calendar).business_minutes_between(now, row.due_at) if calendar is not None
-                    else int((row.due_at - now).total_seconds() // 60))
+            left = (running_left[calendar.pk][row.due_at] if calendar is not None
+                    else _whole_minutes(row.due_at - now))
         elif row.state == ClockState.PAUSED or breached:
             left = row.target_minutes - (row.used_minutes or 0)
         else:

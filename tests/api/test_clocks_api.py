@@ -2,13 +2,16 @@
 breached / due_before filters and the due ordering with pagination, the calendars and policies
 (staff read, administrators write), and impact / urgency / priority by name."""
 
-from datetime import timedelta
+import random
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.contrib.admin.models import LogEntry
 from django.utils import timezone
 
+from servicedesk.api.serialize import _business_time_to
 from servicedesk.sla import tracking
+from servicedesk.sla.clock import BusinessCalendar
 from servicedesk.sla.models import Calendar, CalendarDay, ClockRebuild, OlaTarget, SlaPolicy
 from servicedesk.tickets import actions
 from servicedesk.tickets.models import HistoryEntry, Ticket
@@ -276,3 +279,14 @@ def test_the_openapi_says_what_the_levels_mean(api):
             assert "1 high, 2 medium, 3 low" in fields[field]["description"], (name, field)
         assert "1 critical, 2 high, 3 medium, 4 low, 5 planning" in fields["priority"]["description"], name
     assert "due_at" in str(schemas["ClockOut"])
+
+
+def test_business_minutes_left_for_a_page_count_each_stretch_once():
+    """The page's clocks share one pass over the calendar; the result is each clock's own count."""
+    office = BusinessCalendar("Asia/Shanghai", {d: [("09:00", "12:00"), ("13:00", "18:00")] for d in range(5)},
+                              set(), {})
+    now = datetime(2026, 12, 7, 3, 17, 42, tzinfo=UTC)
+    chance = random.Random(12)
+    dues = {now + timedelta(minutes=chance.randint(-400 * 24 * 60, 30 * 24 * 60), seconds=chance.randint(0, 59))
+            for _ in range(60)} | {now}
+    assert _business_time_to(office, now, dues) == {due: office.business_minutes_between(now, due) for due in dues}
