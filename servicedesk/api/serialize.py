@@ -79,10 +79,11 @@ def clocks(ticket_ids, viewer, now=None) -> dict[int, list[dict]]:
     rows = list(visible_clocks(viewer).filter(ticket_id__in=ticket_ids).select_related("policy__calendar"))
     ola_calendars = _calendars_of_olas(rows)
     names = refdata.group_names() if ola_calendars else {}
+    calendar_of = {row.pk: row.policy.calendar if row.policy_id else ola_calendars.get(row.group_id) for row in rows}
     due_times: dict[int, set] = {}
     calendars = {}
     for row in rows:
-        calendar = row.policy.calendar if row.policy_id else ola_calendars.get(row.group_id)
+        calendar = calendar_of[row.pk]
         if row.state == ClockState.RUNNING and calendar is not None:
             calendars[calendar.pk] = calendar
             due_times.setdefault(calendar.pk, set()).add(row.due_at)
@@ -90,7 +91,7 @@ def clocks(ticket_ids, viewer, now=None) -> dict[int, list[dict]]:
                     for pk, dues in due_times.items()}
     found: dict[int, list[dict]] = {pk: [] for pk in ticket_ids}
     for row in sorted(rows, key=lambda r: (CLOCK_ORDER.get(r.kind, 2), r.started_at, r.pk)):
-        calendar = row.policy.calendar if row.policy_id else ola_calendars.get(row.group_id)
+        calendar = calendar_of[row.pk]
         overdue = row.state == ClockState.RUNNING and row.due_at is not None and row.due_at <= now
         breached = row.breached or overdue
         if row.state == ClockState.RUNNING:
@@ -116,7 +117,7 @@ def clocks(ticket_ids, viewer, now=None) -> dict[int, list[dict]]:
     return found
 
 
-def ticket(t, viewer, transitions, clock_list=None) -> dict:
+def ticket(t, viewer, transitions) -> dict:
     return {
         "id": t.pk,
         "number": t.number,
@@ -147,7 +148,7 @@ def ticket(t, viewer, transitions, clock_list=None) -> dict:
         "closed_at": t.closed_at,
         "version": t.version,
         "actions": available_actions(t, viewer, transitions),
-        "clocks": clocks([t.pk], viewer)[t.pk] if clock_list is None else clock_list,
+        "clocks": clocks([t.pk], viewer)[t.pk],
     }
 
 
