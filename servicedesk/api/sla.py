@@ -217,6 +217,7 @@ def _policy_fields(data: dict) -> dict:
 
 @router.get("/sla/calendars", response={200: list[CalendarSummaryOut], 403: Message}, summary="Business calendars")
 def list_calendars(request):
+    """Desk staff only: customers get 403 (what they are promised is in their tickets' `clocks`)."""
     _staff(request)
     return [_summary(c) for c in Calendar.objects.order_by("name")]
 
@@ -263,7 +264,9 @@ def delete_calendar(request, calendar_id: Id):
 
 @router.get("/sla/policies", response={200: list[PolicyOut], 403: Message}, summary="SLA policies")
 def list_policies(request):
-    """In the order they are tried (the first active match applies)."""
+    """In the order they are tried (the first active match applies). Desk staff only: customers get 403
+    (the policies name other organisations and internal targets; their own promised times are in their
+    tickets' `clocks`)."""
     _staff(request)
     return [_policy(p) for p in SlaPolicy.objects.select_related("calendar", "category", "organisation")]
 
