@@ -25,6 +25,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from servicedesk.accounts.models import ApiToken, Organisation, User
 from servicedesk.api.app import api as ninja_api
 from servicedesk.console.models import CannedResponse, SavedView
+from servicedesk.sla.models import Calendar, SlaPolicy
 from servicedesk.tickets import actions, permissions
 from servicedesk.tickets.models import Attachment, Comment, Ticket, TicketLink
 
@@ -53,6 +54,8 @@ NOBODY = {role: HIDDEN for role in ROLES} | {"anonymous": LOGIN}  # someone else
 NOBODY_ELSE = NOBODY | {"customer_a": TO_PORTAL, "customer_b": TO_PORTAL}  # … in the console's queues
 GONE = {role: HIDDEN for role in ROLES}  # a route that answers 404 to everyone
 ADMIN_SITE = {role: ADMIN_LOGIN for role in ROLES} | {"admin": ALLOWED}
+STAFF_READS = OPEN | {"customer_a": DENIED, "customer_b": DENIED}  # the SLA configuration
+ADMIN_WRITES = {role: DENIED for role in ROLES} | {"anonymous": LOGIN, "admin": ALLOWED}
 
 
 @dataclass
@@ -118,6 +121,21 @@ ROWS = [
     Row("POST /api/v1/tickets/{ticket_id}/watchers", T + "/watchers", TICKET, {"add": ["{own_id}"]}),
     Row("POST /api/v1/tickets/{ticket_id}/route", T + "/route", TICKET),
     Row("GET /api/v1/tickets/{ticket_id}/tags", T + "/tags", TICKET),
+    Row("GET /api/v1/tickets/{ticket_id}/clocks", T + "/clocks", TICKET),
+    Row("GET /api/v1/tickets/{ticket_id}/clocks visible", "/api/v1/tickets/{visible}/clocks", OPEN),
+    Row("GET /api/v1/sla/calendars", "/api/v1/sla/calendars", STAFF_READS),
+    Row("GET /api/v1/sla/calendars/{calendar_id}", "/api/v1/sla/calendars/{calendar}", STAFF_READS),
+    Row("POST /api/v1/sla/calendars", "/api/v1/sla/calendars", ADMIN_WRITES, {"name": "Matrix probe"}),
+    Row("PATCH /api/v1/sla/calendars/{calendar_id}", "/api/v1/sla/calendars/{calendar}", ADMIN_WRITES,
+        {"name": "Matrix probe"}),
+    Row("DELETE /api/v1/sla/calendars/{calendar_id}", "/api/v1/sla/calendars/{calendar}", ADMIN_WRITES),
+    Row("GET /api/v1/sla/policies", "/api/v1/sla/policies", STAFF_READS),
+    Row("GET /api/v1/sla/policies/{policy_id}", "/api/v1/sla/policies/{policy}", STAFF_READS),
+    Row("POST /api/v1/sla/policies", "/api/v1/sla/policies", ADMIN_WRITES,
+        {"name": "Matrix probe", "calendar": "{calendar}", "first_response_minutes": 60, "resolution_minutes": 480}),
+    Row("PATCH /api/v1/sla/policies/{policy_id}", "/api/v1/sla/policies/{policy}", ADMIN_WRITES,
+        {"resolution_minutes": 600}),
+    Row("DELETE /api/v1/sla/policies/{policy_id}", "/api/v1/sla/policies/{policy}", ADMIN_WRITES),
     Row("GET /api/v1/me", "/api/v1/me", OPEN),
     Row("GET /api/v1/me/tokens", "/api/v1/me/tokens", OPEN),
     Row("POST /api/v1/me/tokens", "/api/v1/me/tokens", OPEN, {"name": "Matrix probe", "days": 30}),
@@ -281,6 +299,7 @@ def targets(desk, world, role: str) -> dict:
         "group": desk.second_line.pk, "saved_view": SavedView.objects.get().pk,
         "canned": CannedResponse.objects.get(owner=desk.agent2).pk,
         "token": ApiToken.objects.get(user=desk.agent2, name="agent2's own").pk,
+        "calendar": Calendar.objects.order_by("id").first().pk, "policy": SlaPolicy.objects.order_by("id").first().pk,
     }
 
 

@@ -1,22 +1,52 @@
 """Request and response shapes. Outputs are built as plain dicts (cheap) and checked against these."""
 
 import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.conf import settings
 from ninja import Schema
 from ninja.schema import DjangoGetter
-from pydantic import BaseModel, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from servicedesk.core.inputs import Id, IdOrZero, find_text_problem
-from servicedesk.tickets.models import Channel, LinkKind, PendingReason, TicketType
+from servicedesk.tickets.models import Channel, Level, LinkKind, PendingReason, Priority, Status, TicketType
 
 TicketTypeName = Literal[tuple(TicketType.values)]  # type: ignore[valid-type]
 ChannelName = Literal[tuple(Channel.values)]  # type: ignore[valid-type]
 LinkKindName = Literal[tuple(LinkKind.values)]  # type: ignore[valid-type]
 PendingReasonName = Literal[tuple(PendingReason.values)]  # type: ignore[valid-type]
-Level = int
+StatusName = Literal[tuple(Status.values)]  # type: ignore[valid-type]
+
+# Impact, urgency and priority are numbers in the database and in every response; a request may also
+# name them. The names are the models' English labels, lower-cased.
+LEVEL_NAMES = {level.name.lower(): level.value for level in Level}
+PRIORITY_NAMES = {priority.name.lower(): priority.value for priority in Priority}
+LEVEL_MEANING = "Impact or urgency: 1 high, 2 medium, 3 low. "
+PRIORITY_MEANING = "Priority: 1 critical, 2 high, 3 medium, 4 low, 5 planning. "
+NAMES_TOO = "A request may send the number or the name (e.g. `\"high\"`); responses carry the number."
+
+
+
+def _not_a_boolean(value):
+    # pydantic reads true as 1: a level of `true` is a mistake, not "high".
+    if isinstance(value, bool):
+        raise PydanticCustomError("level_not_boolean", "Give a number or a name, not true or false.")
+    return value
+
+
+LevelIn = Annotated[
+    Annotated[int, Field(ge=1, le=3)] | Literal[tuple(LEVEL_NAMES)],  # type: ignore[valid-type]
+    AfterValidator(lambda value: LEVEL_NAMES.get(value, value)),
+    BeforeValidator(_not_a_boolean),
+    Field(description=LEVEL_MEANING + NAMES_TOO),
+]
+PriorityIn = Annotated[
+    Annotated[int, Field(ge=1, le=5)] | Literal[tuple(PRIORITY_NAMES)],  # type: ignore[valid-type]
+    AfterValidator(lambda value: PRIORITY_NAMES.get(value, value)),
+    BeforeValidator(_not_a_boolean),
+    Field(description=PRIORITY_MEANING + NAMES_TOO),
+]
 
 
 class Input(Schema):
@@ -71,6 +101,29 @@ class GroupRef(Out):
     tier: int
 
 
+class ClockOut(Out):
+    """One SLA clock of a ticket, as the desk last derived it from the ticket's history."""
+
+    kind: Literal["response", "resolution", "ola"] = Field(
+        ..., description="`response` and `resolution`: the targets promised to the customer; `ola`: a resolver "
+        "group's own target while the ticket is with it (staff only).")
+    group: Ref | None = Field(..., description="For an OLA: the resolver group; otherwise null.")
+    target_minutes: int = Field(..., description="The target, in business minutes of the clock's calendar.")
+    started_at: datetime.datetime
+    due_at: datetime.datetime | None = Field(..., description="When the target is reached. Null while paused "
+                                             "(it would be now plus what is left); for a stopped clock, the due "
+                                             "time that stood when it stopped.")
+    state: Literal["running", "paused", "met", "breached"] = Field(
+        ..., description="`breached` once the target is passed (running, paused or stopped); `met` when it "
+        "stopped in time (for an OLA: the group resolved or handed on the ticket in time).")
+    business_minutes_left: int | None = Field(..., description="Business minutes until the target; zero or "
+                                              "negative when breached (how far past it), null when met.")
+    breached_at: datetime.datetime | None = Field(..., description="When the target was passed (its due time).")
+    met_at: datetime.datetime | None = Field(..., description="When the clock stopped in time.")
+    policy: str | None = Field(..., description="The SLA policy's name (staff only; null for an OLA and for "
+                                                "customers).")
+
+
 class TicketOut(Out):
     id: int
     number: str
@@ -79,9 +132,9 @@ class TicketOut(Out):
     description: str
     status: str
     pending_reason: str
-    impact: int
-    urgency: int
-    priority: int
+    impact: int = Field(..., description=LEVEL_MEANING.strip())
+    urgency: int = Field(..., description=LEVEL_MEANING.strip())
+    priority: int = Field(..., description=PRIORITY_MEANING.strip())
     priority_overridden: bool
     requester: UserRef
     organisation: Ref | None
@@ -100,6 +153,8 @@ class TicketOut(Out):
     closed_at: datetime.datetime | None
     version: int
     actions: list[str]
+    clocks: list[ClockOut] = Field(..., description="The ticket's SLA clocks: response and resolution, then "
+                                     "each resolver group's OLA (staff only).")
 
 
 class TicketPage(Out):
@@ -112,9 +167,10 @@ class TicketIn(Input):
     description: str = Field("", **DESCRIPTION)
     type: TicketTypeName = "incident"
     category: Id | None = None
-    impact: int | None = Field(None, ge=1, le=3, description="1 high, 2 medium, 3 low")
-    urgency: int | None = Field(None, ge=1, le=3, description="1 high, 2 medium, 3 low")
-    priority: int | None = Field(None, ge=1, le=5, description="Staff only: overrides the matrix (logged).")
+    impact: LevelIn | None = Field(None, description=LEVEL_MEANING + NAMES_TOO)
+    urgency: LevelIn | None = Field(None, description=LEVEL_MEANING + NAMES_TOO)
+    priority: PriorityIn | None = Field(None, description="Staff only: overrides the impact × urgency matrix "
+                                        "(logged). " + PRIORITY_MEANING + NAMES_TOO)
     requester: Id | None = Field(None, description="Staff only: the user the ticket is for.")
     group: Id | None = Field(None, description="Staff only: route at once.")
     assignee: Id | None = None
@@ -130,9 +186,10 @@ class TicketPatch(Input):
     description: str = Field(None, **DESCRIPTION)
     type: TicketTypeName = None
     category: Id | None = None
-    impact: int = Field(None, ge=1, le=3)
-    urgency: int = Field(None, ge=1, le=3)
-    priority: int = Field(None, ge=1, le=5)
+    impact: LevelIn = None
+    urgency: LevelIn = None
+    priority: PriorityIn = Field(None, description="Overrides the impact × urgency matrix (logged). "
+                                 + PRIORITY_MEANING + NAMES_TOO)
     owner: Id | None = None
     group: Id | None = None
     assignee: Id | None = None

@@ -1,9 +1,12 @@
 """Model → JSON dicts for the API (validated against the response schemas)."""
 
+from datetime import timedelta
 from types import SimpleNamespace
 
 from django.urls import reverse
+from django.utils import timezone
 
+from servicedesk.core import refdata
 from servicedesk.tickets import permissions
 from servicedesk.tickets.actions import available_actions
 
@@ -18,6 +21,100 @@ def ref(obj, name_attr="name"):
     if obj is None:
         return None
     return {"id": obj.pk, "name": str(getattr(obj, name_attr))}
+
+
+CUSTOMER_CLOCKS = ("response", "resolution")
+CLOCK_ORDER = {"response": 0, "resolution": 1}
+
+
+def visible_clocks(viewer):
+    """The clock rows a viewer may see: customers get the committed times (response and resolution),
+    never a group's OLA."""
+    from servicedesk.sla.models import SlaTarget
+
+    rows = SlaTarget.objects.all()
+    return rows if viewer.is_desk_staff else rows.filter(kind__in=CUSTOMER_CLOCKS)
+
+
+def _calendars_of_olas(rows) -> dict:
+    """group id → the Calendar row an OLA clock counts in (its target's, else the default): two queries,
+    only when the page has OLA clocks."""
+    from servicedesk.sla.models import Calendar, OlaTarget
+
+    groups = {row.group_id for row in rows if row.policy_id is None}
+    if not groups:
+        return {}
+    own = {t.group_id: t.calendar for t in OlaTarget.objects.filter(group_id__in=groups).select_related("calendar")}
+    default = None if all(own.get(group) for group in groups) else (
+        Calendar.objects.filter(is_default=True).order_by("id").first())
+    return {group: own.get(group) or default for group in groups}
+
+
+def _whole_minutes(delta) -> int:
+    """Whole minutes, truncated toward zero (as the clock counts business minutes)."""
+    minute = timedelta(minutes=1)
+    return delta // minute if delta >= timedelta(0) else -(-delta // minute)
+
+
+def _business_time_to(calendar, now, due_times) -> dict:
+    """due time → business minutes from now to it (negative once past), for many due times of one
+    calendar: each stretch between neighbouring instants is counted once, so a page of clocks overdue
+    for a year costs one year of calendar, not one per clock."""
+    points = sorted({now, *due_times})
+    offset, since_first = {points[0]: timedelta(0)}, timedelta(0)
+    for earlier, later in zip(points, points[1:], strict=False):
+        since_first += calendar.business_time_between(earlier, later)
+        offset[later] = since_first
+    return {due: _whole_minutes(offset[due] - offset[now]) for due in due_times}
+
+
+def clocks(ticket_ids, viewer, now=None) -> dict[int, list[dict]]:
+    """Each ticket's clocks (response, resolution, then OLAs by start) from the stored clock rows: one
+    query for any number of tickets (the console's Due column does the same), plus two when OLAs show."""
+    from servicedesk.sla.calendars import business_calendar
+    from servicedesk.sla.models import ClockState
+
+    now = now or timezone.now()
+    staff = viewer.is_desk_staff
+    rows = list(visible_clocks(viewer).filter(ticket_id__in=ticket_ids).select_related("policy__calendar"))
+    ola_calendars = _calendars_of_olas(rows)
+    names = refdata.group_names() if ola_calendars else {}
+    calendar_of = {row.pk: row.policy.calendar if row.policy_id else ola_calendars.get(row.group_id) for row in rows}
+    due_times: dict[int, set] = {}
+    calendars = {}
+    for row in rows:
+        calendar = calendar_of[row.pk]
+        if row.state == ClockState.RUNNING and calendar is not None:
+            calendars[calendar.pk] = calendar
+            due_times.setdefault(calendar.pk, set()).add(row.due_at)
+    running_left = {pk: _business_time_to(business_calendar(calendars[pk]), now, dues)
+                    for pk, dues in due_times.items()}
+    found: dict[int, list[dict]] = {pk: [] for pk in ticket_ids}
+    for row in sorted(rows, key=lambda r: (CLOCK_ORDER.get(r.kind, 2), r.started_at, r.pk)):
+        calendar = calendar_of[row.pk]
+        overdue = row.state == ClockState.RUNNING and row.due_at is not None and row.due_at <= now
+        breached = row.breached or overdue
+        if row.state == ClockState.RUNNING:
+            left = (running_left[calendar.pk][row.due_at] if calendar is not None
+                    else _whole_minutes(row.due_at - now))
+        elif row.state == ClockState.PAUSED or breached:
+            left = row.target_minutes - (row.used_minutes or 0)
+        else:
+            left = None
+        stopped = row.state == ClockState.STOPPED
+        found[row.ticket_id].append({
+            "kind": row.kind,
+            "group": {"id": row.group_id, "name": names.get(row.group_id, "")} if row.group_id else None,
+            "target_minutes": row.target_minutes,
+            "started_at": row.started_at,
+            "due_at": row.due_at,
+            "state": "breached" if breached else "met" if stopped else row.state,
+            "business_minutes_left": left,
+            "breached_at": row.due_at if breached else None,
+            "met_at": row.stopped_at if stopped and not breached else None,
+            "policy": row.policy.name if staff and row.policy_id else None,
+        })
+    return found
 
 
 def ticket(t, viewer, transitions) -> dict:
@@ -51,6 +148,7 @@ def ticket(t, viewer, transitions) -> dict:
         "closed_at": t.closed_at,
         "version": t.version,
         "actions": available_actions(t, viewer, transitions),
+        "clocks": clocks([t.pk], viewer)[t.pk],
     }
 
 
@@ -80,6 +178,7 @@ def ticket_rows(rows: list[dict], viewer, transitions) -> list[dict]:
     # A merge target is named only to those who may see it (the scoping rule).
     merged = dict(permissions.visible_tickets(viewer, Ticket.objects.filter(pk__in=merged_ids))
                   .values_list("id", "number")) if merged_ids else {}
+    ticket_clocks = clocks([r["id"] for r in rows], viewer) if rows else {}
     items = []
     for r in rows:
         state = SimpleNamespace(status=r["status"], requester_id=r["requester_id"], closed_at=r["closed_at"],
@@ -104,6 +203,7 @@ def ticket_rows(rows: list[dict], viewer, transitions) -> list[dict]:
             "first_response_at": r["first_response_at"], "resolved_at": r["resolved_at"],
             "closed_at": r["closed_at"], "version": r["version"],
             "actions": available_actions(state, viewer, transitions),
+            "clocks": ticket_clocks[r["id"]],
         })
     return items
 

@@ -1,9 +1,11 @@
 """/api/v1/tickets: thin routes over `servicedesk.tickets.actions` and the scoping rule."""
 
-from typing import Annotated, Literal
+import datetime
+from typing import Literal
 
-from django.db.models import Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Schema
 from ninja import Status as Reply
@@ -16,7 +18,8 @@ from servicedesk.accounts.models import Group, User
 from servicedesk.core import refdata
 from servicedesk.core.downloads import download_response
 from servicedesk.core.inputs import Id, IdOrZero, parse_id
-from servicedesk.core.pagination import keyset_page
+from servicedesk.core.pagination import MAX_YEAR, MIN_YEAR, keyset_page, keyset_page_nulls_last
+from servicedesk.sla.models import ClockState
 from servicedesk.tickets import actions, permissions
 from servicedesk.tickets.models import (
     OPEN_STATUSES,
@@ -35,6 +38,7 @@ from servicedesk.tickets.queries import attach_people, ticket_reference
 from . import serialize
 from .schemas import (
     AttachmentOut,
+    ClockOut,
     CommentIn,
     CommentOut,
     ConflictOut,
@@ -43,6 +47,7 @@ from .schemas import (
     LinkOut,
     MergeIn,
     Message,
+    PriorityIn,
     TicketIn,
     TicketOut,
     TicketPage,
@@ -137,6 +142,7 @@ ORDERINGS = {
     "-created_at": ("created_at", True), "created_at": ("created_at", False),
     "priority": ("priority", False), "-priority": ("priority", True),
     "-id": ("id", True), "id": ("id", False),
+    "due_at": ("next_due", False), "-due_at": ("next_due", True),
 }
 
 
@@ -160,7 +166,7 @@ PEOPLE = r"^(|me|none|[0-9]{1,19})$"
 class TicketFilters(Schema):
     status: list[str] = Field([], description="Repeat or comma-separate; `open` means every open status.")
     type: list[str] = []
-    priority: list[Annotated[int, Field(ge=1, le=5)]] = []
+    priority: list[PriorityIn] = []
     group: list[Id] = []
     assignee: str | None = Field(None, description="A user id, `me`, or `none` (unassigned).", pattern=PEOPLE)
     owner: str | None = Field(None, description="A user id, `me`, or `none`.", pattern=PEOPLE)
@@ -170,7 +176,14 @@ class TicketFilters(Schema):
     channel: str | None = None
     q: str | None = Field(None, description="Words, all of which appear in the title, description or public replies "
                                            "(Chinese or English), or the exact ticket number.")
-    ordering: Literal[tuple(ORDERINGS)] = "-updated_at"  # type: ignore[valid-type]
+    breached: bool | None = Field(None, description="`true`: tickets with a breached clock (one the caller sees: "
+                                  "customers, response and resolution only); `false`: tickets with none.")
+    due_before: datetime.datetime | None = Field(None, description="Tickets with a running clock due before this "
+                                                 "time (ISO 8601 with a time zone; overdue ones included).")
+    ordering: Literal[tuple(ORDERINGS)] = Field("-updated_at", description=(  # type: ignore[valid-type]
+        "`due_at` / `-due_at`: by the due time of the ticket's soonest running clock (that the caller sees); "
+        "tickets without a running clock come last either way. That ordering sorts every ticket the filters "
+        "let through: narrow it (e.g. `status=open`) on a large desk."))
     cursor: str | None = Field(None, description="`next_cursor` of the page before; a cursor the desk did not "
                                                  "make is a 400.")
     limit: int = Field(50, ge=1, le=200)
@@ -213,9 +226,24 @@ def list_tickets(request, filters: Query[TicketFilters]):
         qs = qs.filter(channel=filters.channel)
     if filters.q and filters.q.strip():
         qs = search.search(qs, filters.q.strip())
+    clocks = serialize.visible_clocks(request.user).filter(ticket=OuterRef("pk"))
+    running = clocks.filter(state=ClockState.RUNNING)
+    if filters.breached is not None:
+        breached = Exists(clocks.filter(Q(breached=True) | Q(state=ClockState.RUNNING, due_at__lte=timezone.now())))
+        qs = qs.filter(breached) if filters.breached else qs.exclude(breached)
+    if filters.due_before is not None:
+        if timezone.is_naive(filters.due_before) or not MIN_YEAR <= filters.due_before.year <= MAX_YEAR:
+            raise HttpError(422, _("due_before needs a time zone and a year from %(min)d to %(max)d (e.g. "
+                                   "2026-01-31T18:00:00+08:00).") % {"min": MIN_YEAR, "max": MAX_YEAR})
+        qs = qs.filter(Exists(running.filter(due_at__lt=filters.due_before)))
     field, descending = ORDERINGS[filters.ordering]
-    rows, next_cursor = keyset_page(qs.values(*serialize.LIST_COLUMNS), field, descending, filters.limit,
-                                    filters.cursor)
+    if field == "next_due":
+        qs = qs.annotate(next_due=Subquery(running.order_by("due_at").values("due_at")[:1]))
+        rows, next_cursor = keyset_page_nulls_last(qs.values(*serialize.LIST_COLUMNS, "next_due"), field,
+                                                   descending, filters.limit, filters.cursor)
+    else:
+        rows, next_cursor = keyset_page(qs.values(*serialize.LIST_COLUMNS), field, descending, filters.limit,
+                                        filters.cursor)
     transitions = refdata.transitions()
     return {"items": serialize.ticket_rows(rows, request.user, transitions), "next_cursor": next_cursor}
 
@@ -245,6 +273,14 @@ def create_ticket(request, payload: TicketIn):
 def read_ticket(request, ticket_id: Id):
     ticket = _get_ticket(request, ticket_id)
     return serialize.ticket(ticket, request.user, refdata.transitions())
+
+
+@router.get("/{int:ticket_id}/clocks", response={200: list[ClockOut], 404: Message}, summary="SLA clocks")
+def list_clocks(request, ticket_id: Id):
+    """The ticket's clocks, as in its `clocks`: customers get the response and resolution times promised
+    to them, staff also each resolver group's OLA and the policy's name."""
+    ticket = _get_ticket(request, ticket_id)
+    return serialize.clocks([ticket.pk], request.user)[ticket.pk]
 
 
 @router.patch("/{int:ticket_id}", response={200: TicketOut, **ERRORS}, summary="Change fields or route")

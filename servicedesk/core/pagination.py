@@ -58,8 +58,9 @@ def _value(value):
     raise BadCursor
 
 
-def decode_cursor(cursor: str):
-    """(ordering value, id) from a cursor this module made; BadCursor for anything else."""
+def decode_cursor(cursor: str, *, nullable: bool = False):
+    """(ordering value, id) from a cursor this module made; BadCursor for anything else. With
+    `nullable`, the value may be None (an ordering whose rows without a value come last)."""
     try:
         if not isinstance(cursor, str) or len(cursor) > MAX_CURSOR_LENGTH or not cursor.isascii():
             raise BadCursor
@@ -70,6 +71,8 @@ def decode_cursor(cursor: str):
         value, pk = decoded
         if isinstance(pk, bool) or not isinstance(pk, int) or not 0 < pk <= MAX_INT:
             raise BadCursor
+        if value is None and nullable:
+            return None, pk
         return _value(value), pk
     except (ValueError, TypeError, KeyError, OverflowError, RecursionError) as exc:
         if isinstance(exc, BadCursor):
@@ -113,4 +116,29 @@ def keyset_page(queryset: QuerySet, field: str, descending: bool, limit: int, cu
             next_cursor = encode_cursor(last[field], last["id"])
         else:
             next_cursor = encode_cursor(getattr(last, field), last.pk)
+    return rows, next_cursor
+
+
+def keyset_page_nulls_last(queryset: QuerySet, field: str, descending: bool, limit: int, cursor: str | None):
+    """Like keyset_page, for an annotated datetime `field` that may be null: rows with a value in
+    (field, id) order, then the rows without one by id (in the same direction). The annotation is
+    computed for every row the filters let through, so a page costs what sorting that set costs."""
+    from django.db.models import F
+
+    op = "lt" if descending else "gt"
+    if cursor:
+        value, pk = decode_cursor(cursor, nullable=True)
+        if value is not None and not isinstance(value, datetime.datetime):
+            raise BadCursor
+        if value is None:
+            queryset = queryset.filter(**{f"{field}__isnull": True, f"id__{op}": pk})
+        else:
+            queryset = queryset.filter(Q(**{f"{field}__{op}": value}) | Q(**{field: value, f"id__{op}": pk})
+                                       | Q(**{f"{field}__isnull": True}))
+    order = F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_last=True)
+    rows = list(queryset.order_by(order, "-id" if descending else "id")[: limit + 1])
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = encode_cursor(rows[-1][field], rows[-1]["id"])
     return rows, next_cursor

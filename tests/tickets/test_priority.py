@@ -152,7 +152,7 @@ def test_impact_with_an_explicit_priority_is_judged_against_the_new_cell(api, de
 
 
 @pytest.mark.parametrize("change", [{"impact": 0}, {"impact": 4}, {"urgency": 9}, {"priority": 0},
-                                    {"priority": 6}, {"impact": "high"}, {"impact": None},
+                                    {"priority": 6}, {"impact": "huge"}, {"impact": None},
                                     {"priority": None}])
 def test_invalid_values_are_refused_with_a_message(api, desk, change):
     agent = api("agent1")

@@ -1,0 +1,113 @@
+"""Changes to business calendars and SLA policies outside the admin (the API).
+
+Each runs in one transaction: only administrators may, the row is validated as the admin's form
+would (``full_clean``), written, and recorded in the admin's change log (LogEntry), so the admin's
+history of the calendar or policy shows it next to edits made there. Saving or deleting one asks
+for the open tickets' clocks to be recomputed (the ClockRebuild row written by the receivers, the
+same as an edit in the admin), which the next evaluator pass does.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import ProtectedError
+from django.utils.translation import gettext as _
+
+from servicedesk.accounts.models import Role, User
+from servicedesk.tickets.actions import ActionError, Conflict, NotAllowed
+
+from .models import Calendar, SlaPolicy
+
+log = logging.getLogger(__name__)
+
+CALENDAR_FIELDS = ("name", "time_zone", "weekly", "is_default")
+POLICY_FIELDS = ("name", "order", "is_active", "calendar", "priorities", "ticket_types", "category", "organisation",
+                 "first_response_minutes", "resolution_minutes", "follow_up_minutes", "pause_statuses",
+                 "pause_reasons", "restart_on_reopen", "thresholds")
+
+
+def may_configure(actor: User | None) -> bool:
+    return actor is not None and (actor.role == Role.ADMIN or actor.is_superuser)
+
+
+def _check(actor: User | None) -> None:
+    if not may_configure(actor):
+        raise NotAllowed(_("Only administrators may change business calendars and SLA policies."))
+
+
+def _validated(row) -> None:
+    try:
+        row.full_clean()
+    except ValidationError as exc:
+        problems = [f"{field}: {' '.join(messages)}" if field != "__all__" else " ".join(messages)
+                    for field, messages in exc.message_dict.items()]
+        raise ActionError(_("Not saved: %(problems)s") % {"problems": "; ".join(problems)}) from None
+
+
+def _logged(actor: User, row, flag: int, changed: list[str]) -> None:
+    message = [{"added": {}}] if flag == ADDITION else [{"changed": {"fields": changed}}] if flag == CHANGE else ""
+    LogEntry.objects.log_actions(actor.pk, [row], flag, change_message=message, single_object=True)
+    verb = {ADDITION: "created", CHANGE: "changed", DELETION: "deleted"}[flag]
+    label, name, pk = type(row).__name__, str(row), row.pk
+    transaction.on_commit(lambda: log.info("%s %s (%s) %s by %s", label, pk, name, verb, actor.username))
+
+
+def _save(row, fields: tuple, changes: dict, actor: User):
+    unknown = set(changes) - set(fields)
+    if unknown:  # a caller's mistake, not the user's: the API's schemas name the fields
+        raise TypeError(f"not a field of {type(row).__name__}: {', '.join(sorted(unknown))}")
+    adding = row.pk is None
+    changed = [name for name, value in changes.items() if adding or getattr(row, name) != value]
+    for name, value in changes.items():
+        setattr(row, name, value)
+    _validated(row)
+    with transaction.atomic():
+        row.save()
+        _logged(actor, row, ADDITION if adding else CHANGE, changed)
+    return row
+
+
+def create_calendar(*, actor: User, **fields) -> Calendar:
+    _check(actor)
+    return _save(Calendar(), CALENDAR_FIELDS, fields, actor)
+
+
+def update_calendar(calendar: Calendar, *, actor: User, changes: dict) -> Calendar:
+    _check(actor)
+    return _save(calendar, CALENDAR_FIELDS, changes, actor)
+
+
+def create_policy(*, actor: User, **fields) -> SlaPolicy:
+    _check(actor)
+    return _save(SlaPolicy(), POLICY_FIELDS, fields, actor)
+
+
+def update_policy(policy: SlaPolicy, *, actor: User, changes: dict) -> SlaPolicy:
+    _check(actor)
+    return _save(policy, POLICY_FIELDS, changes, actor)
+
+
+def _delete(row, actor: User) -> None:
+    with transaction.atomic():
+        _logged(actor, row, DELETION, [])
+        row.delete()
+
+
+def delete_calendar(calendar: Calendar, *, actor: User) -> None:
+    """A calendar SLA policies or OLA targets count in cannot be deleted (change those first)."""
+    _check(actor)
+    try:
+        _delete(calendar, actor)
+    except ProtectedError:
+        raise Conflict(_("The calendar %(name)s is used by SLA policies or OLA targets: change those first.")
+                       % {"name": calendar.name}) from None
+
+
+def delete_policy(policy: SlaPolicy, *, actor: User) -> None:
+    """Tickets it matched fall to the next matching policy when their clocks are recomputed."""
+    _check(actor)
+    _delete(policy, actor)
