@@ -5,6 +5,7 @@ A signed-in user's saved language wins over the browser's Accept-Language (which
 already applied for everyone else). Times are shown in the user's time zone, else the desk's.
 """
 
+import functools
 import zoneinfo
 from urllib.parse import urlsplit
 
@@ -121,6 +122,7 @@ class RefuseUnstorableTextMiddleware:
         return render(request, "400.html", {"reason": reason}, status=400)
 
 
+@functools.lru_cache(maxsize=4)  # built once per logo setting, not per response
 def content_security_policy(logo_url: str) -> str:
     """The desk's policy: scripts, styles, fonts and requests from the desk itself only, never inline or
     evaluated; images also as data: URIs and from the configured logo's origin."""

@@ -44,12 +44,18 @@ def group_ids(user) -> frozenset[int]:
 
 def first_line_team(user) -> frozenset[int]:
     """The people of the user's 1st-line groups (members and leads, the user included); empty when the
-    user is in no 1st-line group. From the cached reference data: no query on most requests."""
-    return frozenset().union(*(team for team in refdata.first_line_teams() if user.pk in team))
+    user is in no 1st-line group. From the cached reference data: no query on most requests; kept on
+    the user object like `group_ids`, as can_see asks for it once per ticket a page names."""
+    cached = getattr(user, "_servicedesk_first_line", None)
+    if cached is None:
+        cached = frozenset().union(*(team for team in refdata.first_line_teams() if user.pk in team))
+        user._servicedesk_first_line = cached
+    return cached
 
 
 def forget_group_ids(user) -> None:
     user.__dict__.pop("_servicedesk_group_ids", None)
+    user.__dict__.pop("_servicedesk_first_line", None)
 
 
 def customer_sees_organisation(user) -> bool:
