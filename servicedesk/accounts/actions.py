@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from servicedesk.tickets.actions import ActionError, NotAllowed, NotFound
+from servicedesk.core.errors import ActionError, NotAllowed, NotFound
 
 from .models import AccountEvent, ApiToken, Role, User
 

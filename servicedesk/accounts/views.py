@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
+from servicedesk.core.errors import ActionError
 from servicedesk.core.views import preferences_form
-from servicedesk.tickets.actions import ActionError
 
 from . import actions
 from .models import ApiToken

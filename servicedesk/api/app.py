@@ -10,10 +10,10 @@ from ninja.security import HttpBearer, SessionAuth
 
 from servicedesk.accounts.models import ApiToken
 from servicedesk.api.schemas import Invalid
+from servicedesk.core.errors import ActionError
 from servicedesk.core.middleware import refused_upload
 from servicedesk.core.pagination import BadCursor
 from servicedesk.core.ratelimit import Limit, client_address
-from servicedesk.tickets.actions import ActionError
 
 
 def token_failure_limit() -> Limit:

@@ -9,9 +9,9 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from servicedesk.accounts.models import Desk, Group, Organisation, User
+from servicedesk.core.errors import ActionError, NotAllowed, NotFound
 from servicedesk.core.inputs import Id
 from servicedesk.core.pagination import keyset_page
-from servicedesk.tickets.actions import ActionError, NotAllowed, NotFound
 from servicedesk.tickets.models import Category, Service
 from servicedesk.tickets.permissions import group_ids
 

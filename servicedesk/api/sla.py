@@ -14,10 +14,10 @@ from ninja.errors import HttpError
 from pydantic import Field
 
 from servicedesk.accounts.models import Organisation
+from servicedesk.core.errors import ActionError, NotAllowed, NotFound
 from servicedesk.core.inputs import Id
 from servicedesk.sla import actions
 from servicedesk.sla.models import Calendar, SlaPolicy
-from servicedesk.tickets.actions import ActionError, NotAllowed, NotFound
 from servicedesk.tickets.models import Category
 
 from .schemas import (

@@ -9,7 +9,7 @@ from pydantic import Field
 
 from servicedesk.accounts import actions
 from servicedesk.accounts.models import ApiToken
-from servicedesk.tickets.actions import ActionError, NotFound
+from servicedesk.core.errors import ActionError, NotFound
 
 from .schemas import Input, Message
 

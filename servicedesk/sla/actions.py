@@ -18,7 +18,7 @@ from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
 from servicedesk.accounts.models import Role, User
-from servicedesk.tickets.actions import ActionError, Conflict, NotAllowed
+from servicedesk.core.errors import ActionError, Conflict, NotAllowed
 
 from .models import Calendar, SlaPolicy
 

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from servicedesk.accounts.models import Desk, Group, User
 from servicedesk.core import refdata, rows
 from servicedesk.core.downloads import content_type_for
+from servicedesk.core.errors import ActionError, Conflict, NotAllowed, NotFound, TooLarge  # noqa: F401 (re-exported)
 
 from . import defaults, permissions
 from .models import (
@@ -61,37 +62,6 @@ assignee_wanted = Signal()
 
 def choose_group_message() -> str:
     return _("Choose a group: a ticket is always assigned to a group, optionally to a person in it.")
-
-
-class ActionError(Exception):
-    """A refused change, with a message for the user (already translated)."""
-
-    status_code = 400
-
-    def __init__(self, message: str, **details):
-        super().__init__(message)
-        self.message = message
-        self.details = details
-
-
-class NotAllowed(ActionError):
-    status_code = 403
-
-
-class NotFound(ActionError):
-    status_code = 404
-
-
-class TooLarge(ActionError):
-    """A file over the desk's size limit."""
-
-    status_code = 413
-
-
-class Conflict(ActionError):
-    """The ticket changed since the version the caller read; nothing was changed."""
-
-    status_code = 409
 
 
 # ---------------------------------------------------------------------------------------------

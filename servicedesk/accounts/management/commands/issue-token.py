@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from servicedesk.accounts import actions
 from servicedesk.accounts.models import User
-from servicedesk.tickets.actions import ActionError
+from servicedesk.core.errors import ActionError
 
 
 class Command(BaseCommand):
