@@ -15,7 +15,7 @@ from servicedesk.sla.clock import BusinessCalendar
 from servicedesk.sla.models import Calendar, CalendarDay, ClockRebuild, OlaTarget, SlaPolicy
 from servicedesk.tickets import actions
 from servicedesk.tickets.models import HistoryEntry, Ticket
-from tests.api.test_api_misc import count_queries
+from tests.api.helpers import count_queries
 
 ROUND_THE_CLOCK = {str(day): [["00:00", "00:00"]] for day in range(7)}
 
