@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from servicedesk.core.admin import AuditedAdmin
 from servicedesk.tickets.models import Channel, TicketType
 
 from .models import GroupAssignment, RoutingRule, Skill, Tag, TicketTag
@@ -30,7 +31,7 @@ class RoutingRuleForm(forms.ModelForm):
 
 
 @admin.register(RoutingRule)
-class RoutingRuleAdmin(admin.ModelAdmin):
+class RoutingRuleAdmin(AuditedAdmin):
     form = RoutingRuleForm
     list_display = ("order", "name", "is_active", "stop", "set_group", "set_category", "set_priority", "set_owner")
     list_display_links = ("name",)

@@ -7,6 +7,8 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from servicedesk.core.admin import AuditedAdmin
+
 from .models import Calendar, CalendarDay, DaySource, EscalationRule, FollowUpDigest, OlaTarget, SlaEvent, SlaPolicy
 
 
@@ -28,7 +30,7 @@ class CalendarDayInline(admin.TabularInline):
 
 
 @admin.register(Calendar)
-class CalendarAdmin(admin.ModelAdmin):
+class CalendarAdmin(AuditedAdmin):
     list_display = ("name", "time_zone", "is_default", "updated_at")
     fields = ("name", "time_zone", "is_default", "weekly")
     readonly_fields = ("updated_at",)
@@ -37,7 +39,7 @@ class CalendarAdmin(admin.ModelAdmin):
 
 
 @admin.register(SlaPolicy)
-class SlaPolicyAdmin(admin.ModelAdmin):
+class SlaPolicyAdmin(AuditedAdmin):
     list_display = ("name", "order", "is_active", "calendar", "priorities", "ticket_types", "category", "organisation",
                     "first_response_minutes", "resolution_minutes", "follow_up_minutes")
     list_display_links = ("name",)
