@@ -84,32 +84,31 @@ def policy_for(ticket: Ticket, policies=None) -> SlaPolicy | None:
     return None
 
 
+def _reach(calendar: BusinessCalendar, periods, amount: timedelta) -> tuple[datetime | None, timedelta]:
+    """The instant at which a clock running in ``periods`` has used ``amount`` of business time (None when
+    it has not used that much and is not running), and the business time used before that instant or in all."""
+    used = timedelta(0)
+    for begin, end in periods:
+        part = calendar.business_time_between(begin, end) if end is not None else None
+        if part is None or used + part >= amount:
+            return calendar.add_business_time(begin, amount - used), used
+        used += part
+    return None, used
+
+
 def reach_instant(calendar: BusinessCalendar, periods, amount: timedelta) -> datetime | None:
     """The instant at which a clock running in ``periods`` has used ``amount`` of business time.
 
     None when it has not used that much and is not running (stopped or paused before reaching it).
     """
-    used = timedelta(0)
-    for begin, end in periods:
-        part = calendar.business_time_between(begin, end) if end is not None else None
-        if part is None or used + part >= amount:
-            return calendar.add_business_time(begin, amount - used)
-        used += part
-    return None
+    return _reach(calendar, periods, amount)[0]
 
 
 def _clock(calendar: BusinessCalendar, minutes: int, started_at: datetime, periods: list[Period],
            met_at: datetime | None, paused: bool, now: datetime) -> Clock:
     target = timedelta(minutes=minutes)
     elapsed = calendar.business_time_elapsed(periods, now)
-    used = timedelta(0)
-    due_at = None
-    for begin, end in periods:
-        part = calendar.business_time_between(begin, end) if end is not None else None
-        if part is None or used + part >= target:
-            due_at = calendar.add_business_time(begin, target - used)
-            break
-        used += part
+    due_at, used = _reach(calendar, periods, target)
     if due_at is None:
         # Stopped (met) or paused before reaching the target: the rest counts from then, or from now.
         due_at = calendar.add_business_time(met_at or now, target - used)
