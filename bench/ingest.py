@@ -308,12 +308,12 @@ def plan_notifications() -> dict:
     """After the timed run: the notifications of every change, planned as the periodic catch-up of
     the embedded mode does it (no broker: nothing was planned while ingesting). Planning only (render
     and store the outbox rows); sending is SMTP's time, not measured here."""
-    from servicedesk.notify import outbox
+    from servicedesk.notify import planning
     from servicedesk.notify.models import OutboundMessage, PlannedChange
 
     before = PlannedChange.objects.count()
     start, cpu = time.perf_counter(), time.process_time()
-    rows = outbox.plan_pending()
+    rows = planning.plan_pending()
     elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     changes = PlannedChange.objects.count() - before
     return {"changes": changes, "rows": len(rows), "outbox": OutboundMessage.objects.count(), "seconds": elapsed,

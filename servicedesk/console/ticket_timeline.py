@@ -4,8 +4,6 @@ list of a conflict, and the possible duplicates."""
 from __future__ import annotations
 
 import datetime
-import logging
-import re
 from dataclasses import dataclass, field
 
 from django.db.models import Q
@@ -14,6 +12,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from servicedesk.core import refdata
+from servicedesk.search.tokens import tokenize
 from servicedesk.tickets import history_notes, permissions
 from servicedesk.tickets.models import (
     OPEN_STATUSES,
@@ -277,28 +276,10 @@ STOPWORDS = {
     "need",
     "new",
 }
-_WORDLIKE = re.compile(r"\w", re.UNICODE)
-_jieba = None
-
-
-def _cut(text: str) -> list[str]:
-    global _jieba
-    if _jieba is None:
-        import jieba
-
-        jieba.setLogLevel(logging.WARNING)
-        _jieba = jieba
-    return _jieba.lcut_for_search(text)
-
-
 def title_tokens(title: str) -> set[str]:
-    """Search tokens of a title (jieba, so Chinese splits into words), of two characters or more."""
-    tokens = set()
-    for token in _cut((title or "").lower()):
-        token = token.strip()
-        if len(token) >= 2 and _WORDLIKE.search(token) and token not in STOPWORDS:
-            tokens.add(token)
-    return tokens
+    """The words of a title that a possible duplicate may share: the search's tokens (jieba, so Chinese
+    splits into words) of two characters or more, stop words left out."""
+    return {token for token in tokenize(title) if len(token) >= 2 and token not in STOPWORDS}
 
 
 def possible_duplicates(ticket: Ticket, user, limit: int = 10) -> list[tuple[Ticket, list[str]]]:

@@ -7,7 +7,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import outbox
+from . import sending
 from .context import __doc__ as CONTEXT_HELP
 from .models import NotificationTemplate, OutboundMessage, State
 from .rendering import sources_for
@@ -80,7 +80,7 @@ class OutboundMessageAdmin(admin.ModelAdmin):
         from .tasks import send_notification
 
         ids = list(queryset.filter(state=State.FAILED).exclude(body_text="").values_list("pk", flat=True))
-        count = outbox.requeue(OutboundMessage.objects.filter(pk__in=ids))
+        count = sending.requeue(OutboundMessage.objects.filter(pk__in=ids))
         for pk in ids:
             send_notification.delay(pk)
         self.message_user(request, ngettext("%(count)s notification queued again.",

@@ -3,7 +3,7 @@
 Most actions commit one ticket version. Some requests take several actions in one transaction: the
 quick log records a call, resolves and closes it; routing rules assign a ticket in the transaction
 that creates it; a macro replies, re-prioritises and resolves. People are told of such a change once,
-for its net effect (see ``outbox``'s supersede rule), so planning must know which versions belong
+for its net effect (see ``planning``'s supersede rule), so planning must know which versions belong
 together, also when it runs later (the embedded catch-up) or in another process (a Celery worker).
 
 While a transaction runs, every saved ticket version is noted here (the ticket row's ``post_save``,

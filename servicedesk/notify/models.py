@@ -128,7 +128,7 @@ class PlannedChange(models.Model):
     """A ticket version whose notifications have been planned (whether or not anyone was told).
 
     Written in the planning's transaction, so the catch-up that plans ticket changes from their
-    history (``outbox.plan_pending``) plans each version once, even when the change was committed by a
+    history (``planning.plan_pending``) plans each version once, even when the change was committed by a
     process that stopped before planning it."""
 
     ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="+")
@@ -147,7 +147,7 @@ class PlannedChange(models.Model):
 
 class CombinedChange(models.Model):
     """Versions of one ticket that one transaction committed (e.g. the quick log's create, resolve and
-    close): planned as one change, told once (see ``notify.changes`` and ``outbox``). A version in no
+    close): planned as one change, told once (see ``notify.changes`` and ``notify.planning``). A version in no
     such row is a change of its own. The planning deletes the row: its ``PlannedChange`` marks take over."""
 
     ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="+")

@@ -3,7 +3,7 @@
 All three signals are sent after the transaction that recorded the event has committed. A receiver
 only hands the event to a task; it never raises into the action that sent the signal. Ticket
 changes go to a task only with a broker; without one the periodic catch-up plans them (see
-:mod:`servicedesk.notify.outbox`).
+:mod:`servicedesk.notify.planning`).
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def broker_in_use() -> bool:
 def on_ticket_changed(sender, ticket, actor=None, event="", changes=None, **kwargs):
     """With a broker, a task plans the change at once. Without one, nothing runs here (the request or
     the mail ingester does not wait on planning and SMTP): the periodic ``send_due`` plans every
-    change from its history (``outbox.plan_pending``)."""
+    change from its history (``planning.plan_pending``)."""
     if not enabled() or not broker_in_use():
         return
     from .tasks import notify_ticket_change

@@ -33,14 +33,13 @@ from django.utils import timezone
 from servicedesk.sla.calendars import business_calendar
 from servicedesk.sla.clock import BusinessCalendar
 from servicedesk.sla.models import SlaPolicy
-from servicedesk.tickets.models import HistoryEntry, Status, Ticket
+from servicedesk.sla.replay import Period, Step, history_entries, replay, running_periods
+from servicedesk.tickets.models import Status, Ticket
 
 __all__ = ["Clock", "SlaState", "make_clock", "policy_for", "reach_instant", "sla_state"]
 
 DONE = frozenset({Status.RESOLVED.value, Status.CLOSED.value})
 HISTORY_FIELDS = ("status", "pending_reason", "first_response_at")
-
-Period = tuple[datetime, datetime | None]
 
 
 @dataclass(frozen=True)
@@ -85,58 +84,16 @@ def policy_for(ticket: Ticket, policies=None) -> SlaPolicy | None:
     return None
 
 
-@dataclass(frozen=True)
-class _Step:
-    """The ticket's status from ``at`` until the next step."""
-
-    at: datetime
-    status: str
-    pending_reason: str
-
-
-def _steps(ticket: Ticket, entries: list[HistoryEntry]) -> tuple[list[_Step], datetime | None]:
-    """The status timeline from creation, and the first response instant (if any)."""
-    first_status = next((e for e in entries if e.field == "status"), None)
-    first_reason = next((e for e in entries if e.field == "pending_reason"), None)
-    status = first_status.old_value if first_status else ticket.status
-    reason = first_reason.old_value if first_reason else ticket.pending_reason
-    steps = [_Step(ticket.created_at, status, reason)]
-    first_response = None
-    for entry in entries:
-        if entry.field == "first_response_at":
-            if entry.new_value and first_response is None:
-                first_response = entry.at
-            continue
-        if entry.field == "status":
-            status = entry.new_value
-        else:
-            reason = entry.new_value
-        at = max(entry.at, ticket.created_at)
-        # One action changes status and pending reason at the same instant: keep one step for it.
-        if steps[-1].at == at:
-            steps[-1] = _Step(at, status, reason)
-        else:
-            steps.append(_Step(at, status, reason))
-    return steps, first_response
-
-
-def _running(steps: list[_Step], policy: SlaPolicy, start: datetime, stop: datetime | None) -> list[Period]:
-    """The periods within ``[start, stop)`` in which the ticket is open and not paused (end None: still running)."""
-    periods: list[Period] = []
-    for i, step in enumerate(steps):
-        end = steps[i + 1].at if i + 1 < len(steps) else None
-        if stop is not None and (end is None or end > stop):
-            end = stop
-        begin = max(step.at, start)
-        if end is not None and end <= begin:
-            continue
-        if step.status in DONE or policy.pauses(step.status, step.pending_reason):
-            continue
-        if periods and periods[-1][1] == begin:
-            periods[-1] = (periods[-1][0], end)
-        else:
-            periods.append((begin, end))
-    return periods
+def _reach(calendar: BusinessCalendar, periods, amount: timedelta) -> tuple[datetime | None, timedelta]:
+    """The instant at which a clock running in ``periods`` has used ``amount`` of business time (None when
+    it has not used that much and is not running), and the business time used before that instant or in all."""
+    used = timedelta(0)
+    for begin, end in periods:
+        part = calendar.business_time_between(begin, end) if end is not None else None
+        if part is None or used + part >= amount:
+            return calendar.add_business_time(begin, amount - used), used
+        used += part
+    return None, used
 
 
 def reach_instant(calendar: BusinessCalendar, periods, amount: timedelta) -> datetime | None:
@@ -144,27 +101,14 @@ def reach_instant(calendar: BusinessCalendar, periods, amount: timedelta) -> dat
 
     None when it has not used that much and is not running (stopped or paused before reaching it).
     """
-    used = timedelta(0)
-    for begin, end in periods:
-        part = calendar.business_time_between(begin, end) if end is not None else None
-        if part is None or used + part >= amount:
-            return calendar.add_business_time(begin, amount - used)
-        used += part
-    return None
+    return _reach(calendar, periods, amount)[0]
 
 
 def _clock(calendar: BusinessCalendar, minutes: int, started_at: datetime, periods: list[Period],
            met_at: datetime | None, paused: bool, now: datetime) -> Clock:
     target = timedelta(minutes=minutes)
     elapsed = calendar.business_time_elapsed(periods, now)
-    used = timedelta(0)
-    due_at = None
-    for begin, end in periods:
-        part = calendar.business_time_between(begin, end) if end is not None else None
-        if part is None or used + part >= target:
-            due_at = calendar.add_business_time(begin, target - used)
-            break
-        used += part
+    due_at, used = _reach(calendar, periods, target)
     if due_at is None:
         # Stopped (met) or paused before reaching the target: the rest counts from then, or from now.
         due_at = calendar.add_business_time(met_at or now, target - used)
@@ -195,17 +139,15 @@ def sla_state(ticket: Ticket, now: datetime | None = None, *, policy: SlaPolicy 
     if policy is None:
         return None
     calendar = business_calendar(policy.calendar)
-    if history is None:
-        entries = list(
-            HistoryEntry.objects.filter(ticket=ticket, field__in=HISTORY_FIELDS, at__lte=now)
-            .only("at", "field", "old_value", "new_value")
-            .order_by("at", "id")
-        )
-    else:  # already loaded (in (at, id) order) for many tickets at once
-        entries = [e for e in history if e.field in HISTORY_FIELDS and e.at <= now]
-    steps, first_response_at = _steps(ticket, entries)
+    entries = history_entries(ticket, HISTORY_FIELDS, now, history)
+    steps = replay(ticket, entries)
+    first_response_at = next((e.at for e in entries if e.field == "first_response_at" and e.new_value), None)
     current = steps[-1]
     paused = policy.pauses(current.status, current.pending_reason)
+
+    def runs(step: Step) -> bool:
+        """Open and not paused by the policy."""
+        return step.status not in DONE and not policy.pauses(step.status, step.pending_reason)
 
     done_at = [steps[i].at for i in range(1, len(steps))
                if steps[i].status in DONE and steps[i - 1].status not in DONE]
@@ -214,7 +156,7 @@ def sla_state(ticket: Ticket, now: datetime | None = None, *, policy: SlaPolicy 
     met_first = min(filter(None, [first_response_at, done_at[0] if done_at else None]), default=None)
     first_response = _clock(
         calendar, policy.first_response_minutes, ticket.created_at,
-        _running(steps, policy, ticket.created_at, met_first), met_first, paused, now,
+        running_periods(steps, runs, ticket.created_at, met_first), met_first, paused, now,
     )
 
     start = ticket.created_at
@@ -225,7 +167,7 @@ def sla_state(ticket: Ticket, now: datetime | None = None, *, policy: SlaPolicy 
             start = reopens[-1]
     resolved_at = done_at[-1] if current.status in DONE and done_at else None
     resolution = _clock(
-        calendar, policy.resolution_minutes, start, _running(steps, policy, start, resolved_at), resolved_at,
+        calendar, policy.resolution_minutes, start, running_periods(steps, runs, start, resolved_at), resolved_at,
         paused, now,
     )
     return SlaState(policy=policy, now=now, first_response=first_response, resolution=resolution)

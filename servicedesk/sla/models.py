@@ -158,6 +158,13 @@ class CalendarDay(models.Model):
         return result
 
 
+def _refuse_unknown(errors: dict, field: str, values, known, message, key: str) -> None:
+    """A list field's error naming its values that are not among ``known`` (``message`` names them as ``key``)."""
+    bad = [value for value in values if value not in known]
+    if bad:
+        errors[field] = message % {key: ", ".join(map(str, bad))}
+
+
 class SlaPolicy(models.Model):
     """Targets for the tickets it matches. Active policies are tried by `order`; the first match applies.
 
@@ -209,18 +216,12 @@ class SlaPolicy(models.Model):
 
     def clean(self):
         errors = {}
-        bad = [p for p in self.priorities if p not in Priority.values]
-        if bad:
-            errors["priorities"] = _("Unknown priorities: %(p)s") % {"p": ", ".join(map(str, bad))}
-        bad = [t for t in self.ticket_types if t not in TicketType.values]
-        if bad:
-            errors["ticket_types"] = _("Unknown ticket types: %(t)s") % {"t": ", ".join(map(str, bad))}
-        bad = [s for s in self.pause_statuses if s not in Status.values]
-        if bad:
-            errors["pause_statuses"] = _("Unknown statuses: %(s)s") % {"s": ", ".join(map(str, bad))}
-        bad = [r for r in self.pause_reasons if r not in PendingReason.values]
-        if bad:
-            errors["pause_reasons"] = _("Unknown pending reasons: %(r)s") % {"r": ", ".join(map(str, bad))}
+        _refuse_unknown(errors, "priorities", self.priorities, Priority.values, _("Unknown priorities: %(p)s"), "p")
+        _refuse_unknown(errors, "ticket_types", self.ticket_types, TicketType.values,
+                        _("Unknown ticket types: %(t)s"), "t")
+        _refuse_unknown(errors, "pause_statuses", self.pause_statuses, Status.values, _("Unknown statuses: %(s)s"), "s")
+        _refuse_unknown(errors, "pause_reasons", self.pause_reasons, PendingReason.values,
+                        _("Unknown pending reasons: %(r)s"), "r")
         if errors:
             raise ValidationError(errors)
 
@@ -431,12 +432,9 @@ class EscalationRule(models.Model):
         errors = {}
         if not 1 <= self.threshold <= 100:
             errors["threshold"] = _("The threshold is 1 to 100 percent.")
-        bad = [p for p in self.priorities if p not in Priority.values]
-        if bad:
-            errors["priorities"] = _("Unknown priorities: %(p)s") % {"p": ", ".join(map(str, bad))}
-        bad = [t for t in self.ticket_types if t not in TicketType.values]
-        if bad:
-            errors["ticket_types"] = _("Unknown ticket types: %(t)s") % {"t": ", ".join(map(str, bad))}
+        _refuse_unknown(errors, "priorities", self.priorities, Priority.values, _("Unknown priorities: %(p)s"), "p")
+        _refuse_unknown(errors, "ticket_types", self.ticket_types, TicketType.values,
+                        _("Unknown ticket types: %(t)s"), "t")
         if self.escalate_to == EscalateTo.GROUP and self.to_group_id is None:
             errors["to_group"] = _("Choose the group or supplier to move the ticket to.")
         if errors:

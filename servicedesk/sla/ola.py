@@ -29,7 +29,8 @@ from servicedesk.accounts.models import Group
 from servicedesk.sla.calendars import business_calendar
 from servicedesk.sla.clocks import DONE, Clock, make_clock, policy_for
 from servicedesk.sla.models import Calendar, OlaTarget, SlaPolicy
-from servicedesk.tickets.models import HistoryEntry, Ticket
+from servicedesk.sla.replay import Step, history_entries, replay, running_periods
+from servicedesk.tickets.models import Ticket
 
 __all__ = ["OlaClock", "ola_state"]
 
@@ -46,38 +47,9 @@ class OlaClock:
     stints: int  # how many times the ticket was routed to the group
 
 
-@dataclass(frozen=True)
-class _Step:
-    at: datetime
-    status: str
-    reason: str
-    group: str
-
-
-def _timeline(ticket: Ticket, entries) -> list[_Step]:
-    first = {}
-    for entry in entries:
-        first.setdefault(entry.field, entry)
-    status = first["status"].old_value if "status" in first else ticket.status
-    reason = first["pending_reason"].old_value if "pending_reason" in first else ticket.pending_reason
-    if "group" in first:
-        group = first["group"].old_value
-    else:
-        group = ticket.group.name if ticket.group_id else ""
-    steps = [_Step(ticket.created_at, status, reason, group)]
-    for entry in entries:
-        if entry.field == "status":
-            status = entry.new_value
-        elif entry.field == "pending_reason":
-            reason = entry.new_value
-        else:
-            group = entry.new_value
-        at = max(entry.at, ticket.created_at)
-        if steps[-1].at == at:
-            steps[-1] = _Step(at, status, reason, group)
-        else:
-            steps.append(_Step(at, status, reason, group))
-    return steps
+def _paused(policy: SlaPolicy | None, step: Step) -> bool:
+    """Paused by the ticket's SLA policy (pending on the customer is not the group's time); no policy: never."""
+    return policy is not None and policy.pauses(step.status, step.pending_reason)
 
 
 def ola_state(ticket: Ticket, now: datetime | None = None, *, policy: SlaPolicy | None = None, policies=None,
@@ -97,14 +69,7 @@ def ola_state(ticket: Ticket, now: datetime | None = None, *, policy: SlaPolicy 
         return []
     if policy is None:
         policy = policy_for(ticket, policies)
-    if history is None:
-        entries = list(
-            HistoryEntry.objects.filter(ticket=ticket, field__in=FIELDS, at__lte=now)
-            .only("at", "field", "old_value", "new_value").order_by("at", "id")
-        )
-    else:  # already loaded (in (at, id) order) for many tickets at once
-        entries = [e for e in history if e.field in FIELDS and e.at <= now]
-    steps = _timeline(ticket, entries)
+    steps = replay(ticket, history_entries(ticket, FIELDS, now, history), FIELDS)
     result = []
     for name in dict.fromkeys(step.group for step in steps if step.group):
         target = targets.get(name)
@@ -114,13 +79,11 @@ def ola_state(ticket: Ticket, now: datetime | None = None, *, policy: SlaPolicy 
         if calendar_row is None:
             continue
         calendar = business_calendar(calendar_row)
-        periods: list[tuple[datetime, datetime | None]] = []
         started_at = None
         stopped_at = None
         stints = 0
         holding_before = False
         for i, step in enumerate(steps):
-            end = steps[i + 1].at if i + 1 < len(steps) else None
             holds = step.group == name and step.status not in DONE
             if holds and started_at is None:
                 started_at = step.at
@@ -129,20 +92,14 @@ def ola_state(ticket: Ticket, now: datetime | None = None, *, policy: SlaPolicy 
             if holding_before and not holds:
                 stopped_at = step.at
             holding_before = holds
-            if not holds or (end is not None and end <= step.at):
-                continue
-            if policy is not None and policy.pauses(step.status, step.reason):
-                continue
-            if periods and periods[-1][1] == step.at:
-                periods[-1] = (periods[-1][0], end)
-            else:
-                periods.append((step.at, end))
         if started_at is None:
             continue  # routed to the group only while resolved: it never had the ticket to work
         last = steps[-1]
         holds_now = last.group == name and last.status not in DONE
-        paused = holds_now and policy is not None and policy.pauses(last.status, last.reason)
+        paused = holds_now and _paused(policy, last)
         met_at = None if holds_now else stopped_at
+        periods = running_periods(
+            steps, lambda step, name=name: step.group == name and step.status not in DONE and not _paused(policy, step))
         clock = make_clock(calendar, target.minutes, started_at, periods, met_at, paused, now)
         result.append(OlaClock(group=target.group, target=target, clock=clock, holds=holds_now,
                                resolved=not holds_now and last.group == name and last.status in DONE,

@@ -3,23 +3,23 @@ the mail the SMTP sink received, by recipient."""
 
 import pytest
 
-from servicedesk.notify import outbox, tasks
+from servicedesk.notify import sending, tasks
 from servicedesk.notify.models import OutboundMessage
 
 
 @pytest.fixture(autouse=True)
 def _mail_server_reachable():
     """Each test starts with the in-process "mail server unreachable" pause cleared."""
-    outbox._mark_reachable()
+    sending._mark_reachable()
     yield
-    outbox._mark_reachable()
+    sending._mark_reachable()
 
 
 @pytest.fixture
 def committed(django_capture_on_commit_callbacks):
     """committed(fn, *args, **kwargs): call fn as if its transaction committed (signals, tasks run),
     then plan and send the ticket changes as the periodic catch-up does in the embedded mode (no
-    broker: nothing is planned in the action's process; see servicedesk.notify.outbox)."""
+    broker: nothing is planned in the action's process; see servicedesk.notify.planning)."""
 
     def run(fn, *args, **kwargs):
         with django_capture_on_commit_callbacks(execute=True):

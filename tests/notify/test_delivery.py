@@ -9,7 +9,7 @@ from django.utils import timezone
 from servicedesk.accounts.models import Desk
 from servicedesk.intake.ingest import process, store_raw
 from servicedesk.intake.models import Direction, Mailbox, MessageReference
-from servicedesk.notify import outbox, tasks
+from servicedesk.notify import sending, tasks
 from servicedesk.notify.models import Event, OutboundMessage, State
 from servicedesk.tickets import actions
 from servicedesk.tickets.models import Channel, Comment
@@ -133,10 +133,10 @@ def test_smtp_down_then_back_sends_once(desk, smtp_sink, committed, settings):
     assert tasks.send_due.delay().get() == 0
     settings.EMAIL_PORT = working_port
     later = timezone.now() + datetime.timedelta(minutes=2)
-    assert outbox.due_rows(now=later) == [row.pk]
-    assert outbox.send_row(row.pk, now=later).state == State.SENT
-    assert outbox.send_row(row.pk, now=later) is None
-    assert outbox.due_rows(now=later) == []
+    assert sending.due_rows(now=later) == [row.pk]
+    assert sending.send_row(row.pk, now=later).state == State.SENT
+    assert sending.send_row(row.pk, now=later) is None
+    assert sending.due_rows(now=later) == []
     [message] = smtp_sink.messages
     row.refresh_from_db()
     assert (row.state, row.attempts) == (State.SENT, 2)
@@ -150,10 +150,10 @@ def test_gives_up_after_the_attempts_and_the_admin_sends_again(desk, smtp_sink, 
     ticket = committed(actions.create_ticket, actor=desk.customer2, title="Screen flickers")
     [row] = rows(ticket=ticket)
     later = timezone.now() + datetime.timedelta(hours=2)
-    assert outbox.send_row(row.pk, now=later).state == State.FAILED
+    assert sending.send_row(row.pk, now=later).state == State.FAILED
     row.refresh_from_db()
     assert (row.state, row.attempts, row.next_attempt_at) == (State.FAILED, 2, None)
-    assert outbox.due_rows(now=later + datetime.timedelta(days=1)) == []
+    assert sending.due_rows(now=later + datetime.timedelta(days=1)) == []
 
     settings.EMAIL_PORT = working_port
     admin = Client()

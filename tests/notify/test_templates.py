@@ -5,7 +5,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
 
-from servicedesk.notify import outbox
+from servicedesk.notify import sending
 from servicedesk.notify.models import Event, NotificationTemplate, OutboundMessage, State
 from servicedesk.notify.rendering import validate_template
 from servicedesk.tickets import actions
@@ -110,4 +110,4 @@ def test_a_template_broken_behind_the_admins_back_is_recorded_as_failed(desk, sm
     assert row.state == State.FAILED
     assert "could not be written" in row.last_error and "endif" in row.last_error
     assert smtp_sink.messages == []
-    assert outbox.requeue(OutboundMessage.objects.all()) == 0  # nothing to send until it is fixed
+    assert sending.requeue(OutboundMessage.objects.all()) == 0  # nothing to send until it is fixed

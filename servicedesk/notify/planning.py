@@ -1,28 +1,21 @@
-"""Who is told what, and the outbox that sends each notification exactly once.
+"""Who is told what: each change, SLA threshold and digest planned into notifications, once.
 
-Planning
-    A ticket change (the ticket versions one transaction committed: their HistoryEntry rows, see
-    ``notify.changes``), an SLA threshold or a follow-up digest becomes one notification per
-    recipient: the most telling event for that person (``PRECEDENCE`` and the supersede rule under
-    "Ticket changes" below), rendered at once in their language and time zone with the ticket as it
-    stood at the event, and stored whole as an ``OutboundMessage`` row, with its Message-ID recorded
-    in the intake's ``MessageReference`` (direction "out") in the same transaction, so a customer's
-    reply by mail threads back to the ticket. A retry sends the stored text: nothing is rendered again.
+A ticket change (the ticket versions one transaction committed: their HistoryEntry rows, see
+``notify.changes``), an SLA threshold or a follow-up digest becomes one notification per recipient:
+the most telling event for that person (``PRECEDENCE`` and the supersede rule under "Ticket changes"
+below), rendered at once in their language and time zone with the ticket as it stood at the event,
+and stored whole as an ``OutboundMessage`` row, with its Message-ID recorded in the intake's
+``MessageReference`` (direction "out") in the same transaction, so a customer's reply by mail threads
+back to the ticket. A retry sends the stored text: nothing is rendered again (``notify.sending``).
 
-    Nobody is told of their own action (so a customer's reply by email is never echoed back to
-    them), internal notes never reach customers, and the desk's own addresses never get mail. The
-    one exception to "own action" is the acknowledgement: a requester who opens a ticket gets the
-    desk's receipt with the committed response time.
+Nobody is told of their own action (so a customer's reply by email is never echoed back to them),
+internal notes never reach customers, and the desk's own addresses never get mail. The one exception
+to "own action" is the acknowledgement: a requester who opens a ticket gets the desk's receipt with
+the committed response time.
 
-Exactly once
+Planned once
     The row's unique key (event, ticket, address, source key — the ticket version, "ack", the SLA
-    threshold, or the digest's id) makes planning the same notification twice a no-op. Sending
-    claims the row (``queued`` → ``sending``, one UPDATE that only one worker can win), sends,
-    then marks it ``sent``; a second send of the same row finds nothing to claim. A failed send
-    goes back to ``queued`` with the reason and a next attempt after an exponential backoff
-    (Celery's retry with a broker; the periodic ``send_due`` sweep in every mode); a permanent
-    refusal (SMTP 5xx) or too many attempts leave it ``failed`` with the reason, listed in the admin,
-    where it can be queued again.
+    threshold, or the digest's id) makes planning the same notification twice a no-op.
 
     Ticket changes are planned from their history, once per change (a ``PlannedChange`` per version,
     written in the planning's transaction). With a broker, a Celery task plans each change as soon as it
@@ -33,11 +26,6 @@ Exactly once
     planned by their task as before (in-process: in the periodic task that raised them). When the
     mail server cannot be reached, the following plannings do not wait on it: their notifications
     stay queued for ``send_due`` until the backoff has passed.
-
-    A worker that dies between claiming and marking leaves the row ``sending``: nobody can know
-    whether the SMTP server took the message. After ``SERVICEDESK_NOTIFY_SENDING_TIMEOUT_MINUTES``
-    the sweep queues it again, so it is sent at least once; should the first attempt have got through,
-    the copy carries the same Message-ID, which mail programs show as one message.
 """
 
 from __future__ import annotations
@@ -45,15 +33,11 @@ from __future__ import annotations
 import datetime
 import email.utils
 import logging
-import smtplib
-import time
 import uuid
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -71,10 +55,6 @@ from .rendering import active_overrides, render
 log = logging.getLogger(__name__)
 
 MAX_REFERENCES = 20
-
-
-def _setting(name: str, default):
-    return getattr(settings, name, default)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -117,7 +97,7 @@ def group_recipient(group: Group, desk=None) -> Recipient:
 
 def new_message_id(ticket: Ticket | None) -> str:
     """A Message-ID of the desk (without angle brackets, as MessageReference keeps them)."""
-    domain = _setting("SERVICEDESK_NOTIFY_MESSAGE_ID_DOMAIN", "") or "localhost"
+    domain = getattr(settings, "SERVICEDESK_NOTIFY_MESSAGE_ID_DOMAIN", "") or "localhost"
     number = ticket.number if ticket is not None else "digest"
     return f"sd.{number}.{uuid.uuid4().hex}@{domain}"
 
@@ -143,11 +123,6 @@ def reply_address(ticket: Ticket | None) -> str:
             return mailbox.address
     return email.utils.parseaddr(settings.DEFAULT_FROM_EMAIL)[1] or settings.DEFAULT_FROM_EMAIL
 
-
-def from_address(ticket: Ticket | None) -> str:
-    name = ctx.desk_name(ticket)
-    address = email.utils.parseaddr(settings.DEFAULT_FROM_EMAIL)[1] or settings.DEFAULT_FROM_EMAIL
-    return email.utils.formataddr((name, address))
 
 
 def _subject_with_number(subject: str, ticket: Ticket | None) -> str:
@@ -330,7 +305,7 @@ def _rewind(ticket: Ticket, version: int) -> None:
 
 
 def customer_statuses() -> set[str]:
-    return set(_setting("SERVICEDESK_NOTIFY_CUSTOMER_STATUSES",
+    return set(getattr(settings, "SERVICEDESK_NOTIFY_CUSTOMER_STATUSES",
                         [Status.IN_PROGRESS, Status.PENDING, Status.RESOLVED, Status.CLOSED]))
 
 
@@ -432,7 +407,7 @@ def plan_pending(now: datetime.datetime | None = None) -> list[int]:
     from now (no mail about older history).
     """
     now = now or timezone.now()
-    overlap = datetime.timedelta(minutes=int(_setting("SERVICEDESK_NOTIFY_CATCH_UP_MINUTES", 10)))
+    overlap = datetime.timedelta(minutes=int(getattr(settings, "SERVICEDESK_NOTIFY_CATCH_UP_MINUTES", 10)))
     latest = PlannedChange.objects.order_by("-changed_at").values_list("changed_at", flat=True).first()
     since = min(latest, now) - overlap if latest is not None else now - overlap
     changed = set(
@@ -536,125 +511,3 @@ def plan_digest(recipient_id: int, ticket_ids: list[int], as_lead: bool, key: st
         return {"tickets": rows, "as_lead": as_lead, "count": len(rows)}
 
     return queue([Notice(Event.FOLLOW_UP_DIGEST, recipient, f"digest:{key}")], None, build)
-
-
-# ---------------------------------------------------------------------------------------------
-# Sending
-
-
-@dataclass(frozen=True)
-class Outcome:
-    state: str
-    retry_in: int | None = None  # seconds until the next attempt, when one is due
-
-
-def backoff(attempts: int) -> int:
-    """Seconds before attempt ``attempts + 1``: 1, 2, 4 … minutes, at most an hour."""
-    return min(60 * 2 ** max(attempts - 1, 0), 3600)
-
-
-def build_email(row: OutboundMessage, connection=None) -> EmailMultiAlternatives:
-    headers = {"Message-ID": f"<{row.message_id}>"}
-    if row.in_reply_to:
-        headers["In-Reply-To"] = f"<{row.in_reply_to}>"
-    if row.references:
-        headers["References"] = " ".join(f"<{ref}>" for ref in row.references.split())
-    if row.auto_submitted:
-        headers["Auto-Submitted"] = "auto-generated"
-        headers["X-Auto-Response-Suppress"] = "All"
-    if row.ticket_id:
-        headers["X-Servicedesk-Ticket"] = row.ticket.number
-    message = EmailMultiAlternatives(
-        subject=row.subject, body=row.body_text, from_email=from_address(row.ticket), to=[row.address],
-        reply_to=[row.reply_to] if row.reply_to else None, headers=headers, connection=connection,
-    )
-    if row.body_html:
-        message.attach_alternative(row.body_html, "text/html")
-    return message
-
-
-def _permanent(error: Exception) -> bool:
-    """A refusal that sending again will not change (SMTP 5xx for the recipient or the message)."""
-    if isinstance(error, smtplib.SMTPRecipientsRefused):
-        return all(code >= 500 for code, _msg in error.recipients.values())
-    if isinstance(error, smtplib.SMTPResponseException):
-        return error.smtp_code >= 500
-    return False
-
-
-# In-process mode (no broker) sends right after the change, in the request or the mail ingester. When
-# the mail server cannot be reached, further changes do not wait on it (up to EMAIL_TIMEOUT each):
-# until the backoff has passed, their notifications stay queued for the periodic ``send_due``.
-_unreachable_until = 0.0
-
-
-def server_unreachable() -> bool:
-    return time.monotonic() < _unreachable_until
-
-
-def _unreachable(error: Exception) -> bool:
-    """The mail server could not be reached or dropped the connection (not a refusal of this message)."""
-    if isinstance(error, smtplib.SMTPConnectError | smtplib.SMTPServerDisconnected):
-        return True
-    return isinstance(error, OSError) and not isinstance(error, smtplib.SMTPException)
-
-
-def send_row(pk: int, now: datetime.datetime | None = None) -> Outcome | None:
-    """Claim, send and mark one row. None when there was nothing to claim (sent, being sent, not due)."""
-    now = now or timezone.now()
-    claimed = (OutboundMessage.objects.filter(pk=pk, state=State.QUEUED)
-               .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-               .update(state=State.SENDING, claimed_at=now, attempts=F("attempts") + 1))
-    if not claimed:
-        return None
-    row = OutboundMessage.objects.select_related("ticket", "ticket__desk").get(pk=pk)
-    try:
-        with get_connection(fail_silently=False) as connection:
-            build_email(row, connection).send()
-    except Exception as error:
-        global _unreachable_until
-        reason = f"{type(error).__name__}: {error}"[:2000]
-        limit = int(_setting("SERVICEDESK_NOTIFY_MAX_ATTEMPTS", 8))
-        if _unreachable(error):
-            _unreachable_until = time.monotonic() + backoff(row.attempts)
-        if _permanent(error) or row.attempts >= limit:
-            log.warning("Notification %s failed for good: %s", pk, reason)
-            OutboundMessage.objects.filter(pk=pk, state=State.SENDING).update(
-                state=State.FAILED, last_error=reason, next_attempt_at=None)
-            return Outcome(State.FAILED)
-        wait = backoff(row.attempts)
-        log.warning("Notification %s failed (attempt %s), next in %ss: %s", pk, row.attempts, wait, reason)
-        OutboundMessage.objects.filter(pk=pk, state=State.SENDING).update(
-            state=State.QUEUED, last_error=reason, next_attempt_at=now + datetime.timedelta(seconds=wait))
-        return Outcome(State.QUEUED, retry_in=wait)
-    _mark_reachable()
-    OutboundMessage.objects.filter(pk=pk, state=State.SENDING).update(
-        state=State.SENT, sent_at=timezone.now(), next_attempt_at=None)
-    return Outcome(State.SENT)
-
-
-def _mark_reachable() -> None:
-    global _unreachable_until
-    _unreachable_until = 0.0
-
-
-def due_rows(now: datetime.datetime | None = None, limit: int = 200) -> list[int]:
-    """Rows to send now: queued and due, and rows left ``sending`` by a worker that stopped (queued again)."""
-    now = now or timezone.now()
-    stale = now - datetime.timedelta(minutes=int(_setting("SERVICEDESK_NOTIFY_SENDING_TIMEOUT_MINUTES", 15)))
-    OutboundMessage.objects.filter(state=State.SENDING, claimed_at__lt=stale).update(
-        state=State.QUEUED, next_attempt_at=now,
-        last_error=_("The sender stopped while sending (crash or restart); sending again with the same Message-ID."),
-    )
-    return list(
-        OutboundMessage.objects.filter(state=State.QUEUED)
-        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-        .order_by("created_at", "id").values_list("pk", flat=True)[:limit]
-    )
-
-
-def requeue(rows) -> int:
-    """Queue failed rows again (the administrators' "send again"). A notification that could not be
-    written has nothing to send and stays failed."""
-    return rows.filter(state=State.FAILED).exclude(body_text="").update(state=State.QUEUED, next_attempt_at=None,
-                                                                       attempts=0)
