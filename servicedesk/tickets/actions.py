@@ -188,7 +188,7 @@ def _display(ticket: Ticket, name: str, value) -> str:
 def lock_ticket(ticket: Ticket | int, actor: User | None = None, expected_version: int | None = None) -> Ticket:
     """Re-read the ticket under a row lock (held until the caller's transaction ends), check it is visible
     and not changed since the caller read it (`Conflict`, with the changes since). Every action, and any
-    other code that changes a ticket's rows, locks it here: one lock order, one conflict answer.
+    other code that must hold a ticket still (routing), locks it here: one lock, one conflict answer.
     actor None is the system (routing rules): it sees every ticket."""
     pk = ticket.pk if isinstance(ticket, Ticket) else ticket
     locked = next(iter(rows.select(Ticket, f"{connection.ops.quote_name('id')} = %s", [pk], for_update=True)), None)
