@@ -178,9 +178,12 @@ class TicketIn(Input):
     watchers: list[Id] = []
 
 
+# Every body that changes a ticket takes the version the caller read (optional: without it, no check).
+EXPECTED_VERSION = Field(None, description="The version you read; a stale one gets 409 and changes nothing.")
+
+
 class TicketPatch(Input):
-    version: IdOrZero | None = Field(None, description="The version you read; a stale one gets 409 and changes "
-                                                       "nothing.")
+    version: IdOrZero | None = EXPECTED_VERSION
     # Not nullable: a ticket always has these (leave one out to keep it).
     title: str = Field(None, min_length=1, max_length=255)
     description: str = Field(None, **DESCRIPTION)
@@ -197,8 +200,9 @@ class TicketPatch(Input):
 
 class TransitionIn(Input):
     action: str = Field(..., description="acknowledge, assign, start, pend, resume, resolve, confirm, reopen, close")
-    version: IdOrZero | None = None
-    comment: str = Field("", **COMMENT)
+    version: IdOrZero | None = EXPECTED_VERSION
+    comment: str = Field("", description="Written with the action; `resolve` needs one (the resolution, which the "
+                         "requester is asked to confirm).", **COMMENT)
     internal: bool = False
     pending_reason: PendingReasonName | None = None
     group: Id | None = Field(None, description="For `assign`: the group to route to.")
@@ -208,7 +212,7 @@ class TransitionIn(Input):
 class CommentIn(Input):
     body: str = Field(..., min_length=1, **COMMENT)
     internal: bool = False
-    version: IdOrZero | None = None
+    version: IdOrZero | None = EXPECTED_VERSION
 
 
 class AttachmentOut(Out):
@@ -249,6 +253,8 @@ class HistoryOut(Out):
 class LinkIn(Input):
     target: str = Field(..., description="The other ticket's id or number (e.g. SD-000123).")
     kind: LinkKindName
+    version: IdOrZero | None = Field(None, description="The version you read of this ticket (the one in the path); "
+                                     "a stale one gets 409 and changes nothing.")
 
 
 class LinkOut(Out):
@@ -262,12 +268,15 @@ class LinkOut(Out):
 
 class MergeIn(Input):
     into: str = Field(..., description="The original ticket's id or number; this ticket is merged into it.")
+    version: IdOrZero | None = Field(None, description="The version you read of this ticket (the duplicate); a "
+                                     "stale one gets 409 and changes nothing.")
 
 
 class TimeEntryIn(Input):
     minutes: int = Field(..., ge=1, le=1440)
     note: str = ""
     spent_on: datetime.date | None = None
+    version: IdOrZero | None = EXPECTED_VERSION
 
 
 class TimeEntryOut(Out):
@@ -282,6 +291,7 @@ class TimeEntryOut(Out):
 class WatchersIn(Input):
     add: list[Id] = []
     remove: list[Id] = []
+    version: IdOrZero | None = EXPECTED_VERSION
 
 
 class Message(Out):

@@ -349,9 +349,13 @@ def list_attachments(request, ticket_id: Id):
 
 @router.post("/{int:ticket_id}/attachments", response={201: AttachmentOut, 413: Message, **ERRORS},
              summary="Upload a file")
-def upload_attachment(request, ticket_id: Id, file: File[UploadedFile], internal: Form[bool] = False):
+def upload_attachment(request, ticket_id: Id, file: File[UploadedFile], internal: Form[bool] = False,
+                      version: Form[IdOrZero | None] = None):
+    """A multipart form: `file`, optionally `internal` and the `version` you read (a stale one gets 409 and
+    stores nothing)."""
     ticket = _get_ticket(request, ticket_id)
-    attachment = actions.add_attachment(ticket, actor=request.user, upload=file, internal=internal)
+    attachment = actions.add_attachment(ticket, actor=request.user, upload=file, internal=internal,
+                                        expected_version=version)
     return Reply(201, serialize.attachment(attachment))
 
 
@@ -405,17 +409,17 @@ def list_links(request, ticket_id: Id):
 def add_link(request, ticket_id: Id, payload: LinkIn):
     ticket = _get_ticket(request, ticket_id)
     target = _find_ticket(request, payload.target)
-    created = actions.link(ticket, target, payload.kind, actor=request.user)
+    created = actions.link(ticket, target, payload.kind, actor=request.user, expected_version=payload.version)
     created = TicketLink.objects.select_related("source", "target").get(pk=created.pk)
     return Reply(201, _link_out(created, ticket))
 
 
 @router.delete("/{int:ticket_id}/links/{int:link_id}", response={204: None, **ERRORS}, summary="Remove a link")
-def remove_link(request, ticket_id: Id, link_id: Id):
+def remove_link(request, ticket_id: Id, link_id: Id, version: IdOrZero | None = None):
+    """`?version=` the version you read of this ticket (a query parameter: DELETE has no body); a stale one
+    gets 409 and removes nothing."""
     ticket = _get_ticket(request, ticket_id)
-    if not TicketLink.objects.filter(Q(source=ticket) | Q(target=ticket), pk=link_id).exists():
-        raise actions.NotFound(_("Link not found."))
-    actions.unlink(link_id, actor=request.user)
+    actions.unlink(ticket, link_id, actor=request.user, expected_version=version)
     return Reply(204, None)
 
 
@@ -424,7 +428,7 @@ def merge_ticket(request, ticket_id: Id, payload: MergeIn):
     """This ticket's conversation moves to `into`; this one is closed as its duplicate. Returns `into`."""
     ticket = _get_ticket(request, ticket_id)
     target = _find_ticket(request, payload.into)
-    merged = actions.merge(ticket, target, actor=request.user)
+    merged = actions.merge(ticket, target, actor=request.user, expected_version=payload.version)
     return _out(request, merged)
 
 
@@ -440,7 +444,7 @@ def list_time(request, ticket_id: Id):
 def add_time(request, ticket_id: Id, payload: TimeEntryIn):
     ticket = _get_ticket(request, ticket_id)
     entry = actions.log_time(ticket, actor=request.user, minutes=payload.minutes, note=payload.note,
-                             spent_on=payload.spent_on)
+                             spent_on=payload.spent_on, expected_version=payload.version)
     return Reply(201, serialize.time_entry(entry))
 
 
@@ -451,5 +455,6 @@ def change_watchers(request, ticket_id: Id, payload: WatchersIn):
         ticket, actor=request.user,
         add=_people(request, payload.add, "add"),
         remove=_people(request, payload.remove, "remove"),
+        expected_version=payload.version,
     )
     return [serialize.user_ref(u) for u in updated.watchers.all()]

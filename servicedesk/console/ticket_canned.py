@@ -19,7 +19,7 @@ from servicedesk.core.forms import DeskFormMixin
 from servicedesk.notify import context as notify_context
 from servicedesk.notify.promises import format_due, format_minutes, promises
 from servicedesk.tickets import actions, permissions
-from servicedesk.tickets.models import PendingReason, Priority, Ticket, Transition
+from servicedesk.tickets.models import PendingReason, Priority, Status, Ticket, Transition
 
 from .models import CannedResponse
 from .ticket_access import staff_required
@@ -126,8 +126,15 @@ def canned_choices(user) -> list[tuple[int, str]]:
     return refdata.cached(f"canned:{user.pk}", build, per_language=True)
 
 
-def apply_macro(canned: CannedResponse, ticket: Ticket, *, actor, channel: str) -> Ticket:
-    """The macro's field changes, through the desk's actions (the caller holds the transaction)."""
+def resolves(canned: CannedResponse) -> bool:
+    """Whether the macro's lifecycle action lands in resolved (which needs the resolution with it)."""
+    return any(t.action == canned.set_status and t.to_status == Status.RESOLVED for t in refdata.transitions())
+
+
+def apply_macro(canned: CannedResponse, ticket: Ticket, *, actor, channel: str, comment: str = "",
+                internal: bool = False, attachments=()) -> Ticket:
+    """The macro's field changes, through the desk's actions (the caller holds the transaction).
+    `comment` (with `attachments`) is written with its lifecycle action: a resolving macro's reply."""
     if canned.set_group_id:
         ticket = actions.assign(ticket, actor=actor, group=canned.set_group, channel=channel)
     if canned.set_priority:
@@ -136,7 +143,8 @@ def apply_macro(canned: CannedResponse, ticket: Ticket, *, actor, channel: str) 
         )
     if canned.set_status and canned.set_status != "assign":
         ticket = actions.transition(ticket, canned.set_status, actor=actor, channel=channel,
-                                    pending_reason=canned.set_pending_reason or None)
+                                    pending_reason=canned.set_pending_reason or None, comment=comment,
+                                    internal=internal, attachments=attachments)
     elif canned.set_status == "assign" and not canned.set_group_id:
         fresh = Ticket.objects.get(pk=ticket.pk)
         ticket = actions.transition(ticket, "assign", actor=actor, channel=channel, group=fresh.group)

@@ -49,7 +49,15 @@ from servicedesk.tickets.queries import SCOPE_COLUMNS
 from . import ticket_timeline
 from .clocks import header_clocks
 from .ticket_access import staff_required, visible_ticket
-from .ticket_canned import apply_macro, canned_choices, macro_summary, render_body, transition_label, usable
+from .ticket_canned import (
+    apply_macro,
+    canned_choices,
+    macro_summary,
+    render_body,
+    resolves,
+    transition_label,
+    usable,
+)
 
 CHANNEL = Channel.CONSOLE
 # Transitions with a form of their own on the page.
@@ -228,16 +236,6 @@ def _version(request, data=None) -> int:
     return parse_id(raw)
 
 
-def check_version(ticket: Ticket, actor, version: int) -> None:
-    """For actions without an expected version of their own: lock the row and refuse a stale form
-    with the desk's own Conflict (and its list of changes). Call inside a transaction."""
-    current = (
-        Ticket.objects.select_for_update().filter(pk=ticket.pk).values_list("version", flat=True).first()
-    )
-    if current != version:
-        actions.update_ticket(ticket.pk, actor=actor, expected_version=version, changes={})
-
-
 def ticket_form(anchor: str = ""):
     """A POST view on one visible ticket: runs the change, then redirects to the page; on a refusal or
     a conflict the page comes back with the message and the typed text."""
@@ -300,17 +298,17 @@ def reply(request, ticket):
         canned = usable(request.user).filter(pk=_int(macro_id, _("Unknown canned response."))).first()
         if canned is None:
             raise actions.ActionError(_("That canned response is not available to you."))
-    actions.add_comment(
-        ticket,
-        actor=request.user,
-        body=request.POST.get("body", ""),
-        internal=internal,
-        channel=CHANNEL,
-        attachments=request.FILES.getlist("attachments"),
-        expected_version=version,
-    )
-    if canned is not None and canned.is_macro:
-        apply_macro(canned, ticket, actor=request.user, channel=CHANNEL)
+    body, attachments = request.POST.get("body", ""), request.FILES.getlist("attachments")
+    if canned is not None and canned.is_macro and resolves(canned):
+        # The reply is the resolution: it goes with the resolving action, which refuses to resolve without one.
+        actions.lock_ticket(ticket, request.user, version)
+        apply_macro(canned, ticket, actor=request.user, channel=CHANNEL, comment=body, internal=internal,
+                    attachments=attachments)
+    else:
+        actions.add_comment(ticket, actor=request.user, body=body, internal=internal, channel=CHANNEL,
+                            attachments=attachments, expected_version=version)
+        if canned is not None and canned.is_macro:
+            apply_macro(canned, ticket, actor=request.user, channel=CHANNEL)
     return _("Internal note added.") if internal else _("Reply sent.")
 
 
@@ -319,8 +317,6 @@ def do_transition(request, ticket, action):
     version = _version(request)
     kwargs = {}
     comment = request.POST.get("comment", "")
-    if action == "resolve" and not comment.strip():
-        raise actions.ActionError(_("Describe the resolution: the customer is asked to confirm it."))
     if action == "pend":
         kwargs["pending_reason"] = request.POST.get("pending_reason") or PendingReason.CUSTOMER
     if action == "assign":
@@ -351,8 +347,7 @@ def route(request, ticket):
     """Apply the routing rules now (servicedesk.routing), as the agent."""
     from servicedesk.routing import engine
 
-    check_version(ticket, request.user, _version(request))
-    result = engine.route_ticket(ticket, actor=request.user, channel=CHANNEL)
+    result = engine.route_ticket(ticket, actor=request.user, channel=CHANNEL, expected_version=_version(request))
     if not result.applied and not result.failed:
         return _("No routing rule matches this ticket.")
     names = ", ".join(applied.rule.name for applied in result.applied) or "—"
@@ -432,19 +427,16 @@ def _other_ticket(user, number: str) -> Ticket:
 
 @ticket_form("links")
 def add_link(request, ticket):
-    check_version(ticket, request.user, _version(request))
+    version = _version(request)
     other = _other_ticket(request.user, request.POST.get("number"))
     kind = request.POST.get("kind", "")
-    actions.link(ticket, other, kind, actor=request.user, channel=CHANNEL)
+    actions.link(ticket, other, kind, actor=request.user, channel=CHANNEL, expected_version=version)
     return _("Linked to %(number)s.") % {"number": other.number}
 
 
 @ticket_form("links")
 def remove_link(request, ticket, link_id):
-    check_version(ticket, request.user, _version(request))
-    if not TicketLink.objects.filter(Q(source=ticket) | Q(target=ticket), pk=link_id).exists():
-        raise actions.ActionError(_("Link not found."))
-    actions.unlink(link_id, actor=request.user, channel=CHANNEL)
+    actions.unlink(ticket, link_id, actor=request.user, channel=CHANNEL, expected_version=_version(request))
     return _("Link removed.")
 
 
@@ -462,9 +454,7 @@ def merge(request, number):
             else ticket.version
         )
         if request.method == "POST":
-            with transaction.atomic():
-                check_version(ticket, request.user, version)
-                actions.merge(ticket, target, actor=request.user, channel=CHANNEL)
+            actions.merge(ticket, target, actor=request.user, channel=CHANNEL, expected_version=version)
             messages.success(
                 request,
                 _("%(source)s was merged into %(target)s.")
@@ -487,17 +477,16 @@ def merge(request, number):
 
 @ticket_form("time")
 def log_time(request, ticket):
-    check_version(ticket, request.user, _version(request))
+    version = _version(request)
     minutes = _int(request.POST.get("minutes"), _("Minutes must be between 1 and 1440."))
-    actions.log_time(
-        ticket, actor=request.user, minutes=minutes, note=request.POST.get("note", ""), channel=CHANNEL
-    )
+    actions.log_time(ticket, actor=request.user, minutes=minutes, note=request.POST.get("note", ""), channel=CHANNEL,
+                     expected_version=version)
     return _("%(minutes)s minutes logged.") % {"minutes": minutes}
 
 
 @ticket_form("watchers")
 def watchers(request, ticket):
-    check_version(ticket, request.user, _version(request))
+    version = _version(request)
     add, remove = request.POST.get("add"), request.POST.get("remove")
     person_id = _int(add or remove, _("Choose a person."))
     # Who may watch is the action's rule (permissions.may_watch); a past watcher can always be removed.
@@ -505,9 +494,9 @@ def watchers(request, ticket):
     if person is None:
         raise actions.ActionError(_("Choose a person."))
     if add:
-        actions.set_watchers(ticket, actor=request.user, add=[person], channel=CHANNEL)
+        actions.set_watchers(ticket, actor=request.user, add=[person], channel=CHANNEL, expected_version=version)
         return _("%(person)s now watches this ticket.") % {"person": person.display_name}
-    actions.set_watchers(ticket, actor=request.user, remove=[person], channel=CHANNEL)
+    actions.set_watchers(ticket, actor=request.user, remove=[person], channel=CHANNEL, expected_version=version)
     return _("%(person)s no longer watches this ticket.") % {"person": person.display_name}
 
 

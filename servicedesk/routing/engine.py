@@ -190,12 +190,10 @@ def run_rules(ticket: Ticket, *, actor: User | None, channel: str,
 
 
 @transaction.atomic
-def route_ticket(ticket: Ticket | int, *, actor: User, channel: str = Channel.API) -> RoutingResult:
+def route_ticket(ticket: Ticket | int, *, actor: User, channel: str = Channel.API,
+                 expected_version: int | None = None) -> RoutingResult:
     """Apply the routing rules to an existing ticket now, as `actor` (desk staff who may edit it)."""
-    pk = ticket.pk if isinstance(ticket, Ticket) else ticket
-    locked = Ticket.objects.select_for_update().filter(pk=pk).first()
-    if locked is None or not permissions.can_see(actor, locked):
-        raise actions.NotFound(_("Ticket not found."))
+    locked = actions.lock_ticket(ticket, actor, expected_version)
     if not permissions.can_edit_fields(actor, locked):
         raise actions.NotAllowed(_("Only desk staff may route tickets."))
     if not locked.is_open:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.dispatch import Signal
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
@@ -184,8 +185,10 @@ def _display(ticket: Ticket, name: str, value) -> str:
     return str(value)
 
 
-def _lock(ticket: Ticket | int, actor: User | None, expected_version: int | None) -> Ticket:
-    """Re-read the ticket under a row lock, check it is visible and not changed since the caller read it.
+def lock_ticket(ticket: Ticket | int, actor: User | None = None, expected_version: int | None = None) -> Ticket:
+    """Re-read the ticket under a row lock (held until the caller's transaction ends), check it is visible
+    and not changed since the caller read it (`Conflict`, with the changes since). Every action, and any
+    other code that must hold a ticket still (routing), locks it here: one lock, one conflict answer.
     actor None is the system (routing rules): it sees every ticket."""
     pk = ticket.pk if isinstance(ticket, Ticket) else ticket
     locked = next(iter(rows.select(Ticket, f"{connection.ops.quote_name('id')} = %s", [pk], for_update=True)), None)
@@ -402,7 +405,7 @@ def update_ticket(
     """Change classification, text or routing. `changes` holds only the fields to change
     (title, description, type, category, impact, urgency, priority, owner, group, assignee).
     actor None is the system (a routing rule): no permission check; `note` says why, in the history."""
-    ticket = _lock(ticket, actor, expected_version)
+    ticket = lock_ticket(ticket, actor, expected_version)
     if actor is not None and not permissions.can_edit_fields(actor, ticket):
         raise NotAllowed(_("Only desk staff may change a ticket's fields."))
     if ticket.status == Status.CLOSED:
@@ -528,7 +531,7 @@ def record_event(ticket: Ticket | int, *, actor: User | None, event: str, channe
                  field: str = "", old: str = "", new: str = "", note: str = "", internal: bool = False) -> Ticket:
     """Record something that happened to a ticket without changing its fields (a tag a routing rule added,
     why auto-assignment found nobody): one history line and a new version. actor None is the system."""
-    ticket = _lock(ticket, actor, None)
+    ticket = lock_ticket(ticket, actor, None)
     if actor is not None and not permissions.can_edit_fields(actor, ticket):
         raise NotAllowed(_("Only desk staff may change a ticket's fields."))
     change = _Change(ticket, actor, channel, event)
@@ -593,9 +596,12 @@ def transition(
     pending_reason: str | None = None,
     group: Group | None = None,
     assignee: User | None = None,
+    attachments: Sequence[UploadedFile] = (),
 ) -> Ticket:
-    """Take a lifecycle action (acknowledge, assign, start, pend, resume, resolve, confirm, reopen, close)."""
-    ticket = _lock(ticket, actor, expected_version)
+    """Take a lifecycle action (acknowledge, assign, start, pend, resume, resolve, confirm, reopen, close).
+    `comment` is written with it (the resolution, for a transition to resolved: required, whoever
+    resolves, through every channel), `attachments` with the comment."""
+    ticket = lock_ticket(ticket, actor, expected_version)
     t = _transitions().get(action)
     if t is None:
         raise ActionError(_("Unknown action: %(action)s") % {"action": action})
@@ -614,6 +620,9 @@ def transition(
         )
     if not _may_take(t, actor, ticket):
         raise NotAllowed(_("You may not take “%(action)s” on this ticket.") % {"action": transition_label(t)})
+    if t.to_status == Status.RESOLVED and not (comment or "").strip():
+        raise ActionError(_("Describe the resolution: the customer is asked to confirm it."))
+    _check_attachment_count(ticket, len(attachments))
     change = _Change(ticket, actor, channel, action)
     if action == "reopen":
         if not _reopen_window_open(ticket, change.now):
@@ -656,13 +665,16 @@ def transition(
     elif action == "reopen":
         change.set("resolved_at", None)
         change.set("closed_at", None)
-    _comment_with_action(change, comment, internal)
+    _comment_with_action(change, comment, internal, attachments)
     return change.save()
 
 
-def _comment_with_action(change: _Change, body: str, internal: bool) -> None:
+def _comment_with_action(change: _Change, body: str, internal: bool,
+                         attachments: Sequence[UploadedFile] = ()) -> None:
     if body and body.strip():
-        _write_comment(change, body.strip(), internal)
+        comment = _write_comment(change, body.strip(), internal)
+        for upload in attachments:
+            _store_attachment(change, upload, internal=internal, comment=comment)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -696,7 +708,7 @@ def add_comment(
     expected_version: int | None = None,
 ) -> Comment:
     """A public reply or an internal note. A customer's reply to a ticket pending on them resumes it."""
-    ticket = _lock(ticket, actor, expected_version)
+    ticket = lock_ticket(ticket, actor, expected_version)
     body = (body or "").strip()
     if not body and not attachments:
         raise ActionError(_("Write something or attach a file."))
@@ -755,8 +767,8 @@ def _store_attachment(change: _Change, upload: UploadedFile, *, internal: bool,
 
 @transaction.atomic
 def add_attachment(ticket: Ticket | int, *, actor: User, upload: UploadedFile, internal: bool = False,
-                   channel: str = Channel.API) -> Attachment:
-    ticket = _lock(ticket, actor, None)
+                   channel: str = Channel.API, expected_version: int | None = None) -> Attachment:
+    ticket = lock_ticket(ticket, actor, expected_version)
     if ticket.status == Status.CLOSED and not actor.is_desk_staff:
         raise ActionError(_("This ticket is closed. Reopen it or open a new ticket."))
     _check_attachment_count(ticket, 1)
@@ -772,13 +784,14 @@ def add_attachment(ticket: Ticket | int, *, actor: User, upload: UploadedFile, i
 
 @transaction.atomic
 def link(ticket: Ticket | int, target: Ticket | int, kind: str, *, actor: User,
-         channel: str = Channel.API) -> TicketLink:
-    """`ticket` is <kind> `target`: a child of its parent, related to, a duplicate of, caused by a problem."""
+         channel: str = Channel.API, expected_version: int | None = None) -> TicketLink:
+    """`ticket` is <kind> `target`: a child of its parent, related to, a duplicate of, caused by a problem.
+    `expected_version` is `ticket`'s (the one whose page or endpoint links)."""
     _require_staff(actor)
     if kind not in LinkKind.values:
         raise ActionError(_("Unknown link kind: %(kind)s") % {"kind": kind})
-    source = _lock(ticket, actor, None)
-    target = _lock(target, actor, None)
+    source = lock_ticket(ticket, actor, expected_version)
+    target = lock_ticket(target, actor, None)
     if source.pk == target.pk:
         raise ActionError(_("A ticket cannot be linked to itself."))
     if kind == LinkKind.CAUSED_BY and target.type != TicketType.PROBLEM:
@@ -816,13 +829,17 @@ def _is_ancestor(ticket: Ticket, candidate: Ticket) -> bool:
 
 
 @transaction.atomic
-def unlink(link_id: int, *, actor: User, channel: str = Channel.API) -> None:
+def unlink(ticket: Ticket | int, link_id: int, *, actor: User, channel: str = Channel.API,
+           expected_version: int | None = None) -> None:
+    """Remove one of `ticket`'s links (either way round); `expected_version` is `ticket`'s."""
     _require_staff(actor)
-    existing = TicketLink.objects.select_related("source", "target").filter(pk=link_id).first()
+    ticket = lock_ticket(ticket, actor, expected_version)
+    existing = (TicketLink.objects.select_related("source", "target")
+                .filter(Q(source=ticket) | Q(target=ticket), pk=link_id).first())
     if existing is None or not permissions.can_see(actor, existing.source):
         raise NotFound(_("Link not found."))
     for this, other in ((existing.source, existing.target), (existing.target, existing.source)):
-        locked = _lock(this, actor, None) if permissions.can_see(actor, this) else None
+        locked = lock_ticket(this, actor, None) if permissions.can_see(actor, this) else None
         if locked is not None:
             change = _Change(locked, actor, channel, "unlinked")
             change.log("unlinked", field="link", old=f"{existing.kind} {other.number}")
@@ -831,12 +848,14 @@ def unlink(link_id: int, *, actor: User, channel: str = Channel.API) -> None:
 
 
 @transaction.atomic
-def merge(source: Ticket | int, target: Ticket | int, *, actor: User, channel: str = Channel.API) -> Ticket:
+def merge(source: Ticket | int, target: Ticket | int, *, actor: User, channel: str = Channel.API,
+          expected_version: int | None = None) -> Ticket:
     """Merge a duplicate into the original: its conversation, attachments and watchers move to the
-    original, it is linked as duplicate-of and closed. Returns the original."""
+    original, it is linked as duplicate-of and closed. Returns the original. `expected_version` is the
+    duplicate's (`source`)."""
     _require_staff(actor)
-    source = _lock(source, actor, None)
-    target = _lock(target, actor, None)
+    source = lock_ticket(source, actor, expected_version)
+    target = lock_ticket(target, actor, None)
     if source.pk == target.pk:
         raise ActionError(_("A ticket cannot be merged into itself."))
     if target.status == Status.CLOSED:
@@ -878,9 +897,10 @@ def merge(source: Ticket | int, target: Ticket | int, *, actor: User, channel: s
 
 @transaction.atomic
 def log_time(ticket: Ticket | int, *, actor: User, minutes: int, note: str = "",
-             spent_on: datetime.date | None = None, channel: str = Channel.API) -> TimeEntry:
+             spent_on: datetime.date | None = None, channel: str = Channel.API,
+             expected_version: int | None = None) -> TimeEntry:
     _require_staff(actor)
-    ticket = _lock(ticket, actor, None)
+    ticket = lock_ticket(ticket, actor, expected_version)
     if minutes is None or minutes <= 0 or minutes > 24 * 60:
         raise ActionError(_("Minutes must be between 1 and 1440."))
     entry = TimeEntry.objects.create(ticket=ticket, agent=actor, minutes=minutes, note=note[:500],
@@ -917,8 +937,8 @@ def _check_watchers(actor: User, ticket: Ticket, people: Iterable[User]) -> None
 
 @transaction.atomic
 def set_watchers(ticket: Ticket | int, *, actor: User, add: Iterable[User] = (), remove: Iterable[User] = (),
-                 channel: str = Channel.API) -> Ticket:
-    ticket = _lock(ticket, actor, None)
+                 channel: str = Channel.API, expected_version: int | None = None) -> Ticket:
+    ticket = lock_ticket(ticket, actor, expected_version)
     add, remove = list(add), list(remove)
     if not actor.is_desk_staff and any(u.pk != actor.pk for u in remove):
         raise NotAllowed(_("Customers can only add or remove themselves as watchers."))
@@ -938,7 +958,8 @@ def set_watchers(ticket: Ticket | int, *, actor: User, add: Iterable[User] = (),
 __all__ = [
     "ActionError", "Conflict", "NotAllowed", "NotFound", "TooLarge", "attachment_room", "check_comment",
     "check_description", "add_attachment", "add_comment", "assign",
-    "assignee_wanted", "available_actions", "create_ticket", "link", "log_time", "merge", "priority_for",
+    "assignee_wanted", "available_actions", "create_ticket", "link", "lock_ticket", "log_time", "merge",
+    "priority_for",
     "record_event", "set_priority", "set_watchers", "take_ownership", "ticket_changed", "ticket_created",
     "transition", "unlink", "update_ticket",
 ]

@@ -104,7 +104,7 @@ def test_filters_and_due_ordering_page_through_every_ticket(api, desk, always):
     later = opened(desk, 10, title="later")  # due in 50
     done = opened(desk, 10, title="done")
     actions.add_comment(done, actor=desk.agent1, body="Fixed.", internal=False)
-    actions.transition(Ticket.objects.get(pk=done.pk), "resolve", actor=desk.agent1)
+    actions.transition(Ticket.objects.get(pk=done.pk), "resolve", actor=desk.agent1, comment="Fixed.")
     tracking.recompute_ticket(done.pk)  # no running clock
     client = api("manager")
 

@@ -70,7 +70,7 @@ def test_my_tickets(agent1, desk):
     mine = logged(desk, desk.agent1, "Mine", group=desk.first_line, assignee=desk.agent1)
     theirs = logged(desk, desk.agent1, "Theirs", group=desk.first_line, assignee=desk.agent2)
     done = logged(desk, desk.agent1, "Done", group=desk.first_line, assignee=desk.agent1)
-    actions.transition(done, "resolve", actor=desk.agent1)
+    actions.transition(done, "resolve", actor=desk.agent1, comment="Fixed.")
     shown = numbers(agent1.get("/console/queues/mine/"))
     assert shown == [mine.number]
     assert theirs.number not in shown and done.number not in shown
@@ -90,7 +90,7 @@ def test_my_groups_and_an_agent_outside_a_group_sees_none_of_its_tickets(client,
     # Owned by the manager: agent2 sees them as a 3rd-line member, agent1 (1st line) has no part in them.
     third = logged(desk, desk.manager, "3rd line", group=desk.third_line)
     third_closed = logged(desk, desk.manager, "3rd line, done", group=desk.third_line)
-    actions.transition(third_closed, "resolve", actor=desk.manager)
+    actions.transition(third_closed, "resolve", actor=desk.manager, comment="Fixed.")
     client.force_login(desk.agent1)
     for slug in ("groups", "unassigned", "recent", "mine", "owned"):
         shown = numbers(client.get(f"/console/queues/{slug}/"))
@@ -118,7 +118,7 @@ def test_unassigned_has_my_groups_unassigned_and_the_unrouted_intake(client, des
 def test_all_open_is_for_leads_and_managers(client, desk):
     open_one = logged(desk, desk.agent2, "3rd line", group=desk.third_line)
     closed = intake(desk, "Closed")
-    actions.transition(closed, "resolve", actor=desk.agent1)
+    actions.transition(closed, "resolve", actor=desk.agent1, comment="Fixed.")
     actions.transition(closed, "close", actor=desk.agent1)
     client.force_login(desk.agent1)
     assert client.get("/console/queues/all/").status_code == 404
@@ -133,7 +133,7 @@ def test_all_open_is_for_leads_and_managers(client, desk):
 def test_recently_updated_shows_every_visible_ticket_newest_activity_first(agent1, desk):
     a = intake(desk, "A")
     b = intake(desk, "B")
-    actions.transition(a, "resolve", actor=desk.agent1)  # resolved, and now the latest change
+    actions.transition(a, "resolve", actor=desk.agent1, comment="Fixed.")  # resolved, and now the latest change
     assert numbers(agent1.get("/console/queues/recent/")) == [a.number, b.number]
 
 
@@ -427,7 +427,7 @@ def test_saved_views_are_listed_in_the_sidebar(client, desk):
 
 def test_closed_statuses_are_not_in_open_queues(agent1, desk):
     ticket = logged(desk, desk.agent1, "Solved", group=desk.first_line, assignee=desk.agent1)
-    actions.transition(ticket, "resolve", actor=desk.agent1)
+    actions.transition(ticket, "resolve", actor=desk.agent1, comment="Fixed.")
     assert Ticket.objects.get(pk=ticket.pk).status == Status.RESOLVED
     for slug in ("mine", "owned", "groups", "unassigned"):
         assert ticket.number not in numbers(agent1.get(f"/console/queues/{slug}/")), slug

@@ -152,7 +152,7 @@ def test_separate_changes_are_told_separately(desk, smtp_sink, committed):
 def test_a_rolled_back_transaction_joins_nothing(desk, smtp_sink, committed):
     ticket = committed(actions.create_ticket, actor=desk.customer2, title="VPN drops", channel=Channel.PORTAL)
     with pytest.raises(RuntimeError), transaction.atomic():
-        actions.transition(ticket, "resolve", actor=desk.agent1)
+        actions.transition(ticket, "resolve", actor=desk.agent1, comment="Fixed.")
         raise RuntimeError("rolled back")
     # The next action is a change of its own, not the continuation of the rolled-back one.
     committed(actions.transition, ticket, "resolve", actor=desk.agent1, comment="Fixed.")

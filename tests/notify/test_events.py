@@ -171,7 +171,7 @@ def test_resolution_links_open_the_portal_request_page(desk, smtp_sink, committe
 def test_resolution_in_chinese(desk, smtp_sink, committed):
     ticket = _open(committed, desk, desk.customer1)
     smtp_sink.clear()
-    committed(actions.transition, ticket, "resolve", actor=desk.agent1)
+    committed(actions.transition, ticket, "resolve", actor=desk.agent1, comment="Fixed.")
     [message] = smtp_sink.messages
     text, html = parts(message)
     assert subject(message).startswith("已解决：")
@@ -181,7 +181,7 @@ def test_resolution_in_chinese(desk, smtp_sink, committed):
 def test_customer_confirming_tells_the_assignee_not_the_customer(desk, smtp_sink, committed):
     ticket = _open(committed, desk, desk.customer2)
     committed(actions.assign, ticket, actor=desk.agent1, group=desk.first_line, assignee=desk.agent1)
-    committed(actions.transition, ticket, "resolve", actor=desk.agent1)
+    committed(actions.transition, ticket, "resolve", actor=desk.agent1, comment="Fixed.")
     smtp_sink.clear()
     committed(actions.transition, ticket, "confirm", actor=desk.customer2)
     assert [m["To"] for m in smtp_sink.messages] == ["agent1@example.com"]

@@ -83,7 +83,7 @@ def test_least_open_work(desk, team):
             actions.assign(new_ticket(desk), actor=desk.manager, group=team.group, assignee=person)
     for _ in range(3):
         done = actions.assign(new_ticket(desk), actor=desk.manager, group=team.group, assignee=team.r2)
-        actions.transition(done, "resolve", actor=team.r2)
+        actions.transition(done, "resolve", actor=team.r2, comment="Fixed.")
     team.strategy(Strategy.LEAST_OPEN)
     # r2 and r3 tie at one: r2 comes first in the round; then r3 is least busy; then all three tie at two.
     assert [route(desk, team).assignee for _ in range(4)] == [team.r2, team.r3, team.r1, team.r2]

@@ -309,7 +309,7 @@ def test_route_on_demand_refusals(desk, make_rule):
         engine.route_ticket(ticket, actor=desk.customer1)
     with pytest.raises(actions.NotFound):
         engine.route_ticket(ticket, actor=desk.customer3)
-    actions.transition(ticket, "resolve", actor=desk.agent1)
+    actions.transition(ticket, "resolve", actor=desk.agent1, comment="Fixed.")
     with pytest.raises(actions.ActionError, match="Only open tickets"):
         engine.route_ticket(ticket, actor=desk.agent1)
 

@@ -307,7 +307,7 @@ def test_literals_quote_every_token():
 @pytest.mark.django_db
 def test_status_of_open_tickets_is_not_part_of_the_match(desk):
     ticket = make(desk, "打印 broken")
-    actions.transition(ticket, "resolve", actor=desk.agent1)
+    actions.transition(ticket, "resolve", actor=desk.agent1, comment="Fixed.")
     assert found("打印") == {ticket.pk}
     assert found("打印", Ticket.objects.filter(status__in=[Status.NEW, Status.ASSIGNED])) == set()
 

@@ -79,6 +79,8 @@ def dated(ticket, when, call, *args, **kwargs):
 
 def act(desk, ticket, when, action, actor=None, **kwargs):
     """Take a lifecycle action (as agent1 by default) dated ``when``."""
+    if action == "resolve":
+        kwargs.setdefault("comment", "Fixed.")  # resolving needs the resolution
     return dated(ticket, when, actions.transition, action, actor=actor or desk.agent1, **kwargs)
 
 

@@ -268,7 +268,7 @@ def test_recompute_sla_gives_what_live_tracking_gave(desk, priority_policies, ho
     with django_capture_on_commit_callbacks(execute=True):
         actions.set_priority(tickets[2], actor=desk.agent1, priority=1)
     with django_capture_on_commit_callbacks(execute=True):
-        actions.transition(tickets[3], "resolve", actor=desk.agent1)
+        actions.transition(tickets[3], "resolve", actor=desk.agent1, comment="Fixed.")
     # Fire what is due a month on (the warnings and breaches of the open tickets), then change one more.
     later = max(t.created_at for t in tickets) + timedelta(days=40)
     assert tracking.evaluate(later, escalate=False).recorded > 0

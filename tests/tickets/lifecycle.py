@@ -41,7 +41,7 @@ def walk(desk, ticket, status, *, group=None) -> Ticket:
     if target >= 4:
         actions.transition(ticket, "pend", actor=resolver, pending_reason="customer")
     if target >= 5:
-        actions.transition(ticket, "resolve", actor=resolver)
+        actions.transition(ticket, "resolve", actor=resolver, comment="Fixed.")
     if target >= 6:
         actions.transition(ticket, "close", actor=resolver)
     ticket = fresh(ticket)

@@ -52,7 +52,7 @@ def every_endpoint(ticket, other, attachment, link):
     return [
         ("get", f"tickets/{t}", None),
         ("patch", f"tickets/{t}", {"title": "taken over"}),
-        ("post", f"tickets/{t}/transitions", {"action": "resolve"}),
+        ("post", f"tickets/{t}/transitions", {"action": "resolve", "comment": "Fixed."}),
         ("post", f"tickets/{t}/transitions", {"action": "reopen"}),
         ("get", f"tickets/{t}/comments", None),
         ("post", f"tickets/{t}/comments", {"body": "hello"}),
