@@ -26,7 +26,7 @@ TOKEN_MAX_DAYS = 3650
 
 
 def _may_act_for(actor: User | None, user: User) -> bool:
-    return actor is None or actor.pk == user.pk or actor.role == Role.ADMIN or actor.is_superuser
+    return actor.is_system_identity or actor.pk == user.pk or actor.role == Role.ADMIN or actor.is_superuser
 
 
 def _announce(message: str, *args) -> None:
