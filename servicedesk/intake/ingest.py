@@ -31,8 +31,9 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from servicedesk.accounts import actions as account_actions
 from servicedesk.accounts.identity import system_user
-from servicedesk.accounts.models import Role, User
+from servicedesk.accounts.models import User
 from servicedesk.core import refdata, rows
 from servicedesk.tickets import actions, permissions
 from servicedesk.tickets.models import Channel, Status, Ticket
@@ -298,18 +299,6 @@ def _upload(attachment: Attachment) -> SimpleUploadedFile:
                               content_type=attachment.content_type or "application/octet-stream")
 
 
-_USERNAME_UNSAFE = re.compile(r"[^\w.@+-]")
-
-
-def _free_username(address: str) -> str:
-    base = _USERNAME_UNSAFE.sub("-", address)[:140] or "customer"
-    candidate, number = base, 1
-    while User.objects.filter(username__iexact=candidate).exists():
-        number += 1
-        candidate = f"{base}-{number}"
-    return candidate
-
-
 def _users_by_address(address: str) -> list[User]:
     """At most two users whose address is `address` (lower case), whatever its case. LOWER(email) as the
     users' index on it is written, so it answers; written out: the ORM's query building for the user
@@ -509,11 +498,8 @@ class _Ingest:
         if mailbox.unknown_senders != UnknownSenders.CREATE_CUSTOMER:
             raise Refused(_("Unknown sender %(address)s: this mailbox does not accept mail from unknown senders.")
                           % {"address": address})
-        customer = User(username=_free_username(address), email=address, role=Role.CUSTOMER,
-                        first_name=parsed.from_name[:150], language=mailbox.desk.language)
-        customer.set_unusable_password()
-        customer.save()
-        return customer
+        return account_actions.create_customer(name=parsed.from_name, email=address, language=mailbox.desk.language,
+                                               actor=system_user(), channel=Channel.EMAIL)
 
     # --- which ticket -------------------------------------------------------------------------
 
