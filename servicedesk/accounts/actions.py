@@ -119,6 +119,19 @@ UNCHANGED = object()
 NAME_MAX = User._meta.get_field("first_name").max_length
 
 
+def check_language(value: str | None) -> str:
+    """A language the desk offers, or "" (none chosen). The preferences form validates with it too."""
+    if value and value not in dict(settings.LANGUAGES):
+        raise ActionError(_("Unknown language: %(l)s") % {"l": value})
+    return value or ""
+
+
+def check_time_zone(value: str | None) -> str:
+    if value and value not in zoneinfo.available_timezones():
+        raise ActionError(_("Unknown time zone: %(name)s") % {"name": value})
+    return value or ""
+
+
 def set_preferences(user: User, *, actor: User, channel: str, language=UNCHANGED, time_zone=UNCHANGED,
                     first_name=UNCHANGED, last_name=UNCHANGED) -> User:
     """Change a person's language, time zone and name as they are called (the preferences page, the
@@ -127,13 +140,9 @@ def set_preferences(user: User, *, actor: User, channel: str, language=UNCHANGED
         raise NotAllowed(_("You may only change your own preferences."))
     changes = {}
     if language is not UNCHANGED:
-        if language and language not in dict(settings.LANGUAGES):
-            raise ActionError(_("Unknown language: %(l)s") % {"l": language})
-        changes["language"] = language or ""
+        changes["language"] = check_language(language)
     if time_zone is not UNCHANGED:
-        if time_zone and time_zone not in zoneinfo.available_timezones():
-            raise ActionError(_("Unknown time zone: %(name)s") % {"name": time_zone})
-        changes["time_zone"] = time_zone or ""
+        changes["time_zone"] = check_time_zone(time_zone)
     for name, value in (("first_name", first_name), ("last_name", last_name)):
         if value is not UNCHANGED:
             value = (value or "").strip()

@@ -76,14 +76,28 @@ def set_language(request):
 
 
 class PreferencesForm(forms.Form):
-    language = forms.ChoiceField(label=gettext_lazy("Language"), choices=settings.LANGUAGES)
-    time_zone = forms.ChoiceField(label=gettext_lazy("Time zone"))
+    """Offered as lists; checked by the action's own rules, so the page and the API refuse alike."""
+
+    language = forms.CharField(label=gettext_lazy("Language"), widget=forms.Select(choices=settings.LANGUAGES))
+    time_zone = forms.CharField(label=gettext_lazy("Time zone"), widget=forms.Select)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         zones = sorted(zoneinfo.available_timezones())
         ordered = COMMON_TIME_ZONES + [z for z in zones if z not in COMMON_TIME_ZONES]
-        self.fields["time_zone"].choices = [(z, z.replace("_", " ")) for z in ordered]
+        self.fields["time_zone"].widget.choices = [(z, z.replace("_", " ")) for z in ordered]
+
+    def _checked(self, name: str, check) -> str:
+        try:
+            return check(self.cleaned_data[name])
+        except ActionError as exc:
+            raise forms.ValidationError(exc.message) from None
+
+    def clean_language(self) -> str:
+        return self._checked("language", actions.check_language)
+
+    def clean_time_zone(self) -> str:
+        return self._checked("time_zone", actions.check_time_zone)
 
 
 def preferences_form(user) -> PreferencesForm:
