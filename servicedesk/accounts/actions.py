@@ -1,8 +1,8 @@
-"""Changes to a person's access: API tokens issued and revoked, sign-in unlocked.
+"""Changes to people: API tokens issued and revoked, sign-in unlocked; preferences; new customers.
 
 Each runs in one transaction, checks that the actor may act for the user (themselves, or an
-administrator; None is the system: a command run on the server), writes an AccountEvent, and logs
-the change once committed. Screens, the API, the admin and commands all call these.
+administrator, or the system identity: a command run on the server), writes an audit row (AccountEvent
+for access), and logs the change once committed. Screens, the API, the admin and commands all call these.
 """
 
 from __future__ import annotations
@@ -158,7 +158,7 @@ def set_preferences(user: User, *, actor: User, channel: str, language=UNCHANGED
         user.save(update_fields=list(changes))
         if audit.record_change(user, before, actor=actor, channel=channel):
             _announce("Preferences of %s changed by %s: %s", user.username, actor.username,
-                             ", ".join(f"{name}={value}" for name, value in changes.items()))
+                      ", ".join(f"{name}={value}" for name, value in changes.items()))
     return user
 
 
@@ -186,8 +186,8 @@ def customer_username(email: str, name: str = "") -> str:
 
 def create_customer(*, name: str, email: str = "", phone: str = "", organisation: Organisation | None = None,
                     language: str = "", actor: User, channel: str) -> User:
-    """A new customer, who signs in only after setting a password through a reset (the quick log's new
-    caller, the sender of a first mail). Their user name is derived from the address (customer_username)."""
+    """A new customer without a password (the quick log's new caller, the sender of a first mail), named
+    by customer_username. A known address is refused: one address, one person."""
     if not actor.is_desk_staff:
         raise NotAllowed(_("Only desk staff may add customers."))
     email = (email or "").strip()
