@@ -92,3 +92,15 @@ def test_escalation_records_it(desk, priority_policies):  # noqa: F811
 def test_the_issue_token_command_acts_as_it(desk):
     call_command("issue-token", "agent1", stdout=io.StringIO())
     assert AccountEvent.objects.get(user=desk.agent1).actor == system_user()
+
+
+def test_its_notes_on_the_timeline_read_as_the_service_desk_in_the_reader_s_language(desk):
+    ticket = actions.create_ticket(actor=desk.customer1, title="Printer")
+    actions.add_comment(ticket, actor=system_user(), body="Two attachments were too large.", internal=True,
+                        channel=Channel.EMAIL)
+    client = Client()
+    client.force_login(desk.manager)
+    for language, name in (("en", "Service desk (system)"), ("zh-hans", "服务台（系统）")):
+        desk.manager.language = language
+        desk.manager.save(update_fields=["language"])
+        assert name in client.get(f"/console/tickets/{ticket.number}/").content.decode()
