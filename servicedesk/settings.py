@@ -88,7 +88,7 @@ AUTH_USER_MODEL = "accounts.User"
 # The lockout backend first: a locked user name or address is refused before any password is verified.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "servicedesk.accounts.identity.DeskBackend",
 ]
 CSRF_FAILURE_VIEW = "servicedesk.core.views.csrf_failure"
 LOGIN_URL = "/login/"
@@ -205,6 +205,8 @@ SERVICEDESK_COMMENT_MAX_CHARS = int(os.environ.get("SERVICEDESK_COMMENT_MAX_CHAR
 SERVICEDESK_REOPEN_WINDOW_DAYS = int(os.environ.get("SERVICEDESK_REOPEN_WINDOW_DAYS", 14))
 # Branding: the desk's name, logo and colours.
 SERVICEDESK_NAME = os.environ.get("SERVICEDESK_NAME", "")
+# The account the desk's own changes are recorded under (accounts.identity); it cannot sign in.
+SERVICEDESK_SYSTEM_USERNAME = os.environ.get("SERVICEDESK_SYSTEM_USERNAME", "system")
 SERVICEDESK_LOGO_URL = os.environ.get("SERVICEDESK_LOGO_URL", "")
 SERVICEDESK_PRIMARY_COLOUR = os.environ.get("SERVICEDESK_PRIMARY_COLOUR", "#1f5fae")
 SERVICEDESK_ACCENT_COLOUR = os.environ.get("SERVICEDESK_ACCENT_COLOUR", "#e8f0fb")

@@ -20,8 +20,8 @@ urlpatterns = [
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(
         template_name="servicedesk/password/change_done.html"), name="password_change_done"),
     path("password/reset/", include("servicedesk.accounts.password_reset")),
-    path("language/", core.set_language, name="set_language"),
-    path("preferences/", core.preferences, name="preferences"),
+    path("language/", accounts.set_language, name="set_language"),
+    path("preferences/", accounts.preferences, name="preferences"),
     path("preferences/tokens/", accounts.create_token, name="create_token"),
     path("preferences/tokens/<int:token_id>/revoke/", accounts.revoke_token, name="revoke_token"),
     path("console/", include("servicedesk.console.urls")),

@@ -1,22 +1,27 @@
-"""Changes to a person's access: API tokens issued and revoked, sign-in unlocked.
+"""Changes to people: API tokens issued and revoked, sign-in unlocked; preferences; new customers.
 
 Each runs in one transaction, checks that the actor may act for the user (themselves, or an
-administrator; None is the system: a command run on the server), writes an AccountEvent, and logs
-the change once committed. Screens, the API, the admin and commands all call these.
+administrator, or the system identity: a command run on the server), writes an audit row (AccountEvent
+for access), and logs the change once committed. Screens, the API, the admin and commands all call these.
 """
 
 from __future__ import annotations
 
 import datetime
 import logging
+import re
+import zoneinfo
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from servicedesk.core import audit
 from servicedesk.core.errors import ActionError, NotAllowed, NotFound
 
-from .models import AccountEvent, ApiToken, Role, User
+from .models import AccountEvent, ApiToken, Organisation, Role, User
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +31,7 @@ TOKEN_MAX_DAYS = 3650
 
 
 def _may_act_for(actor: User | None, user: User) -> bool:
-    return actor is None or actor.pk == user.pk or actor.role == Role.ADMIN or actor.is_superuser
+    return actor.is_system_identity or actor.pk == user.pk or actor.role == Role.ADMIN or actor.is_superuser
 
 
 def _announce(message: str, *args) -> None:
@@ -104,3 +109,96 @@ def unlock_sign_in(user: User, *, actor: User | None) -> int:
                                     note=_("%(count)d failed sign-ins cleared") % {"count": count})
     _announce("Sign-in of %s unlocked by %s (%d failures cleared)", user.username, actor or "the system", count)
     return count
+
+
+# ---------------------------------------------------------------------------------------------
+# Preferences
+
+# Left out of a call: leave as it is (None or "" clear a preference).
+UNCHANGED = object()
+NAME_MAX = User._meta.get_field("first_name").max_length
+
+
+def check_language(value: str | None) -> str:
+    """A language the desk offers, or "" (none chosen). The preferences form validates with it too."""
+    if value and value not in dict(settings.LANGUAGES):
+        raise ActionError(_("Unknown language: %(l)s") % {"l": value})
+    return value or ""
+
+
+def check_time_zone(value: str | None) -> str:
+    if value and value not in zoneinfo.available_timezones():
+        raise ActionError(_("Unknown time zone: %(name)s") % {"name": value})
+    return value or ""
+
+
+def set_preferences(user: User, *, actor: User, channel: str, language=UNCHANGED, time_zone=UNCHANGED,
+                    first_name=UNCHANGED, last_name=UNCHANGED) -> User:
+    """Change a person's language, time zone and name as they are called (the preferences page, the
+    language switch, PATCH /me). An empty language or time zone clears it: the desk's then applies."""
+    if actor.pk != user.pk and not (actor.role == Role.ADMIN or actor.is_superuser):
+        raise NotAllowed(_("You may only change your own preferences."))
+    changes = {}
+    if language is not UNCHANGED:
+        changes["language"] = check_language(language)
+    if time_zone is not UNCHANGED:
+        changes["time_zone"] = check_time_zone(time_zone)
+    for name, value in (("first_name", first_name), ("last_name", last_name)):
+        if value is not UNCHANGED:
+            value = (value or "").strip()
+            if len(value) > NAME_MAX:
+                raise ActionError(_("A name can be at most %(max)d characters.") % {"max": NAME_MAX})
+            changes[name] = value
+    if not changes:
+        return user
+    with transaction.atomic():
+        before = audit.snapshot(user, changes)
+        for name, value in changes.items():
+            setattr(user, name, value)
+        user.save(update_fields=list(changes))
+        if audit.record_change(user, before, actor=actor, channel=channel):
+            _announce("Preferences of %s changed by %s: %s", user.username, actor.username,
+                      ", ".join(f"{name}={value}" for name, value in changes.items()))
+    return user
+
+
+# ---------------------------------------------------------------------------------------------
+# Customers
+
+USERNAME_MAX = 140  # of the field's 150: room for the "-2" that makes it unique
+_USERNAME_UNSAFE = re.compile(r"[^\w.@+-]")
+
+
+def customer_username(email: str, name: str = "") -> str:
+    """A free user name for a new customer: their address ("zhou.jie@example.com", characters a user
+    name may not hold replaced by "-"), else their name ("王五", "grace-hopper"), else "customer";
+    "-2", "-3"… after it when taken, whatever the case."""
+    base = _USERNAME_UNSAFE.sub("-", (email or "").strip())[:USERNAME_MAX].strip("-")
+    if not base:
+        base = slugify(name or "", allow_unicode=True)[:USERNAME_MAX] or "customer"
+    taken = {u.lower() for u in User.objects.filter(username__istartswith=base).values_list("username", flat=True)}
+    candidate, number = base, 1
+    while candidate.lower() in taken:
+        number += 1
+        candidate = f"{base}-{number}"
+    return candidate
+
+
+def create_customer(*, name: str, email: str = "", phone: str = "", organisation: Organisation | None = None,
+                    language: str = "", actor: User, channel: str) -> User:
+    """A new customer without a password (the quick log's new caller, the sender of a first mail), named
+    by customer_username. A known address is refused: one address, one person."""
+    if not actor.is_desk_staff:
+        raise NotAllowed(_("Only desk staff may add customers."))
+    email = (email or "").strip()
+    with transaction.atomic():
+        if email and User.objects.filter(email__iexact=email).exists():
+            raise ActionError(_("Someone with the address %(address)s is already known.") % {"address": email})
+        customer = User(username=customer_username(email, name), first_name=(name or "").strip()[:NAME_MAX],
+                        email=email, phone=(phone or "").strip(), organisation=organisation,
+                        language=language or "", role=Role.CUSTOMER)
+        customer.set_unusable_password()
+        customer.save()
+        audit.record_created(customer, actor=actor, channel=channel)
+    _announce("Customer %s created by %s (%s)", customer.username, actor.username, channel)
+    return customer

@@ -9,7 +9,9 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         from django.contrib import admin
+        from django.db.models.signals import post_migrate
 
-        from . import signin
+        from . import identity, signin
 
         admin.site.login_form = signin.AdminSignInForm
+        post_migrate.connect(identity.forget, sender=self, dispatch_uid="accounts.system_identity")

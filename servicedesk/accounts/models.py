@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -84,11 +84,12 @@ def person_name(first: str, last: str) -> str:
     return f"{first} {last}".strip()
 
 
-MAIL_ROBOT_USERNAME = "mail-robot"
+# The mail robot of earlier versions: a deactivated legacy account whose history stays its own (accounts.identity).
+LEGACY_MAIL_ROBOT_USERNAME = "mail-robot"
 
 
 def system_usernames() -> frozenset[str]:
-    return frozenset({MAIL_ROBOT_USERNAME, getattr(settings, "SERVICEDESK_SYSTEM_USERNAME", "system")})
+    return frozenset({LEGACY_MAIL_ROBOT_USERNAME, settings.SERVICEDESK_SYSTEM_USERNAME})
 
 
 class User(AbstractUser):
@@ -122,11 +123,13 @@ class User(AbstractUser):
 
     @property
     def is_system_identity(self) -> bool:
-        """The desk's own accounts for what it does by itself (the mail robot, the escalation
-        system account): they act, but never own, acknowledge or answer for a ticket."""
+        """The desk's own account for what it does by itself (accounts.identity), or the legacy mail
+        robot: it acts, but never owns, acknowledges or answers for a ticket, and never signs in."""
         return self.username in system_usernames()
 
     def get_full_name(self) -> str:
+        if self.is_system_identity:
+            return gettext("Service desk (system)")
         return person_name(self.first_name, self.last_name)
 
     @property
@@ -237,7 +240,8 @@ class ApiToken(models.Model):
 
     @classmethod
     def authenticate(cls, raw: str):
-        """The token's user, or None for an unknown, revoked or expired token or a disabled user.
+        """The token's user, or None for an unknown, revoked or expired token, a disabled user or the
+        system identity (which never signs in).
         Marks the token used, writing at most once a minute."""
         now = timezone.now()
         token = (
@@ -246,7 +250,7 @@ class ApiToken(models.Model):
             .filter(models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now))
             .first()
         )
-        if token is None:
+        if token is None or token.user.is_system_identity:
             return None
         stale = now - datetime.timedelta(seconds=settings.SERVICEDESK_TOKEN_LAST_USED_SECONDS)
         if token.last_used_at is None or token.last_used_at <= stale:

@@ -1,15 +1,15 @@
 """/api/v1: me, users, organisations, groups, desks and the service catalogue (read)."""
 
-import zoneinfo
 
-from django.conf import settings
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from pydantic import Field
 
+from servicedesk.accounts import actions as account_actions
 from servicedesk.accounts.models import Desk, Group, Organisation, User
-from servicedesk.core.errors import ActionError, NotAllowed, NotFound
+from servicedesk.core.audit import Channel
+from servicedesk.core.errors import NotAllowed, NotFound
 from servicedesk.core.inputs import Id
 from servicedesk.core.pagination import keyset_page
 from servicedesk.tickets.models import Category, Service
@@ -118,14 +118,7 @@ def me(request):
 def update_me(request, payload: MePatch):
     user = request.user
     data = payload.dict(exclude_unset=True)
-    if "language" in data and data["language"] not in {"", None, *dict(settings.LANGUAGES)}:
-        raise ActionError(_("Unknown language: %(l)s") % {"l": data["language"]})
-    if data.get("time_zone") and data["time_zone"] not in zoneinfo.available_timezones():
-        raise ActionError(_("Unknown time zone: %(name)s") % {"name": data["time_zone"]})
-    for name, value in data.items():
-        setattr(user, name, value or "")
-    user.save(update_fields=list(data) or None)
-    return _me(user)
+    return _me(account_actions.set_preferences(user, actor=user, channel=Channel.API, **data))
 
 
 def _user_out(user) -> dict:

@@ -5,7 +5,6 @@ close it as solved on the spot (first-contact resolution, the solution as a publ
 open for routing, optionally to a group. Everything goes through `servicedesk.tickets.actions`.
 """
 
-import re
 
 from django import forms
 from django.contrib import messages
@@ -13,10 +12,10 @@ from django.db import transaction
 from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.urls import path
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from servicedesk.accounts import actions as account_actions
 from servicedesk.accounts.models import Group, Organisation, Role, User
 from servicedesk.core.inputs import parse_id
 from servicedesk.tickets import actions
@@ -114,28 +113,6 @@ def _active_user(pk: int) -> User | None:
     return User.objects.filter(pk=pk, is_active=True).select_related("organisation").first()
 
 
-def _new_username(name: str, email: str) -> str:
-    base = email.split("@")[0] if email else slugify(name)
-    base = re.sub(r"[^\w.@+-]", "", base)[:120] or "caller"
-    candidate, n = base, 1
-    while User.objects.filter(username__iexact=candidate).exists():
-        n += 1
-        candidate = f"{base}{n}"
-    return candidate
-
-
-def create_caller(data: dict) -> User:
-    user = User(
-        username=_new_username(data["new_name"].strip(), (data.get("new_email") or "").strip()),
-        first_name=data["new_name"].strip()[:150], email=(data.get("new_email") or "").strip(),
-        phone=(data.get("new_phone") or "").strip(), organisation=data.get("new_organisation"),
-        role=Role.CUSTOMER,
-    )
-    user.set_unusable_password()
-    user.save()
-    return user
-
-
 def _own_group(agent: User) -> Group | None:
     return Group.objects.filter(members=agent, is_active=True).order_by("tier", "name").first()
 
@@ -143,7 +120,9 @@ def _own_group(agent: User) -> Group | None:
 @transaction.atomic
 def log_call(agent: User, data: dict):
     """Record the call; returns (ticket, message). Raises actions.ActionError (all rolled back)."""
-    requester = data.get("requester") or create_caller(data)
+    requester = data.get("requester") or account_actions.create_customer(
+        name=data["new_name"], email=data.get("new_email") or "", phone=data.get("new_phone") or "",
+        organisation=data.get("new_organisation"), actor=agent, channel=Channel.PHONE)
     common = dict(actor=agent, channel=Channel.PHONE, requester=requester, title=data["title"],
                   description=data.get("description") or "", type=data["type"], category=data.get("category"),
                   impact=data["impact"], urgency=data["urgency"])

@@ -9,10 +9,11 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from servicedesk.core.errors import ActionError
+
+from . import actions
 from .models import SavedView
 from .queues import FILTER_PARAMS, ORDERINGS, get_queue, saved_view_url, staff_required
-
-MAX_VIEWS = 30
 
 
 def clean_query(raw: str) -> str:
@@ -34,19 +35,15 @@ def save_view(request):
     if not name:
         messages.error(request, _("Give the view a name."))
         return redirect(f"{back}?{query}" if query else back)
-    existing = SavedView.objects.filter(user=user, name=name).first()
-    if existing is None and SavedView.objects.filter(user=user).count() >= MAX_VIEWS:
-        messages.error(request,
-                       _("You can keep up to %(n)s saved views; delete one first.") % {"n": MAX_VIEWS})
+    try:
+        view, created = actions.save_view(actor=user, name=name, queue=queue.slug, query=query)
+    except ActionError as exc:
+        messages.error(request, exc.message)
         return redirect(f"{back}?{query}" if query else back)
-    if existing:
-        existing.queue, existing.query = queue.slug, query
-        existing.save(update_fields=["queue", "query"])
-        view = existing
-        messages.success(request, _("The view “%(name)s” is updated.") % {"name": name})
-    else:
-        view = SavedView.objects.create(user=user, name=name, queue=queue.slug, query=query)
+    if created:
         messages.success(request, _("The view “%(name)s” is saved.") % {"name": name})
+    else:
+        messages.success(request, _("The view “%(name)s” is updated.") % {"name": name})
     return redirect(saved_view_url(view))
 
 
@@ -57,7 +54,7 @@ def delete_view(request, pk: int):
     if view is None:
         raise Http404(_("No such view."))
     slug = view.queue
-    view.delete()
+    actions.delete_view(view, actor=request.user)
     messages.success(request, _("The view “%(name)s” is deleted.") % {"name": view.name})
     try:
         get_queue(request.user, slug)

@@ -9,18 +9,20 @@ from django.contrib import messages
 from django.db import models
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from servicedesk.accounts.models import Group
 from servicedesk.core import refdata
+from servicedesk.core.errors import ActionError
 from servicedesk.core.forms import DeskFormMixin
 from servicedesk.notify import context as notify_context
 from servicedesk.notify.promises import format_due, format_minutes, promises
-from servicedesk.tickets import actions, permissions
+from servicedesk.tickets import actions
 from servicedesk.tickets.models import PendingReason, Priority, Status, Ticket, Transition
 
+from . import actions as console_actions
 from .models import CannedResponse
 from .ticket_access import staff_required
 
@@ -155,18 +157,6 @@ def apply_macro(canned: CannedResponse, ticket: Ticket, *, actor, channel: str, 
 # Management screen
 
 
-def editable_groups(user):
-    if user.sees_whole_desk:
-        return Group.objects.filter(is_active=True)
-    return Group.objects.filter(pk__in=permissions.group_ids(user), is_active=True)
-
-
-def may_edit(user, canned: CannedResponse) -> bool:
-    if canned.owner_id:
-        return canned.owner_id == user.pk
-    return user.sees_whole_desk or canned.group_id in permissions.group_ids(user)
-
-
 class CannedForm(DeskFormMixin, forms.ModelForm):
     scope = forms.ChoiceField(label=gettext_lazy("Who can use it"))
 
@@ -178,7 +168,7 @@ class CannedForm(DeskFormMixin, forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        groups = list(editable_groups(user))
+        groups = list(console_actions.editable_groups(user))
         self.fields["scope"].choices = [("personal", _("Only me (personal)"))] + [
             (f"group:{g.pk}", _("Shared with %(group)s") % {"group": g.local_name}) for g in groups
         ]
@@ -218,22 +208,13 @@ class CannedForm(DeskFormMixin, forms.ModelForm):
             self.instance.owner, self.instance.group = None, self._groups[scope.removeprefix("group:")]
         return cleaned
 
-    def save(self, commit=True):
-        canned = super().save(commit=False)
-        if canned.created_by_id is None:
-            canned.created_by = self.user
-        canned.updated_at = timezone.now()
-        if commit:
-            canned.save()
-        return canned
-
 
 @staff_required
 def canned_list(request):
     items = list(usable(request.user).order_by("group__name", "name"))
     transitions = {t.action: t for t in Transition.objects.all()}
     for item in items:
-        item.editable = may_edit(request.user, item)
+        item.editable = console_actions.may_edit(request.user, item)
         item.summary = macro_summary(item, transitions)
     return render(request, "console/canned/list.html", {"items": items, "placeholders": placeholder_help()})
 
@@ -243,13 +224,17 @@ def canned_edit(request, pk=None):
     canned = None
     if pk is not None:
         canned = get_object_or_404(usable(request.user), pk=pk)
-        if not may_edit(request.user, canned):
+        if not console_actions.may_edit(request.user, canned):
             raise Http404
     form = CannedForm(request.POST or None, instance=canned, user=request.user)
     if request.method == "POST" and form.is_valid():
-        saved = form.save()
-        messages.success(request, _("Saved “%(name)s”.") % {"name": saved.name})
-        return redirect("console:canned")
+        try:
+            saved = console_actions.save_canned_response(form.save(commit=False), actor=request.user)
+        except ActionError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Saved “%(name)s”.") % {"name": saved.name})
+            return redirect("console:canned")
     return render(
         request, "console/canned/form.html", {"form": form, "canned": canned, "placeholders": placeholder_help()}
     )
@@ -258,11 +243,10 @@ def canned_edit(request, pk=None):
 @staff_required
 def canned_delete(request, pk):
     canned = get_object_or_404(usable(request.user), pk=pk)
-    if not may_edit(request.user, canned):
+    if not console_actions.may_edit(request.user, canned):
         raise Http404
     if request.method == "POST":
-        name = canned.name
-        canned.delete()
-        messages.success(request, _("Deleted “%(name)s”.") % {"name": name})
+        console_actions.delete_canned_response(canned, actor=request.user)
+        messages.success(request, _("Deleted “%(name)s”.") % {"name": canned.name})
         return redirect("console:canned")
     return render(request, "console/canned/delete.html", {"canned": canned})

@@ -88,9 +88,14 @@ def link_label(stored: str) -> tuple[str, str]:
         return kind, number
 
 
+def by_the_system(entry: HistoryEntry) -> bool:
+    """Made by the desk's system identity, or by nobody (rows written before it existed)."""
+    return not entry.actor_id or entry.actor.is_system_identity
+
+
 def describe(entry: HistoryEntry) -> str:
     """One history line as a sentence: "agent1 changed status from New to Acknowledged"."""
-    who = entry.actor.display_name if entry.actor_id else _("The system")
+    who = _("The system") if by_the_system(entry) else entry.actor.display_name
     event, name = entry.event, entry.field
     if event == "created":
         return _("%(who)s created the ticket") % {"who": who}
@@ -203,7 +208,7 @@ def timeline(ticket: Ticket, user, attachments: list | None = None, holders=()) 
             continue
         sentence = describe(entry)
         # A change the system or a routing rule made (auto-assignment, escalation) always says why.
-        explained = not entry.actor_id or history_notes.is_explained(entry.note)
+        explained = by_the_system(entry) or history_notes.is_explained(entry.note)
         note = entry.note if entry.event == "time_logged" else history_notes.readable(entry.note) if explained else ""
         if current is not None and current.at == entry.at and current.actor == entry.actor_id and not note:
             current.lines.append(sentence)

@@ -91,7 +91,7 @@ def audited_fields(model: type[models.Model]) -> list[models.Field]:
 
 def snapshot(obj: models.Model, fields: Iterable[str] | None = None) -> dict[str, str]:
     """The object's fields as displayed text, to compare with a later snapshot."""
-    chosen = audited_fields(type(obj))
+    chosen = audited_fields(obj._meta.model)  # obj may be request.user, a lazy object
     if fields is not None:
         wanted = set(fields)
         chosen = [f for f in chosen if f.name in wanted]

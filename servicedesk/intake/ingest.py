@@ -31,7 +31,9 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from servicedesk.accounts.models import MAIL_ROBOT_USERNAME, Role, User
+from servicedesk.accounts import actions as account_actions
+from servicedesk.accounts.identity import system_user
+from servicedesk.accounts.models import User
 from servicedesk.core import refdata, rows
 from servicedesk.tickets import actions, permissions
 from servicedesk.tickets.models import Channel, Status, Ticket
@@ -50,14 +52,9 @@ from .email_parse import (
 )
 from .models import Direction, InboundMessage, Mailbox, MessageReference, State, UnknownSenders
 
-__all__ = ["ROBOT_USERNAME", "Refused", "hold_for_fault_test", "mail_robot", "process", "reprocess", "store_raw",
-           "sweep_received"]
+__all__ = ["Refused", "hold_for_fault_test", "process", "reprocess", "store_raw", "sweep_received"]
 
 log = logging.getLogger(__name__)
-
-# The desk's own account for what mail does on its own (notes on dropped attachments, watchers, routing).
-ROBOT_USERNAME = MAIL_ROBOT_USERNAME
-
 
 def _setting(name: str, default: int) -> int:
     return int(getattr(settings, name, default))
@@ -286,17 +283,6 @@ def _record_failure(pk: int, error: Exception) -> None:
         log.exception("Recording the failure of inbound message %s failed", pk)
 
 
-def mail_robot() -> User:
-    """The desk's own account: a manager so it sees every ticket it notes on, without a password."""
-    robot = User.objects.filter(username=ROBOT_USERNAME).first()
-    if robot is None:
-        robot = User(username=ROBOT_USERNAME, role=Role.MANAGER, first_name="Mail", last_name="Robot",
-                     is_active=True)
-        robot.set_unusable_password()
-        robot.save()
-    return robot
-
-
 def own_addresses(mailboxes: list[Mailbox] | None = None) -> set[str]:
     if mailboxes is None:
         mailboxes = list(Mailbox.objects.only("address"))
@@ -311,18 +297,6 @@ def own_addresses(mailboxes: list[Mailbox] | None = None) -> set[str]:
 def _upload(attachment: Attachment) -> SimpleUploadedFile:
     return SimpleUploadedFile(attachment.filename, attachment.content,
                               content_type=attachment.content_type or "application/octet-stream")
-
-
-_USERNAME_UNSAFE = re.compile(r"[^\w.@+-]")
-
-
-def _free_username(address: str) -> str:
-    base = _USERNAME_UNSAFE.sub("-", address)[:140] or "customer"
-    candidate, number = base, 1
-    while User.objects.filter(username__iexact=candidate).exists():
-        number += 1
-        candidate = f"{base}-{number}"
-    return candidate
 
 
 def _users_by_address(address: str) -> list[User]:
@@ -524,11 +498,8 @@ class _Ingest:
         if mailbox.unknown_senders != UnknownSenders.CREATE_CUSTOMER:
             raise Refused(_("Unknown sender %(address)s: this mailbox does not accept mail from unknown senders.")
                           % {"address": address})
-        customer = User(username=_free_username(address), email=address, role=Role.CUSTOMER,
-                        first_name=parsed.from_name[:150], language=mailbox.desk.language)
-        customer.set_unusable_password()
-        customer.save()
-        return customer
+        return account_actions.create_customer(name=parsed.from_name, email=address, language=mailbox.desk.language,
+                                               actor=system_user(), channel=Channel.EMAIL)
 
     # --- which ticket -------------------------------------------------------------------------
 
@@ -565,7 +536,7 @@ class _Ingest:
     def _route(self, ticket: Ticket) -> Ticket:
         mailbox = self.message.mailbox
         if mailbox is not None and mailbox.default_group_id and ticket.group_id is None:
-            return actions.assign(ticket, actor=mail_robot(), group=mailbox.default_group, channel=Channel.EMAIL)
+            return actions.assign(ticket, actor=system_user(), group=mailbox.default_group, channel=Channel.EMAIL)
         return ticket
 
     def _note_dropped(self, ticket: Ticket, parsed: ParsedMessage) -> None:
@@ -578,7 +549,7 @@ class _Ingest:
                 "name": dropped.filename, "type": dropped.content_type, "size": dropped.size,
                 "reason": dropped.reason,
             })
-        actions.add_comment(ticket, actor=mail_robot(), body="\n".join(lines), internal=True, channel=Channel.EMAIL)
+        actions.add_comment(ticket, actor=system_user(), body="\n".join(lines), internal=True, channel=Channel.EMAIL)
 
     def _add_watchers(self, ticket: Ticket, parsed: ParsedMessage, sender: User) -> None:
         mailbox = self.message.mailbox
@@ -588,12 +559,12 @@ class _Ingest:
         if not addresses:
             return
         watching = set(ticket.watchers.values_list("pk", flat=True))
-        robot = mail_robot()
+        system = system_user()
         # Another organisation's customer in Cc is not made a watcher: watchers get the ticket's replies.
         users = [
             user for user in User.objects.annotate(address=Lower("email")).filter(address__in=addresses, is_active=True)
             if user.pk not in watching and user.pk != ticket.requester_id
-            and permissions.may_watch(robot, ticket, user)
+            and permissions.may_watch(system, ticket, user)
         ]
         if users:
-            actions.set_watchers(ticket, actor=robot, add=users, channel=Channel.EMAIL)
+            actions.set_watchers(ticket, actor=system, add=users, channel=Channel.EMAIL)

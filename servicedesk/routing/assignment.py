@@ -15,11 +15,11 @@ are serialised and never pick from a stale pointer.
 from __future__ import annotations
 
 from django.db.models import Count
-from django.utils import timezone
 
 from servicedesk.accounts.models import STAFF_ROLES, Group, User
 from servicedesk.tickets.models import OPEN_STATUSES, Ticket
 
+from . import actions
 from .models import GroupAssignment, Skill, Strategy
 
 
@@ -80,7 +80,5 @@ def choose(ticket: Ticket, group: Group) -> tuple[User | None, str] | None:
         how = (f"auto-assignment ({label}) in {group.name}: skill in {category.name}"
                + (f" level {levels[chosen.pk]}" if levels[chosen.pk] else "")
                + f", {counts[chosen.pk]} open tickets")
-    setting.last_assignee = chosen
-    setting.last_assigned_at = timezone.now()
-    setting.save(update_fields=["last_assignee", "last_assigned_at"])
+    actions.advance_round_robin(setting, chosen)
     return chosen, how

@@ -1,10 +1,11 @@
 """Applying routing rules and auto-assignment, on creation and on demand.
 
 On creation (the `ticket_created` hook of `servicedesk.tickets.actions`, inside the creating
-transaction) the rules act as the system: history entries have no actor, channel "system", and a
-note naming the rule. Choices the desk staff made when they created the ticket are kept: a rule does
-not re-route, re-classify or re-own a ticket an agent filed with those fields set. On demand
-(`route_ticket`, the API's POST /tickets/{id}/route) the agent who asked is the actor.
+transaction) the rules act as the desk's system identity (accounts.identity): history entries on
+channel "system" with a note naming the rule. Choices the desk staff made when they created the
+ticket are kept: a rule does not re-route, re-classify or re-own a ticket an agent filed with those
+fields set. On demand (`route_ticket`, the API's POST /tickets/{id}/route) the agent who asked is
+the actor.
 
 A rule whose action the desk refuses (an inactive group, a person not in the group...) is skipped,
 its changes undone, and the history says why; it never stops a ticket from being created.
@@ -19,13 +20,15 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from servicedesk.accounts.identity import system_user
 from servicedesk.accounts.models import User
 from servicedesk.core import refdata
 from servicedesk.tickets import actions, history_notes, permissions
 from servicedesk.tickets.models import Channel, Ticket
 
+from . import actions as routing_actions
 from . import assignment
-from .models import RoutingRule, Tag, TicketTag
+from .models import RoutingRule, Tag
 
 PRIORITY_FIELDS = frozenset({"impact", "urgency", "priority"})
 # CJK ideographs (BMP and the supplementary planes) tell Chinese text apart when a profile has no language.
@@ -115,7 +118,7 @@ def _changes(rule: RoutingRule, ticket: Ticket, protected: frozenset[str]) -> di
     return changes
 
 
-def _apply(rule: RoutingRule, ticket: Ticket, actor: User | None, channel: str,
+def _apply(rule: RoutingRule, ticket: Ticket, actor: User, channel: str,
            protected: frozenset[str]) -> tuple[Ticket, list[str]]:
     changed: list[str] = []
     changes = _changes(rule, ticket, protected)
@@ -126,20 +129,14 @@ def _apply(rule: RoutingRule, ticket: Ticket, actor: User | None, channel: str,
                                        note=rule_note(rule))
         changed = [name for name, old in before.items()
                    if getattr(ticket, f"{name}_id" if name in ("category", "owner", "group") else name) != old]
-    tags = list(rule.add_tags.all())
-    present = set(TicketTag.objects.filter(ticket_id=ticket.pk).values_list("tag_id", flat=True))
-    new_tags = [tag for tag in tags if tag.pk not in present]
-    if new_tags:
-        # record_event locks the ticket row first, so two routings of one ticket add a tag once.
-        ticket = actions.record_event(ticket.pk, actor=actor, channel=channel, event="tagged", field="tags",
-                                      new=", ".join(tag.name for tag in new_tags), note=rule_note(rule))
-        TicketTag.objects.bulk_create([TicketTag(ticket=ticket, tag=tag, rule=rule) for tag in new_tags],
-                                      ignore_conflicts=True)
+    ticket, added = routing_actions.tag_ticket(ticket, list(rule.add_tags.all()), rule=rule, actor=actor,
+                                               channel=channel)
+    if added:
         changed.append("tags")
     return ticket, changed
 
 
-def _auto_assign(result: RoutingResult, actor: User | None, channel: str) -> None:
+def _auto_assign(result: RoutingResult, actor: User, channel: str) -> None:
     ticket = result.ticket
     answer = assignment.choose(ticket, ticket.group)
     if answer is None:
@@ -154,7 +151,7 @@ def _auto_assign(result: RoutingResult, actor: User | None, channel: str) -> Non
                                              note=why, internal=True)
 
 
-def run_rules(ticket: Ticket, *, actor: User | None, channel: str,
+def run_rules(ticket: Ticket, *, actor: User, channel: str,
               protected: frozenset[str] = frozenset()) -> RoutingResult:
     """Try the active rules in order on `ticket`, then auto-assign it inside its group if it has no
     person yet. Call inside a transaction. `protected`: fields the rules must leave as they are."""
@@ -214,7 +211,7 @@ def tags_of(ticket: Ticket) -> list[Tag]:
 def on_ticket_created(sender, ticket: Ticket, actor: User, given: frozenset[str], **kwargs) -> None:
     """Route a new ticket as the system. What desk staff chose when filing it (and their ownership) stays."""
     protected = (given | {"owner"}) if actor.is_desk_staff else frozenset()
-    result = run_rules(ticket, actor=None, channel=Channel.SYSTEM, protected=frozenset(protected))
+    result = run_rules(ticket, actor=system_user(), channel=Channel.SYSTEM, protected=frozenset(protected))
     if result.ticket is not ticket:
         ticket.refresh_from_db()
 

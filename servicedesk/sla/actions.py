@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from servicedesk.accounts.models import Role, User
 from servicedesk.core.errors import ActionError, Conflict, NotAllowed
 
-from .models import Calendar, SlaPolicy
+from .models import Calendar, SlaEvent, SlaPolicy
 
 log = logging.getLogger(__name__)
 
@@ -111,3 +111,10 @@ def delete_policy(policy: SlaPolicy, *, actor: User) -> None:
     """Tickets it matched fall to the next matching policy when their clocks are recomputed."""
     _check(actor)
     _delete(policy, actor)
+
+
+def record_escalation(event: SlaEvent, text: str) -> None:
+    """Keep on a threshold event what escalation did about it (moved the ticket, or why it did not). The
+    event is the desk's own record, written once: the move itself is in the ticket's history."""
+    event.escalation = text[:SlaEvent._meta.get_field("escalation").max_length]
+    SlaEvent.objects.filter(pk=event.pk).update(escalation=event.escalation)

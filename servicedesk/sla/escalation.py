@@ -7,8 +7,8 @@ and the ticket's priority, type and current group) applies, in the administrator
   group — for an OLA the lead of the group whose target it is —, the desk managers, named people);
 * **functional**: the first matching rule that moves the ticket moves it, to the next tier's group or
   to a named group or supplier, through :func:`servicedesk.tickets.actions.transition` (``assign``)
-  as the system actor on the system channel, with an internal note saying why; the destination
-  group's lead is told as well.
+  as the desk's system identity (accounts.identity) on the system channel, with an internal note
+  saying why; the destination group's lead is told as well.
 
 Then ``threshold_reached`` is sent, once per event, after commit.
 """
@@ -22,24 +22,15 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from servicedesk.accounts.models import Group, Role, User
+from servicedesk.accounts.identity import system_user
+from servicedesk.accounts.models import Group, Role, User, system_usernames
+from servicedesk.sla import actions as sla_actions
 from servicedesk.sla.models import EscalateTo, EscalationRule, SlaEvent, TargetKind
 from servicedesk.sla.signals import threshold_reached
 from servicedesk.tickets import actions
 from servicedesk.tickets.models import OPEN_STATUSES, Channel, Ticket
 
 log = logging.getLogger("servicedesk.sla")
-
-
-def system_actor() -> User:
-    """The account the desk's own automatic actions are recorded under (cannot log in)."""
-    username = getattr(settings, "SERVICEDESK_SYSTEM_USERNAME", "system")
-    user = User.objects.filter(username=username).first()
-    if user is None:
-        user = User(username=username, role=Role.MANAGER, first_name="Service Desk", last_name="(system)")
-        user.set_unusable_password()
-        user.save()
-    return user
 
 
 def rules() -> list[EscalationRule]:
@@ -106,7 +97,7 @@ def _move(rule: EscalationRule, event: SlaEvent, ticket: Ticket) -> tuple[Group 
         return None, ""
     note = _("Escalated by rule “%(rule)s”: %(cause)s") % {"rule": rule.name, "cause": event.cause}
     try:
-        actions.transition(ticket.pk, "assign", actor=system_actor(), channel=Channel.SYSTEM, group=destination,
+        actions.transition(ticket.pk, "assign", actor=system_user(), channel=Channel.SYSTEM, group=destination,
                            comment=note, internal=True)
     except actions.ActionError as exc:
         log.warning("escalation of %s to %s refused: %s", ticket.number, destination, exc.message)
@@ -136,7 +127,7 @@ def run_escalations(events: list[SlaEvent]) -> None:
         ticket.owner = people.get(ticket.owner_id) if ticket.owner_id else None
     active = rules()
     managers = list(User.objects.filter(role=Role.MANAGER, is_active=True)
-                    .exclude(username=getattr(settings, "SERVICEDESK_SYSTEM_USERNAME", "system")).order_by("pk"))
+                    .exclude(username__in=system_usernames()).order_by("pk"))
     with translation.override(settings.LANGUAGE_CODE):
         for event in events:
             ticket = tickets.get(event.ticket_id)
@@ -154,8 +145,7 @@ def run_escalations(events: list[SlaEvent]) -> None:
                     if destination.lead is not None and destination.lead.is_active and destination.lead not in notify:
                         notify.append(destination.lead)
                 if text:
-                    event.escalation = text[:500]
-                    SlaEvent.objects.filter(pk=event.pk).update(escalation=event.escalation)
+                    sla_actions.record_escalation(event, text)
             _announce(event, ticket, notify)
 
 

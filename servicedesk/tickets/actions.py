@@ -48,12 +48,12 @@ from .models import (
 from .numbers import format_number
 
 # Sent after commit, once per action: ticket, actor, event, changes ({field: (old, new)}).
-# actor is None when the system made the change (routing rules, auto-assignment).
+# actor is the system identity (accounts.identity) when the desk made the change (routing rules, auto-assignment).
 ticket_changed = Signal()
 
 # Hooks for servicedesk.routing, sent inside the action's transaction (unlike ticket_changed):
 # - ticket_created(ticket, actor, given): a ticket was just recorded. Receivers may change it through these
-#   actions (as the system: actor=None) and must leave the instance they got current. `given` names the
+#   actions (as the system identity) and must leave the instance they got current. `given` names the
 #   routing fields the creator chose (group, assignee, category, impact, urgency, priority).
 # - assignee_wanted(ticket, group): the ticket is being routed to a group without a person. A receiver may
 #   answer (person or None, note): the person is assigned; the note says how they were chosen, or why nobody.
@@ -185,21 +185,21 @@ def _display(ticket: Ticket, name: str, value) -> str:
     return str(value)
 
 
-def lock_ticket(ticket: Ticket | int, actor: User | None = None, expected_version: int | None = None) -> Ticket:
+def lock_ticket(ticket: Ticket | int, actor: User, expected_version: int | None = None) -> Ticket:
     """Re-read the ticket under a row lock (held until the caller's transaction ends), check it is visible
     and not changed since the caller read it (`Conflict`, with the changes since). Every action, and any
     other code that must hold a ticket still (routing), locks it here: one lock, one conflict answer.
-    actor None is the system (routing rules): it sees every ticket."""
+    The system identity (routing rules) sees every ticket."""
     pk = ticket.pk if isinstance(ticket, Ticket) else ticket
     locked = next(iter(rows.select(Ticket, f"{connection.ops.quote_name('id')} = %s", [pk], for_update=True)), None)
-    if locked is None or (actor is not None and not permissions.can_see(actor, locked)):
+    if locked is None or (not actor.is_system_identity and not permissions.can_see(actor, locked)):
         raise NotFound(_("Ticket not found."))
     if expected_version is not None and expected_version != locked.version:
         since = HistoryEntry.objects.filter(ticket=locked, version__gt=expected_version)
         if not permissions.sees_internal(actor):
             since = since.filter(internal=False)
         changed = list(since.select_related("actor").order_by("at", "id")[:50])
-        if actor is not None:
+        if not actor.is_system_identity:
             permissions.hide_unseen_references(actor, changed)
         raise Conflict(
             _("Someone else changed this ticket since you loaded it (your version %(yours)s, now %(now)s). "
@@ -258,9 +258,9 @@ def _next_number(desk: Desk) -> str:
     return format_number(desk.prefix, issued)
 
 
-def _is_person(actor: User | None) -> bool:
-    """A person of the desk staff, not the system (None) nor one of the desk's own robot accounts."""
-    return actor is not None and actor.is_desk_staff and not actor.is_system_identity
+def _is_person(actor: User) -> bool:
+    """A person of the desk staff, not the desk's system identity."""
+    return actor.is_desk_staff and not actor.is_system_identity
 
 
 def _first_line_group(actor: User) -> Group | None:
@@ -404,9 +404,9 @@ def update_ticket(
 ) -> Ticket:
     """Change classification, text or routing. `changes` holds only the fields to change
     (title, description, type, category, impact, urgency, priority, owner, group, assignee).
-    actor None is the system (a routing rule): no permission check; `note` says why, in the history."""
+    The system identity (a routing rule) is not checked; `note` says why, in the history."""
     ticket = lock_ticket(ticket, actor, expected_version)
-    if actor is not None and not permissions.can_edit_fields(actor, ticket):
+    if not actor.is_system_identity and not permissions.can_edit_fields(actor, ticket):
         raise NotAllowed(_("Only desk staff may change a ticket's fields."))
     if ticket.status == Status.CLOSED:
         raise ActionError(_("A closed ticket cannot be changed; reopen it first."))
@@ -485,7 +485,7 @@ def _route(change: _Change, group: Group | None, assignee: User | None) -> None:
         raise ActionError(
             _("A ticket that is %(status)s cannot be routed.") % {"status": Status(ticket.status).label}
         )
-    if change.actor is not None and not _may_take(assign, change.actor, ticket):
+    if not change.actor.is_system_identity and not _may_take(assign, change.actor, ticket):
         raise NotAllowed(_("You may not route this ticket."))
     change.event = "assigned"
     rerouted = group.pk != ticket.group_id
@@ -530,9 +530,9 @@ def set_priority(ticket: Ticket | int, *, actor: User | None, impact: int | None
 def record_event(ticket: Ticket | int, *, actor: User | None, event: str, channel: str = Channel.SYSTEM,
                  field: str = "", old: str = "", new: str = "", note: str = "", internal: bool = False) -> Ticket:
     """Record something that happened to a ticket without changing its fields (a tag a routing rule added,
-    why auto-assignment found nobody): one history line and a new version. actor None is the system."""
+    why auto-assignment found nobody): one history line and a new version."""
     ticket = lock_ticket(ticket, actor, None)
-    if actor is not None and not permissions.can_edit_fields(actor, ticket):
+    if not actor.is_system_identity and not permissions.can_edit_fields(actor, ticket):
         raise NotAllowed(_("Only desk staff may change a ticket's fields."))
     change = _Change(ticket, actor, channel, event)
     change.log(event, field=field, old=old, new=new, note=note, internal=internal)

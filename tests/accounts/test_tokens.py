@@ -12,6 +12,7 @@ from django.test import Client
 from django.utils import timezone
 
 from servicedesk.accounts import actions
+from servicedesk.accounts.identity import system_user
 from servicedesk.accounts.models import AccountEvent, ApiToken
 from servicedesk.tickets.actions import ActionError, NotAllowed, NotFound
 
@@ -52,7 +53,7 @@ def test_a_revoked_token_and_a_disabled_user_are_refused(desk):
     token, raw = actions.issue_token(desk.agent1, actor=desk.agent1)
     actions.revoke_token(token, actor=desk.agent1)
     assert bearer(raw).get("/api/v1/me").status_code == 401
-    _, raw2 = actions.issue_token(desk.agent2, actor=None)
+    _, raw2 = actions.issue_token(desk.agent2, actor=system_user())
     desk.agent2.is_active = False
     desk.agent2.save()
     assert bearer(raw2).get("/api/v1/me").status_code == 401

@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from servicedesk.accounts.identity import system_user
 from servicedesk.routing.demo import ensure_demo_routing
 from servicedesk.tickets.models import Category, Status, Ticket
 
@@ -95,10 +96,9 @@ def test_a_stale_take_ownership_is_refused(desk, printer_request):
 
 
 def test_a_mailbox_default_group_leaves_the_ticket_unowned(desk):
-    """The mail robot routes, but owns nothing: a mailed request also waits for a person."""
-    from servicedesk.intake.ingest import mail_robot
+    """The system identity routes (for the mail), but owns nothing: a mailed request also waits for a person."""
     from servicedesk.tickets import actions
 
     ticket = actions.create_ticket(actor=desk.customer1, title="Mailed in")
-    ticket = actions.assign(ticket, actor=mail_robot(), group=desk.second_line)
+    ticket = actions.assign(ticket, actor=system_user(), group=desk.second_line)
     assert ticket.owner_id is None and ticket.acknowledged_at is None

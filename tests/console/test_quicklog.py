@@ -86,15 +86,15 @@ def test_a_new_caller_is_created_inline(agent1, desk):
     assert response.status_code == 302
     caller = User.objects.get(email="zhou.jie@example.com")
     assert caller.role == Role.CUSTOMER and caller.first_name == "周杰" and caller.phone == PHONE
-    assert caller.organisation == org and caller.username == "zhou.jie" and not caller.has_usable_password()
+    assert caller.organisation == org and caller.username == "zhou.jie@example.com" and not caller.has_usable_password()
     ticket = Ticket.objects.get()
     assert ticket.requester == caller and ticket.organisation == org and ticket.status == Status.CLOSED
 
 
 def test_a_new_caller_without_email_gets_a_unique_username(agent1, desk):
-    User.objects.create(username="caller", role=Role.CUSTOMER)
+    User.objects.create(username="王五", role=Role.CUSTOMER)
     agent1.post(URL, form(new_name="王五", outcome="route", solution=""))
-    assert Ticket.objects.get().requester.username == "caller2"
+    assert Ticket.objects.get().requester.username == "王五-2"
 
 
 def test_validation_errors_keep_what_was_typed(agent1, desk):

@@ -12,8 +12,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from servicedesk.accounts.identity import system_user
 from servicedesk.accounts.models import Desk, Role, User
-from servicedesk.intake import ingest
 from servicedesk.intake.ingest import process, read_raw, reprocess, store_raw
 from servicedesk.intake.models import InboundMessage, Mailbox, MessageReference, Source, State, UnknownSenders
 from servicedesk.tickets import actions
@@ -285,7 +285,7 @@ def test_dropped_attachments_are_listed_in_an_internal_note(desk, mailbox, setti
     message = deliver((CORPUS / "attachments.eml").read_bytes(), mailbox)
     assert message.state == State.DONE, message.reason
     note = message.ticket.comments.get(internal=True)
-    assert note.author.username == ingest.ROBOT_USERNAME
+    assert note.author == system_user()
     assert "报告.pdf" in note.body
     assert not Attachment.objects.filter(ticket=message.ticket, filename="报告.pdf").exists()
 

@@ -4,7 +4,7 @@ an internal note (the raw message keeps them)."""
 
 from email.message import EmailMessage
 
-from servicedesk.intake import ingest
+from servicedesk.accounts.identity import system_user
 from servicedesk.intake.models import State
 from servicedesk.tickets import actions
 from servicedesk.tickets.models import Attachment
@@ -63,7 +63,7 @@ def test_files_over_the_ticket_cap_are_left_out_and_listed(desk, mailbox, settin
     assert sorted(Attachment.objects.filter(ticket=ticket).values_list("filename", flat=True)) == [
         "a.log", "b.log", "c.log"]
     note = ticket.comments.get(internal=True)
-    assert note.author.username == ingest.ROBOT_USERNAME
+    assert note.author == system_user()
     assert f"inbound message #{reply.pk}" in note.body
     assert "d.log" in note.body and "3 per ticket" in note.body
     assert ticket.comments.get(internal=False).body == "Two more."

@@ -156,7 +156,7 @@ def test_creation_into_a_group_auto_assigns(desk, team):
     by_agent = actions.create_ticket(actor=desk.agent1, requester=desk.customer1, title="Call", group=team.group)
     assert by_agent.assignee == team.r1 and fresh(by_agent).assignee == team.r1
     entry = history(by_agent, field="assignee")[0]
-    assert entry.actor is None and entry.channel == "system"
+    assert entry.actor.is_system_identity and entry.channel == "system"
     chosen = actions.create_ticket(actor=desk.agent1, requester=desk.customer1, title="Call", group=team.group,
                                    assignee=team.r3)
     assert chosen.assignee == team.r3

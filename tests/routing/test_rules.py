@@ -3,6 +3,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
+from servicedesk.accounts.identity import system_user
 from servicedesk.accounts.models import Desk, Organisation, User
 from servicedesk.routing import engine
 from servicedesk.routing.models import TicketTag
@@ -134,7 +135,7 @@ def test_set_group_on_creation_is_recorded_as_the_system_with_the_rule(desk, mak
     assert (ticket.group, ticket.assignee, ticket.status) == (desk.second_line, None, Status.ASSIGNED)
     assert ticket.owner is None  # the system routed it; nobody took the contact yet
     entry = history(ticket, field="group")[0]
-    assert entry.actor is None and entry.channel == Channel.SYSTEM and entry.event == "assigned"
+    assert entry.actor.is_system_identity and entry.channel == Channel.SYSTEM and entry.event == "assigned"
     assert entry.new_value == desk.second_line.name
     assert entry.note == "routing rule: VPN to 2nd line"
     assert fresh(ticket).version == ticket.version == 2
@@ -184,7 +185,8 @@ def test_add_tags_once_and_recorded(desk, make_rule):
     assert [t.name for t in engine.tags_of(ticket)] == ["network", "vip"]
     assert TicketTag.objects.filter(ticket=ticket).count() == 2
     tagged = history(ticket, event="tagged")
-    assert [(e.new_value, e.note, e.actor) for e in tagged] == [("network, vip", "routing rule: Tag network", None)]
+    assert [(e.new_value, e.note, e.actor) for e in tagged] == [
+        ("network, vip", "routing rule: Tag network", system_user())]
 
 
 def test_one_rule_with_several_actions_is_one_change(desk, make_rule):
@@ -261,7 +263,7 @@ def test_a_refused_rule_is_undone_recorded_and_the_next_rules_still_run(desk, ma
     ticket = open_as(desk, title="VPN down")
     assert ticket.pk and ticket.group is None and ticket.urgency == 2  # nothing of the refused rule stayed
     failed = history(ticket, event="routing_failed")[0]
-    assert failed.internal and failed.actor is None
+    assert failed.internal and failed.actor.is_system_identity
     assert failed.note.startswith("routing rule: To the old team: The group Hardware supplier is not active")
     assert [t.name for t in engine.tags_of(ticket)] == ["vpn"]
 

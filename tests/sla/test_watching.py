@@ -9,9 +9,9 @@ from datetime import timedelta
 import pytest
 from django.core.management import call_command
 
+from servicedesk.accounts.identity import system_user
 from servicedesk.accounts.models import User
 from servicedesk.sla import tracking
-from servicedesk.sla.escalation import system_actor
 from servicedesk.sla.followup import overdue_follow_ups, send_digests
 from servicedesk.sla.models import (
     ClockState,
@@ -296,7 +296,7 @@ def test_functional_escalation_moves_the_ticket_with_history(desk, priority_poli
     ticket.refresh_from_db()
     assert (ticket.group, ticket.assignee) == (desk.second_line, None)
     moved = HistoryEntry.objects.get(ticket=ticket, field="group", new_value=desk.second_line.name)
-    assert (moved.actor, moved.channel, moved.old_value) == (system_actor(), Channel.SYSTEM, desk.first_line.name)
+    assert (moved.actor, moved.channel, moved.old_value) == (system_user(), Channel.SYSTEM, desk.first_line.name)
     note = HistoryEntry.objects.get(ticket=ticket, event="internal_note", internal=True)
     assert "P1 to 2nd line at 75 %" in note.note and "75%" in note.note
     event = SlaEvent.objects.get(ticket=ticket, key="resolution", percent=75)
@@ -378,10 +378,10 @@ def test_follow_up_digest_once_a_day_to_owner_and_lead(desk, priority_policies, 
         ("agent1", False, 2), ("lead1", True, 1), ("manager", True, 1)]
 
 
-def test_system_actor_is_not_a_manager_to_notify(desk):
-    actor = system_actor()
+def test_system_identity_is_not_a_manager_to_notify(desk):
+    actor = system_user()
     assert not actor.has_usable_password() and actor.is_desk_staff
-    assert system_actor() == actor and User.objects.filter(username=actor.username).count() == 1
+    assert system_user() == actor and User.objects.filter(username=actor.username).count() == 1
 
 
 def test_clock_time_left(desk, priority_policies):

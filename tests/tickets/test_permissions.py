@@ -8,6 +8,7 @@ import json
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from servicedesk.accounts.identity import system_user
 from servicedesk.accounts.models import Organisation, User
 from servicedesk.tickets import actions, permissions
 from servicedesk.tickets.models import (
@@ -209,7 +210,7 @@ def test_a_ticket_nobody_owns_stays_with_the_first_line_wherever_it_is_routed(ap
     net1 = second_line_agent(desk)
     desk.users["net1"] = net1
     ticket = actions.create_ticket(actor=desk.customer1, title="Printer broken")
-    actions.update_ticket(ticket, actor=None, changes={"group": desk.supplier}, note="routing rule: printers")
+    actions.update_ticket(ticket, actor=system_user(), changes={"group": desk.supplier}, note="routing rule: printers")
     ticket = Ticket.objects.get(pk=ticket.pk)
     assert ticket.owner_id is None and ticket.group_id == desk.supplier.pk and ticket.acknowledged_at is None
     for user in ("agent1", "agent2", "lead1"):

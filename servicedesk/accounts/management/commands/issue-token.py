@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from servicedesk.accounts import actions
+from servicedesk.accounts.identity import system_user
 from servicedesk.accounts.models import User
 from servicedesk.core.errors import ActionError
 
@@ -21,7 +22,7 @@ class Command(BaseCommand):
         try:
             expires_at = (actions.expiry_in_days(options["expires_days"])
                           if options["expires_days"] is not None else None)
-            _, raw = actions.issue_token(user, name=options["name"], expires_at=expires_at, actor=None)
+            _, raw = actions.issue_token(user, name=options["name"], expires_at=expires_at, actor=system_user())
         except ActionError as exc:
             raise CommandError(exc.message) from None
         self.stdout.write(raw)
