@@ -13,7 +13,10 @@ from django.utils.translation import gettext as _
 from servicedesk import search
 from servicedesk.tickets import permissions
 
-from .queues import QUEUES_BY_SLUG, ROW_FIELDS, build_sidebar, queue_rows, queues_for, staff_required
+from .access import staff_required
+from .queue_defs import QUEUES_BY_SLUG, queues_for
+from .queue_rows import ROW_FIELDS, queue_rows
+from .sidebar import build_sidebar
 
 # Ranked results shown: a search is for finding a ticket, not for paging through thousands.
 RESULTS = 50
