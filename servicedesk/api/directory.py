@@ -11,7 +11,7 @@ from servicedesk.accounts.models import Desk, Group, Organisation, User
 from servicedesk.core.audit import Channel
 from servicedesk.core.errors import NotAllowed, NotFound
 from servicedesk.core.inputs import Id
-from servicedesk.core.pagination import keyset_page
+from servicedesk.core.pagination import paginate
 from servicedesk.tickets.models import Category, Service
 from servicedesk.tickets.permissions import group_ids
 
@@ -153,8 +153,8 @@ def list_users(request, filters: Query[UserFilters]):
         qs = qs.filter(role=filters.role)
     if filters.organisation:
         qs = qs.filter(organisation_id=filters.organisation)
-    rows, next_cursor = keyset_page(qs, "id", False, filters.limit, filters.cursor)
-    return {"items": [_user_out(u) for u in rows], "next_cursor": next_cursor}
+    page = paginate(qs, "id", False, filters.limit, after=filters.cursor)
+    return {"items": [_user_out(u) for u in page.rows], "next_cursor": page.next_cursor}
 
 
 @router.get("/users/{int:user_id}", response={200: UserOut, 404: Message}, summary="A person")

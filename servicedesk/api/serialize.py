@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from servicedesk.core import refdata
+from servicedesk.sla.visibility import visible_clocks
 from servicedesk.tickets import permissions
 from servicedesk.tickets.actions import available_actions
 
@@ -23,17 +24,7 @@ def ref(obj, name_attr="name"):
     return {"id": obj.pk, "name": str(getattr(obj, name_attr))}
 
 
-CUSTOMER_CLOCKS = ("response", "resolution")
 CLOCK_ORDER = {"response": 0, "resolution": 1}
-
-
-def visible_clocks(viewer):
-    """The clock rows a viewer may see: customers get the committed times (response and resolution),
-    never a group's OLA."""
-    from servicedesk.sla.models import SlaTarget
-
-    rows = SlaTarget.objects.all()
-    return rows if viewer.is_desk_staff else rows.filter(kind__in=CUSTOMER_CLOCKS)
 
 
 def _calendars_of_olas(rows) -> dict:

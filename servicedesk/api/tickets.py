@@ -1,34 +1,29 @@
 """/api/v1/tickets: thin routes over `servicedesk.tickets.actions` and the scoping rule."""
 
 import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Schema
 from ninja import Status as Reply
-from ninja.errors import HttpError
 from ninja.files import UploadedFile
-from pydantic import Field
+from pydantic import Field, TypeAdapter, WithJsonSchema
 
-from servicedesk import search
 from servicedesk.accounts.models import Group, User
 from servicedesk.core import refdata
 from servicedesk.core.downloads import download_response
-from servicedesk.core.inputs import Id, IdOrZero, parse_id
-from servicedesk.core.pagination import MAX_YEAR, MIN_YEAR, keyset_page, keyset_page_nulls_last
-from servicedesk.sla.models import ClockState
+from servicedesk.core.inputs import Id, IdOrZero
+from servicedesk.core.pagination import paginate
 from servicedesk.tickets import actions, permissions
+from servicedesk.tickets import filters as ticket_filters
 from servicedesk.tickets.models import (
-    OPEN_STATUSES,
     Attachment,
     Category,
     Channel,
     Comment,
     HistoryEntry,
-    Status,
     Ticket,
     TicketLink,
     TimeEntry,
@@ -137,115 +132,57 @@ def _out(request, ticket: Ticket) -> dict:
     return serialize.ticket(fresh, request.user, refdata.transitions())
 
 
-ORDERINGS = {
-    "-updated_at": ("updated_at", True), "updated_at": ("updated_at", False),
-    "-created_at": ("created_at", True), "created_at": ("created_at", False),
-    "priority": ("priority", False), "-priority": ("priority", True),
-    "-id": ("id", True), "id": ("id", False),
-    "due_at": ("next_due", False), "-due_at": ("next_due", True),
-}
-
-
-def _id_or_me(value: str | None, request, name: str):
-    """Filters on people take an id, `me`, or `none` (not set); empty is no filter."""
-    if not value:
-        return None
-    if value == "me":
-        return request.user.pk
-    if value == "none":
-        return "none"
-    pk = parse_id(value)
-    if pk is not None:
-        return pk
-    raise HttpError(422, _("%(name)s takes a user id, 'me' or 'none'.") % {"name": name})
+def _documented_as(kind, lenient):
+    """A filter parameter documented (OpenAPI) as `kind` but read as text: the ticket filter checks it, so
+    that a bad value gets the same message from the API and the screens."""
+    return Annotated[lenient, WithJsonSchema(TypeAdapter(kind).json_schema())]
 
 
 PEOPLE = r"^(|me|none|[0-9]{1,19})$"
+Person = _documented_as(Annotated[str, Field(pattern=PEOPLE)] | None, str | None)
+OptionalId = _documented_as(Id | None, str | None)
 
 
+# Documents the list's parameters; `ticket_filters.parse` reads and checks them (all but the paging).
 class TicketFilters(Schema):
     status: list[str] = Field([], description="Repeat or comma-separate; `open` means every open status.")
     type: list[str] = []
-    priority: list[PriorityIn] = []
-    group: list[Id] = []
-    assignee: str | None = Field(None, description="A user id, `me`, or `none` (unassigned).", pattern=PEOPLE)
-    owner: str | None = Field(None, description="A user id, `me`, or `none`.", pattern=PEOPLE)
-    requester: str | None = Field(None, description="A user id, `me`, or `none`.", pattern=PEOPLE)
-    organisation: Id | None = None
-    category: Id | None = None
+    priority: _documented_as(list[PriorityIn], list[str]) = []
+    group: _documented_as(list[Id], list[str]) = []
+    assignee: Person = Field(None, description="A user id, `me`, or `none` (unassigned).")
+    owner: Person = Field(None, description="A user id, `me`, or `none`.")
+    requester: Person = Field(None, description="A user id, `me`, or `none`.")
+    organisation: OptionalId = None
+    category: OptionalId = None
     channel: str | None = None
     q: str | None = Field(None, description="Words, all of which appear in the title, description or public replies "
                                            "(Chinese or English), or the exact ticket number.")
-    breached: bool | None = Field(None, description="`true`: tickets with a breached clock (one the caller sees: "
-                                  "customers, response and resolution only); `false`: tickets with none.")
-    due_before: datetime.datetime | None = Field(None, description="Tickets with a running clock due before this "
-                                                 "time (ISO 8601 with a time zone; overdue ones included).")
-    ordering: Literal[tuple(ORDERINGS)] = Field("-updated_at", description=(  # type: ignore[valid-type]
-        "`due_at` / `-due_at`: by the due time of the ticket's soonest running clock (that the caller sees); "
-        "tickets without a running clock come last either way. That ordering sorts every ticket the filters "
-        "let through: narrow it (e.g. `status=open`) on a large desk."))
+    breached: _documented_as(bool | None, str | None) = Field(
+        None, description="`true`: tickets with a breached clock (one the caller sees: customers, response and "
+                          "resolution only); `false`: tickets with none.")
+    due_before: _documented_as(datetime.datetime | None, str | None) = Field(
+        None, description="Tickets with a running clock due before this time (ISO 8601 with a time zone; overdue "
+                          "ones included).")
+    ordering: _documented_as(Literal[tuple(ticket_filters.ORDERINGS)], str) = Field(  # type: ignore[valid-type]
+        ticket_filters.DEFAULT_ORDERING, description=(
+            "`due_at` / `-due_at`: by the due time of the ticket's soonest running clock (that the caller sees); "
+            "tickets without a running clock come last either way. That ordering sorts every ticket the filters "
+            "let through: narrow it (e.g. `status=open`) on a large desk."))
     cursor: str | None = Field(None, description="`next_cursor` of the page before; a cursor the desk did not "
                                                  "make is a 400.")
     limit: int = Field(50, ge=1, le=200)
-
-
-def _split(values: list) -> list[str]:
-    return [part.strip() for value in values for part in str(value).split(",") if part.strip()]
 
 
 @router.get("", response={200: TicketPage, 400: Message, 422: Message}, summary="List tickets")
 def list_tickets(request, filters: Query[TicketFilters]):
     """Tickets the caller may see, newest activity first by default. Paginate with `next_cursor`:
     a deep page costs what the first does."""
-    qs = permissions.visible_tickets(request.user)
-    statuses = _split(filters.status)
-    if "open" in statuses:
-        statuses = [s for s in statuses if s != "open"] + list(OPEN_STATUSES)
-    bad = [s for s in statuses if s not in Status.values]
-    if bad:
-        raise HttpError(422, _("Unknown status: %(s)s") % {"s": ", ".join(bad)})
-    if statuses:
-        qs = qs.filter(status__in=statuses)
-    if filters.type:
-        qs = qs.filter(type__in=_split(filters.type))
-    if filters.priority:
-        qs = qs.filter(priority__in=filters.priority)
-    if filters.group:
-        qs = qs.filter(group__in=filters.group)
-    for name in ("assignee", "owner", "requester"):
-        value = _id_or_me(getattr(filters, name), request, name)
-        if value == "none":
-            qs = qs.filter(**{f"{name}__isnull": True})
-        elif value is not None:
-            qs = qs.filter(**{f"{name}_id": value})
-    if filters.organisation:
-        qs = qs.filter(organisation_id=filters.organisation)
-    if filters.category:
-        qs = qs.filter(Q(category_id=filters.category) | Q(category__parent_id=filters.category))
-    if filters.channel:
-        qs = qs.filter(channel=filters.channel)
-    if filters.q and filters.q.strip():
-        qs = search.search(qs, filters.q.strip())
-    clocks = serialize.visible_clocks(request.user).filter(ticket=OuterRef("pk"))
-    running = clocks.filter(state=ClockState.RUNNING)
-    if filters.breached is not None:
-        breached = Exists(clocks.filter(Q(breached=True) | Q(state=ClockState.RUNNING, due_at__lte=timezone.now())))
-        qs = qs.filter(breached) if filters.breached else qs.exclude(breached)
-    if filters.due_before is not None:
-        if timezone.is_naive(filters.due_before) or not MIN_YEAR <= filters.due_before.year <= MAX_YEAR:
-            raise HttpError(422, _("due_before needs a time zone and a year from %(min)d to %(max)d (e.g. "
-                                   "2026-01-31T18:00:00+08:00).") % {"min": MIN_YEAR, "max": MAX_YEAR})
-        qs = qs.filter(Exists(running.filter(due_at__lt=filters.due_before)))
-    field, descending = ORDERINGS[filters.ordering]
-    if field == "next_due":
-        qs = qs.annotate(next_due=Subquery(running.order_by("due_at").values("due_at")[:1]))
-        rows, next_cursor = keyset_page_nulls_last(qs.values(*serialize.LIST_COLUMNS, "next_due"), field,
-                                                   descending, filters.limit, filters.cursor)
-    else:
-        rows, next_cursor = keyset_page(qs.values(*serialize.LIST_COLUMNS), field, descending, filters.limit,
-                                        filters.cursor)
+    chosen = ticket_filters.parse(request.GET)
+    qs = chosen.apply(permissions.visible_tickets(request.user), request.user)
+    page = paginate(qs.values(*chosen.columns(*serialize.LIST_COLUMNS)), chosen.field, chosen.descending,
+                    filters.limit, after=filters.cursor, nulls_last=chosen.nulls_last)
     transitions = refdata.transitions()
-    return {"items": serialize.ticket_rows(rows, request.user, transitions), "next_cursor": next_cursor}
+    return {"items": serialize.ticket_rows(page.rows, request.user, transitions), "next_cursor": page.next_cursor}
 
 
 @router.post("", response={201: TicketOut, **ERRORS}, summary="Open a ticket")

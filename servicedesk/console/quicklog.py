@@ -21,7 +21,8 @@ from servicedesk.core.inputs import parse_id
 from servicedesk.tickets import actions
 from servicedesk.tickets.models import Category, Channel, Level, Status, TicketType
 
-from .queues import build_sidebar, staff_required, ticket_url
+from .access import staff_required, ticket_url
+from .sidebar import build_sidebar
 
 SOLVED, ROUTE = "solved", "route"
 MAX_MATCHES = 10

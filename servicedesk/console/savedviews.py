@@ -3,25 +3,30 @@
 from urllib.parse import parse_qsl, urlencode
 
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from servicedesk.core.errors import ActionError
+from servicedesk.tickets import filters as ticket_filters
 
 from . import actions
+from .access import staff_required
 from .models import SavedView
-from .queues import FILTER_PARAMS, ORDERINGS, get_queue, saved_view_url, staff_required
+from .queue_defs import get_queue
+from .sidebar import saved_view_url
 
 
 def clean_query(raw: str) -> str:
-    """Keep only the filter parameters and the ordering; drop cursors and anything else."""
-    allowed = set(FILTER_PARAMS) | {"ordering"}
+    """Keep only the filter parameters and the ordering; drop cursors and anything else. The one ticket
+    filter checks what is kept: FilterError for a filter no queue could show."""
+    allowed = set(ticket_filters.PARAMS) | {"ordering"}
     pairs = [(k, v) for k, v in parse_qsl(raw or "", keep_blank_values=False) if k in allowed and v.strip()]
-    pairs = [(k, v) for k, v in pairs if k != "ordering" or v in ORDERINGS]
-    return urlencode(pairs)[:2000]
+    query = urlencode(pairs)[:2000]
+    ticket_filters.parse(QueryDict(query))
+    return query
 
 
 @require_POST
@@ -30,7 +35,11 @@ def save_view(request):
     user = request.user
     queue = get_queue(user, request.POST.get("queue", ""))
     back = reverse("console:queue", args=[queue.slug])
-    query = clean_query(request.POST.get("query", ""))
+    try:
+        query = clean_query(request.POST.get("query", ""))
+    except ticket_filters.FilterError as exc:
+        messages.error(request, _("The view is not saved. %(reason)s") % {"reason": exc.message})
+        return redirect(back)
     name = " ".join((request.POST.get("name") or "").split())[:100]
     if not name:
         messages.error(request, _("Give the view a name."))

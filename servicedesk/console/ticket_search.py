@@ -1,7 +1,8 @@
 """One search for agents: every ticket they may see (open or closed), most relevant first, a queue
 as an optional filter; a ticket is also found by its number with or without the prefix and zeros
-(`38`, `SD-38`, `sd-000038`)."""
+(`38`, `SD-38`, `sd-000038`). The queues' filters (status, type, group, …) narrow it too."""
 
+from dataclasses import replace
 from types import SimpleNamespace
 
 from django.shortcuts import render
@@ -11,9 +12,13 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from servicedesk import search
+from servicedesk.tickets import filters as ticket_filters
 from servicedesk.tickets import permissions
 
-from .queues import QUEUES_BY_SLUG, ROW_FIELDS, build_sidebar, queue_rows, queues_for, staff_required
+from .access import staff_required
+from .queue_defs import QUEUES_BY_SLUG, queues_for
+from .queue_rows import ROW_FIELDS, queue_rows
+from .sidebar import build_sidebar
 
 # Ranked results shown: a search is for finding a ticket, not for paging through thousands.
 RESULTS = 50
@@ -28,6 +33,14 @@ def search_view(request):
     slug = request.GET.get("queue") or ""
     queue = QUEUES_BY_SLUG.get(slug) if slug in dict(choices) else None
     scope = queue.tickets(user) if queue is not None else permissions.visible_tickets(user)
+    filter_error = None
+    try:
+        # The same filters as a queue's (status, type, group, …); the words are ranked here instead.
+        chosen = replace(ticket_filters.parse(request.GET), text="", ordering=ticket_filters.DEFAULT_ORDERING)
+    except ticket_filters.FilterError as exc:
+        filter_error, text = exc.message, ""
+    else:
+        scope = chosen.apply(scope, user)
     found = search.ranked(scope, text, limit=RESULTS) if text else []
     tickets = [SimpleNamespace(pk=t.pk, **{name: getattr(t, name) for name in ROW_FIELDS if name != "id"})
                for t in found]
@@ -42,8 +55,9 @@ def search_view(request):
         "capped": len(rows) >= RESULTS,
         "results": RESULTS,
         "sidebar": build_sidebar(request),
+        "filter_error": filter_error,
     }
-    return render(request, "console/search.html", context)
+    return render(request, "console/search.html", context, status=400 if filter_error else 200)
 
 
 urlpatterns = [path("search/", search_view, name="search")]

@@ -1,6 +1,16 @@
-"""The agent console. Each screen module owns its own routes."""
+"""The agent console's routes, collected from the screen modules."""
 
-from . import queues, ticket, ticket_search
+from django.urls import path
+
+from . import queue_views, quicklog, savedviews, ticket, ticket_search
 
 app_name = "console"
-urlpatterns = queues.urlpatterns + ticket_search.urlpatterns + ticket.urlpatterns
+urlpatterns = [
+    path("", queue_views.home, name="home"),
+    path("queue-counts/", queue_views.queue_counts, name="queue_counts"),
+    path("queues/<slug:slug>/", queue_views.queue_view, name="queue"),
+    *savedviews.urlpatterns,
+    *quicklog.urlpatterns,
+    *ticket_search.urlpatterns,
+    *ticket.urlpatterns,
+]

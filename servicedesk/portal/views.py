@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods
 from servicedesk import search
 from servicedesk.core.downloads import download_response
 from servicedesk.core.inputs import parse_id
-from servicedesk.core.pagination import BadCursor, keyset_page
+from servicedesk.core.pagination import BadCursor, paginate
 from servicedesk.core.ratelimit import Limit, retry_after
 from servicedesk.tickets import actions, permissions
 from servicedesk.tickets.models import Attachment, Channel, Comment, Status, Ticket, TicketType
@@ -154,12 +154,13 @@ def request_list(request):
         queryset = search.search(queryset, text)
     cursor, status = request.GET.get("cursor") or None, 200
     try:
-        rows, next_cursor = keyset_page(_list_columns(queryset), "updated_at", True, PAGE_SIZE, cursor)
+        page = paginate(_list_columns(queryset), "updated_at", True, PAGE_SIZE, after=cursor)
     except BadCursor:
         # A cursor the desk did not make: the first page, said so, as a 400 like the API's.
         messages.warning(request, _("That page link is no longer valid; here is the first page."))
         cursor, status = None, 400
-        rows, next_cursor = keyset_page(_list_columns(queryset), "updated_at", True, PAGE_SIZE, None)
+        page = paginate(_list_columns(queryset), "updated_at", True, PAGE_SIZE)
+    rows, next_cursor = page.rows, page.next_cursor
     base = {"scope": scope, "state": state, **({"q": text} if text else {})}
     context = {
         "rows": rows,

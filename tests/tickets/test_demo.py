@@ -14,7 +14,7 @@ from django.core.management import call_command
 from servicedesk.accounts.models import Group, User
 from servicedesk.console.clocks import breaching_clocks
 from servicedesk.console.models import CannedResponse
-from servicedesk.console.queues import QUEUES_BY_SLUG
+from servicedesk.console.queue_defs import QUEUES_BY_SLUG
 from servicedesk.sla.calendars import business_calendar
 from servicedesk.sla.models import Calendar, ClockState, SlaTarget
 from servicedesk.tickets.models import OPEN_STATUSES, Channel, Comment, HistoryEntry, Priority, Ticket

@@ -579,8 +579,7 @@ class Command(BaseCommand):
             steps.append((gap, fn))
 
         if journey in ("quick", "quick_routed"):
-            # Through the console's queues, which load the quick log once their helpers exist (a cycle).
-            from servicedesk.console.queues import quicklog
+            from servicedesk.console import quicklog
 
             data = dict(requester=customer, title=title, description=description, type=topic["type"],
                         category=category, impact=impact, urgency=urgency)
