@@ -10,6 +10,10 @@ class AccountsConfig(AppConfig):
     def ready(self):
         from django.contrib import admin
 
+        from servicedesk.core import refdata
+
         from . import signin
+        from .models import Desk, Group, Organisation, User
 
         admin.site.login_form = signin.AdminSignInForm
+        refdata.watch(Group, Organisation, User, Desk, Group.members.through)

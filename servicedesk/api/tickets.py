@@ -15,12 +15,12 @@ from pydantic import Field
 
 from servicedesk import search
 from servicedesk.accounts.models import Group, User
-from servicedesk.core import refdata
 from servicedesk.core.downloads import download_response
 from servicedesk.core.inputs import Id, IdOrZero, parse_id
 from servicedesk.core.pagination import MAX_YEAR, MIN_YEAR, keyset_page, keyset_page_nulls_last
 from servicedesk.sla.models import ClockState
 from servicedesk.tickets import actions, permissions
+from servicedesk.tickets import refdata as tickets_refdata
 from servicedesk.tickets.models import (
     OPEN_STATUSES,
     Attachment,
@@ -134,7 +134,7 @@ def _out(request, ticket: Ticket) -> dict:
     # Re-read with the related rows the JSON needs (the action returned the locked row only).
     fresh = Ticket.objects.select_related(*LIST_JOINED).get(pk=ticket.pk)
     attach_people([fresh])
-    return serialize.ticket(fresh, request.user, refdata.transitions())
+    return serialize.ticket(fresh, request.user, tickets_refdata.transitions())
 
 
 ORDERINGS = {
@@ -244,7 +244,7 @@ def list_tickets(request, filters: Query[TicketFilters]):
     else:
         rows, next_cursor = keyset_page(qs.values(*serialize.LIST_COLUMNS), field, descending, filters.limit,
                                         filters.cursor)
-    transitions = refdata.transitions()
+    transitions = tickets_refdata.transitions()
     return {"items": serialize.ticket_rows(rows, request.user, transitions), "next_cursor": next_cursor}
 
 
@@ -272,7 +272,7 @@ def create_ticket(request, payload: TicketIn):
 @router.get("/{int:ticket_id}", response={200: TicketOut, 404: Message}, summary="Read a ticket")
 def read_ticket(request, ticket_id: Id):
     ticket = _get_ticket(request, ticket_id)
-    return serialize.ticket(ticket, request.user, refdata.transitions())
+    return serialize.ticket(ticket, request.user, tickets_refdata.transitions())
 
 
 @router.get("/{int:ticket_id}/clocks", response={200: list[ClockOut], 404: Message}, summary="SLA clocks")

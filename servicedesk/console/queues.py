@@ -29,11 +29,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from servicedesk import search
+from servicedesk.accounts import refdata as accounts_refdata
 from servicedesk.accounts.models import STAFF_ROLES, Group, Organisation, Role, User, person_name
 from servicedesk.core import refdata
 from servicedesk.core.inputs import parse_id
 from servicedesk.core.pagination import BadCursor, after_cursor, encode_cursor
 from servicedesk.tickets import permissions
+from servicedesk.tickets import refdata as tickets_refdata
 from servicedesk.tickets.models import (
     OPEN_STATUSES,
     Category,
@@ -441,7 +443,7 @@ def queue_rows(tickets: list, due: dict[int, dict] | None = None, names: dict[in
     due = due_cells([t.pk for t in tickets]) if due is None else due
     if names is None:
         names = people_names([t.requester_id for t in tickets] + [t.assignee_id for t in tickets])
-    groups, categories = refdata.group_names(), refdata.category_labels()
+    groups, categories = accounts_refdata.group_names(), tickets_refdata.category_labels()
     statuses = {value: str(label) for value, label in Status.choices}
     priorities = {value: str(label) for value, label in Priority.choices}
     rows = []

@@ -20,11 +20,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from servicedesk.accounts.models import User
-from servicedesk.core import refdata
 from servicedesk.tickets import actions, history_notes, permissions
 from servicedesk.tickets.models import Channel, Ticket
 
-from . import assignment
+from . import assignment, refdata
 from .models import RoutingRule, Tag, TicketTag
 
 PRIORITY_FIELDS = frozenset({"impact", "urgency", "priority"})
@@ -57,7 +56,7 @@ def rule_note(rule: RoutingRule) -> str:
 
 
 def active_rules() -> list[RoutingRule]:
-    """Cached (core.refdata), current with the last committed change of a rule or what it names."""
+    """Cached (routing.refdata), current with the last committed change of a rule or what it names."""
     return refdata.routing_rules()
 
 

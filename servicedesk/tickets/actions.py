@@ -23,11 +23,11 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from servicedesk.accounts.models import Desk, Group, User
-from servicedesk.core import refdata, rows
+from servicedesk.core import rows
 from servicedesk.core.downloads import content_type_for
 from servicedesk.core.errors import ActionError, Conflict, NotAllowed, NotFound, TooLarge  # noqa: F401 (re-exported)
 
-from . import defaults, permissions
+from . import permissions, refdata
 from .models import (
     Attachment,
     Category,
@@ -68,12 +68,9 @@ def choose_group_message() -> str:
 # Classification
 
 
-DEFAULT_MATRIX = {(impact, urgency): priority for impact, urgency, priority in defaults.PRIORITY_MATRIX}
-
-
 def priority_for(impact: int, urgency: int) -> int:
     """The priority the configured matrix gives; the ITIL default where a cell is not configured
-    (cached, current with the last committed change: core.refdata)."""
+    (cached, current with the last committed change: tickets.refdata)."""
     return int(refdata.priority_matrix(fresh=True)[(impact, urgency)])
 
 
