@@ -7,7 +7,9 @@
   relation's `.add/.remove/.clear/.set`, `core.rows.insert/update`) fails the test, unless it is allowed
   below with its reason;
 - **core imports no domain**: nothing under `servicedesk/core` imports `servicedesk.<app>` (at any level,
-  inside functions too, or by name through importlib); domains register what core serves in their ready().
+  inside functions too, or by name through importlib); domains register what core serves in their ready();
+- **the layers** (import-linter, contracts in pyproject.toml): the screens (API, console, portal) above the
+  domains, which never import a screen; in each app its views above its actions above its models.
 
 The check reads the code (ast) and resolves what a call is made on to a model class, instance or queryset
 from the imports, the constructors and queries, the annotations, `request.user`, and the models' own
@@ -29,6 +31,7 @@ from django.db.models.fields.related_descriptors import (
     ReverseManyToOneDescriptor,
     ReverseOneToOneDescriptor,
 )
+from importlinter.cli import lint_imports
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "servicedesk"
@@ -568,6 +571,11 @@ def test_every_allowance_is_used():
         used |= {(place, app) for app, *_ in _writes(path, _parse(path)) for place, written in ALLOWED
                  if relative.startswith(place) and app == written}
     assert not set(ALLOWED) - used
+
+
+def test_import_contracts_are_kept(capsys):
+    kept = lint_imports(config_filename=str(ROOT / "pyproject.toml"), no_cache=True, no_logo=True) == 0
+    assert kept, capsys.readouterr().out
 
 
 def test_core_imports_no_domain():
