@@ -1,6 +1,6 @@
 """The demo desk's people, organisations, desk and groups (`servicedesk demo`)."""
 
-from servicedesk.accounts.models import Desk, Group, GroupKind, Organisation, Role, User
+from .models import Desk, Group, GroupKind, Organisation, Role, User
 
 PASSWORD = "demo-pass-123"
 
