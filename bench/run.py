@@ -97,9 +97,9 @@ def probe() -> None:
     import django
 
     django.setup()
+    from servicedesk.accounts.demo import PASSWORD
     from servicedesk.accounts.models import ApiToken, Group, Role, User
     from servicedesk.tickets import permissions
-    from servicedesk.tickets.management.commands.demo import PASSWORD
     from servicedesk.tickets.models import OPEN_STATUSES, Ticket
     from servicedesk.tickets.permissions import visible_tickets
 

@@ -21,7 +21,8 @@ from django.utils.translation import gettext as _
 from servicedesk.core import audit
 from servicedesk.core.errors import ActionError, NotAllowed, NotFound
 
-from .models import AccountEvent, ApiToken, Organisation, Role, User
+from .identity import system_user
+from .models import AccountEvent, ApiToken, Desk, Organisation, Role, User
 
 log = logging.getLogger(__name__)
 
@@ -202,3 +203,14 @@ def create_customer(*, name: str, email: str = "", phone: str = "", organisation
         audit.record_created(customer, actor=actor, channel=channel)
     _announce("Customer %s created by %s (%s)", customer.username, actor.username, channel)
     return customer
+
+
+def default_desk() -> Desk:
+    """The desk a ticket is recorded at when none is named: the one marked default, else the first; on a
+    desk with none yet (a fresh install's first ticket), one is made, recorded as the system's."""
+    desk = Desk.objects.filter(is_default=True).first() or Desk.objects.order_by("id").first()
+    if desk is None:
+        with transaction.atomic():
+            desk = Desk.objects.create(name="Service Desk", prefix="SD", is_default=True)
+            audit.record_created(desk, actor=system_user(), channel=audit.Channel.SYSTEM)
+    return desk

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 from django.urls import reverse
 from django.utils import timezone
 
-from servicedesk.core import refdata
+from servicedesk.accounts import refdata as accounts_refdata
 from servicedesk.sla.visibility import visible_clocks
 from servicedesk.tickets import permissions
 from servicedesk.tickets.actions import available_actions
@@ -69,7 +69,7 @@ def clocks(ticket_ids, viewer, now=None) -> dict[int, list[dict]]:
     staff = viewer.is_desk_staff
     rows = list(visible_clocks(viewer).filter(ticket_id__in=ticket_ids).select_related("policy__calendar"))
     ola_calendars = _calendars_of_olas(rows)
-    names = refdata.group_names() if ola_calendars else {}
+    names = accounts_refdata.group_names() if ola_calendars else {}
     calendar_of = {row.pk: row.policy.calendar if row.policy_id else ola_calendars.get(row.group_id) for row in rows}
     due_times: dict[int, set] = {}
     calendars = {}

@@ -12,12 +12,12 @@ from ninja.files import UploadedFile
 from pydantic import Field, TypeAdapter, WithJsonSchema
 
 from servicedesk.accounts.models import Group, User
-from servicedesk.core import refdata
 from servicedesk.core.downloads import download_response
 from servicedesk.core.inputs import Id, IdOrZero
 from servicedesk.core.pagination import paginate
 from servicedesk.tickets import actions, permissions
 from servicedesk.tickets import filters as ticket_filters
+from servicedesk.tickets import refdata as tickets_refdata
 from servicedesk.tickets.models import (
     Attachment,
     Category,
@@ -129,7 +129,7 @@ def _out(request, ticket: Ticket) -> dict:
     # Re-read with the related rows the JSON needs (the action returned the locked row only).
     fresh = Ticket.objects.select_related(*LIST_JOINED).get(pk=ticket.pk)
     attach_people([fresh])
-    return serialize.ticket(fresh, request.user, refdata.transitions())
+    return serialize.ticket(fresh, request.user, tickets_refdata.transitions())
 
 
 def _documented_as(kind, lenient):
@@ -181,7 +181,7 @@ def list_tickets(request, filters: Query[TicketFilters]):
     qs = chosen.apply(permissions.visible_tickets(request.user), request.user)
     page = paginate(qs.values(*chosen.columns(*serialize.LIST_COLUMNS)), chosen.field, chosen.descending,
                     filters.limit, after=filters.cursor, nulls_last=chosen.nulls_last)
-    transitions = refdata.transitions()
+    transitions = tickets_refdata.transitions()
     return {"items": serialize.ticket_rows(page.rows, request.user, transitions), "next_cursor": page.next_cursor}
 
 
@@ -209,7 +209,7 @@ def create_ticket(request, payload: TicketIn):
 @router.get("/{int:ticket_id}", response={200: TicketOut, 404: Message}, summary="Read a ticket")
 def read_ticket(request, ticket_id: Id):
     ticket = _get_ticket(request, ticket_id)
-    return serialize.ticket(ticket, request.user, refdata.transitions())
+    return serialize.ticket(ticket, request.user, tickets_refdata.transitions())
 
 
 @router.get("/{int:ticket_id}/clocks", response={200: list[ClockOut], 404: Message}, summary="SLA clocks")

@@ -6,3 +6,10 @@ class ConsoleConfig(AppConfig):
     name = "servicedesk.console"
     label = "console"
     verbose_name = _("Agent console")
+
+    def ready(self):
+        from servicedesk.core import refdata
+
+        from .models import CannedResponse
+
+        refdata.watch(CannedResponse)

@@ -16,7 +16,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from servicedesk.core import refdata
+from servicedesk.accounts import refdata as accounts_refdata
 from servicedesk.sla.models import ClockState, SlaTarget, TargetKind
 from servicedesk.sla.tracking import business_time_left
 
@@ -43,7 +43,7 @@ def duration_text(delta: timedelta) -> str:
 
 def clock_label(row: SlaTarget) -> str:
     if row.kind == TargetKind.OLA:
-        return _("OLA: %(group)s") % {"group": refdata.group_names().get(row.group_id, "—")}
+        return _("OLA: %(group)s") % {"group": accounts_refdata.group_names().get(row.group_id, "—")}
     return str(TargetKind(row.kind).label)
 
 

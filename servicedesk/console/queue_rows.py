@@ -6,8 +6,9 @@ from types import SimpleNamespace
 
 from django.utils import timezone
 
+from servicedesk.accounts import refdata as accounts_refdata
 from servicedesk.accounts.models import User, person_name
-from servicedesk.core import refdata
+from servicedesk.tickets import refdata as tickets_refdata
 from servicedesk.tickets.models import Priority, Status, Ticket
 
 from .access import ticket_url
@@ -41,7 +42,7 @@ def queue_rows(tickets: list, due: dict[int, dict] | None = None, names: dict[in
     due = due_cells([t.pk for t in tickets]) if due is None else due
     if names is None:
         names = people_names([t.requester_id for t in tickets] + [t.assignee_id for t in tickets])
-    groups, categories = refdata.group_names(), refdata.category_labels()
+    groups, categories = accounts_refdata.group_names(), tickets_refdata.category_labels()
     statuses = {value: str(label) for value, label in Status.choices}
     priorities = {value: str(label) for value, label in Priority.choices}
     rows = []

@@ -20,6 +20,7 @@ from servicedesk.core.forms import DeskFormMixin
 from servicedesk.notify import context as notify_context
 from servicedesk.notify.promises import format_due, format_minutes, promises
 from servicedesk.tickets import actions
+from servicedesk.tickets import refdata as tickets_refdata
 from servicedesk.tickets.models import PendingReason, Priority, Status, Ticket, Transition
 
 from . import actions as console_actions
@@ -130,7 +131,7 @@ def canned_choices(user) -> list[tuple[int, str]]:
 
 def resolves(canned: CannedResponse) -> bool:
     """Whether the macro's lifecycle action lands in resolved (which needs the resolution with it)."""
-    return any(t.action == canned.set_status and t.to_status == Status.RESOLVED for t in refdata.transitions())
+    return any(t.action == canned.set_status and t.to_status == Status.RESOLVED for t in tickets_refdata.transitions())
 
 
 def apply_macro(canned: CannedResponse, ticket: Ticket, *, actor, channel: str, comment: str = "",

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from servicedesk.core import refdata
+from servicedesk.accounts import refdata as accounts_refdata
 from servicedesk.search.tokens import tokenize
 from servicedesk.tickets import history_notes, permissions
 from servicedesk.tickets.models import (
@@ -69,7 +69,7 @@ def value_label(name: str, value) -> str:
     if value in (None, ""):
         return ""
     if name == "group":
-        return refdata.group_names_by_key().get(value, value)
+        return accounts_refdata.group_names_by_key().get(value, value)
     choices = CHOICES.get(name)
     if choices is not None:
         try:

@@ -22,12 +22,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from servicedesk.accounts import refdata as accounts_refdata
 from servicedesk.accounts.models import Group, User
-from servicedesk.core import refdata
 from servicedesk.core.downloads import download_response
 from servicedesk.core.inputs import is_id, parse_id
 from servicedesk.routing.engine import tags_of
 from servicedesk.tickets import actions, permissions
+from servicedesk.tickets import refdata as tickets_refdata
 from servicedesk.tickets.models import (
     OPEN_STATUSES,
     Attachment,
@@ -111,14 +112,14 @@ def render_page(
     open_form: str = "",
 ):
     user = request.user
-    transitions = refdata.transitions()
+    transitions = tickets_refdata.transitions()
     available = set(actions.available_actions(ticket, user, transitions))
     buttons = [
         {"action": t.action, "label": transition_label(t), "form": t.action if t.action in NEEDS_FORM else ""}
         for t in transitions
         if t.action in available
     ]
-    groups = refdata.active_groups()
+    groups = accounts_refdata.active_groups()
     assign_group = ticket.group_id or (groups[0].pk if groups else None)
     if posted is not None and is_id(posted.get("group")):
         assign_group = next((g.pk for g in groups if g.pk == parse_id(posted["group"])), assign_group)
@@ -148,7 +149,7 @@ def render_page(
     if ticket.merged_into_id:
         target = Ticket.objects.only("id", "number", *SCOPE_COLUMNS).get(pk=ticket.merged_into_id)
         ticket.merged_into = target if permissions.can_see(user, target) else None
-    staff = refdata.staff()
+    staff = accounts_refdata.staff()
     requester = ticket.requester
     if not any(pk == ticket.requester_id for pk, _name, _display in staff) and requester.is_active:
         staff = sorted([*staff, (requester.pk, requester.username, requester.display_name)], key=lambda p: p[1])
@@ -174,15 +175,15 @@ def render_page(
         "pending_reasons": PendingReason.choices,
         "groups": [(g.pk, g.local_name) for g in groups],
         "assign_group": assign_group,
-        "members": refdata.group_members(assign_group),
+        "members": accounts_refdata.group_members(assign_group),
         # The header's group and category names, from the cached reference data (no joins).
-        "group_name": refdata.group_names().get(ticket.group_id, ""),
-        "category_label": refdata.category_paths().get(ticket.category_id, ""),
+        "group_name": accounts_refdata.group_names().get(ticket.group_id, ""),
+        "category_label": tickets_refdata.category_paths().get(ticket.category_id, ""),
         "levels": Level.choices,
         "priorities": [(value, f"P{value} {label}") for value, label in Priority.choices],
         "priority_override": ticket.priority if ticket.priority_overridden else None,
-        "matrix_priority": Priority(refdata.priority_matrix()[(ticket.impact, ticket.urgency)]),
-        "categories": refdata.category_choices(),
+        "matrix_priority": Priority(tickets_refdata.priority_matrix()[(ticket.impact, ticket.urgency)]),
+        "categories": tickets_refdata.category_choices(),
         "links_out": links_out,
         "links_in": links_in,
         "link_kinds": LinkKind.choices,
@@ -524,7 +525,8 @@ def assign_members(request, number):
     return render(
         request,
         "console/ticket/_assignee_select.html",
-        {"ticket": ticket, "members": list(refdata.group_members(group.pk if group else None)), "assign_group": group},
+        {"ticket": ticket, "members": list(accounts_refdata.group_members(group.pk if group else None)),
+         "assign_group": group},
     )
 
 

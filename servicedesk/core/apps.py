@@ -10,8 +10,6 @@ class CoreConfig(AppConfig):
     def ready(self):
         from django.urls import register_converter
 
-        from . import refdata
         from .inputs import IdConverter
 
-        refdata.connect()
         register_converter(IdConverter, "id")

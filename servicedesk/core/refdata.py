@@ -1,12 +1,16 @@
 """Reference data for screens, cached: groups, categories, people lists, lifecycle transitions.
 
+This module is the mechanism; the lists live with the app that owns their tables (accounts.refdata,
+tickets.refdata, intake.refdata, routing.refdata, console's canned responses), and each app names the
+models they read in its ready() (`watch()`).
+
 Every ticket page and queue page showed the same few small tables (drop-downs of groups, categories,
 agents; the transition rows), read afresh each time: a third of a ticket page's queries. They are
 cached here under one version number that any change to those tables bumps (signals below), so a
 change shows on the next page. The cache is per process unless SERVICEDESK_CACHE_URL names a shared
 one; another process then shows the old lists for at most TIMEOUT seconds.
 
-Writes read here too, with `fresh=True`: the priority matrix (tickets.actions),
+Writes read through it too, with `fresh=True`: the priority matrix (tickets.actions),
 the routing rules (routing.engine, on every new ticket), the mailboxes and the desks' ticket prefixes
 (the mail ingester) — once per ticket or message otherwise. Those entries are keyed by a second
 version kept in the database (`ReferenceVersion`), bumped by the same signals inside the changing
@@ -149,161 +153,15 @@ def forget() -> None:
     _memo.clear()
 
 
-def connect() -> None:
-    """Called from CoreConfig.ready: every model whose rows appear in a cached list."""
+def watch(*models) -> None:
+    """Called from each app's ready() with every model whose rows appear in its cached lists (an
+    auto-created many-to-many table, `Model.field.through`, for changes of that relation): a change
+    to one makes every cached list stale."""
     from django.db.models.signals import m2m_changed, post_delete, post_save
 
-    from servicedesk.accounts.models import Desk, Group, Organisation, User
-    from servicedesk.console.models import CannedResponse
-    from servicedesk.intake.models import Mailbox
-    from servicedesk.routing.models import RoutingRule, Tag
-    from servicedesk.tickets.models import Category, PriorityRule, Service, Transition
-
-    models = (Group, Organisation, User, Category, Service, Transition, PriorityRule, Desk, Mailbox, RoutingRule,
-              Tag, CannedResponse)
     for model in models:
-        post_save.connect(changed, sender=model, dispatch_uid=f"refdata-save-{model.__name__}")
-        post_delete.connect(changed, sender=model, dispatch_uid=f"refdata-delete-{model.__name__}")
-    for through in (Group.members.through, RoutingRule.categories.through, RoutingRule.organisations.through,
-                    RoutingRule.desks.through, RoutingRule.add_tags.through):
-        m2m_changed.connect(changed, sender=through, dispatch_uid=f"refdata-m2m-{through.__name__}")
-
-
-# ---------------------------------------------------------------------------------------------
-# The lists
-
-
-def transitions() -> list:
-    from servicedesk.tickets.models import Transition
-
-    return cached("transitions", lambda: list(Transition.objects.all()))
-
-
-def active_groups() -> list:
-    from servicedesk.accounts.models import Group
-
-    return cached("groups", lambda: list(Group.objects.filter(is_active=True)))
-
-
-def group_members(group_id: int | None) -> list:
-    """The active staff of a group (members and its lead), by name."""
-    from django.db.models import Q
-
-    from servicedesk.accounts.models import STAFF_ROLES, User
-
-    if group_id is None:
-        return []
-    return cached(f"group-members:{group_id}", lambda: list(
-        User.objects.filter(Q(member_of=group_id) | Q(led_groups=group_id), is_active=True, role__in=STAFF_ROLES)
-        .distinct().order_by("first_name", "last_name", "username")
-    ))
-
-
-def first_line_teams() -> list[frozenset[int]]:
-    """The people (members and lead) of each active 1st-line group: who follows up what the desk routes."""
-    from servicedesk.accounts.models import Group, Tier
-
-    def build():
-        teams: dict[int, set[int]] = {}
-        for group_id, member_id, lead_id in (Group.objects.filter(tier=Tier.FIRST, is_active=True)
-                                             .values_list("id", "members", "lead")):
-            teams.setdefault(group_id, set()).update(pk for pk in (member_id, lead_id) if pk is not None)
-        return [frozenset(team) for team in teams.values()]
-
-    return cached("first-line-teams", build)
-
-
-def staff() -> list[tuple[int, str, str]]:
-    """(id, username, display name) of every active desk staff member, by username."""
-    from servicedesk.accounts.models import STAFF_ROLES, User
-
-    return cached("staff", lambda: [
-        (u.pk, u.username, u.display_name)
-        for u in User.objects.filter(role__in=STAFF_ROLES, is_active=True)
-        .only("username", "first_name", "last_name").order_by("username")
-    ])
-
-
-def category_choices() -> list[tuple[int, str]]:
-    """(id, "Service / Category / Subcategory") of active categories, in the user's language."""
-    from servicedesk.tickets.models import Category
-
-    return cached("categories", lambda: [
-        (c.pk, str(c)) for c in Category.objects.filter(is_active=True).select_related("service", "parent__service")
-        .in_catalogue_order()
-    ], per_language=True)
-
-
-def priority_matrix(*, fresh: bool = False) -> dict[tuple[int, int], int]:
-    from servicedesk.tickets.actions import DEFAULT_MATRIX
-    from servicedesk.tickets.models import PriorityRule
-
-    def build():
-        matrix = dict(DEFAULT_MATRIX)
-        matrix.update({(r.impact, r.urgency): r.priority for r in PriorityRule.objects.all()})
-        return matrix
-
-    return cached("priority-matrix", build, fresh=fresh)
-
-
-def mailboxes() -> list:
-    """Every mailbox with its desk, by name (the mail ingester's own addresses and recipients)."""
-    from servicedesk.intake.models import Mailbox
-
-    return cached("mailboxes", lambda: list(
-        Mailbox.objects.select_related("desk").defer("imap_password", "imap_last_error").order_by("name", "pk")
-    ), fresh=True)
-
-
-def desk_prefixes() -> tuple[str, ...]:
-    """The desks' ticket number prefixes (threading by the number in a subject)."""
-    from servicedesk.accounts.models import Desk
-
-    return cached("desk-prefixes", lambda: tuple(Desk.objects.values_list("prefix", flat=True)), fresh=True)
-
-
-def routing_rules() -> list:
-    """The active routing rules in order, with what their conditions and actions name (every new ticket)."""
-    from servicedesk.routing.models import RoutingRule
-
-    return cached("routing-rules", lambda: list(
-        RoutingRule.objects.filter(is_active=True)
-        .select_related("set_group", "set_category", "set_owner")
-        .prefetch_related("categories", "organisations", "desks", "add_tags")
-    ), fresh=True)
-
-
-def group_names() -> dict[int, str]:
-    """Every group's name by id in the user's language, inactive ones included (old tickets still show them)."""
-    from servicedesk.accounts.models import Group
-
-    return cached("group-names", lambda: {g.pk: g.local_name for g in Group.objects.only("name", "name_zh")},
-                  per_language=True)
-
-
-def group_names_by_key() -> dict[str, str]:
-    """Every group's name in the user's language by its stored English name (as history rows keep it)."""
-    from servicedesk.accounts.models import Group
-
-    return cached("group-names-by-key", lambda: {
-        g.name: g.local_name for g in Group.objects.only("name", "name_zh")
-    }, per_language=True)
-
-
-def category_labels() -> dict[int, str]:
-    """Every category's short label by id (Category.short_label), in the user's language."""
-    from servicedesk.tickets.models import Category
-
-    return cached("category-labels", lambda: {
-        c.pk: c.short_label for c in Category.objects.select_related("parent")
-    }, per_language=True)
-
-
-def category_paths() -> dict[int, str]:
-    """Every category's full path by id ("Service / Category / Subcategory"), in the user's language,
-    inactive ones included (old tickets still show them)."""
-    from servicedesk.tickets.models import Category
-
-    return cached("category-paths", lambda: {
-        c.pk: str(c) for c in Category.objects.select_related("service", "parent__service")
-    }, per_language=True)
+        if model._meta.auto_created:
+            m2m_changed.connect(changed, sender=model, dispatch_uid=f"refdata-m2m-{model.__name__}")
+        else:
+            post_save.connect(changed, sender=model, dispatch_uid=f"refdata-save-{model.__name__}")
+            post_delete.connect(changed, sender=model, dispatch_uid=f"refdata-delete-{model.__name__}")

@@ -6,3 +6,10 @@ class IntakeConfig(AppConfig):
     name = "servicedesk.intake"
     label = "intake"
     verbose_name = _("Channels")
+
+    def ready(self):
+        from servicedesk.core import refdata
+
+        from .models import Mailbox
+
+        refdata.watch(Mailbox)

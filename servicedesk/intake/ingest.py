@@ -32,9 +32,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from servicedesk.accounts import actions as account_actions
+from servicedesk.accounts import refdata as accounts_refdata
 from servicedesk.accounts.identity import system_user
 from servicedesk.accounts.models import User
-from servicedesk.core import refdata, rows
+from servicedesk.core import rows
+from servicedesk.core.refdata import one_version
 from servicedesk.tickets import actions, permissions
 from servicedesk.tickets.models import Channel, Status, Ticket
 
@@ -51,6 +53,7 @@ from .email_parse import (
     thread_keys,
 )
 from .models import Direction, InboundMessage, Mailbox, MessageReference, State, UnknownSenders
+from .refdata import mailboxes
 
 __all__ = ["Refused", "hold_for_fault_test", "process", "reprocess", "store_raw", "sweep_received"]
 
@@ -176,7 +179,7 @@ def _file(stored: InboundMessage | None, pk: int, parsed: ParsedMessage, check_r
         return InboundMessage.objects.select_related("ticket").filter(pk=pk).first()
     else:
         locked = stored
-    with refdata.one_version():
+    with one_version():
         _Ingest(locked, parsed, check_rate_limit=check_rate_limit).run()
     hold_for_fault_test("before-commit", pk)
     return locked
@@ -399,9 +402,9 @@ class _Ingest:
         self.message = message
         self.parsed = parsed
         self.check_rate_limit = check_rate_limit
-        # Every mailbox (cached, see core.refdata): the desk's own addresses, the message's and the
+        # Every mailbox (cached, see intake.refdata): the desk's own addresses, the message's and the
         # recipient's mailbox.
-        self.mailboxes = refdata.mailboxes()
+        self.mailboxes = mailboxes()
         self.own = own_addresses(self.mailboxes)
         if message.mailbox_id is not None:
             message.mailbox = next((m for m in self.mailboxes if m.pk == message.mailbox_id), None)
@@ -514,7 +517,7 @@ class _Ingest:
                 ticket = self._target(found.get(key), sender)
                 if ticket is not None:
                     return ticket
-        prefixes = refdata.desk_prefixes()
+        prefixes = accounts_refdata.desk_prefixes()
         number = find_ticket_reference(parsed.subject, prefixes)
         if number:
             return self._target(_ticket_by_number(number), sender)

@@ -22,12 +22,11 @@ from django.utils.translation import gettext as _
 
 from servicedesk.accounts.identity import system_user
 from servicedesk.accounts.models import User
-from servicedesk.core import refdata
 from servicedesk.tickets import actions, history_notes, permissions
 from servicedesk.tickets.models import Channel, Ticket
 
 from . import actions as routing_actions
-from . import assignment
+from . import assignment, refdata
 from .models import RoutingRule, Tag
 
 PRIORITY_FIELDS = frozenset({"impact", "urgency", "priority"})
@@ -60,7 +59,7 @@ def rule_note(rule: RoutingRule) -> str:
 
 
 def active_rules() -> list[RoutingRule]:
-    """Cached (core.refdata), current with the last committed change of a rule or what it names."""
+    """Cached (routing.refdata), current with the last committed change of a rule or what it names."""
     return refdata.routing_rules()
 
 

@@ -23,12 +23,13 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from servicedesk.accounts import actions as account_actions
 from servicedesk.accounts.models import Desk, Group, User
-from servicedesk.core import refdata, rows
+from servicedesk.core import rows
 from servicedesk.core.downloads import content_type_for
 from servicedesk.core.errors import ActionError, Conflict, NotAllowed, NotFound, TooLarge  # noqa: F401 (re-exported)
 
-from . import defaults, permissions
+from . import permissions, refdata
 from .models import (
     Attachment,
     Category,
@@ -69,12 +70,9 @@ def choose_group_message() -> str:
 # Classification
 
 
-DEFAULT_MATRIX = {(impact, urgency): priority for impact, urgency, priority in defaults.PRIORITY_MATRIX}
-
-
 def priority_for(impact: int, urgency: int) -> int:
     """The priority the configured matrix gives; the ITIL default where a cell is not configured
-    (cached, current with the last committed change: core.refdata)."""
+    (cached, current with the last committed change: tickets.refdata)."""
     return int(refdata.priority_matrix(fresh=True)[(impact, urgency)])
 
 
@@ -234,13 +232,6 @@ def _check_group_and_assignee(group: Group | None, assignee: User | None) -> Non
             )
 
 
-def _default_desk() -> Desk:
-    desk = Desk.objects.filter(is_default=True).first() or Desk.objects.order_by("id").first()
-    if desk is None:
-        desk = Desk.objects.create(name="Service Desk", prefix="SD", is_default=True)
-    return desk
-
-
 def _next_number(desk: Desk) -> str:
     # The UPDATE takes the desk row's lock until commit, so two creations never share a number; it
     # returns the new counter in the same statement (PostgreSQL and SQLite ≥ 3.35 know RETURNING).
@@ -323,7 +314,7 @@ def create_ticket(
         group = category.default_group
     _check_group_and_assignee(group, assignee)
 
-    desk = desk or _default_desk()
+    desk = desk or account_actions.default_desk()
     now = timezone.now()
     ticket = Ticket(
         desk=desk,

@@ -6,3 +6,10 @@ class TicketsConfig(AppConfig):
     name = "servicedesk.tickets"
     label = "tickets"
     verbose_name = _("Tickets")
+
+    def ready(self):
+        from servicedesk.core import refdata
+
+        from .models import Category, PriorityRule, Service, Transition
+
+        refdata.watch(Category, Service, Transition, PriorityRule)

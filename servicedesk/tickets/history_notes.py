@@ -14,7 +14,7 @@ import re
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from servicedesk.core import refdata
+from servicedesk.accounts import refdata as accounts_refdata
 
 # The stored forms, as the routing engine, auto-assignment and the ticket actions write them.
 ROUTING_RULE = "routing rule: {rule}"
@@ -79,6 +79,6 @@ def _part(part: str) -> str:
         if "strategy" in values:
             values["strategy"] = str(STRATEGY_LABELS.get(values["strategy"], values["strategy"]))
         if "group" in values:
-            values["group"] = refdata.group_names_by_key().get(values["group"], values["group"])
+            values["group"] = accounts_refdata.group_names_by_key().get(values["group"], values["group"])
         return str(template) % values
     return part

@@ -2,7 +2,7 @@
 
 import re
 
-from servicedesk.core import refdata
+from servicedesk.accounts import refdata as accounts_refdata
 
 NUMBER_WIDTH = 6  # actions._next_number: PREFIX-000123
 _PREFIXED = re.compile(r"([A-Za-z][A-Za-z0-9]{0,15})-0*([0-9]{1,18})")
@@ -21,5 +21,5 @@ def number_candidates(text: str) -> list[str]:
         return [format_number(prefixed.group(1).upper(), int(prefixed.group(2)))]
     bare = _BARE.fullmatch(text)
     if bare and int(bare.group(1)) > 0:
-        return sorted(format_number(prefix, int(bare.group(1))) for prefix in refdata.desk_prefixes())
+        return sorted(format_number(prefix, int(bare.group(1))) for prefix in accounts_refdata.desk_prefixes())
     return []

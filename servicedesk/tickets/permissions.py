@@ -26,8 +26,8 @@ import re
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from servicedesk.accounts import refdata as accounts_refdata
 from servicedesk.accounts.models import Group, Role
-from servicedesk.core import refdata
 
 from .models import Ticket
 
@@ -48,7 +48,7 @@ def first_line_team(user) -> frozenset[int]:
     the user object like `group_ids`, as can_see asks for it once per ticket a page names."""
     cached = getattr(user, "_servicedesk_first_line", None)
     if cached is None:
-        cached = frozenset().union(*(team for team in refdata.first_line_teams() if user.pk in team))
+        cached = frozenset().union(*(team for team in accounts_refdata.first_line_teams() if user.pk in team))
         user._servicedesk_first_line = cached
     return cached
 

@@ -2,49 +2,51 @@
 
 from django.utils import translation
 
+from servicedesk.accounts import refdata as accounts_refdata
 from servicedesk.core import refdata
+from servicedesk.tickets import refdata as tickets_refdata
 from servicedesk.tickets.models import Category, PriorityRule, Transition
 
 
 def test_lists_are_cached_until_a_change(desk, django_assert_num_queries):
-    refdata.active_groups(), refdata.staff(), refdata.transitions()
+    accounts_refdata.active_groups(), accounts_refdata.staff(), tickets_refdata.transitions()
     with django_assert_num_queries(0):
-        assert {g.name for g in refdata.active_groups()} >= {"Hardware supplier"}
-        assert any(username == "agent1" for _pk, username, _name in refdata.staff())
-        refdata.transitions()
+        assert {g.name for g in accounts_refdata.active_groups()} >= {"Hardware supplier"}
+        assert any(username == "agent1" for _pk, username, _name in accounts_refdata.staff())
+        tickets_refdata.transitions()
 
 
 def test_group_members_follow_membership(desk):
     group = desk.supplier
-    before = {u.username for u in refdata.group_members(group.pk)}
+    before = {u.username for u in accounts_refdata.group_members(group.pk)}
     assert "agent1" not in before
     group.members.add(desk.agent1)
-    assert "agent1" in {u.username for u in refdata.group_members(group.pk)}
+    assert "agent1" in {u.username for u in accounts_refdata.group_members(group.pk)}
     desk.agent1.is_active = False
     desk.agent1.save()
-    assert "agent1" not in {u.username for u in refdata.group_members(group.pk)}
+    assert "agent1" not in {u.username for u in accounts_refdata.group_members(group.pk)}
 
 
 def test_categories_per_language_and_after_a_rename(desk):
     category = Category.objects.get(name="Printer fault")
     with translation.override("en"):
-        assert any(label.endswith("Printer fault") for _pk, label in refdata.category_choices())
+        assert any(label.endswith("Printer fault") for _pk, label in tickets_refdata.category_choices())
     with translation.override("zh-hans"):
-        labels = dict(refdata.category_choices())
+        labels = dict(tickets_refdata.category_choices())
         assert labels[category.pk].endswith(category.name_zh or category.name)
     category.name = "Printer broken"
     category.save()
     with translation.override("en"):
-        assert dict(refdata.category_choices())[category.pk].endswith("Printer broken")
+        assert dict(tickets_refdata.category_choices())[category.pk].endswith("Printer broken")
 
 
 def test_matrix_and_transitions_follow_the_admin(desk):
     rule = PriorityRule.objects.get(impact=3, urgency=3)
     rule.priority = 1
     rule.save()
-    assert refdata.priority_matrix()[(3, 3)] == 1
+    assert tickets_refdata.priority_matrix()[(3, 3)] == 1
     Transition.objects.filter(action="acknowledge").delete()
-    assert "acknowledge" not in {t.action for t in refdata.transitions()}
+    assert "acknowledge" not in {t.action for t in tickets_refdata.transitions()}
 
 
 def test_signing_in_does_not_invalidate(client, desk):

@@ -1,12 +1,10 @@
-"""`servicedesk demo`: a desk to try, in Asia/Shanghai, with people, groups, a bilingual catalogue,
-canned responses and macros per group, and about fifty tickets in every state. Idempotent: running it
-again changes nothing that exists.
+"""The demo desk's catalogue and its tickets (`servicedesk demo`): about fifty tickets in
+every state, each in its requester's language, its title, category and replies telling one story.
 
 Tickets are made through the desk's own actions (and the console's quick log), each on a clock set to
 the moment its step happened — working hours over the last four weeks — so their history, replies and
-SLA clocks are what a real desk would show; the clocks are derived at the end, as `servicedesk
-recompute-sla` does. Each ticket is in its requester's language and its title, category and replies
-tell one story.
+SLA clocks are what a real desk would show; the clocks are derived at the end (sla.demo), as
+`servicedesk recompute-sla` does.
 """
 
 import contextlib
@@ -14,13 +12,13 @@ import datetime
 import random
 import zoneinfo
 
-from django.core.management.base import BaseCommand
-from django.db import transaction
 from django.utils import timezone
 
-from servicedesk.accounts.models import Desk, Group, GroupKind, Organisation, Role, User
-from servicedesk.tickets import actions, defaults
-from servicedesk.tickets.models import (
+from servicedesk.accounts.demo import SECOND_LINE, SUPPLIER, THIRD_LINE
+from servicedesk.accounts.models import Group, User
+
+from . import actions, defaults
+from .models import (
     Category,
     Channel,
     PendingReason,
@@ -31,38 +29,8 @@ from servicedesk.tickets.models import (
     Transition,
 )
 
-PASSWORD = "demo-pass-123"
-
-FIRST_LINE = "Service Desk (1st line)"
-SECOND_LINE = "Network and Infrastructure (2nd line)"
-THIRD_LINE = "Applications (3rd line)"
-SUPPLIER = "Hardware supplier"
-
-# Chinese names are written whole, family name first, in first_name. The language is left empty (the
-# browser decides) except for customer2, who saved English: she sees English even in a Chinese browser,
-# which shows what the switcher in the top menu keeps.
-PEOPLE = [
-    # username, role, first, last, organisation, language
-    ("admin", Role.ADMIN, "Ada", "Admin", None, ""),
-    ("manager", Role.MANAGER, "王明", "", None, ""),
-    ("lead1", Role.LEAD, "李娜", "", None, ""),
-    ("agent1", Role.AGENT, "Alex", "Chen", None, ""),
-    ("agent2", Role.AGENT, "张芳", "", None, ""),
-    ("customer1", Role.CUSTOMER, "刘伟", "", "A", ""),
-    ("customer2", Role.CUSTOMER, "Grace", "Hopper", "A", "en"),
-    ("customer3", Role.CUSTOMER, "赵强", "", "B", ""),
-]
-
-# Loaded with the tickets only (tests load the bare desk and rely on its people and an empty supplier):
-# more requesters, and the hardware supplier's engineer, with the supplier's contact address.
-MORE_PEOPLE = [
-    ("chenjing", Role.CUSTOMER, "陈静", "", "A", ""),
-    ("dmiller", Role.CUSTOMER, "David", "Miller", "B", ""),
-    ("sunli", Role.CUSTOMER, "孙丽", "", "B", ""),
-    ("ewong", Role.CUSTOMER, "Emma", "Wong", "A", ""),
-    ("vendor1", Role.AGENT, "吴凯", "", None, ""),
-]
-SUPPLIER_EMAIL = "service@printcare.example.com"
+# The round-the-clock policy (sla.demo) must exist before the critical incidents are made.
+AFTER = ("accounts", "sla")
 
 # Which language each requester writes in (their tickets and replies).
 WRITES = {"customer1": "zh", "customer2": "en", "customer3": "zh", "chenjing": "zh", "dmiller": "en",
@@ -318,35 +286,6 @@ CRITICAL = [
                                            "No order confirmation mail has gone out for two hours and "
                                            "customers are calling."))),
 ]
-ROUND_THE_CLOCK = "Around the clock (critical incidents)"
-
-# Canned responses and macros shared by each group, one of each in both languages.
-# group, name, body, then-action (and whom a pend waits on)
-CANNED = [
-    (FIRST_LINE, "Acknowledgement", "Hello {requester_name}, we have your request {ticket_number} and will answer "
-     "by {response_due}.", ""),
-    (FIRST_LINE, "受理确认", "{requester_name}您好，您的请求 {ticket_number} 已受理，"
-     "我们会在 {response_due} 前答复您。", ""),
-    (FIRST_LINE, "Password reset done", "Hello {requester_name}, your password has been reset; the temporary one "
-     "was sent by text message. Please change it when you first sign in.", "resolve"),
-    (FIRST_LINE, "密码已重置", "{requester_name}您好，已为您重置密码，临时密码通过短信发送，"
-     "首次登录请修改。", "resolve"),
-    (FIRST_LINE, "Please send a screenshot", "Hello {requester_name}, to pin this down, could you send us a "
-     "screenshot of the error? {ticket_number} waits for your answer.", "pend"),
-    (FIRST_LINE, "请提供截图", "{requester_name}您好，为了更快定位问题，麻烦您提供报错界面的截图。{ticket_number} "
-     "等待您的回复。", "pend"),
-    (SECOND_LINE, "Network outage notice", "Hello {requester_name}, there is a network outage in your area. "
-     "We are working on it and expect to have it fixed by {resolution_due}.", ""),
-    (SECOND_LINE, "网络故障通告", "{requester_name}您好，您所在区域的网络出现故障，我们正在抢修，预计在 "
-     "{resolution_due} 前恢复。", ""),
-    (THIRD_LINE, "Fix deployed", "Hello {requester_name}, the fix for {ticket_title} is live. Please check and "
-     "confirm.", "resolve"),
-    (THIRD_LINE, "修复已上线", "{requester_name}您好，“{ticket_title}”的修复已上线，请检查后确认。", "resolve"),
-    (SUPPLIER, "Case opened with the vendor", "Hello {requester_name}, we have opened a case with the vendor; "
-     "their engineer comes within {resolution_within}.", "pend:supplier"),
-    (SUPPLIER, "已向厂商报修", "{requester_name}您好，已向厂商报修，工程师会在 {resolution_within} 内上门处理。",
-     "pend:supplier"),
-]
 
 
 @contextlib.contextmanager
@@ -369,128 +308,39 @@ def _acknowledge(ticket: Ticket, agent: User, text: str):
     return None
 
 
-class Command(BaseCommand):
-    help = "Load the demo desk (idempotent). Every demo login's password is demo-pass-123."
+def load(demo) -> None:
+    defaults.ensure_defaults(Transition, PriorityRule)
+    demo.categories = _catalogue(demo.groups)
+    if demo.full:
+        demo.tickets_added = _Tickets().make(demo.people, demo.groups, demo.categories)
 
-    def add_arguments(self, parser):
-        parser.add_argument("--if-empty", action="store_true",
-                            help="Load only into a desk that has no users yet (what `make run` does).")
-        parser.add_argument("--no-tickets", action="store_true", help="People, groups and catalogue only.")
 
-    def handle(self, *args, **options):
-        if options["if_empty"] and User.objects.exists():
-            self.stdout.write("The desk already has users; demo data not loaded.")
-            return
-        people_listed = PEOPLE if options["no_tickets"] else PEOPLE + MORE_PEOPLE
-        with transaction.atomic():
-            defaults.ensure_defaults(Transition, PriorityRule)
-            people = self._people(people_listed)
-            groups = self._groups(people)
-            categories = self._catalogue(groups)
-            made = 0
-            if not options["no_tickets"]:
-                self._supplier(groups[SUPPLIER], people["vendor1"])
-                self._canned(groups, people["manager"])
-                made = self._tickets(people, groups, categories)
-                # Routing rules and auto-assignment (servicedesk.routing) come with the full demo only, after
-                # its tickets walked their scripted journeys: the bare desk (--no-tickets, what tests load)
-                # keeps tickets where their callers put them.
-                from servicedesk.routing.demo import ensure_demo_routing
-
-                ensure_demo_routing()
-        if made:
-            # The clocks of tickets dated in the past: the embedded desk's catch-up looks only at the last day.
-            from servicedesk.sla.tracking import rebuild
-
-            rebuild()
-        self.stdout.write(f"Demo desk ready ({made} tickets added). Logins, password {PASSWORD}:")
-        for username, role, *_ in people_listed:
-            self.stdout.write(f"  {username:<10} {role.label}")
-
-    def _people(self, listed) -> dict[str, User]:
-        organisations = {
-            "A": Organisation.objects.get_or_create(name="Organisation A")[0],
-            "B": Organisation.objects.get_or_create(name="Organisation B")[0],
-        }
-        people = {}
-        for username, role, first, last, org, language in listed:
-            user, created = User.objects.get_or_create(
-                username=username,
-                defaults={"role": role, "first_name": first, "last_name": last, "language": language,
-                          "organisation": organisations.get(org), "email": f"{username}@example.com",
-                          "time_zone": "Asia/Shanghai"},
+def _catalogue(groups) -> list[Category]:
+    second = groups[SECOND_LINE]
+    leaves = []
+    for s_order, (service_name, service_zh, categories) in enumerate(CATALOGUE):
+        service, _ = Service.objects.get_or_create(name=service_name,
+                                                   defaults={"name_zh": service_zh, "order": s_order})
+        for c_order, (name, name_zh, subs) in enumerate(categories):
+            parent, _ = Category.objects.get_or_create(
+                service=service, parent=None, name=name, defaults={"name_zh": name_zh, "order": c_order}
             )
-            if created:
-                user.set_password(PASSWORD)
-                user.save()
-            people[username] = user
-        return people
-
-    def _groups(self, people) -> dict[str, Group]:
-        desk, _ = Desk.objects.get_or_create(
-            prefix="SD",
-            defaults={"name": "上海服务台 Shanghai Service Desk", "site": "Shanghai", "time_zone": "Asia/Shanghai",
-                      "language": "zh-hans", "is_default": True},
-        )
-        specs = [
-            (FIRST_LINE, "服务台（一线）", GroupKind.TEAM, 1, "lead1", ["agent1", "agent2", "lead1"]),
-            (SECOND_LINE, "网络与基础设施（二线）", GroupKind.TEAM, 2, "lead1", ["agent2", "lead1"]),
-            (THIRD_LINE, "应用系统（三线）", GroupKind.DEPARTMENT, 3, "manager", ["agent2"]),
-            (SUPPLIER, "硬件供应商", GroupKind.SUPPLIER, 3, None, []),
-        ]
-        groups = {}
-        for name, name_zh, kind, tier, lead, members in specs:
-            group, created = Group.objects.get_or_create(
-                name=name, defaults={"name_zh": name_zh, "kind": kind, "tier": tier, "desk": desk,
-                                     "lead": people.get(lead)}
-            )
-            if created:
-                group.members.set([people[m] for m in members])
-            elif not group.name_zh:
-                # A demo desk loaded before groups had Chinese names gets them on the next run.
-                group.name_zh = name_zh
-                group.save(update_fields=["name_zh"])
-            groups[name] = group
-        return groups
-
-    def _supplier(self, supplier: Group, engineer: User) -> None:
-        """The supplier's engineer works its queue; its address is where the desk reaches it."""
-        supplier.members.add(engineer)
-        if not supplier.email:
-            supplier.email = SUPPLIER_EMAIL
-            supplier.save(update_fields=["email"])
-
-    def _canned(self, groups, author: User) -> None:
-        from servicedesk.console.models import CannedResponse
-
-        for group, name, body, then in CANNED:
-            action, _, reason = then.partition(":")
-            CannedResponse.objects.get_or_create(
-                group=groups[group], name=name,
-                defaults={"body": body, "set_status": action, "set_pending_reason": reason, "created_by": author})
-
-    def _catalogue(self, groups) -> list[Category]:
-        second = groups[SECOND_LINE]
-        leaves = []
-        for s_order, (service_name, service_zh, categories) in enumerate(CATALOGUE):
-            service, _ = Service.objects.get_or_create(name=service_name,
-                                                       defaults={"name_zh": service_zh, "order": s_order})
-            for c_order, (name, name_zh, subs) in enumerate(categories):
-                parent, _ = Category.objects.get_or_create(
-                    service=service, parent=None, name=name, defaults={"name_zh": name_zh, "order": c_order}
+            for sub_order, (sub, sub_zh) in enumerate(subs):
+                leaf, _ = Category.objects.get_or_create(
+                    service=service, parent=parent, name=sub,
+                    defaults={"name_zh": sub_zh, "order": sub_order,
+                              "default_group": second if service_name == "Network" else None},
                 )
-                for sub_order, (sub, sub_zh) in enumerate(subs):
-                    leaf, _ = Category.objects.get_or_create(
-                        service=service, parent=parent, name=sub,
-                        defaults={"name_zh": sub_zh, "order": sub_order,
-                                  "default_group": second if service_name == "Network" else None},
-                    )
-                    leaves.append(leaf)
-        return leaves
+                leaves.append(leaf)
+    return leaves
 
-    # -- tickets ------------------------------------------------------------------------------------
+# -- tickets ------------------------------------------------------------------------------------
 
-    def _tickets(self, people, groups, categories) -> int:
+
+class _Tickets:
+    """The demo's tickets, each walked through its scripted journey."""
+
+    def make(self, people, groups, categories) -> int:
         if Ticket.objects.exists():
             return 0
         from servicedesk.sla.calendars import business_calendar
@@ -650,15 +500,6 @@ class Command(BaseCommand):
 
     def _critical(self) -> list:
         """Critical incidents, phoned in, on a round-the-clock policy whose due time is near."""
-        from servicedesk.sla.models import Calendar, SlaPolicy
-
-        calendar, _ = Calendar.objects.get_or_create(
-            name=ROUND_THE_CLOCK, defaults={"time_zone": "Asia/Shanghai",
-                                            "weekly": {str(day): [["00:00", "00:00"]] for day in range(7)}})
-        SlaPolicy.objects.get_or_create(
-            name=ROUND_THE_CLOCK, defaults={"order": 5, "calendar": calendar, "priorities": [1],
-                                            "ticket_types": [TicketType.INCIDENT], "first_response_minutes": 30,
-                                            "resolution_minutes": 240, "follow_up_minutes": 60})
         agent = self.people["agent1"]
         scripts = []
         for index, (key, requester, minutes_ago, text) in enumerate(CRITICAL):
