@@ -53,8 +53,8 @@ def work(rounds: int) -> dict:
             HistoryEntry.objects.bulk_create(entries) if orm else rows.insert_many(entries)
             comment = Comment(ticket=ticket, author=agent, body="还是不行", created_at=now)
             comment.save(force_insert=True) if orm else rows.insert(comment)
-            ticket.version, ticket.updated_at = 2, timezone.now()
-            ticket.save(update_fields=["version", "updated_at"]) if orm else rows.update(ticket, ["version", "updated_at"])
+            ticket.version, ticket.updated_at, names = 2, timezone.now(), ["version", "updated_at"]
+            ticket.save(update_fields=names) if orm else rows.update(ticket, names)
 
     cpu: dict[str, list[float]] = {"rows": [], "orm": []}
     wall: dict[str, list[float]] = {"rows": [], "orm": []}

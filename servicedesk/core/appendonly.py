@@ -11,15 +11,16 @@ on the parent), so the model's foreign key to the parent is `on_delete=DO_NOTHIN
 collector would delete the rows before the parent, which the guard refuses.
 
 `flush` (tests, `servicedesk flush`) empties every table in no particular order: on SQLite it runs
-with the guards lifted (core/management/commands/flush.py); PostgreSQL's TRUNCATE fires no row
-triggers. Trigger names end in `_append_only_<what>`, which is how `flush` finds them.
+with the guards `lifted` (core/management/commands/flush.py); PostgreSQL's TRUNCATE fires no row
+triggers. Trigger names have `_append_only_` in them, which is how `lifted` finds them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
-from django.db import migrations
+from django.db import DEFAULT_DB_ALIAS, connections, migrations, transaction
 
 SUFFIX = "_append_only_"
 
@@ -90,3 +91,25 @@ def guard(app_label: str, model_name: str, *, parent: str, nullable: Sequence[st
         run(apps, schema_editor, index=1)
 
     return migrations.RunPython(forward, backward)
+
+
+@contextmanager
+def lifted(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
+    """The guards off for the block, inside one transaction: for `flush`, and for tests that move a
+    ticket's history back in time. Never for the desk's own writes. PostgreSQL: for a superuser
+    (`session_replication_role`, which also skips foreign-key checks in the block)."""
+    connection = connections[using]
+    with transaction.atomic(using=using), connection.cursor() as cursor:
+        if connection.vendor != "sqlite":
+            cursor.execute("SET LOCAL session_replication_role = replica")
+            yield
+            cursor.execute("SET LOCAL session_replication_role = DEFAULT")
+            return
+        cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s ESCAPE '\\'",
+                       ["%" + SUFFIX.replace("_", "\\_") + "%"])
+        guards = cursor.fetchall()
+        for name, _sql in guards:
+            cursor.execute(f"DROP TRIGGER {connection.ops.quote_name(name)}")
+        yield
+        for _name, sql in guards:
+            cursor.execute(sql)
