@@ -270,7 +270,9 @@ class AccountEvent(models.Model):
         TOKENS_REVOKED = "tokens_revoked", _("all API tokens revoked")
         SIGN_IN_UNLOCKED = "sign_in_unlocked", _("sign-in unlocked")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
+    # Deleted with the person by the database, which refuses any other DELETE and every UPDATE but
+    # SET_NULL's (core.appendonly, migration 0005).
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.DO_NOTHING,
                              related_name="account_events")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True,
                               on_delete=models.SET_NULL, related_name="+")

@@ -7,9 +7,13 @@ the same converters), for a WHERE clause the caller writes.
 `insert` writes what `Model.save()` writes for a new row: each field's `pre_save` (defaults,
 auto_now, files already stored) and database preparation, `pre_save`/`post_save` signals with
 `created=True`, the primary key read back with RETURNING. `update` writes named columns of an
-existing row, with the signals `save(update_fields=...)` sends. What they leave out is the ORM's
-statement compilation, which costs more than running the statement on both databases (measured by
-`bench.ingest`). Callers pass instances whose related objects are saved (as the actions do).
+existing row, with the signals `save(update_fields=...)` sends, and raises as it does when the row is
+gone. What they leave out is the ORM's statement compilation, which costs more than running the
+statement on both databases (measured by `bench.ingest`, again in bench/README.md "core.rows: guarded or
+replaced"). Without a compiler they cannot write expressions (`F()`, `Now()`, a field's `db_default`):
+such a value is a TypeError, never a row written wrong. Callers pass instances whose related objects
+are saved (as the actions do). The append-only tables are guarded by the database (triggers, see
+`core.appendonly`), whichever way a statement reaches them.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from collections.abc import Sequence
 from functools import cache
 from typing import TypeVar
 
-from django.db import connections, models, router
+from django.db import DatabaseError, connections, models, router
 from django.db.models.signals import post_save, pre_save
 
 M = TypeVar("M", bound=models.Model)
@@ -69,6 +73,13 @@ def select(model: type[M], where: str, params: Sequence = (), *, for_update: boo
     return found
 
 
+def _value(field: models.Field, value, connection):
+    if hasattr(value, "resolve_expression"):
+        raise TypeError(f"core.rows cannot write the expression {value!r} into {field.model.__name__}.{field.name}: "
+                        "give a value, or use the ORM")
+    return field.get_db_prep_save(value, connection=connection)
+
+
 @cache
 def _insert_plan(model: type[models.Model], alias: str, rows: int) -> tuple[str, tuple]:
     meta = model._meta
@@ -105,7 +116,7 @@ def insert_many(objs: Sequence[models.Model], using: str | None = None) -> Seque
     params: list = []
     for obj in objs:
         pre_save.send(sender=model, instance=obj, raw=False, using=using, update_fields=None)
-        params.extend(f.get_db_prep_save(f.pre_save(obj, True), connection=connection) for f in fields)
+        params.extend(_value(f, f.pre_save(obj, True), connection) for f in fields)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         keys = [row[0] for row in cursor.fetchall()]
@@ -128,7 +139,8 @@ def _update_plan(model: type[models.Model], alias: str, names: tuple[str, ...]) 
 
 def update(obj: models.Model, update_fields: Sequence[str], using: str | None = None) -> None:
     """UPDATE the named columns of an existing row as `obj.save(update_fields=...)` would (signals
-    included). Field names, not attnames: "group", not "group_id"."""
+    included, and its DatabaseError when no row has the key). Field names, not attnames: "group", not
+    "group_id"."""
     model = type(obj)
     using = using or obj._state.db or router.db_for_write(model)
     connection = connections[using]
@@ -136,8 +148,10 @@ def update(obj: models.Model, update_fields: Sequence[str], using: str | None = 
     sql, fields = _update_plan(model, using, names)
     frozen = frozenset(names)
     pre_save.send(sender=model, instance=obj, raw=False, using=using, update_fields=frozen)
-    params = [f.get_db_prep_save(f.pre_save(obj, False), connection=connection) for f in fields]
+    params = [_value(f, f.pre_save(obj, False), connection) for f in fields]
     params.append(obj.pk)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+        if cursor.rowcount != 1:
+            raise DatabaseError(f"Save with update_fields did not affect any rows ({model.__name__} {obj.pk}).")
     post_save.send(sender=model, instance=obj, created=False, update_fields=frozen, raw=False, using=using)

@@ -368,7 +368,9 @@ class TimeEntry(models.Model):
 class HistoryEntry(models.Model):
     """One append-only line of a ticket's history: who changed what, when, through which channel."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="history")
+    # The database deletes a ticket's history with it, and refuses any other UPDATE or DELETE
+    # (core.appendonly, migration 0006); the collector would delete the rows first, which is refused.
+    ticket = models.ForeignKey(Ticket, on_delete=models.DO_NOTHING, related_name="history")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
     at = models.DateTimeField(default=timezone.now)
     channel = models.CharField(max_length=16, choices=Channel.choices)
