@@ -56,7 +56,7 @@ class SlaPolicyAdmin(AuditedAdmin):
 
 
 @admin.register(OlaTarget)
-class OlaTargetAdmin(admin.ModelAdmin):
+class OlaTargetAdmin(AuditedAdmin):
     list_display = ("group", "minutes", "calendar", "thresholds", "is_active")
     list_editable = ("minutes", "is_active")
     list_filter = ("is_active",)
@@ -65,7 +65,7 @@ class OlaTargetAdmin(admin.ModelAdmin):
 
 
 @admin.register(EscalationRule)
-class EscalationRuleAdmin(admin.ModelAdmin):
+class EscalationRuleAdmin(AuditedAdmin):
     list_display = ("name", "order", "is_active", "target", "threshold", "escalate_to", "to_group",
                     "notify_assignee", "notify_owner", "notify_group_lead", "notify_managers")
     list_display_links = ("name",)
