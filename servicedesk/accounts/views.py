@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
+from servicedesk.core import audit
 from servicedesk.core.errors import ActionError
 from servicedesk.core.views import preferences_form
 
@@ -34,6 +35,11 @@ class TokenForm(forms.Form):
                                      coerce=int, empty_value=None)
 
 
+def _channel(user) -> str:
+    # The preferences page is reached from the portal by customers and from the console by staff.
+    return audit.Channel.PORTAL if user.is_customer else audit.Channel.CONSOLE
+
+
 def _preferences_page(request, *, token_form=None, new_token="", status=200):
     return render(request, "servicedesk/preferences.html", {
         "form": preferences_form(request.user),
@@ -53,7 +59,7 @@ def create_token(request):
         try:
             expires_at = actions.expiry_in_days(data["expires"]) if data["expires"] else None
             _token, raw = actions.issue_token(request.user, name=data["name"], expires_at=expires_at,
-                                              actor=request.user)
+                                              actor=request.user, channel=_channel(request.user))
         except ActionError as exc:
             form.add_error(None, exc.message)
         else:
@@ -67,7 +73,7 @@ def revoke_token(request, token_id: int):
     token = ApiToken.objects.select_related("user").filter(pk=token_id, user=request.user).first()
     if token is None:
         raise Http404
-    actions.revoke_token(token, actor=request.user)
+    actions.revoke_token(token, actor=request.user, channel=_channel(request.user))
     messages.success(request, _("The API token %(prefix)s… is revoked.") % {"prefix": token.prefix})
     return redirect(reverse("preferences") + "#api-tokens")
 
@@ -80,6 +86,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         with transaction.atomic():
             response = super().form_valid(form)
             count = actions.revoke_all_tokens(self.request.user, actor=self.request.user,
+                                              channel=_channel(self.request.user),
                                               reason=_("Password changed by its owner."))
         if count:
             messages.warning(self.request, ngettext(
