@@ -120,6 +120,19 @@ def may_read_trail(user) -> bool:
     return bool(user.is_active and user.is_superuser)
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records: shown, never added, changed or deleted here (no audit needed: nothing changes)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class ContentTypeFilter(admin.SimpleListFilter):
     title = _("kind of object")
     parameter_name = "kind"
@@ -146,7 +159,7 @@ class ActionFilter(admin.SimpleListFilter):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin):
     """The trail, read-only for everyone (entries are never changed or removed) and readable by
     administrators only."""
 
@@ -166,15 +179,6 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return may_read_trail(request.user)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("kind of object"), ordering="content_type")
     def kind(self, entry):

@@ -7,7 +7,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from servicedesk.core.admin import AuditedAdmin
+from servicedesk.core.admin import AuditedAdmin, ReadOnlyAdmin
 
 from .models import Calendar, CalendarDay, DaySource, EscalationRule, FollowUpDigest, OlaTarget, SlaEvent, SlaPolicy
 
@@ -79,17 +79,6 @@ class EscalationRuleAdmin(AuditedAdmin):
         (_("Hierarchical escalation"), {"fields": ("notify_assignee", "notify_owner", "notify_group_lead",
                                                    "notify_managers", "notify_users")}),
     )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(SlaEvent)

@@ -3,7 +3,7 @@ they change only through the desk's actions, which keep the history."""
 
 from django.contrib import admin
 
-from servicedesk.core.admin import AuditedAdmin
+from servicedesk.core.admin import AuditedAdmin, ReadOnlyAdmin
 
 from .models import CATALOGUE_ORDER, Category, HistoryEntry, PriorityRule, Service, Ticket, Transition
 
@@ -57,19 +57,11 @@ class HistoryInline(admin.TabularInline):
 
 
 @admin.register(Ticket)
-class TicketAdmin(admin.ModelAdmin):
+class TicketAdmin(ReadOnlyAdmin):
+    """Shown, never edited: a ticket changes only through tickets.actions, which keep its history."""
+
     list_display = ("number", "title", "type", "status", "priority", "group", "assignee", "updated_at")
     list_filter = ("status", "type", "priority", "channel")
     search_fields = ("number", "title")
     show_full_result_count = False
     inlines = [HistoryInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    # Shown, never edited: a ticket changes only through tickets.actions, which keep its history.
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
