@@ -161,3 +161,13 @@ def test_a_persons_role_activity_groups_and_password_set_by_an_administrator(des
     for value in AuditEntry.objects.values_list("old_value", "new_value", "note"):
         assert not any(hash_part in v or "a-new-long-secret" in v for v in value)
     assert "password" not in set(AuditEntry.objects.values_list("field", flat=True))
+
+
+def test_a_person_added_in_the_admin_is_recorded_without_the_password(desk, admin):
+    response = admin.post("/admin/accounts/user/add/", {
+        "username": "wang.fang", "usable_password": "true", "password1": "a-long-secret-77",
+        "password2": "a-long-secret-77", "role": Role.AGENT, "email": "wang.fang@example.com"})
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    created = {e.field: e.new_value for e in AuditEntry.objects.filter(object_repr="wang.fang", action="created")}
+    assert created["username"] == "wang.fang" and created["role"] == Role.AGENT.label
+    assert "password" not in created and not any("a-long-secret" in v for v in created.values())
