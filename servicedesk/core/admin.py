@@ -7,6 +7,7 @@ groups are the resolver groups (accounts.Group); two entries both called "Groups
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import PAGE_VAR
 from django.contrib.auth.models import Group as AuthGroup
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
@@ -99,8 +100,6 @@ class AuditedAdmin(admin.ModelAdmin):
             super().delete_queryset(request, queryset)
 
     def history_view(self, request, object_id, extra_context=None):
-        from django.contrib.admin.views.main import PAGE_VAR
-
         obj = self.get_object(request, unquote(object_id))
         if obj is None or not may_read_trail(request.user):
             # Django's own page: its "does not exist" answer, or the admin log for staff who are not administrators.
@@ -133,14 +132,18 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+def _kind_name(content_type: ContentType) -> str:
+    model = content_type.model_class()  # None for a model since removed
+    return force_str(model._meta.verbose_name) if model else content_type.model
+
+
 class ContentTypeFilter(admin.SimpleListFilter):
     title = _("kind of object")
     parameter_name = "kind"
 
     def lookups(self, request, model_admin):
-        used = AuditEntry.objects.values_list("content_type", flat=True).distinct()
-        kinds = [(str(ct.pk), force_str(ct.model_class()._meta.verbose_name) if ct.model_class() else ct.model)
-                 for ct in ContentType.objects.filter(pk__in=used)]
+        used = AuditEntry.objects.order_by().values_list("content_type", flat=True).distinct()
+        kinds = [(str(ct.pk), _kind_name(ct)) for ct in ContentType.objects.filter(pk__in=used)]
         return sorted(kinds, key=lambda kind: kind[1].casefold())
 
     def queryset(self, request, queryset):
@@ -182,8 +185,7 @@ class AuditEntryAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("kind of object"), ordering="content_type")
     def kind(self, entry):
-        model = entry.content_type.model_class()
-        return force_str(model._meta.verbose_name) if model else entry.content_type.model
+        return _kind_name(entry.content_type)
 
     @admin.display(description=_("action"), ordering="action")
     def action_shown(self, entry):

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import datetime
 import decimal
-import hashlib
 import json
 from collections.abc import Iterable, Mapping
 
@@ -33,6 +32,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.encoding import force_str
 
 from .models import AuditEntry
@@ -45,8 +45,8 @@ VALUE_MAX = 4000
 # What the trail shows for a secret (a model's `audit_masked` fields, e.g. a mailbox's IMAP password):
 # that it was set, changed or removed, never the value.
 MASK = "********"
-# A snapshot keeps a secret as this prefix and a digest, so that a change from one secret to another is
-# still a change; only MASK is ever written.
+# A snapshot keeps a secret as this prefix and a keyed digest, so that a change from one secret to another
+# is still a change; only MASK is ever written.
 _SECRET = "\x00secret:"
 
 
@@ -95,7 +95,7 @@ def _display(value) -> str:
 def _field_value(obj: models.Model, field: models.Field) -> str:
     if field.name in getattr(obj, "audit_masked", ()):
         value = getattr(obj, field.attname)
-        return _SECRET + hashlib.sha256(force_str(value).encode()).hexdigest() if value not in (None, "") else ""
+        return _SECRET + salted_hmac("core.audit", force_str(value)).hexdigest() if value not in (None, "") else ""
     if field.many_to_many:
         if obj.pk is None:
             return ""
