@@ -8,8 +8,9 @@ from django.test import Client
 from django.utils import translation
 
 from servicedesk.accounts.identity import system_user
-from servicedesk.accounts.models import AccountEvent, ApiToken, Role, User
+from servicedesk.accounts.models import ApiToken, Role, User
 from servicedesk.console.ticket_timeline import describe
+from servicedesk.core import audit
 from servicedesk.routing.models import GroupAssignment, RoutingRule, Strategy
 from servicedesk.sla import tracking
 from servicedesk.sla.models import EscalationRule
@@ -91,7 +92,8 @@ def test_escalation_records_it(desk, priority_policies):  # noqa: F811
 
 def test_the_issue_token_command_acts_as_it(desk):
     call_command("issue-token", "agent1", stdout=io.StringIO())
-    assert AccountEvent.objects.get(user=desk.agent1).actor == system_user()
+    issued = audit.trail(desk.agent1).get(action="token_issued")
+    assert (issued.actor, issued.channel) == (system_user(), "command")
 
 
 def test_its_notes_on_the_timeline_read_as_the_service_desk_in_the_reader_s_language(desk):

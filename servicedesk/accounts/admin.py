@@ -1,3 +1,5 @@
+from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
@@ -6,12 +8,15 @@ from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from servicedesk.core import audit
+from servicedesk.core.admin import AuditedAdmin
+
 from . import actions
-from .models import AccountEvent, ApiToken, Desk, Group, Organisation, User
+from .models import ApiToken, Desk, Group, Organisation, User
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(AuditedAdmin, BaseUserAdmin):
     list_display = ("username", "email", "first_name", "last_name", "role", "organisation", "is_active", "is_away")
     list_filter = ("role", "organisation", "is_active", "is_away")
     search_fields = ("username", "email", "first_name", "last_name")
@@ -32,14 +37,13 @@ class UserAdmin(BaseUserAdmin):
     actions = ["unlock_sign_in"]
 
     def user_change_password(self, request, id, form_url=""):
-        """A password set or reset here also revokes the person's API tokens (in the same transaction):
-        whoever knew the old password may have made one."""
+        """A password set or reset here is recorded in the person's trail (never the password) and revokes
+        their API tokens (in the same transaction): whoever knew the old password may have made one."""
         with transaction.atomic():
             response = super().user_change_password(request, id, form_url)
             if request.method == "POST" and response.status_code == 302:
                 user = self.get_object(request, unquote(id))
-                count = actions.revoke_all_tokens(user, actor=request.user,
-                                                  reason=gettext_now("Password set by an administrator."))
+                count = actions.password_set(user, actor=request.user, channel=audit.Channel.ADMIN)
                 if count:
                     self.message_user(request, ngettext(
                         "%(count)d API token of %(user)s was revoked.",
@@ -50,24 +54,24 @@ class UserAdmin(BaseUserAdmin):
     @admin.action(description=_("Unlock sign-in (clear failed sign-ins)"), permissions=["change"])
     def unlock_sign_in(self, request, queryset):
         for user in queryset:
-            actions.unlock_sign_in(user, actor=request.user)
+            actions.unlock_sign_in(user, actor=request.user, channel=audit.Channel.ADMIN)
         self.message_user(request, gettext_now("Sign-in unlocked for %(users)s.")
                           % {"users": ", ".join(u.username for u in queryset)})
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(AuditedAdmin):
     list_display = ("name", "customers_see_organisation_tickets", "created_at")
     search_fields = ("name",)
 
 
 @admin.register(Desk)
-class DeskAdmin(admin.ModelAdmin):
+class DeskAdmin(AuditedAdmin):
     list_display = ("name", "site", "prefix", "time_zone", "language", "is_default")
 
 
 @admin.register(Group)
-class GroupAdmin(admin.ModelAdmin):
+class GroupAdmin(AuditedAdmin):
     list_display = ("name", "name_zh", "kind", "tier", "lead", "desk", "is_active")
     list_filter = ("kind", "tier", "is_active")
     search_fields = ("name", "name_zh")
@@ -76,7 +80,7 @@ class GroupAdmin(admin.ModelAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(AuditedAdmin):
     list_display = ("prefix", "user", "name", "created_at", "last_used_at", "expires_at", "revoked")
     list_filter = ("revoked",)
     fields = ("user", "name", "prefix", "created_at", "last_used_at", "expires_at", "revoked")
@@ -91,22 +95,13 @@ class ApiTokenAdmin(admin.ModelAdmin):
     @admin.action(description=_("Revoke the selected API tokens"), permissions=["change"])
     def revoke(self, request, queryset):
         for token in queryset.select_related("user"):
-            actions.revoke_token(token, actor=request.user)
+            actions.revoke_token(token, actor=request.user, channel=audit.Channel.ADMIN)
         self.message_user(request, gettext_now("The selected API tokens are revoked."))
 
 
-@admin.register(AccountEvent)
-class AccountEventAdmin(admin.ModelAdmin):
-    list_display = ("at", "user", "kind", "actor", "token", "note")
-    list_filter = ("kind",)
-    search_fields = ("user__username", "actor__username", "note")
-    date_hierarchy = "at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+# Sign-in lockouts (axes): removing an attempt or a log row is recorded like any other admin delete.
+for _model, _base in ((AccessAttempt, AccessAttemptAdmin), (AccessLog, AccessLogAdmin),
+                      (AccessFailureLog, AccessFailureLogAdmin)):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+    admin.site.register(_model, type(_base.__name__, (AuditedAdmin, _base), {}))

@@ -259,34 +259,3 @@ class ApiToken(models.Model):
                 models.Q(last_used_at__isnull=True) | models.Q(last_used_at__lte=stale)
             ).update(last_used_at=now)
         return token.user
-
-
-class AccountEvent(models.Model):
-    """Append-only audit of changes to a person's access: tokens issued and revoked, sign-in unlocked."""
-
-    class Kind(models.TextChoices):
-        TOKEN_ISSUED = "token_issued", _("API token issued")
-        TOKEN_REVOKED = "token_revoked", _("API token revoked")
-        TOKENS_REVOKED = "tokens_revoked", _("all API tokens revoked")
-        SIGN_IN_UNLOCKED = "sign_in_unlocked", _("sign-in unlocked")
-
-    # Deleted with the person by the database, which refuses any other DELETE and every UPDATE but
-    # SET_NULL's (core.appendonly, migration 0005).
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.DO_NOTHING,
-                             related_name="account_events")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True,
-                              on_delete=models.SET_NULL, related_name="+")
-    at = models.DateTimeField(_("when"), default=timezone.now)
-    kind = models.CharField(_("event"), max_length=32, choices=Kind.choices)
-    token = models.ForeignKey(ApiToken, verbose_name=_("API token"), null=True, blank=True,
-                              on_delete=models.SET_NULL, related_name="+")
-    note = models.CharField(_("note"), max_length=500, blank=True)
-
-    class Meta:
-        verbose_name = _("account event")
-        verbose_name_plural = _("account events")
-        ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["user", "at"], name="account_event_user_time")]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()}: {self.user}"

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
-from servicedesk.core.audit import Channel
+from servicedesk.core import audit
 from servicedesk.core.errors import ActionError
 
 from . import actions
@@ -47,7 +47,7 @@ LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 
 def _screen(user) -> str:
     """The channel a person's own screens are: the console for desk staff, the portal for customers."""
-    return Channel.CONSOLE if user.is_desk_staff else Channel.PORTAL
+    return audit.Channel.CONSOLE if user.is_desk_staff else audit.Channel.PORTAL
 
 
 def _safe_next(request, fallback="/"):
@@ -146,7 +146,7 @@ def create_token(request):
         try:
             expires_at = actions.expiry_in_days(data["expires"]) if data["expires"] else None
             _token, raw = actions.issue_token(request.user, name=data["name"], expires_at=expires_at,
-                                              actor=request.user)
+                                              actor=request.user, channel=_screen(request.user))
         except ActionError as exc:
             form.add_error(None, exc.message)
         else:
@@ -160,7 +160,7 @@ def revoke_token(request, token_id: int):
     token = ApiToken.objects.select_related("user").filter(pk=token_id, user=request.user).first()
     if token is None:
         raise Http404
-    actions.revoke_token(token, actor=request.user)
+    actions.revoke_token(token, actor=request.user, channel=_screen(request.user))
     messages.success(request, _("The API token %(prefix)s… is revoked.") % {"prefix": token.prefix})
     return redirect(reverse("preferences") + "#api-tokens")
 
@@ -173,6 +173,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         with transaction.atomic():
             response = super().form_valid(form)
             count = actions.revoke_all_tokens(self.request.user, actor=self.request.user,
+                                              channel=_screen(self.request.user),
                                               reason=_("Password changed by its owner."))
         if count:
             messages.warning(self.request, ngettext(

@@ -14,6 +14,7 @@ from ninja.errors import HttpError
 from pydantic import Field
 
 from servicedesk.accounts.models import Organisation
+from servicedesk.core import audit
 from servicedesk.core.errors import ActionError, NotAllowed, NotFound
 from servicedesk.core.inputs import Id
 from servicedesk.sla import actions
@@ -239,7 +240,7 @@ def create_calendar(request, payload: CalendarIn):
     data = payload.dict()
     if data["weekly"] is None:
         del data["weekly"]
-    calendar = actions.create_calendar(actor=request.user, **data)
+    calendar = actions.create_calendar(actor=request.user, channel=audit.Channel.API, **data)
     return Reply(201, _calendar(calendar, *_years(None, None)))
 
 
@@ -248,7 +249,7 @@ def create_calendar(request, payload: CalendarIn):
 def update_calendar(request, calendar_id: Id, payload: CalendarPatch):
     """Open tickets' clocks are recomputed with the change on the evaluator's next pass."""
     _admin(request)
-    calendar = actions.update_calendar(_calendar_row(calendar_id), actor=request.user,
+    calendar = actions.update_calendar(_calendar_row(calendar_id), actor=request.user, channel=audit.Channel.API,
                                        changes=payload.dict(exclude_unset=True))
     return _calendar(calendar, *_years(None, None))
 
@@ -258,7 +259,7 @@ def update_calendar(request, calendar_id: Id, payload: CalendarPatch):
 def delete_calendar(request, calendar_id: Id):
     """A calendar a policy or an OLA target counts in is refused (409)."""
     _admin(request)
-    actions.delete_calendar(_calendar_row(calendar_id), actor=request.user)
+    actions.delete_calendar(_calendar_row(calendar_id), actor=request.user, channel=audit.Channel.API)
     return Reply(204, None)
 
 
@@ -281,7 +282,7 @@ def read_policy(request, policy_id: Id):
 @router.post("/sla/policies", response={201: PolicyOut, **ERRORS}, summary="Create an SLA policy (administrators)")
 def create_policy(request, payload: PolicyIn):
     _admin(request)
-    policy = actions.create_policy(actor=request.user, **_policy_fields(payload.dict()))
+    policy = actions.create_policy(actor=request.user, channel=audit.Channel.API, **_policy_fields(payload.dict()))
     return Reply(201, _policy(_policy_row(policy.pk)))
 
 
@@ -290,7 +291,7 @@ def create_policy(request, payload: PolicyIn):
 def update_policy(request, policy_id: Id, payload: PolicyPatch):
     """Open tickets' clocks are recomputed with the change on the evaluator's next pass."""
     _admin(request)
-    policy = actions.update_policy(_policy_row(policy_id), actor=request.user,
+    policy = actions.update_policy(_policy_row(policy_id), actor=request.user, channel=audit.Channel.API,
                                    changes=_policy_fields(payload.dict(exclude_unset=True)))
     return _policy(_policy_row(policy.pk))
 
@@ -299,5 +300,5 @@ def update_policy(request, policy_id: Id, payload: PolicyPatch):
                summary="Delete an SLA policy (administrators)")
 def delete_policy(request, policy_id: Id):
     _admin(request)
-    actions.delete_policy(_policy_row(policy_id), actor=request.user)
+    actions.delete_policy(_policy_row(policy_id), actor=request.user, channel=audit.Channel.API)
     return Reply(204, None)

@@ -9,6 +9,7 @@ from pydantic import Field
 
 from servicedesk.accounts import actions
 from servicedesk.accounts.models import ApiToken
+from servicedesk.core import audit
 from servicedesk.core.errors import ActionError, NotFound
 
 from .schemas import Input, Message
@@ -56,7 +57,8 @@ def create_token(request, payload: TokenIn):
         raise ActionError(_("Give expires_at or days, not both."))
     if payload.days is not None:
         expires_at = actions.expiry_in_days(payload.days)
-    token, raw = actions.issue_token(request.user, name=payload.name, expires_at=expires_at, actor=request.user)
+    token, raw = actions.issue_token(request.user, name=payload.name, expires_at=expires_at, actor=request.user,
+                                     channel=audit.Channel.API)
     return Reply(201, {**_token_out(token), "token": raw})
 
 
@@ -66,5 +68,5 @@ def revoke_token(request, token_id: int):
     token = ApiToken.objects.select_related("user").filter(pk=token_id, user=request.user).first()
     if token is None:
         raise NotFound(_("API token not found."))
-    actions.revoke_token(token, actor=request.user)
+    actions.revoke_token(token, actor=request.user, channel=audit.Channel.API)
     return Reply(204, None)

@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from servicedesk.core.admin import AuditedAdmin
+
 from .models import CannedResponse
 
 
 @admin.register(CannedResponse)
-class CannedResponseAdmin(admin.ModelAdmin):
+class CannedResponseAdmin(AuditedAdmin):
     list_display = (
         "name",
         "group",

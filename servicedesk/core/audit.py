@@ -29,8 +29,10 @@ import json
 from collections.abc import Iterable, Mapping
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.encoding import force_str
 
 from .models import AuditEntry
@@ -40,6 +42,38 @@ Action = AuditEntry.Action
 
 # Longest old/new value kept; a template's body or a policy's thresholds fit, a pasted essay is cut.
 VALUE_MAX = 4000
+# What the trail shows for a secret (a model's `audit_masked` fields, e.g. a mailbox's IMAP password):
+# that it was set, changed or removed, never the value.
+MASK = "********"
+# A snapshot keeps a secret as this prefix and a keyed digest, so that a change from one secret to another
+# is still a change; only MASK is ever written.
+_SECRET = "\x00secret:"
+
+
+# The labels of domains' own event codes (record_event), registered by each domain: the trail's screens
+# show "API token issued", not "token_issued".
+_event_labels: dict[str, str] = {}
+
+
+def register_events(choices: Iterable[tuple[str, str]]) -> None:
+    _event_labels.update(choices)
+
+
+def action_choices() -> list[tuple[str, str]]:
+    return [*Action.choices, *sorted(_event_labels.items())]
+
+
+def action_label(code: str) -> str:
+    return force_str(dict(action_choices()).get(code, code))
+
+
+def field_label(entry: AuditEntry) -> str:
+    """The changed field's name as its model calls it ("resolution target"), else as recorded."""
+    model = entry.content_type.model_class() if entry.field else None
+    try:
+        return force_str(model._meta.get_field(entry.field).verbose_name) if model else entry.field
+    except FieldDoesNotExist:  # a field since removed from the model: its recorded name is all there is
+        return entry.field
 
 
 def _display(value) -> str:
@@ -59,6 +93,9 @@ def _display(value) -> str:
 
 
 def _field_value(obj: models.Model, field: models.Field) -> str:
+    if field.name in getattr(obj, "audit_masked", ()):
+        value = getattr(obj, field.attname)
+        return _SECRET + salted_hmac("core.audit", force_str(value)).hexdigest() if value not in (None, "") else ""
     if field.many_to_many:
         if obj.pk is None:
             return ""
@@ -78,7 +115,8 @@ def _field_value(obj: models.Model, field: models.Field) -> str:
 
 def audited_fields(model: type[models.Model]) -> list[models.Field]:
     """The fields a snapshot keeps: every editable concrete field and many-to-many relation, except
-    secrets (a password hash, a token's hash) and bookkeeping a change does not choose."""
+    secrets (a password hash, a token's hash) and bookkeeping a change does not choose. A model leaves out
+    more with `audit_exclude`, and names the secrets recorded only as set or changed with `audit_masked`."""
     meta = model._meta
     skipped = set(getattr(model, "audit_exclude", ())) | {"password", "key_hash", "last_login", "updated_at"}
     found = []
@@ -102,6 +140,10 @@ def diff(before: Mapping[str, str], after: Mapping[str, str]) -> dict[str, tuple
     return {name: (before.get(name, ""), value) for name, value in after.items() if before.get(name, "") != value}
 
 
+def _shown(value: str) -> str:
+    return MASK if value.startswith(_SECRET) else value[:VALUE_MAX]
+
+
 def _check_actor(actor) -> None:
     if actor is None or getattr(actor, "pk", None) is None:
         raise ValueError("an audited change needs an actor: a person or the desk's system identity")
@@ -118,7 +160,7 @@ def _entries(obj: models.Model, *, actor, channel: str, action: str, changes: Ma
     }
     if not changes:
         return [AuditEntry(**base)]
-    return [AuditEntry(**base, field=name[:64], old_value=old[:VALUE_MAX], new_value=new[:VALUE_MAX])
+    return [AuditEntry(**base, field=name[:64], old_value=_shown(old), new_value=_shown(new))
             for name, (old, new) in changes.items()]
 
 

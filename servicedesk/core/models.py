@@ -3,6 +3,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ReferenceVersion(models.Model):
@@ -31,9 +32,10 @@ class AuditEntry(models.Model):
         SYSTEM = "system", _("System")
 
     class Action(models.TextChoices):
-        CREATED = "created", _("created")
-        CHANGED = "changed", _("changed")
-        DELETED = "deleted", _("deleted")
+        # Verbs here; "created" and "changed" elsewhere name dates.
+        CREATED = "created", pgettext_lazy("audit action", "created")
+        CHANGED = "changed", pgettext_lazy("audit action", "changed")
+        DELETED = "deleted", pgettext_lazy("audit action", "deleted")
 
     at = models.DateTimeField(_("when"), default=timezone.now)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True,

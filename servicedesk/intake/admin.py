@@ -10,6 +10,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from servicedesk.core.admin import AuditedAdmin
 from servicedesk.core.downloads import download_response
 
 from .imap import fetch_mailbox
@@ -48,7 +49,7 @@ class MailboxForm(forms.ModelForm):
 
 
 @admin.register(Mailbox)
-class MailboxAdmin(admin.ModelAdmin):
+class MailboxAdmin(AuditedAdmin):
     form = MailboxForm
     list_display = ("name", "address", "desk", "unknown_senders", "imap_host", "imap_last_fetch_at", "fetch_status",
                     "is_active")
@@ -69,10 +70,11 @@ class MailboxAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
+            self.remember(obj, change)
             # Only what the form edits: a poll running meanwhile keeps its claim and its status fields.
             obj.save(update_fields=[f.name for f in Mailbox._meta.concrete_fields if f.name in form.cleaned_data])
         else:
-            obj.save()
+            super().save_model(request, obj, form, change)
 
     @admin.display(description=_("password stored"), boolean=True)
     def password_stored(self, obj):
@@ -104,7 +106,7 @@ class MailboxAdmin(admin.ModelAdmin):
 
 
 @admin.register(InboundMessage)
-class InboundMessageAdmin(admin.ModelAdmin):
+class InboundMessageAdmin(AuditedAdmin):
     list_display = ("received_at", "state", "sender", "subject", "ticket", "short_reason", "source", "mailbox")
     list_filter = ("state", "source", "mailbox")
     search_fields = ("message_id", "sender", "subject", "reason")

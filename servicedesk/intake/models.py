@@ -30,6 +30,11 @@ class ImapAfter(models.TextChoices):
 class Mailbox(models.Model):
     """One address the desk receives mail at; with an IMAP server, one mailbox the desk polls."""
 
+    # The audit trail (core.audit) says that the password was set or changed, never what it is; the poller's
+    # status fields are its own bookkeeping, not a change anybody made.
+    audit_masked = ("imap_password",)
+    audit_exclude = ("imap_last_fetch_at", "imap_last_error")
+
     name = models.CharField(_("name"), max_length=200)
     address = models.EmailField(_("address"), unique=True, help_text=_("The desk's own address for this mailbox."))
     desk = models.ForeignKey(Desk, verbose_name=_("desk"), on_delete=models.PROTECT, related_name="mailboxes")

@@ -7,6 +7,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from servicedesk.core.admin import AuditedAdmin
+
 from . import sending
 from .context import __doc__ as CONTEXT_HELP
 from .models import NotificationTemplate, OutboundMessage, State
@@ -25,7 +27,7 @@ class NotificationTemplateForm(forms.ModelForm):
 
 
 @admin.register(NotificationTemplate)
-class NotificationTemplateAdmin(admin.ModelAdmin):
+class NotificationTemplateAdmin(AuditedAdmin):
     form = NotificationTemplateForm
     list_display = ("event", "language", "subject", "is_active", "updated_at")
     list_filter = ("event", "language", "is_active")
@@ -55,7 +57,7 @@ class NotificationTemplateAdmin(admin.ModelAdmin):
 
 
 @admin.register(OutboundMessage)
-class OutboundMessageAdmin(admin.ModelAdmin):
+class OutboundMessageAdmin(AuditedAdmin):
     list_display = ("created_at", "state", "event", "address", "ticket", "subject", "attempts", "short_error",
                     "sent_at")
     list_filter = ("state", "event", "language")

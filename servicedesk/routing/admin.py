@@ -49,7 +49,7 @@ class RoutingRuleAdmin(AuditedAdmin):
 
 
 @admin.register(GroupAssignment)
-class GroupAssignmentAdmin(admin.ModelAdmin):
+class GroupAssignmentAdmin(AuditedAdmin):
     list_display = ("group", "strategy", "last_assignee", "last_assigned_at")
     list_editable = ("strategy",)
     fields = ("group", "strategy", "last_assignee", "last_assigned_at")
@@ -57,7 +57,7 @@ class GroupAssignmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Skill)
-class SkillAdmin(admin.ModelAdmin):
+class SkillAdmin(AuditedAdmin):
     list_display = ("user", "category", "level")
     list_filter = ("level",)
     search_fields = ("user__username", "user__first_name", "user__last_name", "category__name",
@@ -65,14 +65,15 @@ class SkillAdmin(admin.ModelAdmin):
 
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(AuditedAdmin):
     list_display = ("name",)
     search_fields = ("name",)
 
 
 @admin.register(TicketTag)
-class TicketTagAdmin(admin.ModelAdmin):
-    """Read-only: tags are added by routing rules, which record it in the ticket's history."""
+class TicketTagAdmin(AuditedAdmin):
+    """Tags are added by routing rules, which record it in the ticket's history; removing one here is
+    recorded in the audit trail."""
 
     list_display = ("ticket", "tag", "rule", "created_at")
     list_filter = ("tag",)

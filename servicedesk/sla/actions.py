@@ -1,8 +1,9 @@
 """Changes to business calendars and SLA policies outside the admin (the API).
 
 Each runs in one transaction: only administrators may, the row is validated as the admin's form
-would (``full_clean``), written, and recorded in the admin's change log (LogEntry), so the admin's
-history of the calendar or policy shows it next to edits made there. Saving or deleting one asks
+would (``full_clean``), written, and recorded in the audit trail (core.audit) with the channel it came
+through and each field's old and new value, so the admin's history of the calendar or policy shows it
+next to edits made there. Saving or deleting one asks
 for the open tickets' clocks to be recomputed (the ClockRebuild row written by the receivers, the
 same as an edit in the admin), which the next evaluator pass does.
 """
@@ -11,13 +12,13 @@ from __future__ import annotations
 
 import logging
 
-from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
 from servicedesk.accounts.models import Role, User
+from servicedesk.core import audit
 from servicedesk.core.errors import ActionError, Conflict, NotAllowed
 
 from .models import Calendar, SlaEvent, SlaPolicy
@@ -48,69 +49,70 @@ def _validated(row) -> None:
         raise ActionError(_("Not saved: %(problems)s") % {"problems": "; ".join(problems)}) from None
 
 
-def _logged(actor: User, row, flag: int, changed: list[str]) -> None:
-    message = [{"added": {}}] if flag == ADDITION else [{"changed": {"fields": changed}}] if flag == CHANGE else ""
-    LogEntry.objects.log_actions(actor.pk, [row], flag, change_message=message, single_object=True)
-    verb = {ADDITION: "created", CHANGE: "changed", DELETION: "deleted"}[flag]
+def _logged(actor: User, row, verb: str) -> None:
     label, name, pk = type(row).__name__, str(row), row.pk
     transaction.on_commit(lambda: log.info("%s %s (%s) %s by %s", label, pk, name, verb, actor.username))
 
 
-def _save(row, fields: tuple, changes: dict, actor: User):
+def _save(row, fields: tuple, changes: dict, actor: User, channel: str):
     unknown = set(changes) - set(fields)
     if unknown:  # a caller's mistake, not the user's: the API's schemas name the fields
         raise TypeError(f"not a field of {type(row).__name__}: {', '.join(sorted(unknown))}")
-    adding = row.pk is None
-    changed = [name for name, value in changes.items() if adding or getattr(row, name) != value]
+    before = audit.snapshot(row) if row.pk is not None else None
     for name, value in changes.items():
         setattr(row, name, value)
     _validated(row)
     with transaction.atomic():
         row.save()
-        _logged(actor, row, ADDITION if adding else CHANGE, changed)
+        if before is None:
+            audit.record_created(row, actor=actor, channel=channel)
+            _logged(actor, row, "created")
+        elif audit.record_change(row, before, actor=actor, channel=channel):
+            _logged(actor, row, "changed")
     return row
 
 
-def create_calendar(*, actor: User, **fields) -> Calendar:
+def create_calendar(*, actor: User, channel: str, **fields) -> Calendar:
     _check(actor)
-    return _save(Calendar(), CALENDAR_FIELDS, fields, actor)
+    return _save(Calendar(), CALENDAR_FIELDS, fields, actor, channel)
 
 
-def update_calendar(calendar: Calendar, *, actor: User, changes: dict) -> Calendar:
+def update_calendar(calendar: Calendar, *, actor: User, channel: str, changes: dict) -> Calendar:
     _check(actor)
-    return _save(calendar, CALENDAR_FIELDS, changes, actor)
+    return _save(calendar, CALENDAR_FIELDS, changes, actor, channel)
 
 
-def create_policy(*, actor: User, **fields) -> SlaPolicy:
+def create_policy(*, actor: User, channel: str, **fields) -> SlaPolicy:
     _check(actor)
-    return _save(SlaPolicy(), POLICY_FIELDS, fields, actor)
+    return _save(SlaPolicy(), POLICY_FIELDS, fields, actor, channel)
 
 
-def update_policy(policy: SlaPolicy, *, actor: User, changes: dict) -> SlaPolicy:
+def update_policy(policy: SlaPolicy, *, actor: User, channel: str, changes: dict) -> SlaPolicy:
     _check(actor)
-    return _save(policy, POLICY_FIELDS, changes, actor)
+    return _save(policy, POLICY_FIELDS, changes, actor, channel)
 
 
-def _delete(row, actor: User) -> None:
+def _delete(row, actor: User, channel: str) -> None:
     with transaction.atomic():
-        _logged(actor, row, DELETION, [])
+        audit.record_deleted(row, actor=actor, channel=channel)
+        _logged(actor, row, "deleted")
         row.delete()
 
 
-def delete_calendar(calendar: Calendar, *, actor: User) -> None:
+def delete_calendar(calendar: Calendar, *, actor: User, channel: str) -> None:
     """A calendar SLA policies or OLA targets count in cannot be deleted (change those first)."""
     _check(actor)
     try:
-        _delete(calendar, actor)
+        _delete(calendar, actor, channel)
     except ProtectedError:
         raise Conflict(_("The calendar %(name)s is used by SLA policies or OLA targets: change those first.")
                        % {"name": calendar.name}) from None
 
 
-def delete_policy(policy: SlaPolicy, *, actor: User) -> None:
+def delete_policy(policy: SlaPolicy, *, actor: User, channel: str) -> None:
     """Tickets it matched fall to the next matching policy when their clocks are recomputed."""
     _check(actor)
-    _delete(policy, actor)
+    _delete(policy, actor, channel)
 
 
 def record_escalation(event: SlaEvent, text: str) -> None:

@@ -7,7 +7,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from servicedesk.core.admin import AuditedAdmin
+from servicedesk.core.admin import AuditedAdmin, ReadOnlyAdmin
 
 from .models import Calendar, CalendarDay, DaySource, EscalationRule, FollowUpDigest, OlaTarget, SlaEvent, SlaPolicy
 
@@ -56,7 +56,7 @@ class SlaPolicyAdmin(AuditedAdmin):
 
 
 @admin.register(OlaTarget)
-class OlaTargetAdmin(admin.ModelAdmin):
+class OlaTargetAdmin(AuditedAdmin):
     list_display = ("group", "minutes", "calendar", "thresholds", "is_active")
     list_editable = ("minutes", "is_active")
     list_filter = ("is_active",)
@@ -65,7 +65,7 @@ class OlaTargetAdmin(admin.ModelAdmin):
 
 
 @admin.register(EscalationRule)
-class EscalationRuleAdmin(admin.ModelAdmin):
+class EscalationRuleAdmin(AuditedAdmin):
     list_display = ("name", "order", "is_active", "target", "threshold", "escalate_to", "to_group",
                     "notify_assignee", "notify_owner", "notify_group_lead", "notify_managers")
     list_display_links = ("name",)
@@ -79,17 +79,6 @@ class EscalationRuleAdmin(admin.ModelAdmin):
         (_("Hierarchical escalation"), {"fields": ("notify_assignee", "notify_owner", "notify_group_lead",
                                                    "notify_managers", "notify_users")}),
     )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(SlaEvent)

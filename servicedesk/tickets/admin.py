@@ -3,6 +3,8 @@ they change only through the desk's actions, which keep the history."""
 
 from django.contrib import admin
 
+from servicedesk.core.admin import AuditedAdmin, ReadOnlyAdmin
+
 from .models import CATALOGUE_ORDER, Category, HistoryEntry, PriorityRule, Service, Ticket, Transition
 
 
@@ -17,13 +19,13 @@ class CategoryInline(admin.TabularInline):
 
 
 @admin.register(Service)
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(AuditedAdmin):
     list_display = ("name", "name_zh", "order", "is_active")
     inlines = [CategoryInline]
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(AuditedAdmin):
     list_display = ("__str__", "name_zh", "default_group", "order", "is_active")
     list_filter = ("service", "is_active")
     search_fields = ("name", "name_zh")
@@ -32,13 +34,13 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(PriorityRule)
-class PriorityRuleAdmin(admin.ModelAdmin):
+class PriorityRuleAdmin(AuditedAdmin):
     list_display = ("impact", "urgency", "priority")
     list_editable = ("priority",)
 
 
 @admin.register(Transition)
-class TransitionAdmin(admin.ModelAdmin):
+class TransitionAdmin(AuditedAdmin):
     list_display = ("action", "label", "label_zh", "from_statuses", "to_status", "roles", "requester_may", "order")
     list_editable = ("order",)
 
@@ -55,18 +57,11 @@ class HistoryInline(admin.TabularInline):
 
 
 @admin.register(Ticket)
-class TicketAdmin(admin.ModelAdmin):
+class TicketAdmin(ReadOnlyAdmin):
+    """Shown, never edited: a ticket changes only through tickets.actions, which keep its history."""
+
     list_display = ("number", "title", "type", "status", "priority", "group", "assignee", "updated_at")
     list_filter = ("status", "type", "priority", "channel")
     search_fields = ("number", "title")
     show_full_result_count = False
     inlines = [HistoryInline]
-
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields] + ["watchers"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

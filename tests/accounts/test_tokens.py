@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from servicedesk.accounts import actions
 from servicedesk.accounts.identity import system_user
-from servicedesk.accounts.models import AccountEvent, ApiToken
+from servicedesk.accounts.models import ApiToken
+from servicedesk.core import audit
 from servicedesk.tickets.actions import ActionError, NotAllowed, NotFound
 
 
@@ -22,7 +23,7 @@ def bearer(raw, **extra):
 
 
 def test_a_token_records_its_last_use_at_most_once_a_minute(desk, django_assert_num_queries):
-    token, raw = actions.issue_token(desk.agent1, name="script", actor=desk.agent1)
+    token, raw = actions.issue_token(desk.agent1, name="script", actor=desk.agent1, channel="console")
     assert token.last_used_at is None
     client = bearer(raw)
     assert client.get("/api/v1/me").status_code == 200
@@ -42,7 +43,7 @@ def test_a_token_records_its_last_use_at_most_once_a_minute(desk, django_assert_
 
 def test_an_expired_token_is_refused(desk):
     token, raw = actions.issue_token(desk.agent1, expires_at=timezone.now() + datetime.timedelta(days=1),
-                                     actor=desk.agent1)
+                                     actor=desk.agent1, channel="console")
     assert bearer(raw).get("/api/v1/me").status_code == 200
     ApiToken.objects.filter(pk=token.pk).update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
     refused = bearer(raw).get("/api/v1/me")
@@ -50,10 +51,10 @@ def test_an_expired_token_is_refused(desk):
 
 
 def test_a_revoked_token_and_a_disabled_user_are_refused(desk):
-    token, raw = actions.issue_token(desk.agent1, actor=desk.agent1)
-    actions.revoke_token(token, actor=desk.agent1)
+    token, raw = actions.issue_token(desk.agent1, actor=desk.agent1, channel="console")
+    actions.revoke_token(token, actor=desk.agent1, channel="console")
     assert bearer(raw).get("/api/v1/me").status_code == 401
-    _, raw2 = actions.issue_token(desk.agent2, actor=system_user())
+    _, raw2 = actions.issue_token(desk.agent2, actor=system_user(), channel="command")
     desk.agent2.is_active = False
     desk.agent2.save()
     assert bearer(raw2).get("/api/v1/me").status_code == 401
@@ -61,18 +62,22 @@ def test_a_revoked_token_and_a_disabled_user_are_refused(desk):
 
 def test_issuing_checks_its_input_and_who_asks(desk):
     with pytest.raises(NotAllowed):
-        actions.issue_token(desk.agent1, actor=desk.agent2)
+        actions.issue_token(desk.agent1, actor=desk.agent2, channel="console")
     with pytest.raises(ActionError):
-        actions.issue_token(desk.agent1, expires_at=timezone.now() - datetime.timedelta(hours=1), actor=desk.agent1)
+        actions.issue_token(desk.agent1, expires_at=timezone.now() - datetime.timedelta(hours=1), actor=desk.agent1,
+                            channel="console")
     with pytest.raises(ActionError):
-        actions.issue_token(desk.agent1, name="x" * 101, actor=desk.agent1)
+        actions.issue_token(desk.agent1, name="x" * 101, actor=desk.agent1, channel="console")
+    theirs = actions.issue_token(desk.agent1, actor=desk.agent1, channel="console")[0]
     with pytest.raises(NotFound):
-        actions.revoke_token(actions.issue_token(desk.agent1, actor=desk.agent1)[0], actor=desk.customer1)
+        actions.revoke_token(theirs, actor=desk.customer1, channel="console")
     # An administrator may act for anyone.
-    token, _ = actions.issue_token(desk.agent1, name="for agent1", actor=desk.admin)
-    actions.revoke_token(token, actor=desk.admin)
-    kinds = list(AccountEvent.objects.filter(token=token).order_by("id").values_list("kind", "actor"))
-    assert kinds == [("token_issued", desk.admin.pk), ("token_revoked", desk.admin.pk)]
+    token, _ = actions.issue_token(desk.agent1, name="for agent1", actor=desk.admin, channel="console")
+    actions.revoke_token(token, actor=desk.admin, channel="console")
+    events = list(audit.trail(desk.agent1).filter(note__startswith=token.prefix).order_by("id")
+                  .values_list("action", "actor", "note"))
+    assert events == [("token_issued", desk.admin.pk, f"{token.prefix}… for agent1"),
+                      ("token_revoked", desk.admin.pk, f"{token.prefix}…")]
 
 
 def test_the_command_still_issues_tokens_with_an_optional_expiry(desk):
@@ -85,6 +90,10 @@ def test_the_command_still_issues_tokens_with_an_optional_expiry(desk):
     assert bearer(raw).get("/api/v1/me").status_code == 200
     with pytest.raises(CommandError):
         call_command("issue-token", "agent1", "--expires-days", "0", stdout=io.StringIO())
+    # Issued on the server: the trail names the desk's system identity and the command channel.
+    event = audit.trail(desk.agent1).get(action=actions.Event.TOKEN_ISSUED)
+    assert (event.actor.username, event.channel, event.note) == (
+        "system", "command", f"{token.prefix}… cron")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -113,7 +122,7 @@ def test_list_create_and_revoke_own_tokens_through_the_api(api, desk):
 
 
 def test_someone_elses_token_cannot_be_revoked_or_seen(api, desk):
-    theirs, raw = actions.issue_token(desk.customer2, name="theirs", actor=desk.customer2)
+    theirs, raw = actions.issue_token(desk.customer2, name="theirs", actor=desk.customer2, channel="console")
     client = api("customer1")
     refused = client.delete(f"me/tokens/{theirs.pk}")
     assert refused.status_code == 404 and refused.json_body["message"] == "API token not found."
@@ -158,14 +167,14 @@ def test_bad_bearer_tokens_from_one_address_get_429_after_the_limit(desk):
     assert 1 <= int(throttled["Retry-After"]) <= 60
     assert "无效 API 令牌" in json.loads(throttled.content)["message"]
     # While the address waits, even a good token from it waits; other addresses are not affected.
-    _, raw = actions.issue_token(desk.agent1, actor=desk.agent1)
+    _, raw = actions.issue_token(desk.agent1, actor=desk.agent1, channel="console")
     assert bearer(raw, REMOTE_ADDR="10.4.4.4").get("/api/v1/me").status_code == 429
     assert bearer(raw, REMOTE_ADDR="10.5.5.5").get("/api/v1/me").status_code == 200
     assert bearer("sd_other", REMOTE_ADDR="10.5.5.5").get("/api/v1/me").status_code == 401
 
 
 def test_good_tokens_do_not_count_towards_the_limit(desk):
-    _, raw = actions.issue_token(desk.agent1, actor=desk.agent1)
+    _, raw = actions.issue_token(desk.agent1, actor=desk.agent1, channel="console")
     client = bearer(raw, REMOTE_ADDR="10.6.6.6")
     for _ in range(settings.SERVICEDESK_API_TOKEN_FAILURES_PER_MINUTE + 5):
         assert client.get("/api/v1/me").status_code == 200
@@ -176,8 +185,8 @@ def test_good_tokens_do_not_count_towards_the_limit(desk):
 
 
 def test_an_administrator_resetting_a_password_revokes_the_users_tokens(desk):
-    _, raw = actions.issue_token(desk.customer1, name="old", actor=desk.customer1)
-    others = actions.issue_token(desk.customer2, actor=desk.customer2)[1]
+    _, raw = actions.issue_token(desk.customer1, name="old", actor=desk.customer1, channel="console")
+    others = actions.issue_token(desk.customer2, actor=desk.customer2, channel="console")[1]
     admin = Client()
     admin.force_login(desk.admin)
     response = admin.post(f"/admin/accounts/user/{desk.customer1.pk}/password/",
@@ -185,16 +194,18 @@ def test_an_administrator_resetting_a_password_revokes_the_users_tokens(desk):
     assert response.status_code == 302
     assert bearer(raw).get("/api/v1/me").status_code == 401
     assert bearer(others).get("/api/v1/me").status_code == 200
-    event = AccountEvent.objects.get(kind=AccountEvent.Kind.TOKENS_REVOKED)
-    assert (event.user, event.actor, event.note) == (desk.customer1, desk.admin, "Password set by an administrator.")
+    trail = audit.trail(desk.customer1)
+    event = trail.get(action=actions.Event.TOKENS_REVOKED)
+    assert (event.actor, event.channel, event.note) == (desk.admin, "admin", "Password set by an administrator.")
+    assert trail.filter(action=actions.Event.PASSWORD_SET, actor=desk.admin, channel="admin").exists()
     # A refused form changes nothing.
-    _, raw = actions.issue_token(desk.customer1, actor=desk.customer1)
+    _, raw = actions.issue_token(desk.customer1, actor=desk.customer1, channel="console")
     admin.post(f"/admin/accounts/user/{desk.customer1.pk}/password/", {"password1": "a", "password2": "b"})
     assert bearer(raw).get("/api/v1/me").status_code == 200
 
 
 def test_changing_ones_own_password_revokes_ones_tokens(desk):
-    _, raw = actions.issue_token(desk.customer1, actor=desk.customer1)
+    _, raw = actions.issue_token(desk.customer1, actor=desk.customer1, channel="console")
     desk.customer1.language = "en"
     desk.customer1.save()
     client = Client()
@@ -247,7 +258,7 @@ def test_the_preferences_page_refuses_bad_input_and_others_tokens(desk):
     refused = client.post("/preferences/tokens/", {"name": "", "expires": "12"})
     assert refused.status_code == 400
     assert "API 令牌" in refused.content.decode()
-    theirs, _ = actions.issue_token(desk.customer2, actor=desk.customer2)
+    theirs, _ = actions.issue_token(desk.customer2, actor=desk.customer2, channel="console")
     assert client.post(f"/preferences/tokens/{theirs.pk}/revoke/").status_code == 404
     theirs.refresh_from_db()
     assert not theirs.revoked

@@ -6,11 +6,10 @@ import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.contrib.admin.models import LogEntry
 from django.utils import timezone
 
 from servicedesk.api.serialize import _business_time_to
-from servicedesk.core import appendonly
+from servicedesk.core import appendonly, audit
 from servicedesk.sla import tracking
 from servicedesk.sla.clock import BusinessCalendar
 from servicedesk.sla.models import Calendar, CalendarDay, ClockRebuild, OlaTarget, SlaPolicy
@@ -204,7 +203,7 @@ def test_administrators_write_calendars_and_policies(api, desk, always):
     calendar = Calendar.objects.get(pk=created.json_body["id"])
     assert calendar.weekly == {"0": [["22:00", "06:00"]]}
     assert ClockRebuild.objects.exists()  # open tickets' clocks recomputed, as after an admin edit
-    assert LogEntry.objects.filter(object_id=str(calendar.pk), user=desk.admin).exists()
+    assert audit.trail(calendar).filter(action="created", actor=desk.admin, channel="api").exists()
     changed = admin.patch(f"sla/calendars/{calendar.pk}", {"name": "Nights"})
     assert changed.status_code == 200 and changed.json_body["name"] == "Nights"
 

@@ -9,8 +9,9 @@ from django.db.models.expressions import DatabaseDefault
 from django.db.models.functions import Now
 
 from servicedesk.accounts import actions as account_actions
-from servicedesk.accounts.models import AccountEvent, ApiToken, User
-from servicedesk.core import rows
+from servicedesk.accounts.models import User
+from servicedesk.core import audit, rows
+from servicedesk.core.models import AuditEntry
 from servicedesk.tickets import actions
 from servicedesk.tickets.models import Comment, HistoryEntry, Ticket
 
@@ -80,20 +81,19 @@ def test_a_deleted_ticket_takes_its_history_with_it(desk):
     assert HistoryEntry.objects.filter(ticket=other).count() == kept
 
 
-def test_account_events_refuse_changes_but_follow_their_person_and_token(desk):
+def test_the_audit_trail_refuses_changes_but_outlives_its_author(desk):
     person = User.objects.create_user("temp-agent", "temp@example.com", "x", is_staff=True)
-    token, _raw = account_actions.issue_token(person, actor=person)
-    event = AccountEvent.objects.get(user=person)
+    account_actions.issue_token(person, actor=person, channel="console")
+    entry = audit.trail(person).get(action="token_issued")
     with pytest.raises(IntegrityError, match="append-only"):
-        _sql("UPDATE accounts_accountevent SET note = 'rewritten' WHERE id = %s", [event.pk])
+        _sql("UPDATE core_auditentry SET note = 'rewritten' WHERE id = %s", [entry.pk])
     with pytest.raises(IntegrityError, match="append-only"):
-        _sql("UPDATE accounts_accountevent SET actor_id = %s WHERE id = %s", [desk.agent1.pk, event.pk])
+        _sql("UPDATE core_auditentry SET actor_id = %s WHERE id = %s", [desk.agent1.pk, entry.pk])
     with pytest.raises(IntegrityError, match="append-only"):
-        _sql("DELETE FROM accounts_accountevent WHERE id = %s", [event.pk])
-    ApiToken.objects.filter(pk=token.pk).delete()  # on_delete=SET_NULL: the one update allowed
-    assert AccountEvent.objects.get(pk=event.pk).token_id is None
-    person.delete()
-    assert not AccountEvent.objects.filter(pk=event.pk).exists()
+        _sql("DELETE FROM core_auditentry WHERE id = %s", [entry.pk])
+    person.delete()  # on_delete=SET_NULL: the one update allowed; the name stays
+    kept = AuditEntry.objects.get(pk=entry.pk)
+    assert (kept.actor_id, kept.actor_name) == (None, "temp-agent")
 
 
 @pytest.mark.django_db(transaction=True)

@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from servicedesk.accounts import actions
 from servicedesk.accounts.identity import system_user
 from servicedesk.accounts.models import User
+from servicedesk.core import audit
 from servicedesk.core.errors import ActionError
 
 
@@ -22,7 +23,8 @@ class Command(BaseCommand):
         try:
             expires_at = (actions.expiry_in_days(options["expires_days"])
                           if options["expires_days"] is not None else None)
-            _, raw = actions.issue_token(user, name=options["name"], expires_at=expires_at, actor=system_user())
+            _, raw = actions.issue_token(user, name=options["name"], expires_at=expires_at, actor=system_user(),
+                                        channel=audit.Channel.COMMAND)
         except ActionError as exc:
             raise CommandError(exc.message) from None
         self.stdout.write(raw)
