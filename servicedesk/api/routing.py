@@ -2,7 +2,7 @@
 
 from ninja import Router
 
-from servicedesk.core.inputs import Id
+from servicedesk.core.inputs import Id, IdOrZero
 from servicedesk.routing import engine
 from servicedesk.tickets.models import Channel
 
@@ -37,12 +37,13 @@ def _rule(rule) -> dict:
 @router.post("/{int:ticket_id}/route", response={200: RouteOut, 400: Message, 403: Message, 404: Message,
                                                  409: ConflictOut},
              summary="Apply the routing rules now")
-def route(request, ticket_id: Id):
+def route(request, ticket_id: Id, version: IdOrZero | None = None):
     """Try the active routing rules in order on this open ticket, as the caller, then auto-assign it in its
     group if it has no person. `applied` lists the rules that matched and what each changed; `failed` the
-    rules whose action the desk refused (their changes are undone, the history says why)."""
+    rules whose action the desk refused (their changes are undone, the history says why). `?version=` the
+    version you read of the ticket: a stale one gets 409 and changes nothing."""
     ticket = _get_ticket(request, ticket_id)
-    result = engine.route_ticket(ticket, actor=request.user, channel=Channel.API)
+    result = engine.route_ticket(ticket, actor=request.user, channel=Channel.API, expected_version=version)
     return {
         "ticket": _out(request, result.ticket),
         "applied": [{"rule": _rule(a.rule), "changed": a.changed} for a in result.applied],

@@ -157,3 +157,13 @@ def test_the_openapi_describes_the_version(api):
         assert "a stale one gets 409" in bodies[name]["properties"]["version"]["description"], name
     remove = schema["paths"]["/api/v1/tickets/{ticket_id}/links/{link_id}"]["delete"]
     assert [p["name"] for p in remove["parameters"] if p["in"] == "query"] == ["version"]
+
+
+def test_route_with_a_stale_version(api, pair):
+    ticket, other, read = pair
+    before = snapshot(ticket, other)
+    stale = api("agent2").post(f"tickets/{ticket.pk}/route?version={read}", {})
+    assert_conflict(stale, ticket, read)
+    assert snapshot(ticket, other) == before
+    current = api("agent2").post(f"tickets/{ticket.pk}/route?version={read + 1}", {})
+    assert current.status_code == 200, current.json_body
