@@ -96,14 +96,25 @@ def guard(app_label: str, model_name: str, *, parent: str, nullable: Sequence[st
 @contextmanager
 def lifted(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
     """The guards off for the block, inside one transaction: for `flush`, and for tests that move a
-    ticket's history back in time. Never for the desk's own writes. PostgreSQL: for a superuser
-    (`session_replication_role`, which also skips foreign-key checks in the block)."""
+    ticket's history back in time. Never for the desk's own writes. PostgreSQL: for the tables' owner
+    (ALTER TABLE … DISABLE TRIGGER, undone at the end of the block; no superuser needed)."""
     connection = connections[using]
+    quote = connection.ops.quote_name
     with transaction.atomic(using=using), connection.cursor() as cursor:
         if connection.vendor != "sqlite":
-            cursor.execute("SET LOCAL session_replication_role = replica")
+            cursor.execute("SELECT c.relname, t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                           "WHERE t.tgname LIKE %s AND NOT t.tgisinternal", ["%" + SUFFIX + "%"])
+            guards = cursor.fetchall()
+            # A table with deferred foreign-key checks still pending cannot be altered: run them now.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+            for table, name in guards:
+                cursor.execute(f"ALTER TABLE {quote(table)} DISABLE TRIGGER {quote(name)}")
             yield
-            cursor.execute("SET LOCAL session_replication_role = DEFAULT")
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+            for table, name in guards:
+                cursor.execute(f"ALTER TABLE {quote(table)} ENABLE TRIGGER {quote(name)}")
             return
         cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s ESCAPE '\\'",
                        ["%" + SUFFIX.replace("_", "\\_") + "%"])
