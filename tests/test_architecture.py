@@ -42,7 +42,6 @@ ALLOWED = {
     # (a module, or a folder ending in "/"; the written model's app): why
     ("servicedesk/accounts/identity.py", "accounts"): "the desk's one system identity, made where it is missing "
                                                       "(a migration makes it; this again after a flush)",
-    ("servicedesk/core/audit.py", "core"): "the audit trail's rows, which every domain's actions record through it",
     ("servicedesk/notify/", "notify"): "the outbox's own state machine: planned and combined changes, outbound "
                                        "mails planned, claimed, sent or failed",
     ("servicedesk/notify/", "intake"): "the Message-ID of each mail sent, in the mail threading table, so that "

@@ -205,6 +205,10 @@ def customer_username(email: str, name: str = "") -> str:
     return candidate
 
 
+# What a new customer is made with (the audit trail's created row names these).
+CUSTOMER_FIELDS = ("username", "first_name", "email", "phone", "organisation", "language", "role")
+
+
 def create_customer(*, name: str, email: str = "", phone: str = "", organisation: Organisation | None = None,
                     language: str = "", actor: User, channel: str) -> User:
     """A new customer without a password (the quick log's new caller, the sender of a first mail), named
@@ -220,7 +224,7 @@ def create_customer(*, name: str, email: str = "", phone: str = "", organisation
                         language=language or "", role=Role.CUSTOMER)
         customer.set_unusable_password()
         customer.save()
-        audit.record_created(customer, actor=actor, channel=channel)
+        audit.record_created(customer, actor=actor, channel=channel, fields=CUSTOMER_FIELDS)
     _announce("Customer %s created by %s (%s)", customer.username, actor.username, channel)
     return customer
 
