@@ -140,3 +140,15 @@ def test_suppliers_have_people_and_states_are_mixed(demo):
 def test_languages_are_left_to_the_browser_but_one(demo):
     saved = dict(User.objects.exclude(language="").values_list("username", "language"))
     assert saved == {"customer2": "en"}
+
+
+def test_make_run_loads_the_demo_into_a_fresh_desk(db):
+    """A fresh desk holds only the system identity (made by a migration): `demo --if-empty` loads."""
+    from servicedesk.accounts.identity import system_user
+
+    assert list(User.objects.values_list("username", flat=True)) == [system_user().username]
+    out = io.StringIO()
+    call_command("demo", if_empty=True, no_tickets=True, stdout=out)
+    assert "not loaded" not in out.getvalue()
+    assert User.objects.filter(username="agent1").exists()
+

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from types import ModuleType
 
 from django.apps import apps
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -69,7 +70,9 @@ class Command(BaseCommand):
         parser.add_argument("--no-tickets", action="store_true", help="People, groups and catalogue only.")
 
     def handle(self, *args, **options):
-        if options["if_empty"] and get_user_model().objects.exists():
+        # The desk's system identity is made by a migration: a fresh desk has that account and nobody else.
+        people = get_user_model().objects.exclude(username=settings.SERVICEDESK_SYSTEM_USERNAME)
+        if options["if_empty"] and people.exists():
             self.stdout.write("The desk already has users; demo data not loaded.")
             return
         demo = Demo(full=not options["no_tickets"])
