@@ -106,3 +106,14 @@ def test_its_notes_on_the_timeline_read_as_the_service_desk_in_the_reader_s_lang
         desk.manager.language = language
         desk.manager.save(update_fields=["language"])
         assert name in client.get(f"/console/tickets/{ticket.number}/").content.decode()
+
+
+def test_it_is_offered_nowhere_as_a_person(desk):
+    """The system acts, but nobody assigns a ticket to it, filters by it or adds it as a watcher."""
+    from servicedesk.accounts import refdata as accounts_refdata
+    from servicedesk.console.queue_filters import _filter_options
+
+    system = system_user()
+    assert system.pk not in {pk for pk, _username, _name in accounts_refdata.staff()}
+    assert system.pk not in {pk for pk, _name in _filter_options()["assignees"]}
+    assert desk.agent1.pk in {pk for pk, _username, _name in accounts_refdata.staff()}

@@ -4,7 +4,7 @@ from django.db.models import Q
 
 from servicedesk.core.refdata import cached
 
-from .models import STAFF_ROLES, Desk, Group, Tier, User
+from .models import STAFF_ROLES, Desk, Group, Tier, User, system_usernames
 
 
 def active_groups() -> list:
@@ -34,10 +34,12 @@ def first_line_teams() -> list[frozenset[int]]:
 
 
 def staff() -> list[tuple[int, str, str]]:
-    """(id, username, display name) of every active desk staff member, by username."""
+    """(id, username, display name) of every active desk staff member, by username: the people a filter or
+    a form offers (not the desk's system identity, which acts but is nobody to assign or filter by)."""
     return cached("staff", lambda: [
         (u.pk, u.username, u.display_name)
         for u in User.objects.filter(role__in=STAFF_ROLES, is_active=True)
+        .exclude(username__in=system_usernames())
         .only("username", "first_name", "last_name").order_by("username")
     ])
 

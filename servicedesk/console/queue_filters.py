@@ -11,7 +11,7 @@ from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from servicedesk.accounts.models import STAFF_ROLES, Group, Organisation, User
+from servicedesk.accounts.models import STAFF_ROLES, Group, Organisation, User, system_usernames
 from servicedesk.core import refdata
 from servicedesk.tickets.filters import PARAMS
 from servicedesk.tickets.models import Category, Channel, Priority, Status, TicketType
@@ -39,7 +39,7 @@ def _filter_options() -> dict:
         "categories": sorted(((c.pk, c.short_label) for c in categories), key=lambda c: c[1]),
         "assignees": [
             (u.pk, u.display_name)
-            for u in User.objects.filter(role__in=STAFF_ROLES, is_active=True)
+            for u in User.objects.filter(role__in=STAFF_ROLES, is_active=True).exclude(username__in=system_usernames())
             .only("first_name", "last_name", "username").order_by("first_name", "username")[:300]
         ],
         "organisations": list(Organisation.objects.order_by("name").values_list("id", "name")[:300]),
