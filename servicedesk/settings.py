@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "servicedesk.routing",
     "servicedesk.intake",
     "servicedesk.notify",
+    "servicedesk.knowledge",
     "servicedesk.console",
     "servicedesk.portal",
 ]
