@@ -16,9 +16,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import html
-import itertools
 import re
-from collections.abc import Iterator
 
 from django.db import connections, transaction
 
@@ -28,7 +26,7 @@ from servicedesk.knowledge.render import to_text
 
 from . import synonyms
 from .index import MAX_BODY_CHARS, fts5_query, tsquery_literal, tsvector_literal
-from .tokens import HAN, WORD, any_tokens, segmenter, stem, tokenize
+from .tokens import HAN, any_tokens, stem, tokenize
 
 PG_TABLE = "search_articledocument"
 FTS_TABLE = "search_article_fts"
@@ -41,9 +39,10 @@ POPULARITY_LIFT, POPULARITY_HALF = 0.5, 5.0
 RECENCY_LIFT, RECENCY_HALF_DAYS = 0.3, 180.0
 LANGUAGE_LIFT = 1.05
 # Articles in the query's own script (Chinese or Latin) above those it reaches only through synonyms.
-SCRIPT_LIFT = 1.3
+SCRIPT_LIFT = 1.5
 SNIPPET_CHARS = 200
 MAX_SPANS = 200  # matched places considered for a snippet (a long body may have hundreds)
+SNIPPET_SOURCE_CHARS = 20_000  # of an article's text searched for the snippet's place
 LIVE_FIELDS = frozenset({"is_live", "live_title", "live_summary", "live_body", "tags", "service", "category",
                          "language"})
 
@@ -218,22 +217,30 @@ def find_articles(text: str, *, user, language: str | None = None, service_id: i
 # Highlighting
 
 
-def _spans(text: str, marked: frozenset[str]) -> Iterator[tuple[int, int]]:
+# Words of other scripts than Chinese (Latin, digits, …), also where they touch Chinese ("VPN连接").
+NOT_HAN_WORD = re.compile(r"[^\W_\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+
+
+@functools.lru_cache(maxsize=1024)
+def _han_pattern(marked: frozenset[str]) -> re.Pattern | None:
+    """The marked Chinese words, longest first (打印机 before 打印): found where they occur, without
+    segmenting the text again (segmenting every hit's body cost more than the search)."""
+    words = sorted((word for word in marked if HAN.search(word)), key=lambda word: (-len(word), word))
+    return re.compile("|".join(map(re.escape, words))) if words else None
+
+
+def _spans(text: str, marked: frozenset[str]) -> list[tuple[int, int]]:
     """(start, end) of each word of `text` whose token is one of `marked`, in order, not overlapping."""
-    last = 0
-    for match in WORD.finditer(text):
-        run, start = match.group(), match.start()
-        if HAN.search(run):
-            # The longest marked word at each place (打印机 over 打印 and 印机).
-            pieces = sorted(((start + a, start + b) for word, a, b in segmenter().tokenize(run.lower(), mode="search")
-                             if stem(word) in marked), key=lambda span: (span[0], -span[1]))
-            for begin, end in pieces:
-                if begin >= last:
-                    yield begin, end
-                    last = end
-        elif stem(run.lower()) in marked and start >= last:
-            yield start, match.end()
-            last = match.end()
+    found = [m.span() for m in NOT_HAN_WORD.finditer(text) if stem(m.group().lower()) in marked]
+    pattern = _han_pattern(marked)
+    if pattern is not None:
+        found += [m.span() for m in pattern.finditer(text.lower())]
+    spans, last = [], 0
+    for begin, end in sorted(found):
+        if begin >= last:
+            spans.append((begin, end))
+            last = end
+    return spans
 
 
 def _marked(text: str, spans: list[tuple[int, int]], start: int = 0, end: int | None = None) -> str:
@@ -251,7 +258,7 @@ def _marked(text: str, spans: list[tuple[int, int]], start: int = 0, end: int | 
 
 def highlight(text: str, marked: frozenset[str]) -> str:
     """`text` escaped, its matched words in <mark>."""
-    return _marked(text, list(_spans(text, marked)))
+    return _marked(text, _spans(text, marked))
 
 
 SPACES = re.compile(r"\s+")
@@ -261,7 +268,8 @@ def snippet(text: str, marked: frozenset[str], size: int = SNIPPET_CHARS) -> str
     """About `size` characters of `text` around the place where most distinct matched words are close
     together, escaped, the matched words in <mark>; the text's start when nothing matches."""
     text = SPACES.sub(" ", text).strip()
-    spans = list(itertools.islice(_spans(text, marked), MAX_SPANS))
+    text = text[:SNIPPET_SOURCE_CHARS]
+    spans = _spans(text, marked)[:MAX_SPANS]
     start = 0
     if spans:
         best = -1
