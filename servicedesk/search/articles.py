@@ -43,6 +43,8 @@ LANGUAGE_LIFT = 1.05
 SCRIPT_LIFT = 2.0
 # PostgreSQL: the rank of the words synonyms add, beside the rank of the query's own words.
 SYNONYM_WEIGHT = 0.5
+# The newest readable matches that are ranked (ranking costs a few µs per row; see PERFORMANCE.md).
+RANK_CANDIDATES = 500
 SNIPPET_CHARS = 200
 MAX_SPANS = 200  # matched places considered for a snippet (a long body may have hundreds)
 SNIPPET_SOURCE_CHARS = 20_000  # of an article's text searched for the snippet's place
@@ -74,14 +76,26 @@ def _keywords(article: Article) -> str:
     return "\n".join(names)
 
 
-@functools.lru_cache(maxsize=512)
-def _plain(body: str) -> str:
-    return to_text(body)
+# Markdown's marks, for a snippet's text: rendering every hit's body (to_text, as the index does) cost
+# more than the search itself. Images and links keep their text, HTML tags and formatting marks go.
+MARKDOWN_MARKS = [
+    (re.compile(r"!?\[([^\]]*)\]\([^)]*\)"), r"\1"),
+    (re.compile(r"<[^>]*>"), " "),
+    (re.compile(r"^\s{0,3}(?:#{1,6}|[-*+]|\d+[.)]|>|`{3,}\w*)\s*", re.M), ""),
+    (re.compile(r"(?<!\w)[*_`~]{1,3}(?=\S)|(?<=\S)[*_`~]{1,3}(?!\w)"), ""),
+]
+
+
+def _snippet_text(body: str) -> str:
+    text = body[:SNIPPET_SOURCE_CHARS]
+    for pattern, replacement in MARKDOWN_MARKS:
+        text = pattern.sub(replacement, text)
+    return html.unescape(text)
 
 
 def _row(article: Article, vendor: str) -> tuple:
     parts = (tokenize(article.live_title), tokenize(_keywords(article)), tokenize(article.live_summary),
-             tokenize(_plain(article.live_body)[:MAX_BODY_CHARS]))
+             tokenize(to_text(article.live_body)[:MAX_BODY_CHARS]))
     if vendor == "postgresql":
         return (article.pk, tsvector_literal(*parts))
     return (article.pk, *(" ".join(tokens) for tokens in parts))
@@ -156,26 +170,40 @@ def _script_language(words: list[str]) -> str:
 
 def _ranked_ids(words: list[str], tokens: list[str], user, language: str | None, service_id: int | None,
                 limit: int, using: str) -> list[tuple[int, float]]:
-    """(id, score) of the best `limit` readable articles with any of `tokens` (`words` and their synonyms)."""
+    """(id, score) of the best `limit` readable articles with any of `tokens` (`words` and their synonyms).
+
+    The newest RANK_CANDIDATES readable matches are ranked (the reader's scope is a condition of the
+    pool itself, never applied after its limit): a common word costs a bounded time at any size."""
     vendor = _vendor(using)
     articles = visibility.readable(user, Article.objects.using(using))
     if service_id is not None:
         articles = articles.filter(service_id=service_id)
-    if vendor == "postgresql":
-        query = tsquery_literal(tokens, any_word=True)
-        where = [f"{PG_TABLE}.article_id = knowledge_article.id", f"{PG_TABLE}.document @@ %s::tsquery"]
-    else:
-        query = fts5_query(tokens, any_word=True)
-        where = [f"{FTS_TABLE}.rowid = knowledge_article.id", f"{FTS_TABLE} MATCH %s"]
-    ranks = []  # the tsqueries ranked (PostgreSQL)
+    script = _script_language(words)
     if vendor == "postgresql":
         added = [token for token in tokens if token not in words]
         ranks = [tsquery_literal(words, any_word=True), *([tsquery_literal(added, any_word=True)] if added else [])]
-    select_params = [*ranks, language or "", _script_language(words)]
-    rows = (articles.extra(select={"score": _score_sql(vendor, len(ranks) > 1)}, select_params=select_params,
-                           tables=[PG_TABLE if vendor == "postgresql" else FTS_TABLE], where=where, params=[query])
-            .order_by("-score", "-id").values_list("id", "score").distinct()[:limit])
-    return list(rows)
+        pool = (articles.extra(tables=[PG_TABLE], where=[f"{PG_TABLE}.article_id = knowledge_article.id",
+                                                         f"{PG_TABLE}.document @@ %s::tsquery"],
+                               params=[tsquery_literal(tokens, any_word=True)])
+                .order_by("-id").values("id")[:RANK_CANDIDATES])
+        pool_sql, pool_params = pool.query.sql_with_params()
+        sql = (f"SELECT knowledge_article.id, {_score_sql(vendor, len(ranks) > 1)} AS score "
+               f"FROM knowledge_article JOIN {PG_TABLE} ON {PG_TABLE}.article_id = knowledge_article.id "
+               f"WHERE knowledge_article.id IN ({pool_sql}) ORDER BY score DESC, knowledge_article.id DESC LIMIT %s")
+        params = [*ranks, language or "", script, *pool_params, limit]
+    else:
+        # FTS5 gives the matches newest first as they are read, and computes bm25() for the pool's rows only.
+        pool = (articles.extra(select={"score": _score_sql(vendor, False), "doc": f"{FTS_TABLE}.rowid"},
+                               select_params=[language or "", script], tables=[FTS_TABLE],
+                               where=[f"{FTS_TABLE}.rowid = knowledge_article.id", f"{FTS_TABLE} MATCH %s"],
+                               params=[fts5_query(tokens, any_word=True)])
+                .order_by("-doc").values("id", "score")[:RANK_CANDIDATES])
+        pool_sql, pool_params = pool.query.sql_with_params()
+        sql = f"SELECT DISTINCT id, score FROM ({pool_sql}) ORDER BY score DESC, id DESC LIMIT %s"
+        params = [*pool_params, limit]
+    with connections[using].cursor() as cur:
+        cur.execute(sql, params)
+        return cur.fetchall()
 
 
 def find_articles(text: str, *, user, language: str | None = None, service_id: int | None = None,
@@ -197,7 +225,7 @@ def find_articles(text: str, *, user, language: str | None = None, service_id: i
         article = found.get(pk)
         if article is not None:
             hits.append(ArticleHit(article, float(score), highlight(article.live_title, marked),
-                                   snippet(article.live_summary + "\n" + _plain(article.live_body), marked)))
+                                   snippet(article.live_summary + "\n" + _snippet_text(article.live_body), marked)))
     return hits
 
 
