@@ -17,6 +17,7 @@ the query travels as a bound parameter: user text never becomes SQL or query syn
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterable, Iterator
 
@@ -27,7 +28,8 @@ from django.db.models.expressions import RawSQL
 from servicedesk.tickets.models import Comment, Ticket
 from servicedesk.tickets.numbers import number_candidates
 
-from .tokens import query_tokens, tokenize
+from .synonyms import expand
+from .tokens import any_tokens, query_tokens, tokenize
 
 PG_TABLE = "search_ticketdocument"
 FTS_TABLE = "search_ticket_fts"
@@ -56,11 +58,12 @@ def _quote_lexeme(token: str) -> str:
     return f"'{token}'"
 
 
-def tsvector_literal(title_tokens: Iterable[str], body_tokens: Iterable[str]) -> str:
-    """A tsvector in its text form: each lexeme with its positions, title positions weighted A, body B."""
+def tsvector_literal(*parts: Iterable[str]) -> str:
+    """A tsvector in its text form: each lexeme with its positions, weighted by the part it is in: the
+    first part (a title) A, then B, C, D."""
     positions: dict[str, list[str]] = {}
     position = 0
-    for weight, tokens in (("A", title_tokens), ("B", body_tokens)):
+    for weight, tokens in zip("ABCD"[:len(parts)], parts, strict=True):
         for token in tokens:
             seen = positions.setdefault(token, [])
             if position >= MAX_POSITION:
@@ -73,14 +76,15 @@ def tsvector_literal(title_tokens: Iterable[str], body_tokens: Iterable[str]) ->
     return " ".join(f"{_quote_lexeme(tok)}:{','.join(pos)}" for tok, pos in positions.items())
 
 
-def tsquery_literal(tokens: Iterable[str]) -> str:
-    """All tokens (AND), each a quoted lexeme: operators in user text are never operators here."""
-    return " & ".join(_quote_lexeme(tok) for tok in tokens)
+def tsquery_literal(tokens: Iterable[str], any_word: bool = False) -> str:
+    """All tokens (AND; `any_word`: any of them, OR), each a quoted lexeme: operators in user text are
+    never operators here."""
+    return (" | " if any_word else " & ").join(_quote_lexeme(tok) for tok in tokens)
 
 
-def fts5_query(tokens: Iterable[str]) -> str:
-    """All tokens (FTS5 ANDs adjacent phrases), each a double-quoted phrase."""
-    return " ".join('"' + tok.replace('"', '""') + '"' for tok in tokens)
+def fts5_query(tokens: Iterable[str], any_word: bool = False) -> str:
+    """All tokens (FTS5 ANDs adjacent phrases; `any_word`: ORs them), each a double-quoted phrase."""
+    return (" OR " if any_word else " ").join('"' + tok.replace('"', '""') + '"' for tok in tokens)
 
 
 def _body(description: str, replies: Iterable[str]) -> str:
@@ -107,26 +111,60 @@ def document_row(ticket_id: int, title: str, body: str, vendor: str) -> tuple:
     return (ticket_id, " ".join(title_tokens), " ".join(body_tokens))
 
 
-def _write(rows: list[tuple], using: str) -> None:
-    if not rows:
-        return
-    with connections[using].cursor() as cur:
+@dataclasses.dataclass(frozen=True)
+class Documents:
+    """One kind of document's tables: PostgreSQL (`key`, document tsvector) or FTS5 (rowid, `columns`)."""
+
+    pg_table: str
+    key: str
+    fts_table: str
+    columns: tuple[str, ...]
+
+    def table_key(self, using: str) -> tuple[str, str]:
+        return (self.pg_table, self.key) if _vendor(using) == "postgresql" else (self.fts_table, "rowid")
+
+    def write(self, rows: list[tuple], using: str) -> None:
+        """Store rows as document_row() makes them (id first), replacing those of the same ids."""
+        if not rows:
+            return
+        with connections[using].cursor() as cur:
+            if _vendor(using) == "postgresql":
+                cur.executemany(
+                    f"INSERT INTO {self.pg_table} ({self.key}, document) VALUES (%s, %s::tsvector) "
+                    f"ON CONFLICT ({self.key}) DO UPDATE SET document = EXCLUDED.document",
+                    rows,
+                )
+            else:
+                cur.executemany(f"DELETE FROM {self.fts_table} WHERE rowid = %s", [(row[0],) for row in rows])
+                cur.executemany(f"INSERT INTO {self.fts_table} (rowid, {', '.join(self.columns)}) "
+                                f"VALUES (%s{', %s' * len(self.columns)})", rows)
+
+    def remove(self, pk: int, using: str) -> None:
+        table, key = self.table_key(using)
+        with connections[using].cursor() as cur:
+            cur.execute(f"DELETE FROM {table} WHERE {key} = %s", [pk])
+
+    def clear_range(self, low: int, high: int | None, using: str) -> None:
+        """Drop the documents of ids in (low, high] (high None: all above low), before a rebuild writes them."""
+        table, key = self.table_key(using)
+        with connections[using].cursor() as cur:
+            if high is None:
+                cur.execute(f"DELETE FROM {table} WHERE {key} > %s", [low])
+            else:
+                cur.execute(f"DELETE FROM {table} WHERE {key} > %s AND {key} <= %s", [low, high])
+
+    def analyze(self, using: str) -> None:
         if _vendor(using) == "postgresql":
-            cur.executemany(
-                f"INSERT INTO {PG_TABLE} (ticket_id, document) VALUES (%s, %s::tsvector) "
-                "ON CONFLICT (ticket_id) DO UPDATE SET document = EXCLUDED.document",
-                rows,
-            )
-        else:
-            cur.executemany(f"DELETE FROM {FTS_TABLE} WHERE rowid = %s", [(row[0],) for row in rows])
-            cur.executemany(f"INSERT INTO {FTS_TABLE} (rowid, title, body) VALUES (%s, %s, %s)", rows)
+            with connections[using].cursor() as cur:
+                cur.execute(f"ANALYZE {self.pg_table}")
+
+
+TICKETS = Documents(PG_TABLE, "ticket_id", FTS_TABLE, ("title", "body"))
 
 
 def remove(ticket_id: int, using: str = "default") -> None:
     """Take a ticket out of the index (deleted or merged)."""
-    table, key = (PG_TABLE, "ticket_id") if _vendor(using) == "postgresql" else (FTS_TABLE, "rowid")
-    with connections[using].cursor() as cur:
-        cur.execute(f"DELETE FROM {table} WHERE {key} = %s", [ticket_id])
+    TICKETS.remove(ticket_id, using)
 
 
 def index_ticket(ticket: Ticket | int, using: str = "default", *, replies: bool = True) -> None:
@@ -142,7 +180,7 @@ def index_ticket(ticket: Ticket | int, using: str = "default", *, replies: bool 
         remove(ticket.pk, using)
         return
     texts = _public_replies([ticket.pk], using).get(ticket.pk, []) if replies else []
-    _write([document_row(ticket.pk, ticket.title, _body(ticket.description, texts), _vendor(using))], using)
+    TICKETS.write([document_row(ticket.pk, ticket.title, _body(ticket.description, texts), _vendor(using))], using)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -153,16 +191,17 @@ def _number_candidates(text: str) -> list[str]:
     return number_candidates(text)
 
 
-def _matches_sql(tokens: list[str], numbers: list[str], vendor: str) -> tuple[str, list]:
-    """SQL selecting the ids of the tickets that match all tokens, or whose number is one of `numbers`."""
+def _matches_sql(tokens: list[str], numbers: list[str], vendor: str, any_word: bool = False) -> tuple[str, list]:
+    """SQL selecting the ids of the tickets that match all tokens (`any_word`: any), or whose number is
+    one of `numbers`."""
     parts, params = [], []
     if tokens:
         if vendor == "postgresql":
             parts.append(f"SELECT ticket_id FROM {PG_TABLE} WHERE document @@ %s::tsquery")
-            params.append(tsquery_literal(tokens))
+            params.append(tsquery_literal(tokens, any_word))
         else:
             parts.append(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s")
-            params.append(fts5_query(tokens))
+            params.append(fts5_query(tokens, any_word))
     if numbers:
         parts.append(f"SELECT id FROM {TICKET_TABLE} WHERE number IN ({', '.join(['%s'] * len(numbers))})")
         params.extend(numbers)
@@ -203,12 +242,12 @@ def _sqlite_common(tokens: list[str], using: str) -> bool:
         return cur.fetchone()[0] >= threshold
 
 
-def _rank(ids: list[int], tokens: list[str], limit: int, using: str) -> list[int]:
+def _rank(ids: list[int], tokens: list[str], limit: int, using: str, any_word: bool = False) -> list[int]:
     if not ids or not tokens:
         return []
     with connections[using].cursor() as cur:
         if _vendor(using) == "postgresql":
-            query = tsquery_literal(tokens)
+            query = tsquery_literal(tokens, any_word)
             cur.execute(
                 f"SELECT ticket_id FROM {PG_TABLE} WHERE ticket_id = ANY(%s) "
                 f"ORDER BY ts_rank('{{0.1, 0.2, {BODY_WEIGHT / TITLE_WEIGHT}, 1.0}}', document, %s::tsquery) DESC,"
@@ -223,24 +262,28 @@ def _rank(ids: list[int], tokens: list[str], limit: int, using: str) -> list[int
                 # "+rowid": a plain filter. As a constraint FTS5 would run the query once per listed id.
                 "AND +rowid IN (SELECT value FROM json_each(%s)) "
                 f"ORDER BY bm25({FTS_TABLE}, {TITLE_WEIGHT}, {BODY_WEIGHT}), rowid DESC LIMIT %s",
-                [fts5_query(tokens), json.dumps(ids), limit],
+                [fts5_query(tokens, any_word), json.dumps(ids), limit],
             )
         return [row[0] for row in cur.fetchall()]
 
 
-def ranked(queryset: QuerySet, text: str, limit: int = 20, candidates: int = RANK_CANDIDATES) -> list[Ticket]:
+def ranked(queryset: QuerySet, text: str, limit: int = 20, candidates: int = RANK_CANDIDATES, *,
+           any_word: bool = False) -> list[Ticket]:
     """The best `limit` matches of `queryset`, most relevant first (an exact number first of all).
 
-    Only the newest `candidates` matches are ranked, so a very common word costs a bounded time."""
-    tokens = query_tokens(text)
+    `any_word`: tickets with any of the text's telling words (synonyms added), those with more of them
+    first, instead of all. Only the newest `candidates` matches are ranked, so a very common word costs
+    a bounded time."""
+    tokens = expand(any_tokens(text)) if any_word else query_tokens(text)
     numbers = _number_candidates(text or "")
     using = queryset.db
     exact = list(queryset.filter(number__in=numbers).values_list("id", flat=True)) if numbers else []
     ids = []
     if tokens:
-        matches = search(queryset, " ".join(tokens), page=False)
+        sql, params = _matches_sql(tokens, [], _vendor(using), any_word)
+        matches = queryset.filter(id__in=RawSQL(sql, params))
         pool = list(matches.order_by("-id").values_list("id", flat=True)[:candidates])
-        ids = _rank(pool, tokens, limit, using)
+        ids = _rank(pool, tokens, limit, using, any_word)
     order = list(dict.fromkeys([*exact, *ids]))[:limit]
     if not order:
         return []
@@ -286,21 +329,13 @@ def rebuild(batch: int = 2000, using: str = "default", progress=None) -> int:
     Safe on a live desk: each batch replaces the documents of its id range in one transaction
     (tickets deleted or merged since lose theirs) and holds edits of those tickets meanwhile."""
     total = 0
-    vendor = _vendor(using)
-    table, key = (PG_TABLE, "ticket_id") if vendor == "postgresql" else (FTS_TABLE, "rowid")
     for low, high in _batches(using, batch):
         with transaction.atomic(using=using):
             rows = _range_rows(low, high, using, lock=True)
-            with connections[using].cursor() as cur:
-                if high is None:
-                    cur.execute(f"DELETE FROM {table} WHERE {key} > %s", [low])
-                else:
-                    cur.execute(f"DELETE FROM {table} WHERE {key} > %s AND {key} <= %s", [low, high])
-            _write(rows, using)
+            TICKETS.clear_range(low, high, using)
+            TICKETS.write(rows, using)
         total += len(rows)
         if progress is not None:
             progress(total)
-    if vendor == "postgresql":
-        with connections[using].cursor() as cur:
-            cur.execute(f"ANALYZE {PG_TABLE}")
+    TICKETS.analyze(using)
     return total

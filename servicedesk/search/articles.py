@@ -1,0 +1,302 @@
+"""The article index and article search: live copies only, ranked, scoped to the reader in the query.
+
+A live article has one document: its live title (weight A), its keywords — tags, service and category
+names in both languages (B), its live summary (C) and its live body as plain text (D). An article that
+is not live has none. PostgreSQL: `search_articledocument (article_id, document tsvector)` with a GIN
+index; SQLite: FTS5 `search_article_fts (title, keywords, summary, body)` whose rowid is the article id.
+
+A search matches any of the query's telling words (stopwords left out) and their synonyms, and ranks
+the matches in the same statement that applies knowledge.visibility.readable(user): the text rank
+(title above keywords above summary above body; on SQLite BM25, whose rarer words count more), lifted
+by recency (published_at) and popularity, the reader's language a little above the other.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import html
+import re
+
+from django.db import connections, transaction
+
+from servicedesk.knowledge import visibility
+from servicedesk.knowledge.models import Article
+from servicedesk.knowledge.render import to_text
+
+from . import synonyms
+from .index import MAX_BODY_CHARS, Documents, fts5_query, tsquery_literal, tsvector_literal
+from .tokens import HAN, any_tokens, stem, tokenize
+
+PG_TABLE = "search_articledocument"
+FTS_TABLE = "search_article_fts"
+ARTICLES = Documents(PG_TABLE, "article_id", FTS_TABLE, ("title", "keywords", "summary", "body"))
+# Column weights: SQLite bm25() per column (title, keywords, summary, body); PostgreSQL ts_rank {D, C, B, A}.
+FTS_WEIGHTS = (10.0, 4.0, 3.0, 1.0)
+PG_WEIGHTS = "{0.1, 0.3, 0.5, 1.0}"
+# Lifts on the text rank: popularity p gives up to +POPULARITY_LIFT (half of it at p = POPULARITY_HALF);
+# a new article up to +RECENCY_LIFT, half of it at RECENCY_HALF_DAYS old; the reader's language ×LANGUAGE_LIFT.
+POPULARITY_LIFT, POPULARITY_HALF = 0.5, 5.0
+RECENCY_LIFT, RECENCY_HALF_DAYS = 0.3, 180.0
+LANGUAGE_LIFT = 1.05
+# Articles in the query's own script (Chinese or Latin) above those it reaches only through synonyms.
+SCRIPT_LIFT = 2.0
+# PostgreSQL: the rank of the words synonyms add, beside the rank of the query's own words.
+SYNONYM_WEIGHT = 0.5
+# The newest readable matches that are ranked (ranking costs a few µs per row; see PERFORMANCE.md).
+RANK_CANDIDATES = 500
+SNIPPET_CHARS = 200
+MAX_SPANS = 200  # matched places considered for a snippet (a long body may have hundreds)
+SNIPPET_SOURCE_CHARS = 20_000  # of an article's text searched for the snippet's place
+LIVE_FIELDS = frozenset({"is_live", "live_title", "live_summary", "live_body", "tags", "service", "category",
+                         "language"})
+
+
+def _vendor(using: str) -> str:
+    return connections[using].vendor
+
+
+@dataclasses.dataclass
+class ArticleHit:
+    article: Article
+    score: float
+    title_html: str
+    snippet_html: str
+
+
+# ---------------------------------------------------------------------------------------------
+# Documents
+
+
+def _keywords(article: Article) -> str:
+    names = [*article.tags]
+    for related in (article.service, article.category):
+        if related is not None:
+            names += [related.name, related.name_zh]
+    return "\n".join(names)
+
+
+# Markdown's marks, for a snippet's text: rendering every hit's body (to_text, as the index does) cost
+# more than the search itself. Images and links keep their text, HTML tags and formatting marks go.
+MARKDOWN_MARKS = [
+    (re.compile(r"!?\[([^\]]*)\]\([^)]*\)"), r"\1"),
+    (re.compile(r"<[^>]*>"), " "),
+    (re.compile(r"^\s{0,3}(?:#{1,6}|[-*+]|\d+[.)]|>|`{3,}\w*)\s*", re.M), ""),
+    (re.compile(r"(?<!\w)[*_`~]{1,3}(?=\S)|(?<=\S)[*_`~]{1,3}(?!\w)"), ""),
+]
+
+
+def _snippet_text(body: str) -> str:
+    text = body[:SNIPPET_SOURCE_CHARS]
+    for pattern, replacement in MARKDOWN_MARKS:
+        text = pattern.sub(replacement, text)
+    return html.unescape(text)
+
+
+def _row(article: Article, vendor: str) -> tuple:
+    parts = (tokenize(article.live_title), tokenize(_keywords(article)), tokenize(article.live_summary),
+             tokenize(to_text(article.live_body)[:MAX_BODY_CHARS]))
+    if vendor == "postgresql":
+        return (article.pk, tsvector_literal(*parts))
+    return (article.pk, *(" ".join(tokens) for tokens in parts))
+
+
+def remove_article(article_id: int, using: str = "default") -> None:
+    ARTICLES.remove(article_id, using)
+
+
+def index_article(article: Article | int, using: str = "default") -> None:
+    """(Re)index one article's live copy as it is in the database now; one not live loses its document."""
+    pk = article.pk if isinstance(article, Article) else article
+    found = Article.objects.using(using).select_related("service", "category").filter(pk=pk).first()
+    if found is None or not found.is_live:
+        remove_article(pk, using)
+        return
+    ARTICLES.write([_row(found, _vendor(using))], using)
+
+
+def rebuild_articles(batch: int = 500, using: str = "default") -> int:
+    """Re-index every live article, `batch` per transaction; returns how many documents were written."""
+    vendor = _vendor(using)
+    total, low = 0, 0
+    while True:
+        with transaction.atomic(using=using):
+            articles = list(Article.objects.using(using).select_related("service", "category")
+                            .filter(pk__gt=low).order_by("pk")[:batch])
+            high = articles[-1].pk if len(articles) == batch else None
+            ARTICLES.clear_range(low, high, using)
+            rows = [_row(article, vendor) for article in articles if article.is_live]
+            ARTICLES.write(rows, using)
+        total += len(rows)
+        if high is None:
+            break
+        low = high
+    ARTICLES.analyze(using)
+    return total
+
+
+# ---------------------------------------------------------------------------------------------
+# Search
+
+
+def _score_sql(vendor: str, synonyms: bool) -> str:
+    """The score of a matching row (higher is better); parameters: the query's words and the words its
+    synonyms add (PostgreSQL only), the reader's language, the query's own language."""
+    popularity = (f"(1 + {POPULARITY_LIFT} * knowledge_article.popularity"
+                  f" / (knowledge_article.popularity + {POPULARITY_HALF}))")
+    if vendor == "postgresql":
+        # ts_rank counts each matched word of the query (it has no notion of rarity): the synonyms of one
+        # word ranked with it would count one meaning several times. They are ranked apart, below it.
+        text = f"ts_rank('{PG_WEIGHTS}', {PG_TABLE}.document, %s::tsquery, 1)"
+        if synonyms:
+            text = f"({text} + {SYNONYM_WEIGHT} * {text})"
+        age = "COALESCE(EXTRACT(EPOCH FROM (now() - knowledge_article.published_at)) / 86400.0, 3650)"
+    else:
+        text = f"(-bm25({FTS_TABLE}, {', '.join(map(str, FTS_WEIGHTS))}))"
+        age = "COALESCE(julianday('now') - julianday(knowledge_article.published_at), 3650)"
+    larger = "GREATEST" if vendor == "postgresql" else "MAX"  # of two values (a clock a little ahead)
+    recency = f"(1 + {RECENCY_LIFT} / (1 + {larger}({age}, 0) / {RECENCY_HALF_DAYS}))"
+    language = (f"(CASE WHEN knowledge_article.language = %s THEN {LANGUAGE_LIFT} ELSE 1 END)"
+                f" * (CASE WHEN knowledge_article.language = %s THEN {SCRIPT_LIFT} ELSE 1 END)")
+    return f"{text} * {popularity} * {recency} * {language}"
+
+
+def _script_language(words: list[str]) -> str:
+    """The article language a query's own words are in: Chinese if it has any, else English."""
+    if any(HAN.search(word) for word in words):
+        return "zh-hans"
+    return "en" if any(word.isascii() and word.isalpha() for word in words) else ""
+
+
+def _ranked_ids(words: list[str], tokens: list[str], user, language: str | None, service_id: int | None,
+                limit: int, using: str) -> list[tuple[int, float]]:
+    """(id, score) of the best `limit` readable articles with any of `tokens` (`words` and their synonyms).
+
+    The newest RANK_CANDIDATES readable matches are ranked (the reader's scope is a condition of the
+    pool itself, never applied after its limit): a common word costs a bounded time at any size."""
+    vendor = _vendor(using)
+    articles = visibility.readable(user, Article.objects.using(using))
+    if service_id is not None:
+        articles = articles.filter(service_id=service_id)
+    script = _script_language(words)
+    if vendor == "postgresql":
+        added = [token for token in tokens if token not in words]
+        ranks = [tsquery_literal(words, any_word=True), *([tsquery_literal(added, any_word=True)] if added else [])]
+        pool = (articles.extra(tables=[PG_TABLE], where=[f"{PG_TABLE}.article_id = knowledge_article.id",
+                                                         f"{PG_TABLE}.document @@ %s::tsquery"],
+                               params=[tsquery_literal(tokens, any_word=True)])
+                .order_by("-id").values("id")[:RANK_CANDIDATES])
+        pool_sql, pool_params = pool.query.sql_with_params()
+        sql = (f"SELECT knowledge_article.id, {_score_sql(vendor, len(ranks) > 1)} AS score "
+               f"FROM knowledge_article JOIN {PG_TABLE} ON {PG_TABLE}.article_id = knowledge_article.id "
+               f"WHERE knowledge_article.id IN ({pool_sql}) ORDER BY score DESC, knowledge_article.id DESC LIMIT %s")
+        params = [*ranks, language or "", script, *pool_params, limit]
+    else:
+        # FTS5 gives the matches newest first as they are read, and computes bm25() for the pool's rows only.
+        pool = (articles.extra(select={"score": _score_sql(vendor, False), "doc": f"{FTS_TABLE}.rowid"},
+                               select_params=[language or "", script], tables=[FTS_TABLE],
+                               where=[f"{FTS_TABLE}.rowid = knowledge_article.id", f"{FTS_TABLE} MATCH %s"],
+                               params=[fts5_query(tokens, any_word=True)])
+                .order_by("-doc").values("id", "score")[:RANK_CANDIDATES])
+        pool_sql, pool_params = pool.query.sql_with_params()
+        sql = f"SELECT DISTINCT id, score FROM ({pool_sql}) ORDER BY score DESC, id DESC LIMIT %s"
+        params = [*pool_params, limit]
+    with connections[using].cursor() as cur:
+        cur.execute(sql, params)
+        return cur.fetchall()
+
+
+def find_articles(text: str, *, user, language: str | None = None, service_id: int | None = None,
+                  limit: int = 10, record_gap: bool = False, using: str = "default") -> list[ArticleHit]:
+    """The live articles `user` may read that best match `text` (any of its words), best first."""
+    words = any_tokens(text)
+    tokens = synonyms.expand(words) if words else []
+    ranked = _ranked_ids(words, tokens, user, language, service_id, max(1, min(limit, 100)), using) if tokens else []
+    if not ranked:
+        if record_gap and words:
+            from servicedesk.knowledge.actions.gaps import record_search_gap
+
+            record_search_gap(text, language or "")
+        return []
+    found = Article.objects.using(using).in_bulk([pk for pk, _ in ranked])
+    marked = frozenset(tokens)
+    hits = []
+    for pk, score in ranked:
+        article = found.get(pk)
+        if article is not None:
+            hits.append(ArticleHit(article, float(score), highlight(article.live_title, marked),
+                                   snippet(article.live_summary + "\n" + _snippet_text(article.live_body), marked)))
+    return hits
+
+
+# ---------------------------------------------------------------------------------------------
+# Highlighting
+
+
+# Words of other scripts than Chinese (Latin, digits, …), also where they touch Chinese ("VPN连接").
+NOT_HAN_WORD = re.compile(r"[^\W_\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+
+
+@functools.lru_cache(maxsize=1024)
+def _han_pattern(marked: frozenset[str]) -> re.Pattern | None:
+    """The marked Chinese words, longest first (打印机 before 打印): found where they occur, without
+    segmenting the text again (segmenting every hit's body cost more than the search)."""
+    words = sorted((word for word in marked if HAN.search(word)), key=lambda word: (-len(word), word))
+    return re.compile("|".join(map(re.escape, words))) if words else None
+
+
+def _spans(text: str, marked: frozenset[str]) -> list[tuple[int, int]]:
+    """(start, end) of each word of `text` whose token is one of `marked`, in order, not overlapping."""
+    found = [m.span() for m in NOT_HAN_WORD.finditer(text) if stem(m.group().lower()) in marked]
+    pattern = _han_pattern(marked)
+    if pattern is not None:
+        found += [m.span() for m in pattern.finditer(text.lower())]
+    spans, last = [], 0
+    for begin, end in sorted(found):
+        if begin >= last:
+            spans.append((begin, end))
+            last = end
+    return spans
+
+
+def _marked(text: str, spans: list[tuple[int, int]], start: int = 0, end: int | None = None) -> str:
+    end = len(text) if end is None else end
+    out, at = [], start
+    for begin, finish in spans:
+        if begin < start or finish > end:
+            continue
+        out.append(html.escape(text[at:begin]))
+        out.append(f"<mark>{html.escape(text[begin:finish])}</mark>")
+        at = finish
+    out.append(html.escape(text[at:end]))
+    return "".join(out)
+
+
+def highlight(text: str, marked: frozenset[str]) -> str:
+    """`text` escaped, its matched words in <mark>."""
+    return _marked(text, _spans(text, marked))
+
+
+SPACES = re.compile(r"\s+")
+
+
+def snippet(text: str, marked: frozenset[str], size: int = SNIPPET_CHARS) -> str:
+    """About `size` characters of `text` around the place where most distinct matched words are close
+    together, escaped, the matched words in <mark>; the text's start when nothing matches."""
+    text = SPACES.sub(" ", text).strip()
+    text = text[:SNIPPET_SOURCE_CHARS]
+    spans = _spans(text, marked)[:MAX_SPANS]
+    start = 0
+    if spans:
+        best = -1
+        for begin, _end in spans:
+            inside = {text[b:e].lower() for b, e in spans if begin <= b and e <= begin + size}
+            if len(inside) > best:
+                best, start = len(inside), begin
+        start = max(0, start - size // 5)
+        if start:  # begin at a word
+            space = text.find(" ", start, start + 20)
+            start = space + 1 if space != -1 and not HAN.search(text[start:start + 1]) else start
+    end = min(len(text), start + size)
+    body = _marked(text, spans, start, end)
+    return ("…" if start > 0 else "") + body + ("…" if end < len(text) else "")
