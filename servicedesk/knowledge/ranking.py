@@ -24,10 +24,13 @@ from collections import Counter
 from django.db import connection, transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
+from django.utils.translation import get_language
+
+from servicedesk import search
 
 from . import visibility
 from .actions import reading
-from .models import Article, ArticleEvent, EventKind, Feedback, TicketArticle
+from .models import Article, ArticleEvent, EventKind, Feedback, Language, TicketArticle
 
 DEFLECTION_WINDOW = datetime.timedelta(minutes=30)
 # How far back the job looks for unsent drafts: it runs every few minutes, so a week covers any pause.
@@ -35,6 +38,23 @@ LOOK_BACK = datetime.timedelta(days=7)
 DEFLECTION_LOCK = 14_0001  # the PostgreSQL advisory lock the deflection job holds
 WEIGHTS = {"view": 1.0, "vote": 3.0, "deflection": 5.0, "link": 4.0}
 FAQ_SIZE = 10
+# Suggestions under a request being written: from the summary and the start of the details, a few articles.
+SUGGEST_MAX_QUERY = 300
+SUGGESTIONS = 5
+
+
+def reader_language() -> str:
+    """The active language as articles name it ("en" or "zh-hans")."""
+    return Language.ZH if (get_language() or "").lower().startswith("zh") else Language.EN
+
+
+def suggestions(text: str, user) -> list:
+    """The articles `user` may read that match what they are typing (search.ArticleHit): one search, never
+    recorded as a search gap (half-typed words are no gap)."""
+    text = " ".join((text or "").split())[:SUGGEST_MAX_QUERY]
+    if len(text) < 2:
+        return []
+    return search.find_articles(text, user=user, language=reader_language(), limit=SUGGESTIONS)
 
 
 @transaction.atomic

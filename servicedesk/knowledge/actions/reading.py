@@ -68,7 +68,7 @@ def readable_article(reader: Reader, article: Article | int) -> Article:
     pk = article.pk if isinstance(article, Article) else article
     found = visibility.readable(reader.user if reader.signed_in else None).filter(pk=pk).first()
     if found is None:
-        raise NotFound(_("No such article."))
+        raise NotFound(_("Not found."))
     return found
 
 
