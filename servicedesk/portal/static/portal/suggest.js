@@ -24,7 +24,10 @@
     const url = `${form.dataset.suggestUrl}?${new URLSearchParams({ q: text, draft })}`;
     try {
       const response = await fetch(url, { signal: controller.signal, credentials: "same-origin" });
-      if (response.ok) into.innerHTML = await response.text();
+      if (!response.ok) return;
+      // No match is an empty answer: the box (styled only when it has content) goes away.
+      const html = (await response.text()).trim();
+      if (html) into.innerHTML = html; else into.replaceChildren();
     } catch (error) {
       if (error.name !== "AbortError") into.replaceChildren();
     }
