@@ -27,5 +27,6 @@ urlpatterns = [
     path("console/", include("servicedesk.console.urls")),
     path("portal/", include("servicedesk.portal.urls")),
     path("admin/", admin.site.urls),
+    path("kb/", include("servicedesk.knowledge.urls")),
     path("api/v1/", api.urls),
 ]
