@@ -82,9 +82,9 @@ def _family(article: Article) -> list[Article]:
 
 def _feedback(article: Article) -> dict:
     counts = Feedback.objects.filter(article=article).aggregate(
-        helpful=Count("pk", filter=Q(helpful=True)), unhelpful=Count("pk", filter=Q(helpful=False)))
+        yes=Count("pk", filter=Q(helpful=True)), no=Count("pk", filter=Q(helpful=False)))
     comments = list(Feedback.objects.filter(article=article).exclude(comment="")[:5])
-    return {**counts, "comments": comments}
+    return {"helpful": counts["yes"], "unhelpful": counts["no"], "comments": comments}
 
 
 def article_page(request, article: Article, *, error: str = "", status: int = 200):
