@@ -8,8 +8,6 @@ the status the API would answer.
 
 from __future__ import annotations
 
-import difflib
-
 from django.contrib import messages
 from django.db.models import Count, Q
 from django.http import Http404
@@ -22,7 +20,8 @@ from servicedesk.core.inputs import parse_id
 from servicedesk.core.pagination import BadCursor, paginate
 from servicedesk.knowledge import actions, visibility
 from servicedesk.knowledge import render as markdown
-from servicedesk.knowledge.models import Article, ArticleVersion, Audience, Feedback, Language, TicketArticle
+from servicedesk.knowledge.models import Article, ArticleVersion, Feedback, Language, TicketArticle
+from servicedesk.knowledge.versions import diff_lines
 from servicedesk.tickets import permissions
 
 from .access import staff_required
@@ -198,22 +197,6 @@ def versions(request, pk: int):
     article = get_article(pk)
     rows = list(ArticleVersion.objects.filter(article=article).select_related("edited_by").order_by("-number"))
     return render(request, "console/kb/versions.html", {"article": article, "versions": rows})
-
-
-def diff_lines(old: ArticleVersion, new: ArticleVersion) -> list[tuple[str, str]]:
-    """A unified diff of two versions (title, summary, audience, tags and text), as (kind, line) pairs:
-    kind "add", "del", "hunk" or "" (context). The template escapes the lines."""
-    def text(v: ArticleVersion) -> list[str]:
-        head = [f"# {v.title}", v.summary, f"[{Audience(v.audience).label}] {', '.join(v.tags)}", ""]
-        return head + v.body.splitlines()
-
-    out = []
-    for line in difflib.unified_diff(text(old), text(new), f"v{old.number}", f"v{new.number}", n=3, lineterm=""):
-        if line.startswith(("---", "+++")):
-            continue
-        kind = {"+": "add", "-": "del", "@": "hunk"}.get(line[:1], "")
-        out.append((kind, line))
-    return out
 
 
 @staff_required
