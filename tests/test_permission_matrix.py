@@ -90,6 +90,7 @@ PUBLISHERS = ARTICLE | {"agent_outside": DENIED}  # publish and unpublish: leads
 DELETERS = PUBLISHERS | {"lead": DENIED}  # managers and administrators
 KNOWLEDGE_ROWS = [
     Row("GET /api/v1/knowledge/articles", K + "?limit=200", OPEN),
+    Row("GET /api/v1/knowledge/articles search", K + "?q={article_word}", OPEN),
     Row("GET /api/v1/knowledge/articles working", K + "?working=true&limit=200", STAFF_READS),
     Row("GET /api/v1/knowledge/articles/{article_id}", K + "/{article}", ARTICLE),
     Row("GET /api/v1/knowledge/articles/{article_id} readable", K + "/{public_article}", OPEN),
@@ -624,8 +625,8 @@ def knowledge_targets(role: str) -> dict:
     articles = {a.title: a for a in Article.objects.all()}
     hidden = articles[ARTICLE_TITLES[HIDDEN_ARTICLE.get(role, "staff")]]
     public = articles[ARTICLE_TITLES["public"]]
-    return {"article": hidden.pk, "article_version": hidden.version, "public_article": public.pk,
-            "public_article_version": public.version,
+    return {"article": hidden.pk, "article_version": hidden.version, "article_word": hidden.title.split()[0],
+            "public_article": public.pk, "public_article_version": public.version,
             "article_file": ArticleAttachment.objects.get(article=hidden).pk,
             "public_file": ArticleAttachment.objects.get(article=public).pk,
             "manager_id": User.objects.get(username="manager").pk}

@@ -171,3 +171,15 @@ def test_the_list_pages_by_keyset(api, desk, django_assert_max_num_queries):
     second = client.get(A, {"limit": 4, "cursor": first["next_cursor"]}).json_body
     assert len(first["items"]) == 4 and len(second["items"]) == 3 and second["next_cursor"] is None
     assert {i["title"] for i in first["items"] + second["items"]} == {f"Guide {n}" for n in range(7)}
+
+
+def test_q_searches_only_what_the_reader_may_read(api, desk, shelf):
+    response = api("customer1").get(A, {"q": "guide"})
+    assert _titles(response) == {"Public printer guide", "Customer VPN guide"}
+    hit = next(i for i in response.json_body["items"] if i["title"] == "Public printer guide")
+    assert "<mark>" in hit["title_html"] and response.json_body["next_cursor"] is None
+    assert _titles(api("customer3").get(A, {"q": "wiki"})) == {"Org B wiki guide"}
+    assert _titles(api("customer1").get(A, {"q": "wiki runbook"})) == set()
+    assert _titles(api("agent1").get(A, {"q": "runbook"})) == {"Staff runbook"}
+    # Staff search working copies' titles with working=true: drafts too.
+    assert _titles(api("agent1").get(A, {"q": "idea", "working": "true"})) == {"Draft idea"}
