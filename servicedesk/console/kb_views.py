@@ -175,14 +175,12 @@ def translate(request, pk: int):
         return redirect("console:kb_article", pk=pk)
     data = actions.ArticleInput(title=article.title, summary=article.summary, language=language,
                                 audience=article.audience, service=article.service, category=article.category,
-                                tags=list(article.tags), translation_of=article)
+                                tags=list(article.tags), organisations=list(article.organisations.all()),
+                                translation_of=article)
     try:
         draft = actions.create_article(data, actor=request.user, channel=CHANNEL)
     except ActionError as exc:
         return article_page(request, article, error=exc.message, status=exc.status_code)
-    if article.organisations.exists():
-        draft = actions.update_article(draft, actions.ArticleInput(organisations=list(article.organisations.all())),
-                                       actor=request.user, channel=CHANNEL)
     messages.success(request, _("A draft in %(language)s, linked to “%(title)s”: write its text.")
                      % {"language": Language(language).label, "title": article.title})
     return redirect("console:kb_edit", pk=draft.pk)

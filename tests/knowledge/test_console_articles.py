@@ -154,13 +154,14 @@ def test_diff_and_restore(agent, desk):
 
 
 def test_write_the_other_language_version(agent, desk):
-    article = _draft(desk, audience=Audience.PUBLIC)
+    article = _draft(desk, audience=Audience.CUSTOMERS, organisations=[desk.customer3.organisation])
     response = agent.post(reverse("console:kb_translate", args=[article.pk]), {"language": "zh-hans"})
     assert response.status_code == 302
     chinese = Article.objects.get(language="zh-hans")
     assert response["Location"] == reverse("console:kb_edit", args=[chinese.pk])
     assert chinese.translation_of == article and chinese.title == article.title
-    assert chinese.audience == Audience.PUBLIC and chinese.state == State.DRAFT
+    assert chinese.audience == Audience.CUSTOMERS and chinese.state == State.DRAFT
+    assert list(chinese.organisations.all()) == [desk.customer3.organisation]
     page = agent.get(reverse("console:kb_article", args=[article.pk])).content.decode()
     assert reverse("console:kb_article", args=[chinese.pk]) in page and "Write the Chinese version" not in page
     # A second Chinese version is refused with the reason.
