@@ -28,5 +28,6 @@ urlpatterns = [
     path("portal/", include("servicedesk.portal.urls")),
     path("help/", include("servicedesk.portal.help_urls")),
     path("admin/", admin.site.urls),
+    path("kb/", include("servicedesk.knowledge.urls")),
     path("api/v1/", api.urls),
 ]

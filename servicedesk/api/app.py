@@ -192,3 +192,7 @@ api.add_router("", directory.router)
 api.add_router("", tokens.router)
 api.add_router("", sla.router)
 api.add_router("", knowledge_reading.router)
+
+from servicedesk.api import knowledge  # noqa: E402
+
+api.add_router("/knowledge", knowledge.router)
