@@ -25,6 +25,9 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from servicedesk.accounts.models import ApiToken, Organisation, User
 from servicedesk.api.app import api as ninja_api
 from servicedesk.console.models import CannedResponse, SavedView
+from servicedesk.knowledge import actions as knowledge_actions
+from servicedesk.knowledge.actions import links
+from servicedesk.knowledge.models import Article
 from servicedesk.sla.models import Calendar, SlaPolicy
 from servicedesk.tickets import actions, permissions
 from servicedesk.tickets.models import Attachment, Comment, Ticket, TicketLink
@@ -152,6 +155,12 @@ ROWS = [
     Row("GET /api/v1/desks", "/api/v1/desks", OPEN),
     Row("GET /api/v1/categories", "/api/v1/categories", OPEN),
     Row("GET /api/v1/services", "/api/v1/services", OPEN),
+    Row("GET /api/v1/tickets/{ticket_id}/articles", T + "/articles", TICKET),
+    Row("GET /api/v1/tickets/{ticket_id}/articles visible", "/api/v1/tickets/{visible}/articles", OPEN),
+    Row("POST /api/v1/tickets/{ticket_id}/articles", T + "/articles", TICKET, {"article": "{article}"}),
+    Row("DELETE /api/v1/tickets/{ticket_id}/articles/{article_id}", T + "/articles/{article}", TICKET),
+    Row("POST /api/v1/tickets/{ticket_id}/draft-article", T + "/draft-article", TICKET),
+    Row("GET /api/v1/knowledge/upkeep", "/api/v1/knowledge/upkeep", STAFF_READS),
     Row("GET api/v1/openapi.json", "/api/v1/openapi.json", PUBLIC),
     Row("GET api/v1/docs", "/api/v1/docs", PUBLIC),
     Row("GET api/v1/", "/api/v1/", GONE),
@@ -273,6 +282,11 @@ def world(desk, settings, tmp_path):
     SavedView.objects.create(user=desk.agent2, name="agent2's own", queue="recent", query="")
     CannedResponse.objects.create(owner=desk.agent2, name="agent2's own", body="Private words")
     ApiToken.issue(desk.agent2, name="agent2's own")
+    article = knowledge_actions.publish_article(knowledge_actions.create_article(
+        knowledge_actions.ArticleInput(title="Matrix article", body="Probe"), actor=staff, channel="console"),
+        actor=staff, channel="console")
+    for t in tickets.values():
+        links.link_article(t, article, actor=staff, channel="console")
     return {key: Ticket.objects.get(pk=t.pk) for key, t in tickets.items()}
 
 
@@ -299,6 +313,7 @@ def targets(desk, world, role: str) -> dict:
         "group": desk.second_line.pk, "saved_view": SavedView.objects.get().pk,
         "canned": CannedResponse.objects.get(owner=desk.agent2).pk,
         "token": ApiToken.objects.get(user=desk.agent2, name="agent2's own").pk,
+        "article": Article.objects.get(title="Matrix article").pk,
         "calendar": Calendar.objects.order_by("id").first().pk, "policy": SlaPolicy.objects.order_by("id").first().pk,
     }
 

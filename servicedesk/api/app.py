@@ -184,3 +184,7 @@ api.add_router("/tickets", routing.router)
 api.add_router("", directory.router)
 api.add_router("", tokens.router)
 api.add_router("", sla.router)
+
+from servicedesk.api import knowledge_links  # noqa: E402
+
+api.add_router("", knowledge_links.router)

@@ -95,3 +95,14 @@ def test_the_scrubber(text, expected):
 def test_the_scrubber_speaks_the_active_language():
     with translation.override("zh-hans"):
         assert scrub("mail me@example.com", prefixes=[]) == "mail [电子邮件地址]"
+
+
+def test_the_api_drafts_from_a_resolved_ticket(desk, api):
+    open_ticket = make_ticket(desk, Status.IN_PROGRESS)
+    refused = api("agent2").post(f"tickets/{open_ticket.pk}/draft-article")
+    assert refused.status_code == 400 and "resolved or closed" in refused.json_body["message"]
+    ticket = _resolved(desk)
+    assert api("customer1").post(f"tickets/{ticket.pk}/draft-article").status_code == 403
+    made = api("agent2").post(f"tickets/{ticket.pk}/draft-article")
+    assert made.status_code == 201 and made.json_body["state"] == "draft" and not made.json_body["is_live"]
+    assert TicketArticle.objects.get(ticket=ticket, kind=LinkKind.SOURCE).article_id == made.json_body["id"]

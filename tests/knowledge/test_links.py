@@ -88,3 +88,36 @@ def test_a_sent_reply_links_the_articles_it_still_names(desk):
     found = links.linked_in_reply(fresh(ticket), body, [kept.pk, dropped.pk], actor=desk.agent2, channel=CONSOLE)
     assert found == [kept]
     assert list(TicketArticle.objects.values_list("article_id", flat=True)) == [kept.pk]
+
+
+def test_the_api_links_lists_and_unlinks(desk, api):
+    ticket = make_ticket(desk, Status.IN_PROGRESS)
+    article = published(desk)
+    staff_only = published(desk, title="Server room door code", audience=Audience.STAFF)
+    agent = api("agent2")
+    stale = agent.post(f"tickets/{ticket.pk}/articles", {"article": article.pk, "version": 1})
+    assert stale.status_code == 409 and "message" in stale.json_body
+    made = agent.post(f"tickets/{ticket.pk}/articles", {"article": article.pk, "version": ticket.version})
+    assert made.status_code == 201 and made.json_body["article"]["url"] == f"/help/articles/{article.pk}/"
+    assert agent.post(f"tickets/{ticket.pk}/articles", {"article": article.pk}).status_code == 200
+    assert agent.post(f"tickets/{ticket.pk}/articles", {"article": staff_only.pk}).status_code == 201
+    assert agent.post(f"tickets/{ticket.pk}/articles", {"article": 999999}).status_code == 404
+    assert {a["article"]["id"] for a in agent.get(f"tickets/{ticket.pk}/articles").json_body} == {
+        article.pk, staff_only.pk}
+    # The requester sees the answer they may read, never the staff-only one, and cannot link.
+    customer = api("customer1")
+    assert [a["article"]["id"] for a in customer.get(f"tickets/{ticket.pk}/articles").json_body] == [article.pk]
+    refused = customer.post(f"tickets/{ticket.pk}/articles", {"article": article.pk})
+    assert refused.status_code == 403 and refused.json_body["message"]
+    assert customer.delete(f"tickets/{ticket.pk}/articles/{article.pk}").status_code == 403
+    assert api("customer3").get(f"tickets/{ticket.pk}/articles").status_code == 404
+    assert agent.delete(f"tickets/{ticket.pk}/articles/{article.pk}").status_code == 204
+    assert agent.delete(f"tickets/{ticket.pk}/articles/{article.pk}").status_code == 404
+
+
+def test_the_api_upkeep_is_for_staff(desk, api):
+    published(desk)
+    assert api("customer1").get("knowledge/upkeep").status_code == 403
+    answer = api("agent1").get("knowledge/upkeep", {"mine": "true"})
+    assert answer.status_code == 200
+    assert set(answer.json_body) == {"poor_feedback", "past_review_date", "waiting_for_my_review", "knowledge_gap"}
