@@ -27,7 +27,7 @@ from servicedesk.api.app import api as ninja_api
 from servicedesk.console.models import CannedResponse, SavedView
 from servicedesk.knowledge import actions as knowledge_actions
 from servicedesk.knowledge.actions import links
-from servicedesk.knowledge.models import Article
+from servicedesk.knowledge.models import Article, SearchGap
 from servicedesk.sla.models import Calendar, SlaPolicy
 from servicedesk.tickets import actions, permissions
 from servicedesk.tickets.models import Attachment, Comment, Ticket, TicketLink
@@ -224,6 +224,14 @@ ROWS = [
         {"add": "{own_id}", "version": "{version}"}),
     Row("GET console/tickets/<str:number>/canned/", C + "/canned/?canned={canned}", TICKET),
     Row("GET console/tickets/<str:number>/attachments/<id:attachment_id>/", C + "/attachments/{attachment}/", TICKET),
+    Row("GET console/tickets/<str:number>/knowledge/", C + "/knowledge/?q={hidden_title}", TICKET),
+    Row("GET console/tickets/<str:number>/knowledge/ visible", "/console/tickets/{visible_number}/knowledge/",
+        STAFF_ONLY),
+    Row("POST console/tickets/<str:number>/articles/<id:article_id>/remove/", C + "/articles/{article}/remove/",
+        TICKET, {"version": "{version}"}),
+    Row("POST console/tickets/<str:number>/draft-article/", C + "/draft-article/", TICKET, {"version": "{version}"}),
+    Row("GET console/kb/upkeep/", "/console/kb/upkeep/?scope=all", STAFF),
+    Row("POST console/kb/gaps/<id:pk>/dealt-with/", "/console/kb/gaps/{gap}/dealt-with/", STAFF),
     Row("GET console/canned/", "/console/canned/", STAFF_ONLY),
     Row("GET console/canned/new/", "/console/canned/new/", STAFF_ONLY),
     Row("GET console/canned/<id:pk>/", "/console/canned/{canned}/", NOBODY),
@@ -287,6 +295,7 @@ def world(desk, settings, tmp_path):
         actor=staff, channel="console")
     for t in tickets.values():
         links.link_article(t, article, actor=staff, channel="console")
+    SearchGap.objects.create(query="matrix probe", key="matrix probe")
     return {key: Ticket.objects.get(pk=t.pk) for key, t in tickets.items()}
 
 
@@ -313,7 +322,7 @@ def targets(desk, world, role: str) -> dict:
         "group": desk.second_line.pk, "saved_view": SavedView.objects.get().pk,
         "canned": CannedResponse.objects.get(owner=desk.agent2).pk,
         "token": ApiToken.objects.get(user=desk.agent2, name="agent2's own").pk,
-        "article": Article.objects.get(title="Matrix article").pk,
+        "article": Article.objects.get(title="Matrix article").pk, "gap": SearchGap.objects.get().pk,
         "calendar": Calendar.objects.order_by("id").first().pk, "policy": SlaPolicy.objects.order_by("id").first().pk,
     }
 
