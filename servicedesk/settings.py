@@ -378,3 +378,16 @@ SERVICEDESK_TOKEN_LAST_USED_SECONDS = 60
 # answers, once it has at least this many answers.
 SERVICEDESK_KB_POOR_RATIO = float(os.environ.get("SERVICEDESK_KB_POOR_RATIO", 0.5))
 SERVICEDESK_KB_POOR_MIN_VOTES = int(os.environ.get("SERVICEDESK_KB_POOR_MIN_VOTES", 5))
+# --- Self-service (servicedesk.knowledge.ranking, the portal's help centre) -------------------------
+# Deflections counted every 5 minutes; the FAQ's popularity recomputed hourly.
+SERVICEDESK_PERIODIC_TASKS["knowledge-deflections"] = {"task": "servicedesk.knowledge.tasks.count_deflections",
+                                                        "every": 300}
+CELERY_BEAT_SCHEDULE["knowledge-deflections"] = {"task": "servicedesk.knowledge.tasks.count_deflections",
+                                                 "schedule": 300.0}
+SERVICEDESK_PERIODIC_TASKS["knowledge-popularity"] = {"task": "servicedesk.knowledge.tasks.refresh_popularity",
+                                                       "every": 3600}
+CELERY_BEAT_SCHEDULE["knowledge-popularity"] = {"task": "servicedesk.knowledge.tasks.refresh_popularity",
+                                                "schedule": 3600.0}
+# Anonymous readers' votes ("Was this helpful?") per address and minute.
+SERVICEDESK_HELP_VOTES_PER_MINUTE = int(os.environ.get("SERVICEDESK_HELP_VOTES_PER_MINUTE", 10))
+# --- end of self-service ---------------------------------------------------------------------------

@@ -26,6 +26,7 @@ urlpatterns = [
     path("preferences/tokens/<int:token_id>/revoke/", accounts.revoke_token, name="revoke_token"),
     path("console/", include("servicedesk.console.urls")),
     path("portal/", include("servicedesk.portal.urls")),
+    path("help/", include("servicedesk.portal.help_urls")),
     path("admin/", admin.site.urls),
     path("kb/", include("servicedesk.knowledge.urls")),
     path("api/v1/", api.urls),

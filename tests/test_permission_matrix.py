@@ -59,6 +59,8 @@ GONE = {role: HIDDEN for role in ROLES}  # a route that answers 404 to everyone
 ADMIN_SITE = {role: ADMIN_LOGIN for role in ROLES} | {"admin": ALLOWED}
 STAFF_READS = OPEN | {"customer_a": DENIED, "customer_b": DENIED}  # the SLA configuration
 ADMIN_WRITES = {role: DENIED for role in ROLES} | {"anonymous": LOGIN, "admin": ALLOWED}
+MANAGERS = {role: DENIED for role in ROLES} | {"anonymous": LOGIN, "manager": ALLOWED, "admin": ALLOWED}
+STAFF_READERS = PUBLIC | {"anonymous": HIDDEN, "customer_a": HIDDEN, "customer_b": HIDDEN}  # a staff-only article
 
 
 @dataclass
@@ -246,6 +248,21 @@ ROWS = [
         {"action": "reply", "body": "Probe", "version": "{version}"}),
     Row("GET portal/files/<id:attachment_id>/", "/portal/files/{attachment}/", TICKET),
     Row("GET portal/files/<id:attachment_id>/ internal", "/portal/files/{internal_attachment}/", NOBODY),
+    # --- self-service: the help centre and /api/v1/knowledge (kb-portal) -------------------------
+    Row("GET /api/v1/knowledge/suggest", "/api/v1/knowledge/suggest?q=Kumquat runbook", OPEN),
+    Row("GET /api/v1/knowledge/faq", "/api/v1/knowledge/faq?limit=50", OPEN),
+    Row("POST /api/v1/knowledge/articles/{article_id}/feedback", "/api/v1/knowledge/articles/{staff_article}/feedback",
+        STAFF_ONLY, {"helpful": True}),
+    Row("POST /api/v1/knowledge/articles/{article_id}/solved", "/api/v1/knowledge/articles/{staff_article}/solved",
+        STAFF_ONLY, {}),
+    Row("GET /api/v1/knowledge/deflections", "/api/v1/knowledge/deflections", MANAGERS),
+    Row("GET help/", "/help/", PUBLIC),
+    Row("GET help/search", "/help/search?q=Kumquat runbook", PUBLIC),
+    Row("GET help/suggest", "/help/suggest?q=Kumquat runbook", PUBLIC),
+    Row("GET help/articles/<id:article_id>/", "/help/articles/{staff_article}/", STAFF_READERS),
+    Row("POST help/articles/<id:article_id>/feedback", "/help/articles/{staff_article}/feedback", STAFF_READERS,
+        {"helpful": "yes"}),
+    Row("POST help/articles/<id:article_id>/solved", "/help/articles/{staff_article}/solved", STAFF_READERS),
     # --- the admin site (its own permissions: administrators only) ---------------------------------
     Row("GET admin/", "/admin/", ADMIN_SITE),
     Row("GET admin/ ticket", "/admin/tickets/ticket/{ticket}/change/", ADMIN_SITE),
@@ -324,7 +341,21 @@ def targets(desk, world, role: str) -> dict:
         "token": ApiToken.objects.get(user=desk.agent2, name="agent2's own").pk,
         "article": Article.objects.get(title="Matrix article").pk, "gap": SearchGap.objects.get().pk,
         "calendar": Calendar.objects.order_by("id").first().pk, "policy": SlaPolicy.objects.order_by("id").first().pk,
+        "staff_article": staff_article(desk).pk,
     }
+
+
+STAFF_ARTICLE = "Kumquat runbook for the desk only"
+
+
+def staff_article(desk) -> Article:
+    """A live staff-only article: no customer or visitor reads its title anywhere."""
+    found = Article.objects.filter(title=STAFF_ARTICLE).first()
+    if found is None:
+        data = knowledge_actions.ArticleInput(title=STAFF_ARTICLE, body="Restart the kumquat.", audience="staff")
+        found = knowledge_actions.create_article(data, actor=desk.agent1, channel="console")
+        found = knowledge_actions.publish_article(found, actor=desk.manager, channel="console")
+    return found
 
 
 def secrets(desk, world, role: str) -> list[str]:
@@ -335,7 +366,7 @@ def secrets(desk, world, role: str) -> list[str]:
     found = [text for t in world.values() if user is None or not permissions.can_see(user, t)
              for text in (t.number, t.title)]
     if user is None or user.is_customer:
-        found += [INTERNAL_NOTE, INTERNAL_FILE]
+        found += [INTERNAL_NOTE, INTERNAL_FILE, STAFF_ARTICLE]
         others = [u for u in (desk.customer1, desk.customer2, desk.customer3)
                   if user is None or u.organisation_id != user.organisation_id]
         for other in others:

@@ -177,7 +177,14 @@ def on_http_error(request, exc: HttpError):
     return error(request, exc.status_code, str(exc.message))
 
 
-from servicedesk.api import directory, routing, sla, tickets, tokens  # noqa: E402  (routers register on the api above)
+from servicedesk.api import (  # noqa: E402  (routers register on the api above)
+    directory,
+    knowledge_reading,  # noqa: E402
+    routing,
+    sla,
+    tickets,
+    tokens,
+)
 
 api.add_router("/tickets", tickets.router)
 api.add_router("/tickets", routing.router)
@@ -188,3 +195,4 @@ api.add_router("", sla.router)
 from servicedesk.api import knowledge_links  # noqa: E402
 
 api.add_router("", knowledge_links.router)
+api.add_router("", knowledge_reading.router)

@@ -1,5 +1,7 @@
 """The portal's forms: a new request, a reply, and "still a problem"."""
 
+import secrets
+
 from django import forms
 from django.conf import settings
 from django.core.validators import MaxLengthValidator
@@ -77,6 +79,9 @@ class NewRequestForm(DeskFormMixin, forms.Form):
     urgency = forms.ChoiceField(label=_("How much does this stop your work?"), choices=URGENCY_CHOICES,
                                 widget=forms.RadioSelect, initial="2")
     attachments = MultipleFileField(label=_("Attachments"))
+    # A random key for this request while it is written: the articles suggested and opened meanwhile are
+    # tied to it, and to the ticket if it is sent (knowledge.ranking counts the others as deflections).
+    draft = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
     def __init__(self, *args, catalogue=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -87,6 +92,8 @@ class NewRequestForm(DeskFormMixin, forms.Form):
             "The summary is too long (%(show_value)s characters); keep it to %(limit_value)s and put the rest "
             "in the details.")
         limit_text(self.fields["description"], settings.SERVICEDESK_DESCRIPTION_MAX_CHARS)
+        if not self.is_bound:
+            self.initial.setdefault("draft", secrets.token_urlsafe(18))
 
     def clean_category(self):
         value = self.cleaned_data.get("category")

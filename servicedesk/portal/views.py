@@ -23,6 +23,8 @@ from servicedesk.core.downloads import download_response
 from servicedesk.core.inputs import parse_id
 from servicedesk.core.pagination import BadCursor, paginate
 from servicedesk.core.ratelimit import Limit, retry_after
+from servicedesk.knowledge import ranking
+from servicedesk.knowledge.actions import reading
 from servicedesk.tickets import actions, permissions
 from servicedesk.tickets.models import Attachment, Channel, Comment, Status, Ticket, TicketType
 
@@ -31,6 +33,7 @@ from .forms import ConfirmForm, NewRequestForm, ReopenForm, ReplyForm
 
 PAGE_SIZE = 20
 HOME_OPEN_LIMIT = 5
+HOME_FAQ_LIMIT = 5
 
 
 def _my_tickets(user):
@@ -61,6 +64,7 @@ def home(request):
         "incident": TicketType.INCIDENT,
         "service_request": TicketType.SERVICE_REQUEST,
         "is_preview": user.is_desk_staff,
+        "faq": ranking.faq(user, language=ranking.reader_language(), limit=HOME_FAQ_LIMIT),
     })
 
 
@@ -103,6 +107,7 @@ def new_request(request):
             except actions.ActionError as exc:
                 messages.error(request, exc.message)
             else:
+                reading.record_draft_submitted(data["draft"], ticket)
                 for limit in limits:
                     limit.hit(who)
                 messages.success(request, _("Thank you. Your request %(number)s has been received; we will "
