@@ -86,6 +86,64 @@ class Row:
         return self.overrides.get(role, self.expect[role])
 
 
+# --- the knowledge base (issue 14): rows aimed at the article each role may not read (ARTICLE_HIDDEN) ---------
+K = "/api/v1/knowledge/articles"
+KC = "/console/kb/{article}"
+ARTICLE = {"anonymous": LOGIN, "customer_a": HIDDEN, "customer_b": HIDDEN, "agent_outside": ALLOWED,
+           "lead": ALLOWED, "manager": ALLOWED, "admin": ALLOWED}  # staff read every working copy
+PUBLISHERS = ARTICLE | {"agent_outside": DENIED}  # publish and unpublish: leads, managers, administrators
+DELETERS = PUBLISHERS | {"lead": DENIED}  # managers and administrators
+KNOWLEDGE_ROWS = [
+    Row("GET /api/v1/knowledge/articles", K + "?limit=200", OPEN),
+    Row("GET /api/v1/knowledge/articles search", K + "?q={article_word}", OPEN),
+    Row("GET /api/v1/knowledge/articles working", K + "?working=true&limit=200", STAFF_READS),
+    Row("GET /api/v1/knowledge/articles/{article_id}", K + "/{article}", ARTICLE),
+    Row("GET /api/v1/knowledge/articles/{article_id} readable", K + "/{public_article}", OPEN),
+    Row("POST /api/v1/knowledge/articles", K, STAFF_READS, {"title": "Matrix probe"}),
+    Row("PATCH /api/v1/knowledge/articles/{article_id}", K + "/{article}", ARTICLE,
+        {"title": "Matrix probe", "version": "{article_version}"}),
+    Row("PATCH /api/v1/knowledge/articles/{article_id} readable", K + "/{public_article}", STAFF_READS,
+        {"title": "Matrix probe", "version": "{public_article_version}"}),
+    Row("POST /api/v1/knowledge/articles/{article_id}/submit", K + "/{article}/submit", ARTICLE,
+        {"reviewer": "{manager_id}", "version": "{article_version}"}),
+    Row("POST /api/v1/knowledge/articles/{article_id}/publish", K + "/{article}/publish", PUBLISHERS,
+        {"version": "{article_version}"}),
+    Row("POST /api/v1/knowledge/articles/{article_id}/unpublish", K + "/{article}/unpublish", PUBLISHERS,
+        {"version": "{article_version}"}),
+    Row("POST /api/v1/knowledge/articles/{article_id}/restore", K + "/{article}/restore", ARTICLE,
+        {"number": 1, "version": "{article_version}"}),
+    Row("DELETE /api/v1/knowledge/articles/{article_id}", K + "/{article}?version={article_version}", DELETERS),
+    Row("GET /api/v1/knowledge/articles/{article_id}/versions", K + "/{article}/versions", ARTICLE),
+    Row("GET /api/v1/knowledge/articles/{article_id}/versions readable", K + "/{public_article}/versions",
+        STAFF_READS),
+    Row("GET /api/v1/knowledge/articles/{article_id}/diff", K + "/{article}/diff?from=1&to=1", ARTICLE),
+    Row("GET kb/files/<id:pk>/<str:name>", "/kb/files/{article_file}/x.txt", ARTICLE | {"anonymous": HIDDEN}),
+    Row("GET kb/files/<id:pk>/<str:name> public", "/kb/files/{public_file}/x.txt", PUBLIC),
+    Row("GET console/kb/", "/console/kb/", STAFF),
+    Row("GET console/kb/new/", "/console/kb/new/", STAFF),
+    Row("POST console/kb/new/", "/console/kb/new/", STAFF, {"title": "Matrix probe", "language": "en",
+                                                            "audience": "staff"}),
+    Row("POST console/kb/preview/", "/console/kb/preview/", STAFF, {"body": "**probe**"}),
+    Row("GET console/kb/categories/", "/console/kb/categories/?service=1", STAFF),
+    Row("GET console/kb/<id:pk>/", KC + "/", STAFF),
+    Row("GET console/kb/<id:pk>/edit/", KC + "/edit/", STAFF),
+    Row("POST console/kb/<id:pk>/submit/", KC + "/submit/", STAFF,
+        {"reviewer": "{manager_id}", "version": "{article_version}"}),
+    Row("POST console/kb/<id:pk>/publish/", KC + "/publish/", STAFF | {"agent_outside": DENIED},
+        {"version": "{article_version}"}),
+    Row("POST console/kb/<id:pk>/unpublish/", KC + "/unpublish/", STAFF | {"agent_outside": DENIED},
+        {"version": "{article_version}"}),
+    Row("POST console/kb/<id:pk>/delete/", KC + "/delete/", STAFF | {"agent_outside": DENIED, "lead": DENIED},
+        {"version": "{article_version}"}),
+    Row("POST console/kb/<id:pk>/translate/", KC + "/translate/", STAFF, {"language": "zh-hans"}),
+    Row("GET console/kb/<id:pk>/versions/", KC + "/versions/", STAFF),
+    Row("GET console/kb/<id:pk>/diff/", KC + "/diff/?from=1&to=1", STAFF),
+    Row("POST console/kb/<id:pk>/restore/", KC + "/restore/", STAFF, {"number": "1", "version": "{article_version}"}),
+    Row("POST console/kb/<id:pk>/files/", KC + "/files/", STAFF, files=True),
+    Row("POST console/kb/<id:pk>/files/<id:file_id>/remove/", KC + "/files/{article_file}/remove/", STAFF),
+]
+
+
 T = "/api/v1/tickets/{ticket}"
 C = "/console/tickets/{number}"
 ROWS = [
@@ -159,10 +217,11 @@ ROWS = [
     Row("GET /api/v1/services", "/api/v1/services", OPEN),
     Row("GET /api/v1/tickets/{ticket_id}/articles", T + "/articles", TICKET),
     Row("GET /api/v1/tickets/{ticket_id}/articles visible", "/api/v1/tickets/{visible}/articles", OPEN),
-    Row("POST /api/v1/tickets/{ticket_id}/articles", T + "/articles", TICKET, {"article": "{article}"}),
-    Row("DELETE /api/v1/tickets/{ticket_id}/articles/{article_id}", T + "/articles/{article}", TICKET),
+    Row("POST /api/v1/tickets/{ticket_id}/articles", T + "/articles", TICKET, {"article": "{linked_article}"}),
+    Row("DELETE /api/v1/tickets/{ticket_id}/articles/{article_id}", T + "/articles/{linked_article}", TICKET),
     Row("POST /api/v1/tickets/{ticket_id}/draft-article", T + "/draft-article", TICKET),
     Row("GET /api/v1/knowledge/upkeep", "/api/v1/knowledge/upkeep", STAFF_READS),
+    *KNOWLEDGE_ROWS,
     Row("GET api/v1/openapi.json", "/api/v1/openapi.json", PUBLIC),
     Row("GET api/v1/docs", "/api/v1/docs", PUBLIC),
     Row("GET api/v1/", "/api/v1/", GONE),
@@ -229,7 +288,7 @@ ROWS = [
     Row("GET console/tickets/<str:number>/knowledge/", C + "/knowledge/?q={hidden_title}", TICKET),
     Row("GET console/tickets/<str:number>/knowledge/ visible", "/console/tickets/{visible_number}/knowledge/",
         STAFF_ONLY),
-    Row("POST console/tickets/<str:number>/articles/<id:article_id>/remove/", C + "/articles/{article}/remove/",
+    Row("POST console/tickets/<str:number>/articles/<id:article_id>/remove/", C + "/articles/{linked_article}/remove/",
         TICKET, {"version": "{version}"}),
     Row("POST console/tickets/<str:number>/draft-article/", C + "/draft-article/", TICKET, {"version": "{version}"}),
     Row("GET console/kb/upkeep/", "/console/kb/upkeep/?scope=all", STAFF),
@@ -313,6 +372,7 @@ def world(desk, settings, tmp_path):
     for t in tickets.values():
         links.link_article(t, article, actor=staff, channel="console")
     SearchGap.objects.create(query="matrix probe", key="matrix probe")
+    knowledge_shelf(desk)
     return {key: Ticket.objects.get(pk=t.pk) for key, t in tickets.items()}
 
 
@@ -339,9 +399,10 @@ def targets(desk, world, role: str) -> dict:
         "group": desk.second_line.pk, "saved_view": SavedView.objects.get().pk,
         "canned": CannedResponse.objects.get(owner=desk.agent2).pk,
         "token": ApiToken.objects.get(user=desk.agent2, name="agent2's own").pk,
-        "article": Article.objects.get(title="Matrix article").pk, "gap": SearchGap.objects.get().pk,
+        "linked_article": Article.objects.get(title="Matrix article").pk, "gap": SearchGap.objects.get().pk,
         "calendar": Calendar.objects.order_by("id").first().pk, "policy": SlaPolicy.objects.order_by("id").first().pk,
         "staff_article": staff_article(desk).pk,
+        **knowledge_targets(role),
     }
 
 
@@ -371,6 +432,7 @@ def secrets(desk, world, role: str) -> list[str]:
                   if user is None or u.organisation_id != user.organisation_id]
         for other in others:
             found += [other.username, other.display_name, other.email, other.organisation.name]
+    found += knowledge_secrets(user)
     return found
 
 
@@ -582,3 +644,55 @@ def test_link_history_names_only_tickets_the_reader_may_see(api, desk, world):
     assert linked("manager", x) == {f"related {a.number}"}
     assert linked("customer1", a) == {f"related {x.number}", hidden}
     assert linked("manager", a) == {f"related {t.number}" for t in (x, b, c)}
+
+
+# ---------------------------------------------------------------------------------------------
+# The knowledge base's part of the desk (issue 14)
+
+ARTICLE_TITLES = {"public": "Aardvark public printer guide", "customers": "Bison customers VPN guide",
+                  "org_b": "Capybara organisation B wiki", "staff": "Dingo staff-only runbook",
+                  "draft": "Emu draft never published"}
+# The article each role may not read (staff read them all: they get the staff-only one).
+HIDDEN_ARTICLE = {"anonymous": "customers", "customer_a": "org_b", "customer_b": "staff"}
+
+
+def knowledge_shelf(desk) -> None:
+    """Five articles (public, every customer, organisation B only, staff only, a public draft), each with a file."""
+    from servicedesk.core import audit
+    from servicedesk.knowledge import actions as knowledge
+    from servicedesk.knowledge.actions import files
+
+    for key, title in ARTICLE_TITLES.items():
+        audience = {"public": "public", "draft": "public", "staff": "staff"}.get(key, "customers")
+        article = knowledge.create_article(knowledge.ArticleInput(
+            title=title, body=f"About {title}", audience=audience,
+            organisations=[desk.customer3.organisation] if key == "org_b" else None),
+            actor=desk.agent2, channel=audit.Channel.CONSOLE)
+        if key != "draft":
+            knowledge.publish_article(article, actor=desk.manager, channel=audit.Channel.CONSOLE)
+        files.add_attachment(article, upload=SimpleUploadedFile("x.txt", b"x"), actor=desk.agent2,
+                             channel=audit.Channel.CONSOLE)
+
+
+def knowledge_targets(role: str) -> dict:
+    from servicedesk.knowledge.models import Article, ArticleAttachment
+
+    articles = {a.title: a for a in Article.objects.all()}
+    hidden = articles[ARTICLE_TITLES[HIDDEN_ARTICLE.get(role, "staff")]]
+    public = articles[ARTICLE_TITLES["public"]]
+    return {"article": hidden.pk, "article_version": hidden.version, "article_word": hidden.title.split()[0],
+            "public_article": public.pk, "public_article_version": public.version,
+            "article_file": ArticleAttachment.objects.get(article=hidden).pk,
+            "public_file": ArticleAttachment.objects.get(article=public).pk,
+            "manager_id": User.objects.get(username="manager").pk}
+
+
+def knowledge_secrets(user) -> list[str]:
+    """The titles of the articles `user` may not read (staff read every one)."""
+    from servicedesk.knowledge import visibility
+    from servicedesk.knowledge.models import Article
+
+    if visibility.sees_working_copies(user):
+        return []
+    readable = set(visibility.readable(user).values_list("pk", flat=True))
+    return [a.title for a in Article.objects.exclude(pk__in=readable)]

@@ -196,3 +196,6 @@ from servicedesk.api import knowledge_links  # noqa: E402
 
 api.add_router("", knowledge_links.router)
 api.add_router("", knowledge_reading.router)
+from servicedesk.api import knowledge  # noqa: E402
+
+api.add_router("/knowledge", knowledge.router)

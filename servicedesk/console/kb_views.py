@@ -8,8 +8,6 @@ the status the API would answer.
 
 from __future__ import annotations
 
-import difflib
-
 from django.contrib import messages
 from django.db.models import Count, Q
 from django.http import Http404
@@ -22,7 +20,8 @@ from servicedesk.core.inputs import parse_id
 from servicedesk.core.pagination import BadCursor, paginate
 from servicedesk.knowledge import actions, visibility
 from servicedesk.knowledge import render as markdown
-from servicedesk.knowledge.models import Article, ArticleVersion, Audience, Feedback, Language, TicketArticle
+from servicedesk.knowledge.models import Article, ArticleVersion, Feedback, Language, TicketArticle
+from servicedesk.knowledge.versions import diff_lines
 from servicedesk.tickets import permissions
 
 from .access import staff_required
@@ -82,9 +81,9 @@ def _family(article: Article) -> list[Article]:
 
 def _feedback(article: Article) -> dict:
     counts = Feedback.objects.filter(article=article).aggregate(
-        helpful=Count("pk", filter=Q(helpful=True)), unhelpful=Count("pk", filter=Q(helpful=False)))
+        yes=Count("pk", filter=Q(helpful=True)), no=Count("pk", filter=Q(helpful=False)))
     comments = list(Feedback.objects.filter(article=article).exclude(comment="")[:5])
-    return {**counts, "comments": comments}
+    return {"helpful": counts["yes"], "unhelpful": counts["no"], "comments": comments}
 
 
 def article_page(request, article: Article, *, error: str = "", status: int = 200):
@@ -176,14 +175,12 @@ def translate(request, pk: int):
         return redirect("console:kb_article", pk=pk)
     data = actions.ArticleInput(title=article.title, summary=article.summary, language=language,
                                 audience=article.audience, service=article.service, category=article.category,
-                                tags=list(article.tags), translation_of=article)
+                                tags=list(article.tags), organisations=list(article.organisations.all()),
+                                translation_of=article)
     try:
         draft = actions.create_article(data, actor=request.user, channel=CHANNEL)
     except ActionError as exc:
         return article_page(request, article, error=exc.message, status=exc.status_code)
-    if article.organisations.exists():
-        draft = actions.update_article(draft, actions.ArticleInput(organisations=list(article.organisations.all())),
-                                       actor=request.user, channel=CHANNEL)
     messages.success(request, _("A draft in %(language)s, linked to “%(title)s”: write its text.")
                      % {"language": Language(language).label, "title": article.title})
     return redirect("console:kb_edit", pk=draft.pk)
@@ -198,22 +195,6 @@ def versions(request, pk: int):
     article = get_article(pk)
     rows = list(ArticleVersion.objects.filter(article=article).select_related("edited_by").order_by("-number"))
     return render(request, "console/kb/versions.html", {"article": article, "versions": rows})
-
-
-def diff_lines(old: ArticleVersion, new: ArticleVersion) -> list[tuple[str, str]]:
-    """A unified diff of two versions (title, summary, audience, tags and text), as (kind, line) pairs:
-    kind "add", "del", "hunk" or "" (context). The template escapes the lines."""
-    def text(v: ArticleVersion) -> list[str]:
-        head = [f"# {v.title}", v.summary, f"[{Audience(v.audience).label}] {', '.join(v.tags)}", ""]
-        return head + v.body.splitlines()
-
-    out = []
-    for line in difflib.unified_diff(text(old), text(new), f"v{old.number}", f"v{new.number}", n=3, lineterm=""):
-        if line.startswith(("---", "+++")):
-            continue
-        kind = {"+": "add", "-": "del", "@": "hunk"}.get(line[:1], "")
-        out.append((kind, line))
-    return out
 
 
 @staff_required

@@ -42,6 +42,7 @@ def test_the_top_menu_is_the_same_on_every_console_page(agent1, desk):
         reverse("console:canned_new"),
         reverse("console:ticket", args=[ticket.number]),
         reverse("console:ticket_merge", args=[ticket.number]) + f"?into={other.number}",
+        reverse("console:kb"),
     ]
     menus = {}
     for page in pages:

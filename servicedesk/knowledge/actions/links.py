@@ -10,6 +10,7 @@ may not read the article, so a staff-only article's title never reaches a custom
 from __future__ import annotations
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from servicedesk.accounts.models import User
@@ -95,5 +96,5 @@ def linked_in_reply(ticket: Ticket, body: str, offered: list[int], *, actor: Use
 
 
 def public_path(article: Article) -> str:
-    """The address readers open an article at (the portal's help pages)."""
-    return f"/help/articles/{article.pk}/"
+    """The address readers open an article at (the portal's help centre)."""
+    return reverse("help:article", args=[article.pk])

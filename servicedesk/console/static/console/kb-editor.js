@@ -36,7 +36,10 @@
     }).then(function (response) {
       return response.json().then(function (data) {
         if (!response.ok) { throw new Error(data.message || response.statusText); }
-        insert(area, (data.image ? "!" : "") + "[" + data.name.replace(/[\[\]]/g, "") + "](" + data.url + ")", "", "");
+        // On a line of its own: an image glued to the end of a list item would belong to the item.
+        var atLineStart = area.selectionStart === 0 || area.value[area.selectionStart - 1] === "\n";
+        insert(area, (atLineStart ? "" : "\n\n") + (data.image ? "!" : "") + "[" + data.name.replace(/[\[\]]/g, "") +
+               "](" + data.url + ")", "", "");
       });
     }).catch(function (problem) { error.textContent = problem.message; });
   }
