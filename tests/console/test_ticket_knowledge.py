@@ -15,11 +15,8 @@ from servicedesk.tickets import actions
 from servicedesk.tickets.models import HistoryEntry, Status
 from tests.knowledge.kbdata import CONSOLE, published
 
+from .test_ticket_page import url
 from .ticketing import fresh, make_ticket
-
-
-def url(ticket, name="ticket", *args):
-    return reverse(f"console:{name}", args=[ticket.number, *args])
 
 
 @pytest.fixture
