@@ -22,13 +22,14 @@ def test_the_console_top_menu_stays_the_same(sign_in, e2e_desk, language):
     page = sign_in("lead1", language)
     menus = {}
     for path in ("/console/", "/console/quick-log/", "/console/canned/", "/console/canned/new/",
-                 f"/console/tickets/{ticket.number}/"):
+                 f"/console/tickets/{ticket.number}/", "/console/kb/"):
         page.goto(page.base_url + path)
         menus[path] = nav_items(page)
     first = menus["/console/"]
-    assert [href for href, _label in first] == ["/console/", "/console/quick-log/", "/console/canned/"]
+    assert [href for href, _label in first] == ["/console/", "/console/quick-log/", "/console/canned/", "/console/kb/"]
     assert all(menu == first for menu in menus.values()), menus
-    expected = {"en": ["Queues", "Quick log", "Canned responses"], "zh-hans": ["队列", "快速登记", "回复模板"]}
+    expected = {"en": ["Queues", "Quick log", "Canned responses", "Knowledge base"],
+                "zh-hans": ["队列", "快速登记", "回复模板", "知识库"]}
     assert [label for _href, label in first] == expected[language]
 
 
