@@ -28,7 +28,6 @@ from servicedesk.core.ratelimit import Limit, client_address
 from servicedesk.knowledge import ranking, visibility
 from servicedesk.knowledge import render as article_render
 from servicedesk.knowledge.actions import reading
-from servicedesk.knowledge.models import Feedback
 from servicedesk.tickets.models import Service
 
 from .catalogue import local_name
@@ -127,11 +126,7 @@ def help_article(request, article_id: int):
     if article.service_id:
         related = [a for a in ranking.faq(user, service_id=article.service_id, limit=6, language=language)
                    if a.family_id != family][:5]
-    mine = None
-    if reader.signed_in:
-        mine = Feedback.objects.filter(article=article, user=reader.user).first()
-    elif reader.session_key:
-        mine = Feedback.objects.filter(article=article, user=None, session_key=reader.session_key).first()
+    mine = reading.feedback_of(article, reader)
     return render(request, "portal/help/article.html", {
         "article": article,
         "body": mark_safe(article_render.to_html(article.live_body)),

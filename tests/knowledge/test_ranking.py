@@ -1,7 +1,11 @@
 """The dynamic FAQ's ranking and the deflection figures, on hand-built data."""
 
 import datetime
+import io
 
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.utils import timezone
 
 from servicedesk.knowledge import ranking
@@ -74,3 +78,18 @@ def test_an_unsent_draft_is_one_deflection_after_the_window(desk):
     figures = ranking.deflections(start - datetime.timedelta(hours=1), timezone.now() + datetime.timedelta(hours=1))
     assert figures == {"total": 2, "by_article": {second.pk: 1, first.pk: 1}}
     assert ranking.deflections(start + datetime.timedelta(hours=2), start + datetime.timedelta(hours=3))["total"] == 0
+
+
+def test_the_command_counts_and_ranks_on_demand(desk):
+    article = published(desk, title="VPN")
+    start = timezone.now()
+    reading.record_suggestion_open(article, reader(desk, "customer1"), "left-draft-0000000002", now=start)
+    out = io.StringIO()
+    later = (start + datetime.timedelta(minutes=31)).isoformat()
+    call_command("rank-articles", now=later, stdout=out)
+    assert out.getvalue().strip() == "1 deflection(s) counted, 1 article(s) ranked."
+    assert Article.objects.get(pk=article.pk).popularity == 5.0
+    with pytest.raises(CommandError):
+        call_command("rank-articles", now="2026-12-07T10:00:00")
+    with pytest.raises(CommandError):
+        call_command("rank-articles", window_days=0)

@@ -86,6 +86,7 @@ def test_one_answer_per_reader_and_anonymous_votes_by_session(desk, library, set
     customer.post(url, {"helpful": "no", "comment": "Step 3 is missing"})
     customer.post(url, {"helpful": "yes"})
     assert list(Feedback.objects.values_list("user__username", "helpful", "comment")) == [("customer1", True, "")]
+    assert "You said it helped." in customer.get(reverse("help:article", args=[library["public"].pk])).content.decode()
     visitor = Client()
     response = visitor.post(url, {"helpful": "yes"})
     assert response.status_code == 302

@@ -109,17 +109,29 @@ def _clean_comment(comment: str) -> str:
     return comment
 
 
+def _whose(reader: Reader) -> dict | None:
+    """The Feedback fields that tell the reader's answer apart (None: an anonymous reader with no session)."""
+    if reader.signed_in:
+        return {"user_id": reader.user_id}
+    if reader.session_key:
+        return {"user": None, "session_key": reader.session_key[:64]}
+    return None
+
+
+def feedback_of(article: Article, reader: Reader) -> Feedback | None:
+    """The answer the reader gave on the article, if any."""
+    mine = _whose(reader)
+    return None if mine is None else Feedback.objects.filter(article=article, **mine).first()
+
+
 @transaction.atomic
 def give_feedback(article: Article | int, reader: Reader, *, helpful: bool, comment: str = "") -> Feedback:
     """"Was this helpful?": the reader's answer, replacing the one they gave before. An anonymous reader
     needs a session (the portal makes one)."""
     article = readable_article(reader, article)
     comment = _clean_comment(comment)
-    if reader.signed_in:
-        mine = {"user_id": reader.user_id}
-    elif reader.session_key:
-        mine = {"user": None, "session_key": reader.session_key[:64]}
-    else:
+    mine = _whose(reader)
+    if mine is None:
         raise ActionError(_("Your browser must accept cookies for your answer to be counted."))
     feedback = Feedback.objects.select_for_update().filter(article=article, **mine).first()
     now = timezone.now()
