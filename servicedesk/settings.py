@@ -374,6 +374,10 @@ SERVICEDESK_PORTAL_SUBMITS_PER_HOUR = int(os.environ.get("SERVICEDESK_PORTAL_SUB
 # Written at most this often per token, so the API's hot path does not write on every request.
 SERVICEDESK_TOKEN_LAST_USED_SECONDS = 60
 
+# The knowledge upkeep list names an article readers find unhelpful: under this share of "helpful"
+# answers, once it has at least this many answers.
+SERVICEDESK_KB_POOR_RATIO = float(os.environ.get("SERVICEDESK_KB_POOR_RATIO", 0.5))
+SERVICEDESK_KB_POOR_MIN_VOTES = int(os.environ.get("SERVICEDESK_KB_POOR_MIN_VOTES", 5))
 # --- Self-service (servicedesk.knowledge.ranking, the portal's help centre) -------------------------
 # Deflections counted every 5 minutes; the FAQ's popularity recomputed hourly.
 SERVICEDESK_PERIODIC_TASKS["knowledge-deflections"] = {"task": "servicedesk.knowledge.tasks.count_deflections",

@@ -26,7 +26,8 @@ from servicedesk.accounts.models import ApiToken, Organisation, User
 from servicedesk.api.app import api as ninja_api
 from servicedesk.console.models import CannedResponse, SavedView
 from servicedesk.knowledge import actions as knowledge_actions
-from servicedesk.knowledge.models import Article
+from servicedesk.knowledge.actions import links
+from servicedesk.knowledge.models import Article, SearchGap
 from servicedesk.sla.models import Calendar, SlaPolicy
 from servicedesk.tickets import actions, permissions
 from servicedesk.tickets.models import Attachment, Comment, Ticket, TicketLink
@@ -214,6 +215,12 @@ ROWS = [
     Row("GET /api/v1/desks", "/api/v1/desks", OPEN),
     Row("GET /api/v1/categories", "/api/v1/categories", OPEN),
     Row("GET /api/v1/services", "/api/v1/services", OPEN),
+    Row("GET /api/v1/tickets/{ticket_id}/articles", T + "/articles", TICKET),
+    Row("GET /api/v1/tickets/{ticket_id}/articles visible", "/api/v1/tickets/{visible}/articles", OPEN),
+    Row("POST /api/v1/tickets/{ticket_id}/articles", T + "/articles", TICKET, {"article": "{linked_article}"}),
+    Row("DELETE /api/v1/tickets/{ticket_id}/articles/{article_id}", T + "/articles/{linked_article}", TICKET),
+    Row("POST /api/v1/tickets/{ticket_id}/draft-article", T + "/draft-article", TICKET),
+    Row("GET /api/v1/knowledge/upkeep", "/api/v1/knowledge/upkeep", STAFF_READS),
     *KNOWLEDGE_ROWS,
     Row("GET api/v1/openapi.json", "/api/v1/openapi.json", PUBLIC),
     Row("GET api/v1/docs", "/api/v1/docs", PUBLIC),
@@ -278,6 +285,14 @@ ROWS = [
         {"add": "{own_id}", "version": "{version}"}),
     Row("GET console/tickets/<str:number>/canned/", C + "/canned/?canned={canned}", TICKET),
     Row("GET console/tickets/<str:number>/attachments/<id:attachment_id>/", C + "/attachments/{attachment}/", TICKET),
+    Row("GET console/tickets/<str:number>/knowledge/", C + "/knowledge/?q={hidden_title}", TICKET),
+    Row("GET console/tickets/<str:number>/knowledge/ visible", "/console/tickets/{visible_number}/knowledge/",
+        STAFF_ONLY),
+    Row("POST console/tickets/<str:number>/articles/<id:article_id>/remove/", C + "/articles/{linked_article}/remove/",
+        TICKET, {"version": "{version}"}),
+    Row("POST console/tickets/<str:number>/draft-article/", C + "/draft-article/", TICKET, {"version": "{version}"}),
+    Row("GET console/kb/upkeep/", "/console/kb/upkeep/?scope=all", STAFF),
+    Row("POST console/kb/gaps/<id:pk>/dealt-with/", "/console/kb/gaps/{gap}/dealt-with/", STAFF),
     Row("GET console/canned/", "/console/canned/", STAFF_ONLY),
     Row("GET console/canned/new/", "/console/canned/new/", STAFF_ONLY),
     Row("GET console/canned/<id:pk>/", "/console/canned/{canned}/", NOBODY),
@@ -351,6 +366,12 @@ def world(desk, settings, tmp_path):
     SavedView.objects.create(user=desk.agent2, name="agent2's own", queue="recent", query="")
     CannedResponse.objects.create(owner=desk.agent2, name="agent2's own", body="Private words")
     ApiToken.issue(desk.agent2, name="agent2's own")
+    article = knowledge_actions.publish_article(knowledge_actions.create_article(
+        knowledge_actions.ArticleInput(title="Matrix article", body="Probe"), actor=staff, channel="console"),
+        actor=staff, channel="console")
+    for t in tickets.values():
+        links.link_article(t, article, actor=staff, channel="console")
+    SearchGap.objects.create(query="matrix probe", key="matrix probe")
     knowledge_shelf(desk)
     return {key: Ticket.objects.get(pk=t.pk) for key, t in tickets.items()}
 
@@ -378,6 +399,7 @@ def targets(desk, world, role: str) -> dict:
         "group": desk.second_line.pk, "saved_view": SavedView.objects.get().pk,
         "canned": CannedResponse.objects.get(owner=desk.agent2).pk,
         "token": ApiToken.objects.get(user=desk.agent2, name="agent2's own").pk,
+        "linked_article": Article.objects.get(title="Matrix article").pk, "gap": SearchGap.objects.get().pk,
         "calendar": Calendar.objects.order_by("id").first().pk, "policy": SlaPolicy.objects.order_by("id").first().pk,
         "staff_article": staff_article(desk).pk,
         **knowledge_targets(role),

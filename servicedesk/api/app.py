@@ -179,7 +179,9 @@ def on_http_error(request, exc: HttpError):
 
 from servicedesk.api import (  # noqa: E402  (routers register on the api above)
     directory,
-    knowledge_reading,  # noqa: E402
+    knowledge,
+    knowledge_links,
+    knowledge_reading,
     routing,
     sla,
     tickets,
@@ -191,8 +193,6 @@ api.add_router("/tickets", routing.router)
 api.add_router("", directory.router)
 api.add_router("", tokens.router)
 api.add_router("", sla.router)
+api.add_router("", knowledge_links.router)
 api.add_router("", knowledge_reading.router)
-
-from servicedesk.api import knowledge  # noqa: E402
-
 api.add_router("/knowledge", knowledge.router)

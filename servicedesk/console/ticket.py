@@ -3,6 +3,7 @@
 from django.urls import path
 
 from . import ticket_canned as canned
+from . import ticket_knowledge as knowledge
 from . import ticket_views as views
 
 urlpatterns = [
@@ -23,6 +24,9 @@ urlpatterns = [
     path("tickets/<str:number>/watchers/", views.watchers, name="ticket_watchers"),
     path("tickets/<str:number>/canned/", views.canned_apply, name="ticket_canned"),
     path("tickets/<str:number>/attachments/<id:attachment_id>/", views.download, name="ticket_attachment"),
+    path("tickets/<str:number>/knowledge/", knowledge.knowledge_panel, name="ticket_knowledge"),
+    path("tickets/<str:number>/articles/<id:article_id>/remove/", knowledge.unlink, name="ticket_article_unlink"),
+    path("tickets/<str:number>/draft-article/", knowledge.draft, name="ticket_draft_article"),
     path("canned/", canned.canned_list, name="canned"),
     path("canned/new/", canned.canned_edit, name="canned_new"),
     path("canned/<id:pk>/", canned.canned_edit, name="canned_edit"),

@@ -12,6 +12,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from servicedesk import search
+from servicedesk.knowledge import visibility
+from servicedesk.knowledge.models import Article
 from servicedesk.tickets import filters as ticket_filters
 from servicedesk.tickets import permissions
 
@@ -23,6 +25,21 @@ from .sidebar import build_sidebar
 # Ranked results shown: a search is for finding a ticket, not for paging through thousands.
 RESULTS = 50
 MAX_QUERY_CHARS = 200
+ARTICLE_RESULTS = 10
+
+
+def matching_articles(user, text: str) -> list[tuple[Article, str, str]]:
+    """(article, title HTML, snippet HTML): the live articles the search finds (ranked, the words marked),
+    then, for staff, drafts and reviews whose working title contains the text (the index holds only live
+    copies)."""
+    found = [(hit.article, mark_safe(hit.title_html), mark_safe(hit.snippet_html))  # noqa: S308 - escaped by search
+             for hit in search.find_articles(text, user=user, limit=ARTICLE_RESULTS)]
+    if visibility.sees_working_copies(user):
+        seen = {article.pk for article, _title, _snippet in found}
+        drafts = (Article.objects.filter(title__icontains=text, is_live=False).exclude(pk__in=seen)
+                  .order_by("-updated_at", "-id")[:ARTICLE_RESULTS])
+        found += [(article, article.title, article.summary) for article in drafts]
+    return found
 
 
 @staff_required
@@ -53,6 +70,7 @@ def search_view(request):
         "rows_html": mark_safe(render_to_string(  # noqa: S308 - Jinja2 autoescapes every value
             "console/queues/rows.html", {"rows": rows, "intake_label": _("Intake")}, using="jinja2")),
         "capped": len(rows) >= RESULTS,
+        "articles": matching_articles(user, text) if text and not filter_error else [],
         "results": RESULTS,
         "sidebar": build_sidebar(request),
         "filter_error": filter_error,

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from servicedesk.accounts import refdata as accounts_refdata
 from servicedesk.search.tokens import tokenize
@@ -41,6 +42,12 @@ QUIET_FIELDS = {
 }
 # Events that the timeline shows as the comment itself.
 COMMENT_EVENTS = {"public_reply", "internal_note"}
+# A ticket's links to knowledge articles; the history's value is "#<id> <title>".
+ARTICLE_EVENTS = {
+    "article_linked": gettext_lazy("%(who)s answered with the article %(article)s"),
+    "article_unlinked": gettext_lazy("%(who)s removed the article %(article)s"),
+    "article_drafted": gettext_lazy("%(who)s turned this ticket into the article %(article)s"),
+}
 
 CHOICES = {
     "status": Status,
@@ -142,6 +149,8 @@ def describe(entry: HistoryEntry) -> str:
         return _("%(who)s tried to assign a person automatically") % {"who": who}
     if event == "routing_failed":
         return _("%(who)s skipped a routing rule") % {"who": who}
+    if event in ARTICLE_EVENTS:  # knowledge.actions.links
+        return str(ARTICLE_EVENTS[event]) % {"who": who, "article": entry.new_value or entry.old_value}
     if name:
         values = {
             "who": who,

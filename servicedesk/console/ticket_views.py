@@ -26,6 +26,7 @@ from servicedesk.accounts import refdata as accounts_refdata
 from servicedesk.accounts.models import Group, User
 from servicedesk.core.downloads import download_response
 from servicedesk.core.inputs import is_id, parse_id
+from servicedesk.knowledge.actions import links as knowledge_links
 from servicedesk.routing.engine import tags_of
 from servicedesk.tickets import actions, permissions
 from servicedesk.tickets import refdata as tickets_refdata
@@ -198,6 +199,8 @@ def render_page(
         "tags": tags_of(ticket),
         "clocks": header_clocks(ticket),
         "posted": posted or {},
+        # Articles the knowledge panel inserted into a reply that came back with an error: still named.
+        "inserted_articles": [a for a in posted.getlist("article") if is_id(a)] if hasattr(posted, "getlist") else [],
         "error": error,
         "conflict": conflict,
         "open_form": open_form,
@@ -310,6 +313,9 @@ def reply(request, ticket):
                             attachments=attachments, expected_version=version)
         if canned is not None and canned.is_macro:
             apply_macro(canned, ticket, actor=request.user, channel=CHANNEL)
+    inserted = [parse_id(raw) for raw in request.POST.getlist("article") if is_id(raw)]
+    if inserted and not internal:  # articles the knowledge panel put into the reply: an answer, once sent
+        knowledge_links.linked_in_reply(ticket, body, inserted, actor=request.user, channel=CHANNEL)
     return _("Internal note added.") if internal else _("Reply sent.")
 
 

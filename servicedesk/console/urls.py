@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import kb, queue_views, quicklog, savedviews, ticket, ticket_search
+from . import kb, kb_upkeep, queue_views, quicklog, savedviews, ticket, ticket_search
 
 app_name = "console"
 urlpatterns = [
@@ -14,4 +14,5 @@ urlpatterns = [
     *ticket_search.urlpatterns,
     *ticket.urlpatterns,
     *kb.urlpatterns,
+    *kb_upkeep.urlpatterns,
 ]
