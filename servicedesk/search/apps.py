@@ -4,25 +4,25 @@ from django.utils.translation import gettext_lazy as _
 
 
 def clear_orphans_after_flush(sender, using="default", **kwargs) -> None:
-    """`flush` empties the ticket table but not the index (not a model's table); it then sends
-    post_migrate. With no tickets left, no document may stay. (A desk with tickets is untouched.)"""
+    """`flush` empties the ticket and article tables but not the index (not a model's table); it then
+    sends post_migrate. With no tickets (articles) left, no document of one may stay. (A desk with
+    tickets or articles is untouched.)"""
     from django.db import connections
 
+    from servicedesk.knowledge.models import Article
     from servicedesk.tickets.models import Ticket
 
-    from .index import FTS_TABLE, PG_TABLE
+    from . import articles, index
 
     connection = connections[using]
-    if Ticket.objects.using(using).exists():
-        return
-    table = PG_TABLE if connection.vendor == "postgresql" else FTS_TABLE
-    if table not in connection.introspection.table_names(include_views=False) and connection.vendor == "postgresql":
-        return
-    with connection.cursor() as cursor:
-        try:
+    existing = connection.introspection.table_names(include_views=False)
+    for model, pg_table, fts_table in ((Ticket, index.PG_TABLE, index.FTS_TABLE),
+                                       (Article, articles.PG_TABLE, articles.FTS_TABLE)):
+        table = pg_table if connection.vendor == "postgresql" else fts_table
+        if table not in existing or model.objects.using(using).exists():
+            continue
+        with connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {table}")
-        except Exception:  # the table does not exist yet (migrations not applied up to search)
-            pass
 
 
 class SearchConfig(AppConfig):
@@ -31,6 +31,15 @@ class SearchConfig(AppConfig):
     verbose_name = _("Search")
 
     def ready(self) -> None:
-        from . import receivers  # noqa: F401  (connects the signals that keep the index current)
+        from servicedesk.core import refdata
 
+        from . import (
+            receivers,  # noqa: F401  (connects the signals that keep the index current)
+            synonyms,
+            tokens,
+        )
+        from .models import Synonym
+
+        refdata.watch(Synonym)
+        tokens.words_from(synonyms.words)
         post_migrate.connect(clear_orphans_after_flush, sender=self, dispatch_uid="search-clear-orphans")

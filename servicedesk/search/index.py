@@ -27,7 +27,8 @@ from django.db.models.expressions import RawSQL
 from servicedesk.tickets.models import Comment, Ticket
 from servicedesk.tickets.numbers import number_candidates
 
-from .tokens import query_tokens, tokenize
+from .synonyms import expand
+from .tokens import any_tokens, query_tokens, tokenize
 
 PG_TABLE = "search_ticketdocument"
 FTS_TABLE = "search_ticket_fts"
@@ -56,11 +57,12 @@ def _quote_lexeme(token: str) -> str:
     return f"'{token}'"
 
 
-def tsvector_literal(title_tokens: Iterable[str], body_tokens: Iterable[str]) -> str:
-    """A tsvector in its text form: each lexeme with its positions, title positions weighted A, body B."""
+def tsvector_literal(*parts: Iterable[str]) -> str:
+    """A tsvector in its text form: each lexeme with its positions, weighted by the part it is in: the
+    first part (a title) A, then B, C, D."""
     positions: dict[str, list[str]] = {}
     position = 0
-    for weight, tokens in (("A", title_tokens), ("B", body_tokens)):
+    for weight, tokens in zip("ABCD"[:len(parts)], parts, strict=True):
         for token in tokens:
             seen = positions.setdefault(token, [])
             if position >= MAX_POSITION:
@@ -73,14 +75,15 @@ def tsvector_literal(title_tokens: Iterable[str], body_tokens: Iterable[str]) ->
     return " ".join(f"{_quote_lexeme(tok)}:{','.join(pos)}" for tok, pos in positions.items())
 
 
-def tsquery_literal(tokens: Iterable[str]) -> str:
-    """All tokens (AND), each a quoted lexeme: operators in user text are never operators here."""
-    return " & ".join(_quote_lexeme(tok) for tok in tokens)
+def tsquery_literal(tokens: Iterable[str], any_word: bool = False) -> str:
+    """All tokens (AND; `any_word`: any of them, OR), each a quoted lexeme: operators in user text are
+    never operators here."""
+    return (" | " if any_word else " & ").join(_quote_lexeme(tok) for tok in tokens)
 
 
-def fts5_query(tokens: Iterable[str]) -> str:
-    """All tokens (FTS5 ANDs adjacent phrases), each a double-quoted phrase."""
-    return " ".join('"' + tok.replace('"', '""') + '"' for tok in tokens)
+def fts5_query(tokens: Iterable[str], any_word: bool = False) -> str:
+    """All tokens (FTS5 ANDs adjacent phrases; `any_word`: ORs them), each a double-quoted phrase."""
+    return (" OR " if any_word else " ").join('"' + tok.replace('"', '""') + '"' for tok in tokens)
 
 
 def _body(description: str, replies: Iterable[str]) -> str:
@@ -153,16 +156,17 @@ def _number_candidates(text: str) -> list[str]:
     return number_candidates(text)
 
 
-def _matches_sql(tokens: list[str], numbers: list[str], vendor: str) -> tuple[str, list]:
-    """SQL selecting the ids of the tickets that match all tokens, or whose number is one of `numbers`."""
+def _matches_sql(tokens: list[str], numbers: list[str], vendor: str, any_word: bool = False) -> tuple[str, list]:
+    """SQL selecting the ids of the tickets that match all tokens (`any_word`: any), or whose number is
+    one of `numbers`."""
     parts, params = [], []
     if tokens:
         if vendor == "postgresql":
             parts.append(f"SELECT ticket_id FROM {PG_TABLE} WHERE document @@ %s::tsquery")
-            params.append(tsquery_literal(tokens))
+            params.append(tsquery_literal(tokens, any_word))
         else:
             parts.append(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s")
-            params.append(fts5_query(tokens))
+            params.append(fts5_query(tokens, any_word))
     if numbers:
         parts.append(f"SELECT id FROM {TICKET_TABLE} WHERE number IN ({', '.join(['%s'] * len(numbers))})")
         params.extend(numbers)
@@ -203,12 +207,12 @@ def _sqlite_common(tokens: list[str], using: str) -> bool:
         return cur.fetchone()[0] >= threshold
 
 
-def _rank(ids: list[int], tokens: list[str], limit: int, using: str) -> list[int]:
+def _rank(ids: list[int], tokens: list[str], limit: int, using: str, any_word: bool = False) -> list[int]:
     if not ids or not tokens:
         return []
     with connections[using].cursor() as cur:
         if _vendor(using) == "postgresql":
-            query = tsquery_literal(tokens)
+            query = tsquery_literal(tokens, any_word)
             cur.execute(
                 f"SELECT ticket_id FROM {PG_TABLE} WHERE ticket_id = ANY(%s) "
                 f"ORDER BY ts_rank('{{0.1, 0.2, {BODY_WEIGHT / TITLE_WEIGHT}, 1.0}}', document, %s::tsquery) DESC,"
@@ -223,24 +227,28 @@ def _rank(ids: list[int], tokens: list[str], limit: int, using: str) -> list[int
                 # "+rowid": a plain filter. As a constraint FTS5 would run the query once per listed id.
                 "AND +rowid IN (SELECT value FROM json_each(%s)) "
                 f"ORDER BY bm25({FTS_TABLE}, {TITLE_WEIGHT}, {BODY_WEIGHT}), rowid DESC LIMIT %s",
-                [fts5_query(tokens), json.dumps(ids), limit],
+                [fts5_query(tokens, any_word), json.dumps(ids), limit],
             )
         return [row[0] for row in cur.fetchall()]
 
 
-def ranked(queryset: QuerySet, text: str, limit: int = 20, candidates: int = RANK_CANDIDATES) -> list[Ticket]:
+def ranked(queryset: QuerySet, text: str, limit: int = 20, candidates: int = RANK_CANDIDATES, *,
+           any_word: bool = False) -> list[Ticket]:
     """The best `limit` matches of `queryset`, most relevant first (an exact number first of all).
 
-    Only the newest `candidates` matches are ranked, so a very common word costs a bounded time."""
-    tokens = query_tokens(text)
+    `any_word`: tickets with any of the text's telling words (synonyms added), those with more of them
+    first, instead of all. Only the newest `candidates` matches are ranked, so a very common word costs
+    a bounded time."""
+    tokens = expand(any_tokens(text)) if any_word else query_tokens(text)
     numbers = _number_candidates(text or "")
     using = queryset.db
     exact = list(queryset.filter(number__in=numbers).values_list("id", flat=True)) if numbers else []
     ids = []
     if tokens:
-        matches = search(queryset, " ".join(tokens), page=False)
+        sql, params = _matches_sql(tokens, [], _vendor(using), any_word)
+        matches = queryset.filter(id__in=RawSQL(sql, params))
         pool = list(matches.order_by("-id").values_list("id", flat=True)[:candidates])
-        ids = _rank(pool, tokens, limit, using)
+        ids = _rank(pool, tokens, limit, using, any_word)
     order = list(dict.fromkeys([*exact, *ids]))[:limit]
     if not order:
         return []

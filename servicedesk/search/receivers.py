@@ -8,9 +8,10 @@ a crash in between would leave the index behind)."""
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from servicedesk.knowledge.models import Article
 from servicedesk.tickets.models import Comment, Ticket
 
-from . import index
+from . import articles, index
 
 TEXT_FIELDS = frozenset({"title", "description", "merged_into"})
 
@@ -48,3 +49,21 @@ def comment_saved(sender, instance: Comment, created: bool, raw=False, using="de
 def comment_deleted(sender, instance: Comment, using="default", **kwargs):
     if not instance.internal:
         index.index_ticket(instance.ticket_id, using)
+
+
+# Articles: the live copy is indexed (search.articles). Edits of the working copy of a published article
+# save its tags, service and category, which the document holds too.
+
+
+@receiver(post_save, sender=Article, dispatch_uid="search_article_saved")
+def article_saved(sender, instance: Article, created: bool, update_fields=None, raw=False, using="default",
+                  **kwargs):
+    if raw or (created and not instance.is_live):
+        return
+    if update_fields is None or articles.LIVE_FIELDS & set(update_fields):
+        articles.index_article(instance.pk, using)
+
+
+@receiver(post_delete, sender=Article, dispatch_uid="search_article_deleted")
+def article_deleted(sender, instance: Article, using="default", **kwargs):
+    articles.remove_article(instance.pk, using)

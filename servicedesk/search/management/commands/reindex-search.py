@@ -2,11 +2,14 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from servicedesk.search.articles import rebuild_articles
 from servicedesk.search.index import rebuild
 
 
 class Command(BaseCommand):
-    help = "Rebuild the ticket search index (safe while the desk runs: one batch of tickets at a time)."
+    help = ("Rebuild the search index of tickets and articles (safe while the desk runs: one batch at a time). "
+            "Run it after an upgrade that changes the tokenizer, and after new words in words.txt or new Chinese "
+            "synonyms, so that stored documents are segmented as queries are.")
 
     def add_arguments(self, parser):
         parser.add_argument("--batch", type=int, default=2000, help="Tickets per transaction (default 2000).")
@@ -24,3 +27,6 @@ class Command(BaseCommand):
 
         total = rebuild(batch=options["batch"], using=options["database"], progress=progress)
         self.stdout.write(f"{total} tickets indexed in {time.monotonic() - started:.1f} s.")
+        started = time.monotonic()
+        total = rebuild_articles(using=options["database"])
+        self.stdout.write(f"{total} articles indexed in {time.monotonic() - started:.1f} s.")
