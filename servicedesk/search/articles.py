@@ -16,9 +16,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import html
-import itertools
 import re
-from collections.abc import Iterator
 
 from django.db import connections, transaction
 
@@ -27,11 +25,12 @@ from servicedesk.knowledge.models import Article
 from servicedesk.knowledge.render import to_text
 
 from . import synonyms
-from .index import MAX_BODY_CHARS, fts5_query, tsquery_literal, tsvector_literal
-from .tokens import HAN, WORD, any_tokens, segmenter, stem, tokenize
+from .index import MAX_BODY_CHARS, Documents, fts5_query, tsquery_literal, tsvector_literal
+from .tokens import HAN, any_tokens, stem, tokenize
 
 PG_TABLE = "search_articledocument"
 FTS_TABLE = "search_article_fts"
+ARTICLES = Documents(PG_TABLE, "article_id", FTS_TABLE, ("title", "keywords", "summary", "body"))
 # Column weights: SQLite bm25() per column (title, keywords, summary, body); PostgreSQL ts_rank {D, C, B, A}.
 FTS_WEIGHTS = (10.0, 4.0, 3.0, 1.0)
 PG_WEIGHTS = "{0.1, 0.3, 0.5, 1.0}"
@@ -41,9 +40,14 @@ POPULARITY_LIFT, POPULARITY_HALF = 0.5, 5.0
 RECENCY_LIFT, RECENCY_HALF_DAYS = 0.3, 180.0
 LANGUAGE_LIFT = 1.05
 # Articles in the query's own script (Chinese or Latin) above those it reaches only through synonyms.
-SCRIPT_LIFT = 1.3
+SCRIPT_LIFT = 2.0
+# PostgreSQL: the rank of the words synonyms add, beside the rank of the query's own words.
+SYNONYM_WEIGHT = 0.5
+# The newest readable matches that are ranked (ranking costs a few µs per row; see PERFORMANCE.md).
+RANK_CANDIDATES = 500
 SNIPPET_CHARS = 200
 MAX_SPANS = 200  # matched places considered for a snippet (a long body may have hundreds)
+SNIPPET_SOURCE_CHARS = 20_000  # of an article's text searched for the snippet's place
 LIVE_FIELDS = frozenset({"is_live", "live_title", "live_summary", "live_body", "tags", "service", "category",
                          "language"})
 
@@ -72,37 +76,33 @@ def _keywords(article: Article) -> str:
     return "\n".join(names)
 
 
-@functools.lru_cache(maxsize=512)
-def _plain(body: str) -> str:
-    return to_text(body)
+# Markdown's marks, for a snippet's text: rendering every hit's body (to_text, as the index does) cost
+# more than the search itself. Images and links keep their text, HTML tags and formatting marks go.
+MARKDOWN_MARKS = [
+    (re.compile(r"!?\[([^\]]*)\]\([^)]*\)"), r"\1"),
+    (re.compile(r"<[^>]*>"), " "),
+    (re.compile(r"^\s{0,3}(?:#{1,6}|[-*+]|\d+[.)]|>|`{3,}\w*)\s*", re.M), ""),
+    (re.compile(r"(?<!\w)[*_`~]{1,3}(?=\S)|(?<=\S)[*_`~]{1,3}(?!\w)"), ""),
+]
+
+
+def _snippet_text(body: str) -> str:
+    text = body[:SNIPPET_SOURCE_CHARS]
+    for pattern, replacement in MARKDOWN_MARKS:
+        text = pattern.sub(replacement, text)
+    return html.unescape(text)
 
 
 def _row(article: Article, vendor: str) -> tuple:
     parts = (tokenize(article.live_title), tokenize(_keywords(article)), tokenize(article.live_summary),
-             tokenize(_plain(article.live_body)[:MAX_BODY_CHARS]))
+             tokenize(to_text(article.live_body)[:MAX_BODY_CHARS]))
     if vendor == "postgresql":
         return (article.pk, tsvector_literal(*parts))
     return (article.pk, *(" ".join(tokens) for tokens in parts))
 
 
-def _write(rows: list[tuple], using: str) -> None:
-    if not rows:
-        return
-    with connections[using].cursor() as cur:
-        if _vendor(using) == "postgresql":
-            cur.executemany(
-                f"INSERT INTO {PG_TABLE} (article_id, document) VALUES (%s, %s::tsvector) "
-                "ON CONFLICT (article_id) DO UPDATE SET document = EXCLUDED.document", rows)
-        else:
-            cur.executemany(f"DELETE FROM {FTS_TABLE} WHERE rowid = %s", [(row[0],) for row in rows])
-            cur.executemany(f"INSERT INTO {FTS_TABLE} (rowid, title, keywords, summary, body) "
-                            "VALUES (%s, %s, %s, %s, %s)", rows)
-
-
 def remove_article(article_id: int, using: str = "default") -> None:
-    table, key = (PG_TABLE, "article_id") if _vendor(using) == "postgresql" else (FTS_TABLE, "rowid")
-    with connections[using].cursor() as cur:
-        cur.execute(f"DELETE FROM {table} WHERE {key} = %s", [article_id])
+    ARTICLES.remove(article_id, using)
 
 
 def index_article(article: Article | int, using: str = "default") -> None:
@@ -112,33 +112,26 @@ def index_article(article: Article | int, using: str = "default") -> None:
     if found is None or not found.is_live:
         remove_article(pk, using)
         return
-    _write([_row(found, _vendor(using))], using)
+    ARTICLES.write([_row(found, _vendor(using))], using)
 
 
 def rebuild_articles(batch: int = 500, using: str = "default") -> int:
     """Re-index every live article, `batch` per transaction; returns how many documents were written."""
     vendor = _vendor(using)
-    table, key = (PG_TABLE, "article_id") if vendor == "postgresql" else (FTS_TABLE, "rowid")
     total, low = 0, 0
     while True:
         with transaction.atomic(using=using):
             articles = list(Article.objects.using(using).select_related("service", "category")
                             .filter(pk__gt=low).order_by("pk")[:batch])
             high = articles[-1].pk if len(articles) == batch else None
-            with connections[using].cursor() as cur:
-                if high is None:
-                    cur.execute(f"DELETE FROM {table} WHERE {key} > %s", [low])
-                else:
-                    cur.execute(f"DELETE FROM {table} WHERE {key} > %s AND {key} <= %s", [low, high])
+            ARTICLES.clear_range(low, high, using)
             rows = [_row(article, vendor) for article in articles if article.is_live]
-            _write(rows, using)
+            ARTICLES.write(rows, using)
         total += len(rows)
         if high is None:
             break
         low = high
-    if vendor == "postgresql":
-        with connections[using].cursor() as cur:
-            cur.execute(f"ANALYZE {PG_TABLE}")
+    ARTICLES.analyze(using)
     return total
 
 
@@ -146,13 +139,17 @@ def rebuild_articles(batch: int = 500, using: str = "default") -> int:
 # Search
 
 
-def _score_sql(vendor: str) -> str:
-    """The score of a matching row (higher is better); parameters: the query (PostgreSQL only), the
-    reader's language, the query's own language."""
+def _score_sql(vendor: str, synonyms: bool) -> str:
+    """The score of a matching row (higher is better); parameters: the query's words and the words its
+    synonyms add (PostgreSQL only), the reader's language, the query's own language."""
     popularity = (f"(1 + {POPULARITY_LIFT} * knowledge_article.popularity"
                   f" / (knowledge_article.popularity + {POPULARITY_HALF}))")
     if vendor == "postgresql":
+        # ts_rank counts each matched word of the query (it has no notion of rarity): the synonyms of one
+        # word ranked with it would count one meaning several times. They are ranked apart, below it.
         text = f"ts_rank('{PG_WEIGHTS}', {PG_TABLE}.document, %s::tsquery, 1)"
+        if synonyms:
+            text = f"({text} + {SYNONYM_WEIGHT} * {text})"
         age = "COALESCE(EXTRACT(EPOCH FROM (now() - knowledge_article.published_at)) / 86400.0, 3650)"
     else:
         text = f"(-bm25({FTS_TABLE}, {', '.join(map(str, FTS_WEIGHTS))}))"
@@ -171,23 +168,42 @@ def _script_language(words: list[str]) -> str:
     return "en" if any(word.isascii() and word.isalpha() for word in words) else ""
 
 
-def _ranked_ids(tokens: list[str], script: str, user, language: str | None, service_id: int | None, limit: int,
-                using: str) -> list[tuple[int, float]]:
+def _ranked_ids(words: list[str], tokens: list[str], user, language: str | None, service_id: int | None,
+                limit: int, using: str) -> list[tuple[int, float]]:
+    """(id, score) of the best `limit` readable articles with any of `tokens` (`words` and their synonyms).
+
+    The newest RANK_CANDIDATES readable matches are ranked (the reader's scope is a condition of the
+    pool itself, never applied after its limit): a common word costs a bounded time at any size."""
     vendor = _vendor(using)
     articles = visibility.readable(user, Article.objects.using(using))
     if service_id is not None:
         articles = articles.filter(service_id=service_id)
+    script = _script_language(words)
     if vendor == "postgresql":
-        query = tsquery_literal(tokens, any_word=True)
-        where = [f"{PG_TABLE}.article_id = knowledge_article.id", f"{PG_TABLE}.document @@ %s::tsquery"]
+        added = [token for token in tokens if token not in words]
+        ranks = [tsquery_literal(words, any_word=True), *([tsquery_literal(added, any_word=True)] if added else [])]
+        pool = (articles.extra(tables=[PG_TABLE], where=[f"{PG_TABLE}.article_id = knowledge_article.id",
+                                                         f"{PG_TABLE}.document @@ %s::tsquery"],
+                               params=[tsquery_literal(tokens, any_word=True)])
+                .order_by("-id").values("id")[:RANK_CANDIDATES])
+        pool_sql, pool_params = pool.query.sql_with_params()
+        sql = (f"SELECT knowledge_article.id, {_score_sql(vendor, len(ranks) > 1)} AS score "
+               f"FROM knowledge_article JOIN {PG_TABLE} ON {PG_TABLE}.article_id = knowledge_article.id "
+               f"WHERE knowledge_article.id IN ({pool_sql}) ORDER BY score DESC, knowledge_article.id DESC LIMIT %s")
+        params = [*ranks, language or "", script, *pool_params, limit]
     else:
-        query = fts5_query(tokens, any_word=True)
-        where = [f"{FTS_TABLE}.rowid = knowledge_article.id", f"{FTS_TABLE} MATCH %s"]
-    select_params = [*([query] if vendor == "postgresql" else []), language or "", script]
-    rows = (articles.extra(select={"score": _score_sql(vendor)}, select_params=select_params,
-                           tables=[PG_TABLE if vendor == "postgresql" else FTS_TABLE], where=where, params=[query])
-            .order_by("-score", "-id").values_list("id", "score").distinct()[:limit])
-    return list(rows)
+        # FTS5 gives the matches newest first as they are read, and computes bm25() for the pool's rows only.
+        pool = (articles.extra(select={"score": _score_sql(vendor, False), "doc": f"{FTS_TABLE}.rowid"},
+                               select_params=[language or "", script], tables=[FTS_TABLE],
+                               where=[f"{FTS_TABLE}.rowid = knowledge_article.id", f"{FTS_TABLE} MATCH %s"],
+                               params=[fts5_query(tokens, any_word=True)])
+                .order_by("-doc").values("id", "score")[:RANK_CANDIDATES])
+        pool_sql, pool_params = pool.query.sql_with_params()
+        sql = f"SELECT DISTINCT id, score FROM ({pool_sql}) ORDER BY score DESC, id DESC LIMIT %s"
+        params = [*pool_params, limit]
+    with connections[using].cursor() as cur:
+        cur.execute(sql, params)
+        return cur.fetchall()
 
 
 def find_articles(text: str, *, user, language: str | None = None, service_id: int | None = None,
@@ -195,8 +211,7 @@ def find_articles(text: str, *, user, language: str | None = None, service_id: i
     """The live articles `user` may read that best match `text` (any of its words), best first."""
     words = any_tokens(text)
     tokens = synonyms.expand(words) if words else []
-    ranked = (_ranked_ids(tokens, _script_language(words), user, language, service_id, max(1, min(limit, 100)),
-                          using) if tokens else [])
+    ranked = _ranked_ids(words, tokens, user, language, service_id, max(1, min(limit, 100)), using) if tokens else []
     if not ranked:
         if record_gap and words:
             from servicedesk.knowledge.actions.gaps import record_search_gap
@@ -210,7 +225,7 @@ def find_articles(text: str, *, user, language: str | None = None, service_id: i
         article = found.get(pk)
         if article is not None:
             hits.append(ArticleHit(article, float(score), highlight(article.live_title, marked),
-                                   snippet(article.live_summary + "\n" + _plain(article.live_body), marked)))
+                                   snippet(article.live_summary + "\n" + _snippet_text(article.live_body), marked)))
     return hits
 
 
@@ -218,22 +233,30 @@ def find_articles(text: str, *, user, language: str | None = None, service_id: i
 # Highlighting
 
 
-def _spans(text: str, marked: frozenset[str]) -> Iterator[tuple[int, int]]:
+# Words of other scripts than Chinese (Latin, digits, …), also where they touch Chinese ("VPN连接").
+NOT_HAN_WORD = re.compile(r"[^\W_\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+
+
+@functools.lru_cache(maxsize=1024)
+def _han_pattern(marked: frozenset[str]) -> re.Pattern | None:
+    """The marked Chinese words, longest first (打印机 before 打印): found where they occur, without
+    segmenting the text again (segmenting every hit's body cost more than the search)."""
+    words = sorted((word for word in marked if HAN.search(word)), key=lambda word: (-len(word), word))
+    return re.compile("|".join(map(re.escape, words))) if words else None
+
+
+def _spans(text: str, marked: frozenset[str]) -> list[tuple[int, int]]:
     """(start, end) of each word of `text` whose token is one of `marked`, in order, not overlapping."""
-    last = 0
-    for match in WORD.finditer(text):
-        run, start = match.group(), match.start()
-        if HAN.search(run):
-            # The longest marked word at each place (打印机 over 打印 and 印机).
-            pieces = sorted(((start + a, start + b) for word, a, b in segmenter().tokenize(run.lower(), mode="search")
-                             if stem(word) in marked), key=lambda span: (span[0], -span[1]))
-            for begin, end in pieces:
-                if begin >= last:
-                    yield begin, end
-                    last = end
-        elif stem(run.lower()) in marked and start >= last:
-            yield start, match.end()
-            last = match.end()
+    found = [m.span() for m in NOT_HAN_WORD.finditer(text) if stem(m.group().lower()) in marked]
+    pattern = _han_pattern(marked)
+    if pattern is not None:
+        found += [m.span() for m in pattern.finditer(text.lower())]
+    spans, last = [], 0
+    for begin, end in sorted(found):
+        if begin >= last:
+            spans.append((begin, end))
+            last = end
+    return spans
 
 
 def _marked(text: str, spans: list[tuple[int, int]], start: int = 0, end: int | None = None) -> str:
@@ -251,7 +274,7 @@ def _marked(text: str, spans: list[tuple[int, int]], start: int = 0, end: int | 
 
 def highlight(text: str, marked: frozenset[str]) -> str:
     """`text` escaped, its matched words in <mark>."""
-    return _marked(text, list(_spans(text, marked)))
+    return _marked(text, _spans(text, marked))
 
 
 SPACES = re.compile(r"\s+")
@@ -261,7 +284,8 @@ def snippet(text: str, marked: frozenset[str], size: int = SNIPPET_CHARS) -> str
     """About `size` characters of `text` around the place where most distinct matched words are close
     together, escaped, the matched words in <mark>; the text's start when nothing matches."""
     text = SPACES.sub(" ", text).strip()
-    spans = list(itertools.islice(_spans(text, marked), MAX_SPANS))
+    text = text[:SNIPPET_SOURCE_CHARS]
+    spans = _spans(text, marked)[:MAX_SPANS]
     start = 0
     if spans:
         best = -1

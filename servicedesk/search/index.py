@@ -17,6 +17,7 @@ the query travels as a bound parameter: user text never becomes SQL or query syn
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterable, Iterator
 
@@ -110,26 +111,60 @@ def document_row(ticket_id: int, title: str, body: str, vendor: str) -> tuple:
     return (ticket_id, " ".join(title_tokens), " ".join(body_tokens))
 
 
-def _write(rows: list[tuple], using: str) -> None:
-    if not rows:
-        return
-    with connections[using].cursor() as cur:
+@dataclasses.dataclass(frozen=True)
+class Documents:
+    """One kind of document's tables: PostgreSQL (`key`, document tsvector) or FTS5 (rowid, `columns`)."""
+
+    pg_table: str
+    key: str
+    fts_table: str
+    columns: tuple[str, ...]
+
+    def table_key(self, using: str) -> tuple[str, str]:
+        return (self.pg_table, self.key) if _vendor(using) == "postgresql" else (self.fts_table, "rowid")
+
+    def write(self, rows: list[tuple], using: str) -> None:
+        """Store rows as document_row() makes them (id first), replacing those of the same ids."""
+        if not rows:
+            return
+        with connections[using].cursor() as cur:
+            if _vendor(using) == "postgresql":
+                cur.executemany(
+                    f"INSERT INTO {self.pg_table} ({self.key}, document) VALUES (%s, %s::tsvector) "
+                    f"ON CONFLICT ({self.key}) DO UPDATE SET document = EXCLUDED.document",
+                    rows,
+                )
+            else:
+                cur.executemany(f"DELETE FROM {self.fts_table} WHERE rowid = %s", [(row[0],) for row in rows])
+                cur.executemany(f"INSERT INTO {self.fts_table} (rowid, {', '.join(self.columns)}) "
+                                f"VALUES (%s{', %s' * len(self.columns)})", rows)
+
+    def remove(self, pk: int, using: str) -> None:
+        table, key = self.table_key(using)
+        with connections[using].cursor() as cur:
+            cur.execute(f"DELETE FROM {table} WHERE {key} = %s", [pk])
+
+    def clear_range(self, low: int, high: int | None, using: str) -> None:
+        """Drop the documents of ids in (low, high] (high None: all above low), before a rebuild writes them."""
+        table, key = self.table_key(using)
+        with connections[using].cursor() as cur:
+            if high is None:
+                cur.execute(f"DELETE FROM {table} WHERE {key} > %s", [low])
+            else:
+                cur.execute(f"DELETE FROM {table} WHERE {key} > %s AND {key} <= %s", [low, high])
+
+    def analyze(self, using: str) -> None:
         if _vendor(using) == "postgresql":
-            cur.executemany(
-                f"INSERT INTO {PG_TABLE} (ticket_id, document) VALUES (%s, %s::tsvector) "
-                "ON CONFLICT (ticket_id) DO UPDATE SET document = EXCLUDED.document",
-                rows,
-            )
-        else:
-            cur.executemany(f"DELETE FROM {FTS_TABLE} WHERE rowid = %s", [(row[0],) for row in rows])
-            cur.executemany(f"INSERT INTO {FTS_TABLE} (rowid, title, body) VALUES (%s, %s, %s)", rows)
+            with connections[using].cursor() as cur:
+                cur.execute(f"ANALYZE {self.pg_table}")
+
+
+TICKETS = Documents(PG_TABLE, "ticket_id", FTS_TABLE, ("title", "body"))
 
 
 def remove(ticket_id: int, using: str = "default") -> None:
     """Take a ticket out of the index (deleted or merged)."""
-    table, key = (PG_TABLE, "ticket_id") if _vendor(using) == "postgresql" else (FTS_TABLE, "rowid")
-    with connections[using].cursor() as cur:
-        cur.execute(f"DELETE FROM {table} WHERE {key} = %s", [ticket_id])
+    TICKETS.remove(ticket_id, using)
 
 
 def index_ticket(ticket: Ticket | int, using: str = "default", *, replies: bool = True) -> None:
@@ -145,7 +180,7 @@ def index_ticket(ticket: Ticket | int, using: str = "default", *, replies: bool 
         remove(ticket.pk, using)
         return
     texts = _public_replies([ticket.pk], using).get(ticket.pk, []) if replies else []
-    _write([document_row(ticket.pk, ticket.title, _body(ticket.description, texts), _vendor(using))], using)
+    TICKETS.write([document_row(ticket.pk, ticket.title, _body(ticket.description, texts), _vendor(using))], using)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -294,21 +329,13 @@ def rebuild(batch: int = 2000, using: str = "default", progress=None) -> int:
     Safe on a live desk: each batch replaces the documents of its id range in one transaction
     (tickets deleted or merged since lose theirs) and holds edits of those tickets meanwhile."""
     total = 0
-    vendor = _vendor(using)
-    table, key = (PG_TABLE, "ticket_id") if vendor == "postgresql" else (FTS_TABLE, "rowid")
     for low, high in _batches(using, batch):
         with transaction.atomic(using=using):
             rows = _range_rows(low, high, using, lock=True)
-            with connections[using].cursor() as cur:
-                if high is None:
-                    cur.execute(f"DELETE FROM {table} WHERE {key} > %s", [low])
-                else:
-                    cur.execute(f"DELETE FROM {table} WHERE {key} > %s AND {key} <= %s", [low, high])
-            _write(rows, using)
+            TICKETS.clear_range(low, high, using)
+            TICKETS.write(rows, using)
         total += len(rows)
         if progress is not None:
             progress(total)
-    if vendor == "postgresql":
-        with connections[using].cursor() as cur:
-            cur.execute(f"ANALYZE {PG_TABLE}")
+    TICKETS.analyze(using)
     return total

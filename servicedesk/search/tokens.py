@@ -67,11 +67,6 @@ def _jieba():
     return jieba
 
 
-def segmenter():
-    """jieba, its dictionary holding the desk's words (for callers that need its offsets)."""
-    return _jieba()
-
-
 def add_words(words: Iterable[str]) -> bool:
     """Add words to jieba's dictionary (the synonyms' Chinese terms); returns whether any was new.
 

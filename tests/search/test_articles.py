@@ -117,6 +117,18 @@ def test_scoping_is_not_applied_after_a_limit(desk):
     assert ids("scanner", desk.users["customer1"], limit=3) == [mine.pk]
 
 
+def test_the_ranked_pool_holds_only_what_the_reader_may_read(desk, monkeypatch):
+    """The newest matches are ranked, a bounded number of them: newer staff-only articles do not fill it."""
+    from servicedesk.search import articles
+
+    monkeypatch.setattr(articles, "RANK_CANDIDATES", 5)
+    mine = publish(desk, "Docking station", "Plug the laptop in.", audience=Audience.CUSTOMERS)
+    for n in range(8):
+        publish(desk, f"Docking station {n}", "Firmware notes.", audience=Audience.STAFF)
+    assert ids("docking", desk.users["customer1"]) == [mine.pk]
+    assert len(ids("docking", desk.users["agent1"])) == 5
+
+
 def test_service_filter(desk):
     from servicedesk.tickets.models import Service
 
