@@ -201,6 +201,9 @@ def child(sizes: list[int], samples: int, seed: int) -> None:
                                 typed_texts, samples, rng),
         }
         out.append(result)
+        log(f"{connection.vendor}: {size:,} articles — search p50/p95 {result['search']['p50']:.1f} / "
+            f"{result['search']['p95']:.1f} ms, suggestion {result['suggestion']['p50']:.1f} / "
+            f"{result['suggestion']['p95']:.1f} ms")
     print(json.dumps(out))
 
 
