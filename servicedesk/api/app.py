@@ -177,10 +177,18 @@ def on_http_error(request, exc: HttpError):
     return error(request, exc.status_code, str(exc.message))
 
 
-from servicedesk.api import directory, routing, sla, tickets, tokens  # noqa: E402  (routers register on the api above)
+from servicedesk.api import (  # noqa: E402  (routers register on the api above)
+    announcements,
+    directory,
+    routing,
+    sla,
+    tickets,
+    tokens,
+)
 
 api.add_router("/tickets", tickets.router)
 api.add_router("/tickets", routing.router)
 api.add_router("", directory.router)
 api.add_router("", tokens.router)
 api.add_router("", sla.router)
+api.add_router("/announcements", announcements.router)

@@ -1,0 +1,50 @@
+"""Helpers for the announcement tests: notices of the demo desk's organisations, and actions whose
+after-commit work (the mail) runs."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from servicedesk.accounts.models import Organisation
+from servicedesk.announcements import actions
+from servicedesk.core import audit
+from servicedesk.notify import sending
+from servicedesk.tickets.models import Service
+
+CONSOLE = audit.Channel.CONSOLE
+
+
+@pytest.fixture(autouse=True)
+def _mail_server_reachable():
+    sending._mark_reachable()
+    yield
+    sending._mark_reachable()
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """committed(fn, *args, **kwargs): call fn as if its transaction committed (mail planned and sent)."""
+
+    def run(fn, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return fn(*args, **kwargs)
+
+    return run
+
+
+@pytest.fixture
+def notice(desk):
+    """notice(organisation="A", **fields): a current outage by the manager (organisation None: everyone)."""
+
+    def make(organisation="A", *, actor=None, **fields):
+        data = {"kind": "outage", "title": "E-mail is down", "title_zh": "邮件服务中断",
+                "body": "We are restoring it.", "body_zh": "我们正在恢复。",
+                "starts_at": timezone.now() - datetime.timedelta(minutes=5), **fields}
+        if organisation:
+            data["organisations"] = [Organisation.objects.get(name=f"Organisation {organisation}")]
+        data.setdefault("services", list(Service.objects.order_by("order")[:1]))
+        return actions.create_announcement(actions.AnnouncementInput(**data), actor=actor or desk.manager,
+                                           channel=CONSOLE)
+
+    return make
