@@ -38,6 +38,8 @@ def notice(desk):
     """notice(organisation="A", **fields): a current outage by the manager (organisation None: everyone)."""
 
     def make(organisation="A", *, actor=None, **fields):
+        if "title" in fields:
+            fields.setdefault("title_zh", "")
         data = {"kind": "outage", "title": "E-mail is down", "title_zh": "邮件服务中断",
                 "body": "We are restoring it.", "body_zh": "我们正在恢复。",
                 "starts_at": timezone.now() - datetime.timedelta(minutes=5), **fields}
