@@ -23,6 +23,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from servicedesk.accounts.models import ApiToken, Organisation, User
+from servicedesk.announcements import actions as notices
+from servicedesk.announcements.models import Announcement
 from servicedesk.api.app import api as ninja_api
 from servicedesk.console.models import CannedResponse, SavedView
 from servicedesk.sla.models import Calendar, SlaPolicy
@@ -56,6 +58,11 @@ GONE = {role: HIDDEN for role in ROLES}  # a route that answers 404 to everyone
 ADMIN_SITE = {role: ADMIN_LOGIN for role in ROLES} | {"admin": ALLOWED}
 STAFF_READS = OPEN | {"customer_a": DENIED, "customer_b": DENIED}  # the SLA configuration
 ADMIN_WRITES = {role: DENIED for role in ROLES} | {"anonymous": LOGIN, "admin": ALLOWED}
+# The announcements: the world's notice concerns organisation A only (not public).
+NOTICE_READS = PUBLIC | {"anonymous": HIDDEN, "customer_b": HIDDEN}
+NOTICE_WRITES = {role: DENIED for role in ROLES} | {"anonymous": LOGIN, "customer_b": HIDDEN, "lead": ALLOWED,
+                                                    "manager": ALLOWED, "admin": ALLOWED}
+NOTICE_LINKS = {role: ANSWERED for role in ROLES} | {"anonymous": LOGIN, "customer_a": DENIED, "customer_b": DENIED}
 
 
 @dataclass
@@ -152,6 +159,25 @@ ROWS = [
     Row("GET /api/v1/desks", "/api/v1/desks", OPEN),
     Row("GET /api/v1/categories", "/api/v1/categories", OPEN),
     Row("GET /api/v1/services", "/api/v1/services", OPEN),
+    Row("GET /api/v1/announcements", "/api/v1/announcements", PUBLIC),
+    Row("GET /api/v1/announcements/{announcement_id}", "/api/v1/announcements/{notice}", NOTICE_READS),
+    Row("POST /api/v1/announcements", "/api/v1/announcements", NOTICE_WRITES | {"customer_b": DENIED},
+        {"title": "Matrix probe"}),
+    Row("PATCH /api/v1/announcements/{announcement_id}", "/api/v1/announcements/{notice}", NOTICE_WRITES,
+        {"title": "Matrix probe"}),
+    Row("DELETE /api/v1/announcements/{announcement_id}", "/api/v1/announcements/{notice}", NOTICE_WRITES,
+        overrides={"lead": DENIED}),
+    Row("POST /api/v1/announcements/{announcement_id}/end", "/api/v1/announcements/{notice}/end", NOTICE_WRITES),
+    Row("POST /api/v1/announcements/{announcement_id}/notify", "/api/v1/announcements/{notice}/notify",
+        NOTICE_WRITES, {}),
+    Row("POST /api/v1/announcements/{announcement_id}/subscribe", "/api/v1/announcements/{notice}/subscribe",
+        {role: DENIED for role in ROLES} | {"anonymous": LOGIN, "customer_a": ALLOWED, "customer_b": HIDDEN}),
+    Row("DELETE /api/v1/announcements/{announcement_id}/subscribe", "/api/v1/announcements/{notice}/subscribe",
+        NOTICE_READS | {"anonymous": LOGIN}),
+    Row("POST /api/v1/announcements/{announcement_id}/tickets/{number}",
+        "/api/v1/announcements/{notice}/tickets/{visible_number}", NOTICE_LINKS),
+    Row("DELETE /api/v1/announcements/{announcement_id}/tickets/{number}",
+        "/api/v1/announcements/{notice}/tickets/{visible_number}", NOTICE_LINKS),
     Row("GET api/v1/openapi.json", "/api/v1/openapi.json", PUBLIC),
     Row("GET api/v1/docs", "/api/v1/docs", PUBLIC),
     Row("GET api/v1/", "/api/v1/", GONE),
@@ -169,6 +195,8 @@ ROWS = [
     Row("GET password/done/", "/password/done/", OPEN),
     Row("POST language/", "/language/", PUBLIC, {"language": "en"}),
     Row("GET preferences/", "/preferences/", OPEN),
+    Row("GET status/", "/status/", PUBLIC),
+    Row("POST notices/<id:pk>/dismiss/", "/notices/{notice}/dismiss/", OPEN),
     Row("POST preferences/tokens/", "/preferences/tokens/", OPEN, {"name": "Matrix probe"}),
     Row("POST preferences/tokens/<int:token_id>/revoke/", "/preferences/tokens/{token}/revoke/", NOBODY),
     # --- the console -----------------------------------------------------------------------------
@@ -273,6 +301,8 @@ def world(desk, settings, tmp_path):
     SavedView.objects.create(user=desk.agent2, name="agent2's own", queue="recent", query="")
     CannedResponse.objects.create(owner=desk.agent2, name="agent2's own", body="Private words")
     ApiToken.issue(desk.agent2, name="agent2's own")
+    notices.create_announcement(notices.AnnouncementInput(
+        title="Mail down for A", organisations=[desk.customer1.organisation]), actor=staff, channel="console")
     return {key: Ticket.objects.get(pk=t.pk) for key, t in tickets.items()}
 
 
@@ -300,6 +330,7 @@ def targets(desk, world, role: str) -> dict:
         "canned": CannedResponse.objects.get(owner=desk.agent2).pk,
         "token": ApiToken.objects.get(user=desk.agent2, name="agent2's own").pk,
         "calendar": Calendar.objects.order_by("id").first().pk, "policy": SlaPolicy.objects.order_by("id").first().pk,
+        "notice": Announcement.objects.get(title="Mail down for A").pk,
     }
 
 

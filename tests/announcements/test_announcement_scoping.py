@@ -34,7 +34,8 @@ def test_the_banner_shows_current_notices_in_the_readers_language(desk, notice):
     now = timezone.now()
     notice("A", title="Mail down", title_zh="邮件中断")
     notice("A", title="Upgrade tonight", starts_at=now + datetime.timedelta(hours=5))
-    notice("A", title="Was down", starts_at=now - datetime.timedelta(hours=5), ends_at=now - datetime.timedelta(hours=1))
+    notice("A", title="Was down", starts_at=now - datetime.timedelta(hours=5),
+           ends_at=now - datetime.timedelta(hours=1))
     page = _page(desk.customer1, "/portal/")  # customer1 reads Chinese
     assert "邮件中断" in page and "故障" in page
     assert "Upgrade tonight" not in page and "Was down" not in page
