@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import queue_views, quicklog, savedviews, ticket, ticket_search
+from . import notices, queue_views, quicklog, savedviews, ticket, ticket_search
 
 app_name = "console"
 urlpatterns = [
@@ -13,4 +13,5 @@ urlpatterns = [
     *quicklog.urlpatterns,
     *ticket_search.urlpatterns,
     *ticket.urlpatterns,
+    *notices.urlpatterns,
 ]

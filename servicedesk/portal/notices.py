@@ -6,17 +6,20 @@ from __future__ import annotations
 
 import datetime
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from servicedesk.announcements import banner, visibility
+from servicedesk.announcements import actions, banner, visibility
 from servicedesk.announcements.models import Phase
+from servicedesk.core.audit import Channel
+from servicedesk.core.errors import ActionError, NotFound
 
 RECENT_DAYS = 7
 
@@ -60,3 +63,19 @@ def dismiss(request, pk: int):
                                            require_https=request.is_secure()):
         target = "/"
     return redirect(target)
+
+
+@login_required
+@require_POST
+def subscribe(request, pk: int):
+    """"Subscribe instead": the customer is told by e-mail when the notice is updated or ends; no ticket."""
+    try:
+        actions.subscribe(pk, actor=request.user, channel=Channel.PORTAL)
+    except NotFound:
+        raise Http404 from None
+    except ActionError as exc:
+        messages.error(request, exc.message)
+        return redirect("portal:new")
+    messages.success(request, _("Subscribed: we will e-mail you when this problem is updated or solved. "
+                                "You do not need to send a request about it."))
+    return redirect("portal:home")
