@@ -5,6 +5,11 @@ document.addEventListener("submit", (event) => {
   event.preventDefault();
   fetch(form.action, {method: "POST", body: new FormData(form), headers: {"X-Requested-With": "fetch"},
                       credentials: "same-origin"})
-    .then((response) => { if (response.ok) form.closest("[data-notice]").remove(); else form.submit(); })
+    .then((response) => {
+      if (!response.ok) return form.submit();
+      const banner = form.closest(".notice-banner");
+      form.closest("[data-notice]").remove();
+      if (!banner.querySelector("[data-notice]")) banner.remove();
+    })
     .catch(() => form.submit());
 });
