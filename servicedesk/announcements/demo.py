@@ -36,9 +36,9 @@ def load(demo) -> None:
             starts_at=now - hour, services=_service_of("Email"),
             organisations=[organisation_a] if organisation_a else [], public=True),
         actions.AnnouncementInput(
-            kind="planned_change", title="Network maintenance on Saturday night", title_zh="周六夜间网络维护",
-            body="The network and VPN are unavailable from 22:00 to 23:00.",
-            body_zh="22:00 至 23:00 网络和 VPN 不可用。",
+            kind="planned_change", title="Network maintenance", title_zh="网络维护",
+            body="The network and VPN are unavailable for an hour while the core switches are upgraded.",
+            body_zh="核心交换机升级期间，网络和 VPN 将中断约一小时。",
             starts_at=now + 72 * hour, ends_at=now + 73 * hour, services=_service_of("VPN"), public=True),
         actions.AnnouncementInput(
             kind="degradation", title="VPN was slow", title_zh="VPN 访问缓慢",

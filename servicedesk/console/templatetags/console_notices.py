@@ -14,5 +14,5 @@ def ticket_notices(ticket) -> dict:
     now = timezone.now()
     linked = list(Announcement.objects.filter(ticket_links__ticket=ticket).order_by("-starts_at", "-id"))
     open_ones = (Announcement.objects.filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
-                 .exclude(pk__in=[a.pk for a in linked]).order_by("-starts_at", "-id")[:50])
+                 .exclude(pk__in=[a.pk for a in linked]).order_by("starts_at", "id")[:50])  # current ones first
     return {"linked": linked, "choices": list(open_ones)}
