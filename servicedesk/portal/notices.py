@@ -47,7 +47,9 @@ def status(request):
     for notice in shown:
         phases[notice.phase(now)].append(notice)
     return render(request, "portal/status.html", {
-        "current": _by_service(phases[Phase.CURRENT]), "planned": _by_service(phases[Phase.PLANNED]),
+        "sections": [("current", _("Current notices"), _by_service(phases[Phase.CURRENT]),
+                      _("All services are running normally.")),
+                     ("planned", _("Planned"), _by_service(phases[Phase.PLANNED]), _("No planned changes."))],
         "ended": sorted(phases[Phase.ENDED], key=lambda n: n.ends_at, reverse=True),
     })
 

@@ -9,17 +9,10 @@ from django.utils import timezone
 from servicedesk.accounts.models import Organisation
 from servicedesk.announcements import actions
 from servicedesk.core import audit
-from servicedesk.notify import sending
 from servicedesk.tickets.models import Service
+from tests.notify.conftest import _mail_server_reachable  # noqa: F401  (autouse: each test starts reachable)
 
 CONSOLE = audit.Channel.CONSOLE
-
-
-@pytest.fixture(autouse=True)
-def _mail_server_reachable():
-    sending._mark_reachable()
-    yield
-    sending._mark_reachable()
 
 
 @pytest.fixture
