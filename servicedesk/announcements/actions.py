@@ -127,9 +127,9 @@ def _apply(announcement: Announcement, data: AnnouncementInput) -> None:
         announcement.body_zh = _clean_text(data.body_zh.strip(), MAX_BODY, too_long)
     if data.starts_at is not None:
         announcement.starts_at = data.starts_at
-    if data.ends_at is not _UNSET:
+    if data.ends_at is not _UNSET and data.ends_at != announcement.ends_at:
         announcement.ends_at = data.ends_at
-        announcement.resolved_early = False
+        announcement.resolved_early = False  # a new end is a plan again, not the early one "end now" made
     if data.public is not None:
         announcement.public = bool(data.public)
     if announcement.ends_at is not None and announcement.ends_at <= announcement.starts_at:

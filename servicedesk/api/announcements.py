@@ -21,6 +21,7 @@ from servicedesk.core.errors import ActionError, NotFound
 from servicedesk.core.inputs import Id, IdOrZero
 from servicedesk.core.pagination import paginate
 from servicedesk.tickets.models import Service, Ticket
+from servicedesk.tickets.queries import ticket_reference
 
 from .app import BearerToken, BrowserSession
 from .schemas import Input, Message, Out, Ref
@@ -250,7 +251,9 @@ def unsubscribe(request, announcement_id: Id):
 
 
 def _ticket(number: str) -> Ticket:
-    found = Ticket.objects.filter(number__iexact=number.strip()).first()
+    """By id or number, as everywhere (the action checks that the caller may see it)."""
+    lookup = ticket_reference(number)
+    found = Ticket.objects.filter(lookup).first() if lookup is not None else None
     if found is None:
         raise NotFound(_("No such ticket."))
     return found

@@ -24,6 +24,7 @@ from servicedesk.core.forms import DeskFormMixin
 from servicedesk.core.inputs import is_id, parse_id
 from servicedesk.tickets import permissions
 from servicedesk.tickets.models import Service, Ticket
+from servicedesk.tickets.queries import ticket_reference
 
 from .ticket_access import staff_required, visible_ticket
 
@@ -59,9 +60,15 @@ class AnnouncementForm(DeskFormMixin, forms.Form):
                                 required=False)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def to_input(self) -> actions.AnnouncementInput:
+    def to_input(self, notice: Announcement | None = None) -> actions.AnnouncementInput:
         data = dict(self.cleaned_data)
         data.pop("version", None)
+        if notice is not None:
+            # The form shows times to the minute: a time left as shown keeps its seconds (an "end now").
+            for name in ("starts_at", "ends_at"):
+                stored = getattr(notice, name)
+                if stored is not None and data[name] == stored.replace(second=0, microsecond=0):
+                    del data[name]
         data["services"], data["organisations"] = list(data["services"]), list(data["organisations"])
         return actions.AnnouncementInput(**data)
 
@@ -104,7 +111,7 @@ def notice_edit(request, pk=None):
                 if notice is None:
                     notice = actions.create_announcement(form.to_input(), actor=request.user, channel=CHANNEL)
                 else:
-                    actions.update_announcement(notice, form.to_input(), actor=request.user, channel=CHANNEL,
+                    actions.update_announcement(notice, form.to_input(notice), actor=request.user, channel=CHANNEL,
                                                 expected_version=form.cleaned_data["version"])
             except ActionError as exc:
                 form.add_error(None, exc.message)
@@ -167,10 +174,10 @@ def notice_delete_view(request, notice):
 
 
 def notice_link_view(request, notice):
-    try:
-        ticket = visible_ticket(request.user, request.POST.get("number", "").strip() or "-")
-    except Http404:
-        raise ActionError(_("No such ticket.")) from None
+    lookup = ticket_reference(request.POST.get("number"))  # 38, SD-38, sd-000038: as everywhere
+    ticket = Ticket.objects.filter(lookup).first() if lookup is not None else None
+    if ticket is None:
+        raise ActionError(_("No such ticket."))
     actions.link_ticket(notice, ticket, actor=request.user, channel=CHANNEL)
     return _("%(number)s is linked.") % {"number": ticket.number}
 

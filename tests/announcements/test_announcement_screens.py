@@ -90,3 +90,22 @@ def test_the_console_list_and_banner_in_english(desk, notice):
     assert "Printing slow" in page and "Degradation" in page and "New announcement" not in page
     actions.end_announcement(Announcement.objects.get(), actor=desk.manager, channel=CONSOLE)
     assert "Printing slow" in _client(desk.agent1).get("/console/announcements/").content.decode()
+
+
+def test_editing_an_ended_notice_keeps_its_early_end_and_tickets_link_by_any_reference(desk, notice):
+    from django.utils import timezone
+
+    made = actions.end_announcement(notice("A"), actor=desk.manager, channel=CONSOLE)
+    client = _client(desk.manager)
+    form = client.get(f"/console/announcements/{made.pk}/").context["form"]
+    posted = {k: v for k, v in form.initial.items() if k not in ("services", "organisations")}
+    posted["starts_at"] = timezone.localtime(made.starts_at).strftime("%Y-%m-%dT%H:%M")
+    posted["ends_at"] = timezone.localtime(made.ends_at).strftime("%Y-%m-%dT%H:%M")
+    client.post(f"/console/announcements/{made.pk}/", {**posted, "title": "Mail was down", "version": made.version})
+    saved = Announcement.objects.get()
+    assert saved.title == "Mail was down" and saved.resolved_early and saved.ends_at == made.ends_at
+    ticket = ticket_actions.create_ticket(actor=desk.customer1, title="No mail")
+    client.post(f"/console/announcements/{made.pk}/tickets/", {"number": str(ticket.pk)})
+    assert TicketAnnouncement.objects.filter(ticket=ticket).exists()
+    response = client.post(f"/console/announcements/{made.pk}/tickets/", {"number": "SD-999999"}, follow=True)
+    assert "没有这个工单。" in response.content.decode()
