@@ -33,6 +33,7 @@ announcement_changed = Signal()
 
 MAX_TITLE = 200
 MAX_BODY = 20_000
+FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 audit.register_events([
     ("ended", gettext_lazy("ended")),
@@ -125,6 +126,11 @@ def _apply(announcement: Announcement, data: AnnouncementInput) -> None:
         announcement.body = _clean_text(data.body.strip(), MAX_BODY, too_long)
     if data.body_zh is not None:
         announcement.body_zh = _clean_text(data.body_zh.strip(), MAX_BODY, too_long)
+    for moment in (data.starts_at, None if data.ends_at is _UNSET else data.ends_at):
+        # Far years would overflow on the way to UTC (a 500); no notice is planned centuries ahead.
+        if moment is not None and not FIRST_YEAR <= moment.year <= LAST_YEAR:
+            raise ActionError(_("Times must lie between the years %(first)s and %(last)s.")
+                              % {"first": FIRST_YEAR, "last": LAST_YEAR})
     if data.starts_at is not None:
         announcement.starts_at = data.starts_at
     if data.ends_at is not _UNSET and data.ends_at != announcement.ends_at:

@@ -126,6 +126,10 @@ def test_the_api_writes_with_versions_and_clear_errors(desk, api):
     assert manager.post(f"announcements/{pk}/end").json_body["phase"] == "ended"
     assert manager.post("announcements", {"title": "X", "kind": "meteor"}).status_code == 422
     assert manager.post("announcements", {"title": "X", "services": [999999]}).status_code == 400
+    far = manager.post("announcements", {"title": "X", "starts_at": "0001-01-01T00:00:00+14:00"})
+    assert far.status_code == 400 and "2000" in far.json_body["message"]  # not an overflow on the way to UTC
+    assert manager.get("announcements?phase=bogus").status_code == 422
+    assert manager.get("announcements?cursor=nonsense").status_code == 400
     assert api("lead1").delete(f"announcements/{pk}").status_code == 403
     assert manager.delete(f"announcements/{pk}").status_code == 204
 
