@@ -26,9 +26,11 @@ def test_the_console_top_menu_stays_the_same(sign_in, e2e_desk, language):
         page.goto(page.base_url + path)
         menus[path] = nav_items(page)
     first = menus["/console/"]
-    assert [href for href, _label in first] == ["/console/", "/console/quick-log/", "/console/canned/"]
+    assert [href for href, _label in first] == ["/console/", "/console/quick-log/", "/console/canned/",
+                                                "/console/announcements/"]
     assert all(menu == first for menu in menus.values()), menus
-    expected = {"en": ["Queues", "Quick log", "Canned responses"], "zh-hans": ["队列", "快速登记", "回复模板"]}
+    expected = {"en": ["Queues", "Quick log", "Canned responses", "Announcements"],
+                "zh-hans": ["队列", "快速登记", "回复模板", "公告"]}
     assert [label for _href, label in first] == expected[language]
 
 
