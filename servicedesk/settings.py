@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "servicedesk.intake",
     "servicedesk.notify",
     "servicedesk.knowledge",
+    "servicedesk.announcements",
     "servicedesk.console",
     "servicedesk.portal",
 ]
@@ -109,6 +110,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "servicedesk.core.context.branding",
+                "servicedesk.announcements.banner.context",
             ],
         },
     },

@@ -6,6 +6,7 @@ from servicedesk.accounts import signin
 from servicedesk.accounts import views as accounts
 from servicedesk.api.app import api
 from servicedesk.core import views as core
+from servicedesk.portal import notices
 
 urlpatterns = [
     path("", core.home, name="home"),
@@ -27,6 +28,8 @@ urlpatterns = [
     path("console/", include("servicedesk.console.urls")),
     path("portal/", include("servicedesk.portal.urls")),
     path("help/", include("servicedesk.portal.help_urls")),
+    path("status/", notices.status, name="status"),
+    path("notices/<id:pk>/dismiss/", notices.dismiss, name="dismiss_notice"),
     path("admin/", admin.site.urls),
     path("kb/", include("servicedesk.knowledge.urls")),
     path("api/v1/", api.urls),

@@ -23,6 +23,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from servicedesk.accounts.models import ApiToken, Organisation, User
+from servicedesk.announcements import actions as notices
+from servicedesk.announcements.models import Announcement
 from servicedesk.api.app import api as ninja_api
 from servicedesk.console.models import CannedResponse, SavedView
 from servicedesk.knowledge import actions as knowledge_actions
@@ -61,6 +63,11 @@ STAFF_READS = OPEN | {"customer_a": DENIED, "customer_b": DENIED}  # the SLA con
 ADMIN_WRITES = {role: DENIED for role in ROLES} | {"anonymous": LOGIN, "admin": ALLOWED}
 MANAGERS = {role: DENIED for role in ROLES} | {"anonymous": LOGIN, "manager": ALLOWED, "admin": ALLOWED}
 STAFF_READERS = PUBLIC | {"anonymous": HIDDEN, "customer_a": HIDDEN, "customer_b": HIDDEN}  # a staff-only article
+# The announcements: the world's notice concerns organisation A only (not public).
+NOTICE_READS = PUBLIC | {"anonymous": HIDDEN, "customer_b": HIDDEN}
+NOTICE_WRITES = {role: DENIED for role in ROLES} | {"anonymous": LOGIN, "customer_b": HIDDEN, "lead": ALLOWED,
+                                                    "manager": ALLOWED, "admin": ALLOWED}
+NOTICE_LINKS = {role: ANSWERED for role in ROLES} | {"anonymous": LOGIN, "customer_a": DENIED, "customer_b": DENIED}
 
 
 @dataclass
@@ -222,6 +229,25 @@ ROWS = [
     Row("POST /api/v1/tickets/{ticket_id}/draft-article", T + "/draft-article", TICKET),
     Row("GET /api/v1/knowledge/upkeep", "/api/v1/knowledge/upkeep", STAFF_READS),
     *KNOWLEDGE_ROWS,
+    Row("GET /api/v1/announcements", "/api/v1/announcements", PUBLIC),
+    Row("GET /api/v1/announcements/{announcement_id}", "/api/v1/announcements/{notice}", NOTICE_READS),
+    Row("POST /api/v1/announcements", "/api/v1/announcements", NOTICE_WRITES | {"customer_b": DENIED},
+        {"title": "Matrix probe"}),
+    Row("PATCH /api/v1/announcements/{announcement_id}", "/api/v1/announcements/{notice}", NOTICE_WRITES,
+        {"title": "Matrix probe"}),
+    Row("DELETE /api/v1/announcements/{announcement_id}", "/api/v1/announcements/{notice}", NOTICE_WRITES,
+        overrides={"lead": DENIED}),
+    Row("POST /api/v1/announcements/{announcement_id}/end", "/api/v1/announcements/{notice}/end", NOTICE_WRITES),
+    Row("POST /api/v1/announcements/{announcement_id}/notify", "/api/v1/announcements/{notice}/notify",
+        NOTICE_WRITES, {}),
+    Row("POST /api/v1/announcements/{announcement_id}/subscribe", "/api/v1/announcements/{notice}/subscribe",
+        {role: DENIED for role in ROLES} | {"anonymous": LOGIN, "customer_a": ALLOWED, "customer_b": HIDDEN}),
+    Row("DELETE /api/v1/announcements/{announcement_id}/subscribe", "/api/v1/announcements/{notice}/subscribe",
+        NOTICE_READS | {"anonymous": LOGIN}),
+    Row("POST /api/v1/announcements/{announcement_id}/tickets/{number}",
+        "/api/v1/announcements/{notice}/tickets/{visible_number}", NOTICE_LINKS),
+    Row("DELETE /api/v1/announcements/{announcement_id}/tickets/{number}",
+        "/api/v1/announcements/{notice}/tickets/{visible_number}", NOTICE_LINKS),
     Row("GET api/v1/openapi.json", "/api/v1/openapi.json", PUBLIC),
     Row("GET api/v1/docs", "/api/v1/docs", PUBLIC),
     Row("GET api/v1/", "/api/v1/", GONE),
@@ -239,6 +265,8 @@ ROWS = [
     Row("GET password/done/", "/password/done/", OPEN),
     Row("POST language/", "/language/", PUBLIC, {"language": "en"}),
     Row("GET preferences/", "/preferences/", OPEN),
+    Row("GET status/", "/status/", PUBLIC),
+    Row("POST notices/<id:pk>/dismiss/", "/notices/{notice}/dismiss/", OPEN),
     Row("POST preferences/tokens/", "/preferences/tokens/", OPEN, {"name": "Matrix probe"}),
     Row("POST preferences/tokens/<int:token_id>/revoke/", "/preferences/tokens/{token}/revoke/", NOBODY),
     # --- the console -----------------------------------------------------------------------------
@@ -293,6 +321,21 @@ ROWS = [
     Row("POST console/tickets/<str:number>/draft-article/", C + "/draft-article/", TICKET, {"version": "{version}"}),
     Row("GET console/kb/upkeep/", "/console/kb/upkeep/?scope=all", STAFF),
     Row("POST console/kb/gaps/<id:pk>/dealt-with/", "/console/kb/gaps/{gap}/dealt-with/", STAFF),
+    Row("GET console/announcements/", "/console/announcements/", STAFF_ONLY),
+    Row("GET console/announcements/new/", "/console/announcements/new/", STAFF_ONLY,
+        overrides={"agent_outside": DENIED}),
+    Row("GET console/announcements/<id:pk>/", "/console/announcements/{notice}/", STAFF_ONLY),
+    Row("POST console/announcements/<id:pk>/", "/console/announcements/{notice}/", STAFF_ONLY,
+        {"kind": "outage", "title": "Matrix probe", "starts_at": "2030-01-01T10:00"},
+        overrides={"agent_outside": DENIED}),
+    Row("POST console/announcements/<id:pk>/end/", "/console/announcements/{notice}/end/", STAFF_ONLY),
+    Row("POST console/announcements/<id:pk>/notify/", "/console/announcements/{notice}/notify/", STAFF_ONLY),
+    Row("POST console/announcements/<id:pk>/delete/", "/console/announcements/{notice}/delete/", STAFF_ONLY),
+    Row("POST console/announcements/<id:pk>/tickets/", "/console/announcements/{notice}/tickets/", STAFF_ONLY,
+        {"number": "{visible_number}"}),
+    Row("POST console/announcements/<id:pk>/tickets/<str:number>/remove/",
+        "/console/announcements/{notice}/tickets/{number}/remove/", TICKET),
+    Row("POST console/tickets/<str:number>/announcement/", C + "/announcement/", TICKET, {"announcement": "{notice}"}),
     Row("GET console/canned/", "/console/canned/", STAFF_ONLY),
     Row("GET console/canned/new/", "/console/canned/new/", STAFF_ONLY),
     Row("GET console/canned/<id:pk>/", "/console/canned/{canned}/", NOBODY),
@@ -306,6 +349,8 @@ ROWS = [
     Row("POST portal/requests/<str:number>/", "/portal/requests/{number}/", TICKET,
         {"action": "reply", "body": "Probe", "version": "{version}"}),
     Row("GET portal/files/<id:attachment_id>/", "/portal/files/{attachment}/", TICKET),
+    Row("POST portal/notices/<id:pk>/subscribe/", "/portal/notices/{notice}/subscribe/", OPEN,
+        overrides={"customer_b": HIDDEN}),
     Row("GET portal/files/<id:attachment_id>/ internal", "/portal/files/{internal_attachment}/", NOBODY),
     # --- self-service: the help centre and /api/v1/knowledge (kb-portal) -------------------------
     Row("GET /api/v1/knowledge/suggest", "/api/v1/knowledge/suggest?q=Kumquat runbook", OPEN),
@@ -373,6 +418,8 @@ def world(desk, settings, tmp_path):
         links.link_article(t, article, actor=staff, channel="console")
     SearchGap.objects.create(query="matrix probe", key="matrix probe")
     knowledge_shelf(desk)
+    notices.create_announcement(notices.AnnouncementInput(
+        title="Mail down for A", organisations=[desk.customer1.organisation]), actor=staff, channel="console")
     return {key: Ticket.objects.get(pk=t.pk) for key, t in tickets.items()}
 
 
@@ -403,6 +450,7 @@ def targets(desk, world, role: str) -> dict:
         "calendar": Calendar.objects.order_by("id").first().pk, "policy": SlaPolicy.objects.order_by("id").first().pk,
         "staff_article": staff_article(desk).pk,
         **knowledge_targets(role),
+        "notice": Announcement.objects.get(title="Mail down for A").pk,
     }
 
 

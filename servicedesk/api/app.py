@@ -178,6 +178,7 @@ def on_http_error(request, exc: HttpError):
 
 
 from servicedesk.api import (  # noqa: E402  (routers register on the api above)
+    announcements,
     directory,
     knowledge,
     knowledge_links,
@@ -196,3 +197,4 @@ api.add_router("", sla.router)
 api.add_router("", knowledge_links.router)
 api.add_router("", knowledge_reading.router)
 api.add_router("/knowledge", knowledge.router)
+api.add_router("/announcements", announcements.router)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import kb, kb_upkeep, queue_views, quicklog, savedviews, ticket, ticket_search
+from . import kb, kb_upkeep, notices, queue_views, quicklog, savedviews, ticket, ticket_search
 
 app_name = "console"
 urlpatterns = [
@@ -15,4 +15,5 @@ urlpatterns = [
     *ticket.urlpatterns,
     *kb.urlpatterns,
     *kb_upkeep.urlpatterns,
+    *notices.urlpatterns,
 ]

@@ -13,6 +13,8 @@ event the mail reports (not as they are when it is written or sent). Per event:
 - assigned_agent / assigned_group: ``group``, ``assignee``, ``note`` (staff only, or empty)
 - sla_warning / sla_breach: ``sla`` {target, percent, due, group}
 - follow_up_digest: ``tickets`` [{number, title, status, group, assignee, updated, url}], ``as_lead``, ``count``
+- announcement (no ticket): ``announcement`` {kind, title, body, starts, ends, resolved_early, services, url},
+  ``reason`` ("new", "updated" or "ended")
 """
 
 from __future__ import annotations
@@ -143,5 +145,12 @@ def sample_context(event: str) -> dict:
                 "tickets": [{**{k: ticket[k] for k in ("number", "title", "status", "group", "assignee")},
                              "updated": format_when(now, "Asia/Shanghai"),
                              "url": settings.SERVICEDESK_BASE_URL + "/console/tickets/SD-000123/"}],
+            }
+        if event == Event.ANNOUNCEMENT:
+            return {
+                "desk_name": common["desk_name"], "recipient": common["recipient"], "reason": "new",
+                "announcement": {"kind": _("Outage"), "title": _("E-mail is down"), "body": _("We are on it."),
+                                 "starts": format_when(now, "Asia/Shanghai"), "ends": "", "resolved_early": False,
+                                 "services": "E-mail", "url": settings.SERVICEDESK_BASE_URL + "/status/"},
             }
         return {**common, **per_event.get(event, {})}

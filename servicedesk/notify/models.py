@@ -21,6 +21,7 @@ class Event(models.TextChoices):
     SLA_WARNING = "sla_warning", _("SLA warning")
     SLA_BREACH = "sla_breach", _("SLA breach")
     FOLLOW_UP_DIGEST = "follow_up_digest", _("Follow-up digest")
+    ANNOUNCEMENT = "announcement", _("Service notice (announcement)")
 
 
 # Events that a person's words start (not "automatic" in the sense of RFC 3834).

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import notices, views
 
 app_name = "portal"
 
@@ -10,4 +10,5 @@ urlpatterns = [
     path("requests/", views.request_list, name="requests"),
     path("requests/<str:number>/", views.request_detail, name="request"),
     path("files/<id:attachment_id>/", views.download, name="download"),
+    path("notices/<id:pk>/subscribe/", notices.subscribe, name="notice_subscribe"),
 ]

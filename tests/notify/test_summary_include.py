@@ -10,7 +10,7 @@ from servicedesk.notify.rendering import default_names, render
 
 pytestmark = pytest.mark.django_db
 
-TICKET_EVENTS = [event for event in Event.values if event != Event.FOLLOW_UP_DIGEST]
+TICKET_EVENTS = [event for event in Event.values if event not in (Event.FOLLOW_UP_DIGEST, Event.ANNOUNCEMENT)]
 LABELS = {"en": {"priority": "Priority: ", "contact": "Contact: "},
           "zh-hans": {"priority": "优先级：", "contact": "联系方式："}}
 
