@@ -34,7 +34,8 @@ def load(demo) -> None:
                  "to report it again.",
             body_zh="A 组织的邮件无法收发。我们正在恢复邮件服务器，无需重复报告。",
             starts_at=now - hour, services=_service_of("Email"),
-            organisations=[organisation_a] if organisation_a else [], public=True),
+            # Organisation A's own trouble: its customers see it, the public status page does not.
+            organisations=[organisation_a] if organisation_a else [], public=False),
         actions.AnnouncementInput(
             kind="planned_change", title="Network maintenance", title_zh="网络维护",
             body="The network and VPN are unavailable for an hour while the core switches are upgraded.",
