@@ -34,6 +34,7 @@ def publish_corpus(writer, publisher, corpus: list[dict] | None = None) -> dict[
     (translations linked); returns corpus id → Article pk."""
     from servicedesk.knowledge.actions import ArticleInput, create_article, publish_article
     from servicedesk.knowledge.models import Article
+    from servicedesk.tickets.models import Channel
 
     services, categories = catalogue()
     pks: dict[str, int] = {}
@@ -46,7 +47,7 @@ def publish_corpus(writer, publisher, corpus: list[dict] | None = None) -> dict[
             audience=item["audience"], service=service, category=category, tags=item["tags"],
             translation_of=Article.objects.get(pk=pks[translated]) if translated else None,
         )
-        article = create_article(data, actor=writer, channel="bench")
-        publish_article(article, actor=publisher, channel="bench")
+        article = create_article(data, actor=writer, channel=Channel.SYSTEM)
+        publish_article(article, actor=publisher, channel=Channel.SYSTEM)
         pks[item["id"]] = article.pk
     return pks
