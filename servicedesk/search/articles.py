@@ -13,9 +13,11 @@ by recency (published_at) and popularity, the reader's language a little above t
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import html
+import math
 import re
 
 from django.db import connections, transaction
@@ -48,6 +50,8 @@ SCRIPT_LIFT = 2.0
 SYNONYM_WEIGHT = 0.5
 # The newest readable matches that are ranked (ranking costs a few µs per row; see PERFORMANCE.md).
 RANK_CANDIDATES = 500
+# PostgreSQL: what testing one document costs in a walk newest first, in looks at a row found by the index.
+WALK_COST = 4.0
 SNIPPET_CHARS = 200
 MAX_SPANS = 200  # matched places considered for a snippet (a long body may have hundreds)
 SNIPPET_SOURCE_CHARS = 20_000  # of an article's text searched for the snippet's place
@@ -189,6 +193,41 @@ def readable_documents_sql(user, table: str) -> tuple[str, list]:
     return f"({public} OR ({table}.audience = %s AND {customers}))", [Audience.PUBLIC, Audience.CUSTOMERS, *params]
 
 
+@contextlib.contextmanager
+def _planner(cur, **switches: bool):
+    """PostgreSQL's enable_<plan> switches for the statements inside (in a transaction), then as before."""
+    for name, on in switches.items():
+        cur.execute(f"SET LOCAL enable_{name} = {'on' if on else 'off'}")
+    try:
+        yield
+    finally:
+        for name in switches:
+            cur.execute(f"SET LOCAL enable_{name} TO DEFAULT")
+
+
+def _pg_pool(cur, match: str, scope: str, scope_params: list) -> list[int]:
+    """The ids of the newest RANK_CANDIDATES readable documents matching `match`, read the cheaper way.
+
+    Walking the documents newest first tests each one (reading its tsvector, often out of line): cheap
+    when many match, the whole table when few do. The GIN index gives every match, each a cheap look at
+    its row: cheap when few match. The planner's guess of how many documents an any-word query matches
+    is often far off (a walk of 100k documents for a rare word), so the index is asked first, for at most
+    POOL_ENOUGH of them: fewer is every match, already in hand; that many means a walk is short."""
+    cur.execute(f"SELECT GREATEST(reltuples, 0) FROM pg_class WHERE oid = '{PG_TABLE}'::regclass")
+    enough = max(RANK_CANDIDATES * 4, int(math.sqrt(RANK_CANDIDATES * cur.fetchone()[0] * WALK_COST)))
+    with _planner(cur, seqscan=False, indexscan=False):
+        cur.execute(f"SELECT article_id FROM (SELECT article_id FROM {PG_TABLE} WHERE {PG_TABLE}.document @@ "
+                    f"%s::tsquery AND {scope} LIMIT %s) matches ORDER BY article_id DESC",
+                    [match, *scope_params, enough])
+        found = [row[0] for row in cur.fetchall()]
+    if len(found) < enough:
+        return found[:RANK_CANDIDATES]
+    with _planner(cur, seqscan=False, bitmapscan=False):
+        cur.execute(f"SELECT article_id FROM {PG_TABLE} WHERE {PG_TABLE}.document @@ %s::tsquery AND {scope} "
+                    f"ORDER BY article_id DESC LIMIT {RANK_CANDIDATES}", [match, *scope_params])
+        return [row[0] for row in cur.fetchall()]
+
+
 def _ranked_ids(words: list[str], tokens: list[str], user, language: str | None, service_id: int | None,
                 limit: int, using: str) -> list[tuple[int, float]]:
     """(id, score) of the best `limit` readable articles with any of `tokens` (`words` and their synonyms).
@@ -205,22 +244,24 @@ def _ranked_ids(words: list[str], tokens: list[str], user, language: str | None,
     if vendor == "postgresql":
         added = [token for token in tokens if token not in words]
         ranks = [tsquery_literal(words, any_word=True), *([tsquery_literal(added, any_word=True)] if added else [])]
-        pool = (f"SELECT article_id FROM {PG_TABLE} WHERE {PG_TABLE}.document @@ %s::tsquery AND {scope} "
-                f"ORDER BY article_id DESC LIMIT {RANK_CANDIDATES}")
-        sql = (f"SELECT knowledge_article.id, {_score_sql(vendor, len(ranks) > 1)} AS score "
-               f"FROM knowledge_article JOIN {PG_TABLE} ON {PG_TABLE}.article_id = knowledge_article.id "
-               f"WHERE knowledge_article.id IN ({pool}) ORDER BY score DESC, knowledge_article.id DESC LIMIT %s")
-        params = [*ranks, language or "", script, tsquery_literal(tokens, any_word=True), *scope_params, limit]
-    else:
-        # FTS5 gives the matches newest first as they are read (CROSS JOIN keeps it driving), each kept or
-        # left by its scope row; bm25() and the article row are read for the pool's rows only.
-        pool = (f"SELECT {FTS_TABLE}.rowid AS id, {_score_sql(vendor, False)} AS score "
-                f"FROM {FTS_TABLE} CROSS JOIN {SCOPE_TABLE} CROSS JOIN knowledge_article "
-                f"WHERE {FTS_TABLE} MATCH %s AND {SCOPE_TABLE}.article_id = {FTS_TABLE}.rowid AND {scope} "
-                f"AND knowledge_article.id = {FTS_TABLE}.rowid "
-                f"ORDER BY {FTS_TABLE}.rowid DESC LIMIT {RANK_CANDIDATES}")
-        sql = f"SELECT id, score FROM ({pool}) ORDER BY score DESC, id DESC LIMIT %s"
-        params = [language or "", script, fts5_query(tokens, any_word=True), *scope_params, limit]
+        with transaction.atomic(using=using), connections[using].cursor() as cur:
+            pool = _pg_pool(cur, tsquery_literal(tokens, any_word=True), scope, scope_params)
+            if not pool:
+                return []
+            cur.execute(f"SELECT knowledge_article.id, {_score_sql(vendor, len(ranks) > 1)} AS score "
+                        f"FROM knowledge_article JOIN {PG_TABLE} ON {PG_TABLE}.article_id = knowledge_article.id "
+                        "WHERE knowledge_article.id = ANY(%s) ORDER BY score DESC, knowledge_article.id DESC LIMIT %s",
+                        [*ranks, language or "", script, pool, limit])
+            return cur.fetchall()
+    # FTS5 gives the matches newest first as they are read (CROSS JOIN keeps it driving), each kept or
+    # left by its scope row; bm25() and the article row are read for the pool's rows only.
+    pool = (f"SELECT {FTS_TABLE}.rowid AS id, {_score_sql(vendor, False)} AS score "
+            f"FROM {FTS_TABLE} CROSS JOIN {SCOPE_TABLE} CROSS JOIN knowledge_article "
+            f"WHERE {FTS_TABLE} MATCH %s AND {SCOPE_TABLE}.article_id = {FTS_TABLE}.rowid AND {scope} "
+            f"AND knowledge_article.id = {FTS_TABLE}.rowid "
+            f"ORDER BY {FTS_TABLE}.rowid DESC LIMIT {RANK_CANDIDATES}")
+    sql = f"SELECT id, score FROM ({pool}) ORDER BY score DESC, id DESC LIMIT %s"
+    params = [language or "", script, fts5_query(tokens, any_word=True), *scope_params, limit]
     with connections[using].cursor() as cur:
         cur.execute(sql, params)
         return cur.fetchall()

@@ -110,3 +110,16 @@ def test_rebuild_writes_the_scope(desk, articles_of_every_scope):
     assert articles.rebuild_articles() == Article.objects.filter(is_live=True).count()
     for reader in (None, desk.users["customer1"], desk.users["agent1"]):
         assert scoped_ids(reader) == set(visibility.readable(reader).values_list("pk", flat=True))
+
+
+@pytest.mark.parametrize("matching", [4, 14], ids=["few matches: all from the index", "many: a walk"])
+def test_the_pool_is_the_newest_readable_matches_either_way(desk, monkeypatch, matching):
+    """PostgreSQL reads the pool through the GIN index when few documents match, by a walk newest first
+    when many do (search.articles._pg_pool); both give the newest readable ones."""
+    monkeypatch.setattr(articles, "RANK_CANDIDATES", 3)  # the index is asked for at most 12
+    made = [publish(desk, f"Lamp {n}", "Switch it on.",
+                    audience=Audience.STAFF if n % 3 == 0 else Audience.CUSTOMERS) for n in range(matching)]
+    publish(desk, "Desk", "Unrelated.")
+    readable = [a.pk for a in made if a.audience == Audience.CUSTOMERS]
+    assert sorted(ids("lamp", desk.users["customer1"])) == sorted(readable)[-3:]
+    assert sorted(ids("lamp", desk.users["agent1"])) == sorted(a.pk for a in made)[-3:]
