@@ -13,7 +13,6 @@ by recency (published_at) and popularity, the reader's language a little above t
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import functools
 import html
@@ -194,40 +193,37 @@ def readable_documents_sql(user, table: str) -> tuple[str, list]:
     return f"({public} OR ({table}.audience = %s AND {customers}))", [Audience.PUBLIC, Audience.CUSTOMERS, *params]
 
 
-@contextlib.contextmanager
-def _settings(cur, **switches: bool):
-    """PostgreSQL settings (jit, enable_<plan>) switched for the statements inside (in a transaction),
-    then back to their defaults: SET LOCAL would outlast a savepoint's release."""
-    for name, on in switches.items():
-        cur.execute(f"SET LOCAL {name} = {'on' if on else 'off'}")
-    try:
-        yield
-    finally:
-        for name in switches:
-            cur.execute(f"SET LOCAL {name} TO DEFAULT")
+def _set_local(cur, **switches: bool | None) -> None:
+    """Switch PostgreSQL settings (jit, enable_<plan>) for the rest of the transaction, in one round trip;
+    None: back to the default (SET LOCAL outlasts the release of a savepoint)."""
+    cur.execute("; ".join(f"SET LOCAL {name} " + ("TO DEFAULT" if on is None else "= on" if on else "= off")
+                          for name, on in switches.items()))
 
 
 def _pg_pool(cur, match: str, scope: str, scope_params: list) -> list[int]:
     """The ids of the newest RANK_CANDIDATES readable documents matching `match`, read the cheaper way.
 
-    Walking the documents newest first tests each one (reading its tsvector, often out of line): cheap
-    when many match, the whole table when few do. The GIN index gives every match, each a cheap look at
-    its row: cheap when few match. The planner's guess of how many documents an any-word query matches
-    is often far off (a walk of 100k documents for a rare word), so the index is asked first, for at most
-    POOL_ENOUGH of them: fewer is every match, already in hand; that many means a walk is short."""
+    Walking the documents newest first tests each one (reading its tsvector): cheap when many match, the
+    whole table when few do. The GIN index gives every match, each a look at its row: cheap when few
+    match. The planner's guess of how many documents an any-word query matches is often far off (a walk of
+    the whole table for a rare word), so the index is asked first, for at most about sqrt(RANK_CANDIDATES
+    × documents × WALK_COST) of them: fewer is every match, already in hand; that many means a walk is
+    short. No JIT: the costs the planner gives these statements (a tsvector test per row) are far above
+    jit_above_cost, and compiling took longer (10–100 ms) than running them. Leaves JIT and the index scans
+    (or the bitmap scans) switched off."""
     cur.execute(f"SELECT GREATEST(reltuples, 0) FROM pg_class WHERE oid = '{PG_TABLE}'::regclass")
     enough = max(RANK_CANDIDATES * 4, int(math.sqrt(RANK_CANDIDATES * cur.fetchone()[0] * WALK_COST)))
-    with _settings(cur, enable_seqscan=False, enable_indexscan=False):
-        cur.execute(f"SELECT article_id FROM (SELECT article_id FROM {PG_TABLE} WHERE {PG_TABLE}.document @@ "
-                    f"%s::tsquery AND {scope} LIMIT %s) matches ORDER BY article_id DESC",
-                    [match, *scope_params, enough])
-        found = [row[0] for row in cur.fetchall()]
+    _set_local(cur, jit=False, enable_seqscan=False, enable_indexscan=False)
+    cur.execute(f"SELECT article_id FROM (SELECT article_id FROM {PG_TABLE} WHERE {PG_TABLE}.document @@ "
+                f"%s::tsquery AND {scope} LIMIT %s) matches ORDER BY article_id DESC",
+                [match, *scope_params, enough])
+    found = [row[0] for row in cur.fetchall()]
     if len(found) < enough:
         return found[:RANK_CANDIDATES]
-    with _settings(cur, enable_seqscan=False, enable_bitmapscan=False):
-        cur.execute(f"SELECT article_id FROM {PG_TABLE} WHERE {PG_TABLE}.document @@ %s::tsquery AND {scope} "
-                    f"ORDER BY article_id DESC LIMIT {RANK_CANDIDATES}", [match, *scope_params])
-        return [row[0] for row in cur.fetchall()]
+    _set_local(cur, enable_indexscan=True, enable_bitmapscan=False)
+    cur.execute(f"SELECT article_id FROM {PG_TABLE} WHERE {PG_TABLE}.document @@ %s::tsquery AND {scope} "
+                f"ORDER BY article_id DESC LIMIT {RANK_CANDIDATES}", [match, *scope_params])
+    return [row[0] for row in cur.fetchall()]
 
 
 def _ranked_ids(words: list[str], tokens: list[str], user, language: str | None, service_id: int | None,
@@ -246,17 +242,18 @@ def _ranked_ids(words: list[str], tokens: list[str], user, language: str | None,
     if vendor == "postgresql":
         added = [token for token in tokens if token not in words]
         ranks = [tsquery_literal(words, any_word=True), *([tsquery_literal(added, any_word=True)] if added else [])]
-        # No JIT: the costs the planner gives these statements (a tsvector test per row) are far above
-        # jit_above_cost, and compiling took longer (10–100 ms) than running them.
-        with transaction.atomic(using=using), connections[using].cursor() as cur, _settings(cur, jit=False):
+        with transaction.atomic(using=using), connections[using].cursor() as cur:
             pool = _pg_pool(cur, tsquery_literal(tokens, any_word=True), scope, scope_params)
-            if not pool:
-                return []
-            cur.execute(f"SELECT knowledge_article.id, {_score_sql(vendor, len(ranks) > 1)} AS score "
-                        f"FROM knowledge_article JOIN {PG_TABLE} ON {PG_TABLE}.article_id = knowledge_article.id "
-                        "WHERE knowledge_article.id = ANY(%s) ORDER BY score DESC, knowledge_article.id DESC LIMIT %s",
-                        [*ranks, language or "", script, pool, limit])
-            return cur.fetchall()
+            ranked = []
+            if pool:
+                cur.execute(f"SELECT knowledge_article.id, {_score_sql(vendor, len(ranks) > 1)} AS score "
+                            f"FROM knowledge_article JOIN {PG_TABLE} ON {PG_TABLE}.article_id = knowledge_article.id "
+                            "WHERE knowledge_article.id = ANY(%s) ORDER BY score DESC, knowledge_article.id DESC "
+                            "LIMIT %s", [*ranks, language or "", script, pool, limit])
+                ranked = cur.fetchall()
+            # An error rolls the savepoint back, and the settings with it.
+            _set_local(cur, jit=None, enable_seqscan=None, enable_indexscan=None, enable_bitmapscan=None)
+            return ranked
     # FTS5 gives the matches newest first as they are read (CROSS JOIN keeps it driving), each kept or
     # left by its scope row; bm25() and the article row are read for the pool's rows only.
     pool = (f"SELECT {FTS_TABLE}.rowid AS id, {_score_sql(vendor, False)} AS score "
