@@ -123,3 +123,23 @@ def test_the_pool_is_the_newest_readable_matches_either_way(desk, monkeypatch, m
     readable = [a.pk for a in made if a.audience == Audience.CUSTOMERS]
     assert sorted(ids("lamp", desk.users["customer1"])) == sorted(readable)[-3:]
     assert sorted(ids("lamp", desk.users["agent1"])) == sorted(a.pk for a in made)[-3:]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL planner settings")
+def test_a_search_leaves_the_planner_settings_as_they_were(desk):
+    """The pool switches plans off for its own statements (SET LOCAL); a caller's transaction (a request,
+    a test) goes on with the defaults."""
+    for n in range(14):
+        publish(desk, f"Mouse {n}", "Click.")
+    from django.db import transaction
+
+    def settings():
+        with connection.cursor() as cur:
+            cur.execute("SELECT current_setting('jit'), current_setting('enable_seqscan'), "
+                        "current_setting('enable_indexscan'), current_setting('enable_bitmapscan')")
+            return cur.fetchone()
+
+    before = settings()
+    with transaction.atomic():
+        assert len(ids("mouse", desk.users["agent1"])) == 10
+        assert settings() == before
