@@ -167,9 +167,16 @@ class Documents:
                     cur.execute(f"DELETE FROM {table} WHERE {key} > %s AND {key} <= %s", [low, high])
 
     def analyze(self, using: str) -> None:
+        """After a rebuild: fresh statistics; on PostgreSQL also the GIN index's pending list merged in
+        (a rebuild fills it to gin_pending_list_limit, and every search reads it all until autovacuum
+        gets to it; a manual ANALYZE leaves it)."""
         with connections[using].cursor() as cur:
             if _vendor(using) == "postgresql":
                 cur.execute(f"ANALYZE {self.pg_table}")
+                cur.execute("SELECT gin_clean_pending_list(index.indexrelid) FROM pg_index index "
+                            "JOIN pg_class class ON class.oid = index.indexrelid "
+                            "JOIN pg_am method ON method.oid = class.relam "
+                            f"WHERE index.indrelid = '{self.pg_table}'::regclass AND method.amname = 'gin'")
             elif self.scope:
                 cur.execute(f"ANALYZE {self.scope_table}")
 

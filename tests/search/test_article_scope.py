@@ -143,3 +143,11 @@ def test_a_search_leaves_the_planner_settings_as_they_were(desk):
     with transaction.atomic():
         assert len(ids("mouse", desk.users["agent1"])) == 10
         assert settings() == before
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL GIN pending list")
+def test_rebuild_leaves_no_gin_pending_list(desk, articles_of_every_scope):
+    articles.rebuild_articles()
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT gin_clean_pending_list('{articles.PG_TABLE}_gin'::regclass)")
+        assert cur.fetchone()[0] == 0, "nothing left for a search to read through"
