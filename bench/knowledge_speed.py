@@ -21,6 +21,9 @@ spread. They are bulk-inserted as rows (no versions or audit rows: the search re
 indexed by the search module's own rebuild (`search.articles.rebuild_articles`, what `servicedesk
 reindex-search` runs) — the documents are the ones the app writes, only the article rows skip the actions.
 
+`--no-load` measures the articles a previous run left (its largest size) again, without inserting or
+re-indexing: a second sample of the same data when the machine is quieter.
+
 Prints per database and size the p50 / p95 in ms and checks the goal: p95 under 100 ms, and the 100k p95
 within 2× the 10k one.
 """
@@ -151,7 +154,7 @@ def timed(call, texts: list[tuple[str, str]], samples: int, rng: random.Random) 
     return {"p50": statistics.median(times), "p95": percentile(times, 95), "samples": samples}
 
 
-def child(sizes: list[int], samples: int, seed: int) -> None:
+def child(sizes: list[int], samples: int, seed: int, no_load: bool) -> None:
     _setup()
     from django.db import connection
 
@@ -173,20 +176,26 @@ def child(sizes: list[int], samples: int, seed: int) -> None:
     search_texts = [(q["q"], q["language"]) for q in queries]
     typed = [q["q"] for q in queries if q["kind"] in ("sentence", "mixed")] + [a["summary"] for a in corpus]
     typed_texts = [(t, language(t)) for t in typed]
-    with connection.cursor() as cur:  # the bench's articles only: start from none
-        for table in ("knowledge_articleversion", "knowledge_article_organisations", "knowledge_article"):
-            cur.execute(f"DELETE FROM {table}")
+    if no_load:  # measure the articles (and index) a previous run left
+        sizes = [Article.objects.count()]
+    else:
+        with connection.cursor() as cur:  # the bench's articles only: start from none
+            for table in ("knowledge_articleversion", "knowledge_article_organisations", "knowledge_article"):
+                cur.execute(f"DELETE FROM {table}")
     tickets = Ticket.objects.count()
     out = []
     for size in sizes:
-        started = time.monotonic()
-        top_up(size, corpus, people, seed)
-        inserted = time.monotonic() - started
-        started = time.monotonic()
-        documents = rebuild_articles(batch=2000)
-        with connection.cursor() as cur:
-            cur.execute("ANALYZE knowledge_article" if connection.vendor == "postgresql" else "ANALYZE")
-        indexed = time.monotonic() - started
+        inserted = indexed = 0.0
+        documents = Article.objects.filter(is_live=True).count()
+        if not no_load:
+            started = time.monotonic()
+            top_up(size, corpus, people, seed)
+            inserted = time.monotonic() - started
+            started = time.monotonic()
+            documents = rebuild_articles(batch=2000)
+            with connection.cursor() as cur:
+                cur.execute("ANALYZE knowledge_article" if connection.vendor == "postgresql" else "ANALYZE")
+            indexed = time.monotonic() - started
         log(f"{connection.vendor}: {size:,} articles ({documents:,} live, indexed) — rows {inserted:.0f} s, "
             f"index {indexed:.0f} s")
         rng = random.Random(seed)
@@ -236,7 +245,8 @@ def run_engine(engine: str, args) -> list[dict]:
         manage(env, "servicedesk", "demo", "--no-tickets", capture=True)
         manage(env, "bench.generate", "--tickets", str(args.tickets))
     out = manage(env, "bench.knowledge_speed", "--child", "--sizes", ",".join(map(str, args.sizes)),
-                 "--samples", str(args.samples), "--seed", str(args.seed), capture=True)
+                 "--samples", str(args.samples), "--seed", str(args.seed),
+                 *(["--no-load"] if args.no_load else []), capture=True)
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -272,11 +282,13 @@ def main(argv=None) -> None:
     parser.add_argument("--sizes", default="10000,100000", help="article counts, growing")
     parser.add_argument("--samples", type=int, default=300)
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--no-load", action="store_true",
+                        help="measure the articles a previous run left (no insert, no re-index)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.sizes = sorted(int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip())
     if args.child:
-        child(args.sizes, args.samples, args.seed)
+        child(args.sizes, args.samples, args.seed, args.no_load)
         return
     args.server = os.environ.get("DATABASE_URL", "")
     engines = [args.only] if args.only else ["sqlite", "postgresql"]
