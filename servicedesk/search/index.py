@@ -113,50 +113,72 @@ def document_row(ticket_id: int, title: str, body: str, vendor: str) -> tuple:
 
 @dataclasses.dataclass(frozen=True)
 class Documents:
-    """One kind of document's tables: PostgreSQL (`key`, document tsvector) or FTS5 (rowid, `columns`)."""
+    """One kind of document's tables: PostgreSQL (`key`, document tsvector, *`scope`) or FTS5 (rowid,
+    `columns`) beside a plain table `scope_table` (`key`, *`scope`): the columns a search filters by,
+    read without opening the document (SQLite: FTS5 would read the whole stored text to give one)."""
 
     pg_table: str
     key: str
     fts_table: str
     columns: tuple[str, ...]
+    scope: tuple[str, ...] = ()
+    scope_table: str = ""
 
-    def table_key(self, using: str) -> tuple[str, str]:
-        return (self.pg_table, self.key) if _vendor(using) == "postgresql" else (self.fts_table, "rowid")
+    def _tables(self, using: str) -> list[tuple[str, str]]:
+        if _vendor(using) == "postgresql":
+            return [(self.pg_table, self.key)]
+        return [(self.fts_table, "rowid"), *([(self.scope_table, self.key)] if self.scope else [])]
 
     def write(self, rows: list[tuple], using: str) -> None:
-        """Store rows as document_row() makes them (id first), replacing those of the same ids."""
+        """Store rows as document_row() makes them (id first, the scope's values last), replacing those
+        of the same ids."""
         if not rows:
             return
         with connections[using].cursor() as cur:
             if _vendor(using) == "postgresql":
+                columns = [self.key, "document", *self.scope]
                 cur.executemany(
-                    f"INSERT INTO {self.pg_table} ({self.key}, document) VALUES (%s, %s::tsvector) "
-                    f"ON CONFLICT ({self.key}) DO UPDATE SET document = EXCLUDED.document",
+                    f"INSERT INTO {self.pg_table} ({', '.join(columns)}) "
+                    f"VALUES (%s, %s::tsvector{', %s' * len(self.scope)}) ON CONFLICT ({self.key}) DO UPDATE SET "
+                    + ", ".join(f"{column} = EXCLUDED.{column}" for column in columns[1:]),
                     rows,
                 )
-            else:
-                cur.executemany(f"DELETE FROM {self.fts_table} WHERE rowid = %s", [(row[0],) for row in rows])
-                cur.executemany(f"INSERT INTO {self.fts_table} (rowid, {', '.join(self.columns)}) "
-                                f"VALUES (%s{', %s' * len(self.columns)})", rows)
+                return
+            width = 1 + len(self.columns)
+            cur.executemany(f"DELETE FROM {self.fts_table} WHERE rowid = %s", [(row[0],) for row in rows])
+            cur.executemany(f"INSERT INTO {self.fts_table} (rowid, {', '.join(self.columns)}) "
+                            f"VALUES (%s{', %s' * len(self.columns)})", [row[:width] for row in rows])
+            if self.scope:
+                cur.executemany(f"INSERT OR REPLACE INTO {self.scope_table} ({self.key}, {', '.join(self.scope)}) "
+                                f"VALUES (%s{', %s' * len(self.scope)})", [(row[0], *row[width:]) for row in rows])
 
     def remove(self, pk: int, using: str) -> None:
-        table, key = self.table_key(using)
         with connections[using].cursor() as cur:
-            cur.execute(f"DELETE FROM {table} WHERE {key} = %s", [pk])
+            for table, key in self._tables(using):
+                cur.execute(f"DELETE FROM {table} WHERE {key} = %s", [pk])
 
     def clear_range(self, low: int, high: int | None, using: str) -> None:
         """Drop the documents of ids in (low, high] (high None: all above low), before a rebuild writes them."""
-        table, key = self.table_key(using)
         with connections[using].cursor() as cur:
-            if high is None:
-                cur.execute(f"DELETE FROM {table} WHERE {key} > %s", [low])
-            else:
-                cur.execute(f"DELETE FROM {table} WHERE {key} > %s AND {key} <= %s", [low, high])
+            for table, key in self._tables(using):
+                if high is None:
+                    cur.execute(f"DELETE FROM {table} WHERE {key} > %s", [low])
+                else:
+                    cur.execute(f"DELETE FROM {table} WHERE {key} > %s AND {key} <= %s", [low, high])
 
     def analyze(self, using: str) -> None:
-        if _vendor(using) == "postgresql":
-            with connections[using].cursor() as cur:
+        """After a rebuild: fresh statistics; on PostgreSQL also the GIN index's pending list merged in
+        (a rebuild fills it to gin_pending_list_limit, and every search reads it all until autovacuum
+        gets to it; a manual ANALYZE leaves it)."""
+        with connections[using].cursor() as cur:
+            if _vendor(using) == "postgresql":
                 cur.execute(f"ANALYZE {self.pg_table}")
+                cur.execute("SELECT gin_clean_pending_list(index.indexrelid) FROM pg_index index "
+                            "JOIN pg_class class ON class.oid = index.indexrelid "
+                            "JOIN pg_am method ON method.oid = class.relam "
+                            f"WHERE index.indrelid = '{self.pg_table}'::regclass AND method.amname = 'gin'")
+            elif self.scope:
+                cur.execute(f"ANALYZE {self.scope_table}")
 
 
 TICKETS = Documents(PG_TABLE, "ticket_id", FTS_TABLE, ("title", "body"))
