@@ -270,10 +270,15 @@ def _ranked_ids(words: list[str], tokens: list[str], user, language: str | None,
 
 def find_articles(text: str, *, user, language: str | None = None, service_id: int | None = None,
                   limit: int = 10, record_gap: bool = False, using: str = "default") -> list[ArticleHit]:
-    """The live articles `user` may read that best match `text` (any of its words), best first."""
+    """The live articles `user` may read that best match `text` (any of its words), best first.
+
+    One article per translation family: where an article and its translation both match, the one in the
+    reader's `language` takes the better place of the two (the other is left out)."""
     words = any_tokens(text)
     tokens = synonyms.expand(words) if words else []
-    ranked = _ranked_ids(words, tokens, user, language, service_id, max(1, min(limit, 100)), using) if tokens else []
+    limit = max(1, min(limit, 100))
+    # Twice the room: translations found together leave as many places as they take.
+    ranked = _ranked_ids(words, tokens, user, language, service_id, limit * 2, using) if tokens else []
     if not ranked:
         if record_gap and words:
             from servicedesk.knowledge.actions.gaps import record_search_gap
@@ -283,14 +288,26 @@ def find_articles(text: str, *, user, language: str | None = None, service_id: i
     # The scope rule itself once more, on the few found: should readable_documents_sql ever fall behind
     # visibility (a new audience), an article is left out rather than shown to the wrong reader.
     found = visibility.readable(user, Article.objects.using(using)).in_bulk([pk for pk, _ in ranked])
+    chosen = _one_per_family([(found[pk], score) for pk, score in ranked if pk in found], language)[:limit]
     marked = frozenset(tokens)
-    hits = []
-    for pk, score in ranked:
-        article = found.get(pk)
-        if article is not None:
-            hits.append(ArticleHit(article, float(score), highlight(article.live_title, marked),
-                                   snippet(article.live_summary + "\n" + _snippet_text(article.live_body), marked)))
-    return hits
+    return [ArticleHit(article, float(score), highlight(article.live_title, marked),
+                       snippet(article.live_summary + "\n" + _snippet_text(article.live_body), marked))
+            for article, score in chosen]
+
+
+def _one_per_family(ranked: list[tuple[Article, float]], language: str | None) -> list[tuple[Article, float]]:
+    """The best-placed member of each translation family, in its place; the member in `language` instead
+    when it matched too (with the better score of the two)."""
+    places: dict[int, int] = {}
+    chosen: list[tuple[Article, float]] = []
+    for article, score in ranked:
+        family = article.family_id
+        if family not in places:
+            places[family] = len(chosen)
+            chosen.append((article, score))
+        elif language and article.language == language and chosen[places[family]][0].language != language:
+            chosen[places[family]] = (article, chosen[places[family]][1])
+    return chosen
 
 
 # ---------------------------------------------------------------------------------------------
