@@ -9,10 +9,18 @@ A search matches any of the query's telling words (stopwords left out) and their
 the matches in the same statement that applies knowledge.visibility.readable(user): the text rank
 (title above keywords above summary above body; on SQLite BM25, whose rarer words count more), lifted
 by recency (published_at) and popularity, the reader's language a little above the other.
+
+SQLite's BM25 is computed here, not by FTS5's bm25(): that one counts, for every search, the documents
+holding each of the query's words by reading each word's whole list of documents, a time that grows with
+the knowledge base (at 100k articles, most of a search). The counts are kept instead, as documents are
+written: `search_articleterm_df (term, df)`, `search_articlestats` (documents, tokens) and per document
+`search_articleterms (article_id, length, terms)`, its words each with their column-weighted frequency.
+The formula is FTS5's (k1 1.2, b 0.75, the same column weights), read for the ranked pool's rows only.
 """
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import functools
 import html
@@ -32,11 +40,16 @@ from .tokens import HAN, any_tokens, stem, tokenize
 PG_TABLE = "search_articledocument"
 FTS_TABLE = "search_article_fts"
 SCOPE_TABLE = "search_articlescope"
+TERMS_TABLE, DF_TABLE, STATS_TABLE = "search_articleterms", "search_articleterm_df", "search_articlestats"
 ARTICLES = Documents(PG_TABLE, "article_id", FTS_TABLE, ("title", "keywords", "summary", "body"),
                      scope=("audience", "service_id"), scope_table=SCOPE_TABLE)
 ORGANISATIONS_TABLE = Article.organisations.through._meta.db_table
 # Column weights: SQLite bm25() per column (title, keywords, summary, body); PostgreSQL ts_rank {D, C, B, A}.
 FTS_WEIGHTS = (10.0, 4.0, 3.0, 1.0)
+BM25_K1, BM25_B = 1.2, 0.75  # FTS5's
+# A document's terms in search_articleterms: TERM_START <term> TERM_COUNT <weighted frequency>, repeated
+# (control characters: never part of a token).
+TERM_START, TERM_COUNT = "\x1e", "\x1f"
 PG_WEIGHTS = "{0.1, 0.3, 0.5, 1.0}"
 # Lifts on the text rank: popularity p gives up to +POPULARITY_LIFT (half of it at p = POPULARITY_HALF);
 # a new article up to +RECENCY_LIFT, half of it at RECENCY_HALF_DAYS old; the reader's language ×LANGUAGE_LIFT.
@@ -100,17 +113,64 @@ def _snippet_text(body: str) -> str:
     return html.unescape(text)
 
 
-def _row(article: Article, vendor: str) -> tuple:
-    parts = (tokenize(article.live_title), tokenize(_keywords(article)), tokenize(article.live_summary),
-             tokenize(to_text(article.live_body)[:MAX_BODY_CHARS]))
+def _parts(article: Article) -> tuple[list[str], ...]:
+    """The tokens of the document's columns: title, keywords, summary, body."""
+    return (tokenize(article.live_title), tokenize(_keywords(article)), tokenize(article.live_summary),
+            tokenize(to_text(article.live_body)[:MAX_BODY_CHARS]))
+
+
+def _row(article: Article, parts: tuple[list[str], ...], vendor: str) -> tuple:
     scope = (article.audience, article.service_id)
     if vendor == "postgresql":
         return (article.pk, tsvector_literal(*parts), *scope)
     return (article.pk, *(" ".join(tokens) for tokens in parts), *scope)
 
 
+def term_row(pk: int, parts: tuple[list[str], ...]) -> tuple[int, int, str]:
+    """SQLite: (article id, length in tokens, terms) — each term once with its frequency weighted by column
+    as FTS5's bm25() weights it."""
+    weighted: collections.Counter = collections.Counter()
+    for tokens, weight in zip(parts, FTS_WEIGHTS, strict=True):
+        for token in tokens:
+            weighted[token] += weight
+    terms = "".join(f"{TERM_START}{term}{TERM_COUNT}{count:g}" for term, count in weighted.items())
+    return (pk, sum(len(tokens) for tokens in parts), terms)
+
+
+def _terms_of(terms: str) -> set[str]:
+    return {entry.partition(TERM_COUNT)[0] for entry in terms.split(TERM_START)[1:]}
+
+
+def _replace_statistics(cur, gone: str, params: list, added: list[tuple[int, int, str]]) -> None:
+    """SQLite: the documents `gone` selects (a condition on article_id) leave the BM25 statistics and
+    `added` (term_row()s) enter them. In the transaction that writes the documents."""
+    df: collections.Counter = collections.Counter()
+    documents = tokens = 0
+    cur.execute(f"SELECT length, terms FROM {TERMS_TABLE} WHERE {gone}", params)
+    for length, terms in cur.fetchall():
+        documents, tokens = documents - 1, tokens - length
+        df.subtract(_terms_of(terms))
+    cur.execute(f"DELETE FROM {TERMS_TABLE} WHERE {gone}", params)
+    for _pk, length, terms in added:
+        documents, tokens = documents + 1, tokens + length
+        df.update(_terms_of(terms))
+    cur.executemany(f"INSERT INTO {TERMS_TABLE} (article_id, length, terms) VALUES (%s, %s, %s)", added)
+    cur.executemany(f"INSERT INTO {DF_TABLE} (term, df) VALUES (%s, %s) "
+                    "ON CONFLICT (term) DO UPDATE SET df = df + excluded.df",
+                    [(term, count) for term, count in df.items() if count])
+    cur.executemany(f"DELETE FROM {DF_TABLE} WHERE term = %s AND df <= 0",
+                    [(term,) for term, count in df.items() if count < 0])
+    if documents or tokens:
+        cur.execute(f"UPDATE {STATS_TABLE} SET documents = documents + %s, tokens = tokens + %s",
+                    [documents, tokens])
+
+
 def remove_article(article_id: int, using: str = "default") -> None:
-    ARTICLES.remove(article_id, using)
+    with transaction.atomic(using=using):
+        ARTICLES.remove(article_id, using)
+        if _vendor(using) == "sqlite":
+            with connections[using].cursor() as cur:
+                _replace_statistics(cur, "article_id = %s", [article_id], [])
 
 
 def index_article(article: Article | int, using: str = "default") -> None:
@@ -120,7 +180,12 @@ def index_article(article: Article | int, using: str = "default") -> None:
     if found is None or not found.is_live:
         remove_article(pk, using)
         return
-    ARTICLES.write([_row(found, _vendor(using))], using)
+    vendor, parts = _vendor(using), _parts(found)
+    with transaction.atomic(using=using):
+        ARTICLES.write([_row(found, parts, vendor)], using)
+        if vendor == "sqlite":
+            with connections[using].cursor() as cur:
+                _replace_statistics(cur, "article_id = %s", [pk], [term_row(pk, parts)])
 
 
 def rebuild_articles(batch: int = 500, using: str = "default") -> int:
@@ -133,8 +198,15 @@ def rebuild_articles(batch: int = 500, using: str = "default") -> int:
                             .filter(pk__gt=low).order_by("pk")[:batch])
             high = articles[-1].pk if len(articles) == batch else None
             ARTICLES.clear_range(low, high, using)
-            rows = [_row(article, vendor) for article in articles if article.is_live]
+            documents = [(article, _parts(article)) for article in articles if article.is_live]
+            rows = [_row(article, parts, vendor) for article, parts in documents]
             ARTICLES.write(rows, using)
+            if vendor == "sqlite":
+                gone, params = ("article_id > %s", [low]) if high is None else (
+                    "article_id > %s AND article_id <= %s", [low, high])
+                added = [term_row(article.pk, parts) for article, parts in documents]
+                with connections[using].cursor() as cur:
+                    _replace_statistics(cur, gone, params, added)
         total += len(rows)
         if high is None:
             break
@@ -147,20 +219,14 @@ def rebuild_articles(batch: int = 500, using: str = "default") -> int:
 # Search
 
 
-def _score_sql(vendor: str, synonyms: bool) -> str:
-    """The score of a matching row (higher is better); parameters: the query's words and the words its
-    synonyms add (PostgreSQL only), the reader's language, the query's own language."""
+def _score_sql(vendor: str, text: str) -> str:
+    """The score of a matching row (higher is better) from its `text` rank; parameters: those of `text`,
+    the reader's language, the query's own language."""
     popularity = (f"(1 + {POPULARITY_LIFT} * knowledge_article.popularity"
                   f" / (knowledge_article.popularity + {POPULARITY_HALF}))")
     if vendor == "postgresql":
-        # ts_rank counts each matched word of the query (it has no notion of rarity): the synonyms of one
-        # word ranked with it would count one meaning several times. They are ranked apart, below it.
-        text = f"ts_rank('{PG_WEIGHTS}', {PG_TABLE}.document, %s::tsquery, 1)"
-        if synonyms:
-            text = f"({text} + {SYNONYM_WEIGHT} * {text})"
         age = "COALESCE(EXTRACT(EPOCH FROM (now() - knowledge_article.published_at)) / 86400.0, 3650)"
     else:
-        text = f"(-bm25({FTS_TABLE}, {', '.join(map(str, FTS_WEIGHTS))}))"
         age = "COALESCE(julianday('now') - julianday(knowledge_article.published_at), 3650)"
     larger = "GREATEST" if vendor == "postgresql" else "MAX"  # of two values (a clock a little ahead)
     recency = f"(1 + {RECENCY_LIFT} / (1 + {larger}({age}, 0) / {RECENCY_HALF_DAYS}))"
@@ -242,11 +308,16 @@ def _ranked_ids(words: list[str], tokens: list[str], user, language: str | None,
     if vendor == "postgresql":
         added = [token for token in tokens if token not in words]
         ranks = [tsquery_literal(words, any_word=True), *([tsquery_literal(added, any_word=True)] if added else [])]
+        # ts_rank counts each matched word of the query (it has no notion of rarity): the synonyms of one
+        # word ranked with it would count one meaning several times. They are ranked apart, below it.
+        text = f"ts_rank('{PG_WEIGHTS}', {PG_TABLE}.document, %s::tsquery, 1)"
+        if len(ranks) > 1:
+            text = f"({text} + {SYNONYM_WEIGHT} * {text})"
         with transaction.atomic(using=using), connections[using].cursor() as cur:
             pool = _pg_pool(cur, tsquery_literal(tokens, any_word=True), scope, scope_params)
             ranked = []
             if pool:
-                cur.execute(f"SELECT knowledge_article.id, {_score_sql(vendor, len(ranks) > 1)} AS score "
+                cur.execute(f"SELECT knowledge_article.id, {_score_sql(vendor, text)} AS score "
                             f"FROM knowledge_article JOIN {PG_TABLE} ON {PG_TABLE}.article_id = knowledge_article.id "
                             "WHERE knowledge_article.id = ANY(%s) ORDER BY score DESC, knowledge_article.id DESC "
                             "LIMIT %s", [*ranks, language or "", script, pool, limit])
@@ -254,18 +325,46 @@ def _ranked_ids(words: list[str], tokens: list[str], user, language: str | None,
             # An error rolls the savepoint back, and the settings with it.
             _set_local(cur, jit=None, enable_seqscan=None, enable_indexscan=None, enable_bitmapscan=None)
             return ranked
-    # FTS5 gives the matches newest first as they are read (CROSS JOIN keeps it driving), each kept or
-    # left by its scope row; bm25() and the article row are read for the pool's rows only.
-    pool = (f"SELECT {FTS_TABLE}.rowid AS id, {_score_sql(vendor, False)} AS score "
-            f"FROM {FTS_TABLE} CROSS JOIN {SCOPE_TABLE} CROSS JOIN knowledge_article "
-            f"WHERE {FTS_TABLE} MATCH %s AND {SCOPE_TABLE}.article_id = {FTS_TABLE}.rowid AND {scope} "
-            f"AND knowledge_article.id = {FTS_TABLE}.rowid "
-            f"ORDER BY {FTS_TABLE}.rowid DESC LIMIT {RANK_CANDIDATES}")
-    sql = f"SELECT id, score FROM ({pool}) ORDER BY score DESC, id DESC LIMIT %s"
-    params = [language or "", script, fts5_query(tokens, any_word=True), *scope_params, limit]
-    with connections[using].cursor() as cur:
-        cur.execute(sql, params)
+    with transaction.atomic(using=using), connections[using].cursor() as cur:
+        text, text_params = _bm25_sql(cur, tokens)
+        if text is None:
+            return []
+        # FTS5 gives the matches newest first as they are read (CROSS JOIN keeps it driving), each kept or
+        # left by its scope row; the terms and article rows are read for the pool's rows only.
+        pool = (f"SELECT {FTS_TABLE}.rowid AS id FROM {FTS_TABLE} CROSS JOIN {SCOPE_TABLE} "
+                f"WHERE {FTS_TABLE} MATCH %s AND {SCOPE_TABLE}.article_id = {FTS_TABLE}.rowid AND {scope} "
+                f"ORDER BY {FTS_TABLE}.rowid DESC LIMIT {RANK_CANDIDATES}")
+        cur.execute(f"SELECT knowledge_article.id, {_score_sql(vendor, text)} AS score FROM ({pool}) pool "
+                    f"CROSS JOIN {TERMS_TABLE} CROSS JOIN knowledge_article "
+                    f"WHERE {TERMS_TABLE}.article_id = pool.id AND knowledge_article.id = pool.id "
+                    "ORDER BY score DESC, knowledge_article.id DESC LIMIT %s",
+                    [*text_params, language or "", script, fts5_query(tokens, any_word=True), *scope_params, limit])
         return cur.fetchall()
+
+
+def _bm25_sql(cur, tokens: list[str]) -> tuple[str | None, list]:
+    """SQLite: the BM25 of a row of search_articleterms for `tokens` (SQL and its parameters), from the
+    kept statistics (FTS5's formula: idf log((N − df + ½) / (df + ½)), at least 1e-6); None when no
+    document has any of them."""
+    cur.execute(f"SELECT documents, tokens FROM {STATS_TABLE}")
+    documents, total = cur.fetchone() or (0, 0)
+    marks = ", ".join(["%s"] * len(tokens))
+    cur.execute(f"SELECT term, df FROM {DF_TABLE} WHERE term IN ({marks})", tokens)
+    found = dict(cur.fetchall())
+    if not documents or not found:
+        return None, []
+    # One term's part, idf × f(k1+1)/(f + K), written with f once: idf(k1+1)(1 − K/(f + K)), where f is its
+    # weighted frequency in the row (0 when absent) and K = k1(1 − b + b·length/average length).
+    k = f"({BM25_K1 * (1 - BM25_B)!r} + {BM25_K1 * BM25_B / (total / documents)!r} * {TERMS_TABLE}.length)"
+    parts, params = [], []
+    for term, df in found.items():
+        idf = max(math.log((documents - df + 0.5) / (df + 0.5)), 1e-6)
+        needle = f"{TERM_START}{term}{TERM_COUNT}"
+        frequency = (f"COALESCE(CAST(substr({TERMS_TABLE}.terms, NULLIF(instr({TERMS_TABLE}.terms, %s), 0) + "
+                     f"{len(needle)}, 16) AS REAL), 0)")
+        parts.append(f"{idf * (BM25_K1 + 1)!r} * (1 - {k} / ({frequency} + {k}))")
+        params.append(needle)
+    return f"({' + '.join(parts)})", params
 
 
 def find_articles(text: str, *, user, language: str | None = None, service_id: int | None = None,
