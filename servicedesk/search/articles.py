@@ -26,6 +26,7 @@ import functools
 import html
 import math
 import re
+from collections.abc import Callable
 
 from django.db import connections, transaction
 
@@ -326,45 +327,52 @@ def _ranked_ids(words: list[str], tokens: list[str], user, language: str | None,
             _set_local(cur, jit=None, enable_seqscan=None, enable_indexscan=None, enable_bitmapscan=None)
             return ranked
     with transaction.atomic(using=using), connections[using].cursor() as cur:
-        text, text_params = _bm25_sql(cur, tokens)
-        if text is None:
+        text_rank = _bm25(cur, tokens)
+        if text_rank is None:
             return []
         # FTS5 gives the matches newest first as they are read (CROSS JOIN keeps it driving), each kept or
-        # left by its scope row; the terms and article rows are read for the pool's rows only.
+        # left by its scope row; the terms and article rows are read for the pool's rows only: the lifts
+        # (recency, popularity, language) in SQL, the text rank here (cheaper than as SQL expressions).
         pool = (f"SELECT {FTS_TABLE}.rowid AS id FROM {FTS_TABLE} CROSS JOIN {SCOPE_TABLE} "
                 f"WHERE {FTS_TABLE} MATCH %s AND {SCOPE_TABLE}.article_id = {FTS_TABLE}.rowid AND {scope} "
                 f"ORDER BY {FTS_TABLE}.rowid DESC LIMIT {RANK_CANDIDATES}")
-        cur.execute(f"SELECT knowledge_article.id, {_score_sql(vendor, text)} AS score FROM ({pool}) pool "
-                    f"CROSS JOIN {TERMS_TABLE} CROSS JOIN knowledge_article "
-                    f"WHERE {TERMS_TABLE}.article_id = pool.id AND knowledge_article.id = pool.id "
-                    "ORDER BY score DESC, knowledge_article.id DESC LIMIT %s",
-                    [*text_params, language or "", script, fts5_query(tokens, any_word=True), *scope_params, limit])
-        return cur.fetchall()
+        cur.execute(f"SELECT knowledge_article.id, {_score_sql(vendor, '1')}, {TERMS_TABLE}.length, "
+                    f"{TERMS_TABLE}.terms FROM ({pool}) pool CROSS JOIN {TERMS_TABLE} CROSS JOIN knowledge_article "
+                    f"WHERE {TERMS_TABLE}.article_id = pool.id AND knowledge_article.id = pool.id",
+                    [language or "", script, fts5_query(tokens, any_word=True), *scope_params])
+        ranked = [(pk, lift * text_rank(length, terms)) for pk, lift, length, terms in cur.fetchall()]
+    ranked.sort(key=lambda row: (-row[1], -row[0]))
+    return ranked[:limit]
 
 
-def _bm25_sql(cur, tokens: list[str]) -> tuple[str | None, list]:
-    """SQLite: the BM25 of a row of search_articleterms for `tokens` (SQL and its parameters), from the
-    kept statistics (FTS5's formula: idf log((N − df + ½) / (df + ½)), at least 1e-6); None when no
-    document has any of them."""
+def _bm25(cur, tokens: list[str]) -> Callable[[int, str], float] | None:
+    """SQLite: the BM25 of a document of search_articleterms for `tokens` (a function of its length and
+    terms), from the kept statistics — FTS5's formula: the sum over the tokens it has of
+    idf · f(k1 + 1) / (f + k1(1 − b + b · length / average length)), f the token's weighted frequency,
+    idf log((N − df + ½) / (df + ½)) and at least 1e-6. None when no document has any of the tokens."""
     cur.execute(f"SELECT documents, tokens FROM {STATS_TABLE}")
     documents, total = cur.fetchone() or (0, 0)
     marks = ", ".join(["%s"] * len(tokens))
     cur.execute(f"SELECT term, df FROM {DF_TABLE} WHERE term IN ({marks})", tokens)
-    found = dict(cur.fetchall())
+    found = cur.fetchall()
     if not documents or not found:
-        return None, []
-    # One term's part, idf × f(k1+1)/(f + K), written with f once: idf(k1+1)(1 − K/(f + K)), where f is its
-    # weighted frequency in the row (0 when absent) and K = k1(1 − b + b·length/average length).
-    k = f"({BM25_K1 * (1 - BM25_B)!r} + {BM25_K1 * BM25_B / (total / documents)!r} * {TERMS_TABLE}.length)"
-    parts, params = [], []
-    for term, df in found.items():
-        idf = max(math.log((documents - df + 0.5) / (df + 0.5)), 1e-6)
-        needle = f"{TERM_START}{term}{TERM_COUNT}"
-        frequency = (f"COALESCE(CAST(substr({TERMS_TABLE}.terms, NULLIF(instr({TERMS_TABLE}.terms, %s), 0) + "
-                     f"{len(needle)}, 16) AS REAL), 0)")
-        parts.append(f"{idf * (BM25_K1 + 1)!r} * (1 - {k} / ({frequency} + {k}))")
-        params.append(needle)
-    return f"({' + '.join(parts)})", params
+        return None
+    needles = [(f"{TERM_START}{term}{TERM_COUNT}", max(math.log((documents - df + 0.5) / (df + 0.5)), 1e-6)
+                * (BM25_K1 + 1)) for term, df in found]
+    base, per_token = BM25_K1 * (1 - BM25_B), BM25_K1 * BM25_B * documents / total
+
+    def rank(length: int, terms: str) -> float:
+        k, score = base + per_token * length, 0.0
+        for needle, weight in needles:
+            at = terms.find(needle)
+            if at >= 0:
+                start = at + len(needle)
+                end = terms.find(TERM_START, start)
+                frequency = float(terms[start:end] if end >= 0 else terms[start:])
+                score += weight * frequency / (frequency + k)
+        return score
+
+    return rank
 
 
 def find_articles(text: str, *, user, language: str | None = None, service_id: int | None = None,
