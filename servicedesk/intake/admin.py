@@ -5,6 +5,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
@@ -31,6 +32,12 @@ OAUTH_SETTINGS = ("oauth_provider", "oauth_tenant", "oauth_client_id", "oauth_cl
 PENDING = "intake.oauth.pending"
 
 
+def _formfield(field, **kwargs):
+    if isinstance(field, models.URLField):  # an endpoint typed without its scheme is an https one
+        kwargs.setdefault("assume_scheme", "https")
+    return field.formfield(**kwargs)
+
+
 class MailboxForm(forms.ModelForm):
     """The IMAP password is write-only: never sent back to the browser; left empty, it stays as it is."""
 
@@ -48,6 +55,7 @@ class MailboxForm(forms.ModelForm):
 
     class Meta:
         model = Mailbox
+        formfield_callback = _formfield
         fields = ("name", "address", "desk", "is_active", "unknown_senders", "add_cc_as_watchers", "default_group",
                   "imap_host", "imap_port", "imap_security", "imap_username", "imap_auth", "imap_password",
                   "imap_folder", "imap_after", "imap_move_to", "oauth_provider", "oauth_tenant", "oauth_client_id",
@@ -73,6 +81,7 @@ class MailboxForm(forms.ModelForm):
 @admin.register(Mailbox)
 class MailboxAdmin(AuditedAdmin):
     form = MailboxForm
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ("name", "address", "desk", "unknown_senders", "imap_host", "imap_last_fetch_at", "fetch_status",
                     "is_active")
     list_filter = ("is_active", "desk", "unknown_senders")
