@@ -134,7 +134,7 @@ class MailboxAdmin(AuditedAdmin):
                 "time": formats.date_format(timezone.localtime(obj.oauth_expires_at), "DATETIME_FORMAT")}
         else:
             state = _("Connected.")
-        return format_html("{} {}<br>{}", state, connect,
+        return format_html("{}<br>{}<br>{}", state, connect,
                            _("Redirect URI to register with the provider: %(uri)s") % {"uri": self._redirect_uri()})
 
     @admin.display(description=_("password stored"), boolean=True)
