@@ -284,6 +284,11 @@ EMAIL_HOST_PASSWORD = os.environ.get("SERVICEDESK_SMTP_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("SERVICEDESK_SMTP_STARTTLS", False)
 EMAIL_TIMEOUT = 20
 DEFAULT_FROM_EMAIL = os.environ.get("SERVICEDESK_FROM_EMAIL", "servicedesk@localhost")
+# An SMTP server that takes OAuth 2.0 only (Microsoft 365, Google): the address of the desk's mailbox whose
+# OAuth token signs in (XOAUTH2), renewed by the desk; with SERVICEDESK_SMTP_HOST and _STARTTLS as usual.
+SERVICEDESK_SMTP_OAUTH_MAILBOX = os.environ.get("SERVICEDESK_SMTP_OAUTH_MAILBOX", "").strip().lower()
+if SERVICEDESK_SMTP_OAUTH_MAILBOX and os.environ.get("SERVICEDESK_SMTP_HOST"):
+    EMAIL_BACKEND = "servicedesk.notify.xoauth2.EmailBackend"
 # Password reset by mail: requests per address and per client address within the window; links
 # work for PASSWORD_RESET_TIMEOUT seconds.
 SERVICEDESK_PASSWORD_RESET_PER_ADDRESS = int(os.environ.get("SERVICEDESK_PASSWORD_RESET_PER_ADDRESS", 3))

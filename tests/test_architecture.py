@@ -54,6 +54,8 @@ ALLOWED = {
     ("servicedesk/intake/ingest.py", "intake"): "the inbound messages' own states (received, filed, quarantined, "
                                                 "failed)",
     ("servicedesk/intake/imap.py", "intake"): "a mailbox's fetch claim and state (which worker fetches, last error)",
+    ("servicedesk/intake/oauth.py", "intake"): "a mailbox's OAuth access token, its expiry, the rotated refresh "
+                                               "token and a refused grant's mark, kept by the token refresh",
 }
 
 # Writes outside actions still to be moved into one (none: keep it that way).

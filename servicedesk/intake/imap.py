@@ -27,6 +27,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from . import oauth
 from .ingest import hold_for_fault_test, process, store_raw
 from .models import ImapAfter, ImapSecurity, Mailbox, Source, State
 
@@ -93,7 +94,7 @@ def fetch_mailbox(mailbox: Mailbox, *, limit: int = 200) -> FetchReport:
         try:
             with _connect(mailbox) as imap:
                 _Poll(imap, mailbox, report, token, limit).run()
-        except (imaplib.IMAP4.error, OSError, _Unsupported) as error:
+        except (imaplib.IMAP4.error, OSError, _Unsupported, oauth.OAuthError) as error:
             report.errors.append(_("IMAP %(host)s: %(error)s") % {"host": mailbox.imap_host, "error": _text(error)})
     finally:
         _release(mailbox, token, imap_last_fetch_at=timezone.now(), imap_last_error="\n".join(report.errors)[:5000])
@@ -123,11 +124,23 @@ def _connect(mailbox: Mailbox) -> imaplib.IMAP4:
                 imap.shutdown()
                 raise
     try:
-        imap.login(mailbox.imap_username, mailbox.imap_password)
+        if mailbox.uses_oauth:
+            _authenticate_xoauth2(imap, mailbox)
+        else:
+            imap.login(mailbox.imap_username, mailbox.imap_password)
     except Exception:
         imap.shutdown()
         raise
     return imap
+
+
+def _authenticate_xoauth2(imap: imaplib.IMAP4, mailbox: Mailbox) -> None:
+    try:
+        imap.authenticate("XOAUTH2", oauth.XOAuth2(mailbox.imap_username, oauth.access_token(mailbox)))
+    except imaplib.IMAP4.error:
+        # Refused before its expiry (revoked, or the server's clock runs ahead): once more with a new token.
+        imap.authenticate("XOAUTH2", oauth.XOAuth2(mailbox.imap_username, oauth.access_token(mailbox, renew=True)))
+
 
 
 def encode_folder(name: str) -> str:

@@ -27,13 +27,27 @@ class ImapAfter(models.TextChoices):
     MOVE = "move", _("Move to another folder")
 
 
+class ImapAuth(models.TextChoices):
+    PASSWORD = "password", _("Password")
+    OAUTH2 = "oauth2", _("OAuth 2.0 (XOAUTH2)")
+
+
+class OAuthProvider(models.TextChoices):
+    MICROSOFT365 = "microsoft365", _("Microsoft 365")
+    GOOGLE = "google", _("Google")
+    GENERIC = "generic", _("Other OAuth 2.0 provider")
+
+
 class Mailbox(models.Model):
     """One address the desk receives mail at; with an IMAP server, one mailbox the desk polls."""
 
     # The audit trail (core.audit) says that the password was set or changed, never what it is; the poller's
     # status fields are its own bookkeeping, not a change anybody made.
-    audit_masked = ("imap_password",)
-    audit_exclude = ("imap_last_fetch_at", "imap_last_error")
+    # The OAuth client secret and refresh token likewise; the access token, its expiry and the refresh's
+    # outcome are the desk's own bookkeeping (renewed every hour), never shown.
+    audit_masked = ("imap_password", "oauth_client_secret", "oauth_refresh_token")
+    audit_exclude = ("imap_last_fetch_at", "imap_last_error", "oauth_access_token", "oauth_expires_at",
+                     "oauth_needs_consent", "oauth_error")
 
     name = models.CharField(_("name"), max_length=200)
     address = models.EmailField(_("address"), unique=True, help_text=_("The desk's own address for this mailbox."))
@@ -60,6 +74,9 @@ class Mailbox(models.Model):
                                      default=ImapSecurity.SSL)
     imap_username = models.CharField(_("IMAP user name"), max_length=255, blank=True)
     imap_password = models.CharField(_("IMAP password"), max_length=500, blank=True)
+    imap_auth = models.CharField(_("IMAP sign-in"), max_length=10, choices=ImapAuth.choices,
+                                 default=ImapAuth.PASSWORD,
+                                 help_text=_("Microsoft 365 and Google accept only OAuth 2.0."))
     imap_folder = models.CharField(_("IMAP folder"), max_length=255, default="INBOX",
                                    help_text=_("The folder new mail is taken from."))
     imap_after = models.CharField(
@@ -70,6 +87,26 @@ class Mailbox(models.Model):
                                     help_text=_("The folder filed messages are moved to (created if missing)."))
     imap_last_fetch_at = models.DateTimeField(_("last fetched"), null=True, blank=True)
     imap_last_error = models.TextField(_("last fetch error"), blank=True)
+    oauth_provider = models.CharField(_("OAuth provider"), max_length=20, choices=OAuthProvider.choices,
+                                      default=OAuthProvider.MICROSOFT365)
+    oauth_tenant = models.CharField(_("tenant"), max_length=200, blank=True,
+                                    help_text=_("Microsoft 365: the directory (tenant) ID or domain; "
+                                                "empty: \"organizations\"."))
+    oauth_client_id = models.CharField(_("client ID"), max_length=500, blank=True)
+    oauth_client_secret = models.CharField(_("client secret"), max_length=1000, blank=True)
+    oauth_scope = models.CharField(_("scope"), max_length=1000, blank=True,
+                                   help_text=_("Empty: the provider's scopes for IMAP, SMTP and offline access."))
+    oauth_token_url = models.URLField(_("token endpoint"), max_length=500, blank=True,
+                                      help_text=_("Empty: the provider's (Microsoft 365, Google)."))
+    oauth_authorize_url = models.URLField(_("authorisation endpoint"), max_length=500, blank=True,
+                                          help_text=_("Empty: the provider's (Microsoft 365, Google)."))
+    oauth_refresh_token = models.TextField(_("refresh token"), blank=True)
+    oauth_access_token = models.TextField(blank=True, editable=False)
+    oauth_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The provider refused the refresh token (revoked, expired, password changed): an administrator must
+    # connect the mailbox again; until then nothing is fetched or sent with it.
+    oauth_needs_consent = models.BooleanField(_("needs re-authorisation"), default=False, editable=False)
+    oauth_error = models.TextField(_("OAuth error"), blank=True, editable=False)
     # Which poller holds the mailbox, until when: two pollers never work on one mailbox at once.
     imap_claimed_by = models.CharField(max_length=100, blank=True, editable=False)
     imap_claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
@@ -91,6 +128,11 @@ class Mailbox(models.Model):
         if self.imap_host:
             if not self.imap_username:
                 errors["imap_username"] = _("An IMAP server needs a user name.")
+            if self.uses_oauth and not self.oauth_client_id.strip():
+                errors["oauth_client_id"] = _("OAuth 2.0 needs the client ID of the desk's app registration.")
+            if (self.uses_oauth and self.oauth_provider == OAuthProvider.GENERIC
+                    and not self.oauth_token_url.strip()):
+                errors["oauth_token_url"] = _("Name the token endpoint of this OAuth 2.0 provider.")
             if self.imap_after == ImapAfter.MOVE and not self.imap_move_to.strip():
                 errors["imap_move_to"] = _("Name the folder filed messages are moved to.")
             if self.imap_after == ImapAfter.MOVE and self.imap_move_to.strip() == self.imap_folder.strip():
@@ -101,6 +143,10 @@ class Mailbox(models.Model):
     @property
     def polls_imap(self) -> bool:
         return bool(self.imap_host)
+
+    @property
+    def uses_oauth(self) -> bool:
+        return self.imap_auth == ImapAuth.OAUTH2
 
     @property
     def imap_port_or_default(self) -> int:

@@ -118,7 +118,7 @@ listen = 127.0.0.1
 protocols = imap
 ssl = no
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+{self.auth_config()}
 mail_location = maildir:{mail}/%u
 first_valid_uid = 1
 first_valid_gid = 1
@@ -134,10 +134,6 @@ service imap-login {{
 service anvil {{
   chroot =
 }}
-passdb {{
-  driver = passwd-file
-  args = scheme=PLAIN username_format=%u {self.passwd}
-}}
 userdb {{
   driver = static
   args = uid={user} gid={group} home={mail}/%u
@@ -146,6 +142,13 @@ userdb {{
         (self.folder / "state").mkdir()
         self.program = program
         self._users = itertools.count()
+
+    def auth_config(self) -> str:
+        return f"""auth_mechanisms = plain login
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {self.passwd}
+}}"""
 
     def start(self):
         # dovecot forks into the background: its output goes to a file, not to a pipe we would wait on.

@@ -34,7 +34,7 @@ def form_data(mailbox, **changes):
         "unknown_senders": mailbox.unknown_senders, "default_group": "", "imap_host": mailbox.imap_host,
         "imap_port": "", "imap_security": mailbox.imap_security, "imap_username": mailbox.imap_username,
         "imap_password": "", "imap_folder": mailbox.imap_folder, "imap_after": mailbox.imap_after,
-        "imap_move_to": mailbox.imap_move_to,
+        "imap_move_to": mailbox.imap_move_to, "imap_auth": mailbox.imap_auth, "oauth_provider": mailbox.oauth_provider,
     }
     data.update(changes)
     return data
