@@ -54,6 +54,9 @@ ALLOWED = {
     ("servicedesk/intake/ingest.py", "intake"): "the inbound messages' own states (received, filed, quarantined, "
                                                 "failed)",
     ("servicedesk/intake/imap.py", "intake"): "a mailbox's fetch claim and state (which worker fetches, last error)",
+    ("servicedesk/webhooks/events.py", "webhooks"): "the delivery log: each event stored once per subscription",
+    ("servicedesk/webhooks/sending.py", "webhooks"): "the delivery log's own state machine (claimed, delivered, "
+                                                     "retried, failed) and a webhook's count of failures in a row",
 }
 
 # Writes outside actions still to be moved into one (none: keep it that way).
