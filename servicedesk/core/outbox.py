@@ -10,10 +10,18 @@ at least once: receivers recognise a copy by its id). The domains own their rows
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.db.models import F, Q, QuerySet
 
 QUEUED, SENDING = "queued", "sending"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    state: str
+    retry_in: int | None = None  # seconds until the next attempt, when one is due
 
 
 def backoff(attempts: int) -> int:
@@ -37,3 +45,14 @@ def release_stale(rows: QuerySet, now: datetime.datetime, timeout_minutes: int, 
     stale = now - datetime.timedelta(minutes=timeout_minutes)
     return rows.filter(state=SENDING, claimed_at__lt=stale).update(state=QUEUED, next_attempt_at=now,
                                                                    last_error=reason)
+
+
+def attempt(task, send: Callable[[int], Outcome | None], pk: int) -> str | None:
+    """A Celery task's body: send one row; a failure to try again is retried by Celery after the row's
+    backoff (with a broker). In-process the periodic sweep retries it, so a request never waits on retries."""
+    outcome = send(pk)
+    if outcome is None:
+        return None
+    if outcome.retry_in is not None and not task.request.is_eager:
+        raise task.retry(countdown=outcome.retry_in)
+    return outcome.state

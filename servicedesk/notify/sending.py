@@ -20,7 +20,6 @@ import email.utils
 import logging
 import smtplib
 import time
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -28,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from servicedesk.core import outbox
-from servicedesk.core.outbox import backoff
+from servicedesk.core.outbox import Outcome, backoff
 from servicedesk.tickets.models import Ticket
 
 from . import context as ctx
@@ -40,12 +39,6 @@ def from_address(ticket: Ticket | None) -> str:
     name = ctx.desk_name(ticket)
     address = email.utils.parseaddr(settings.DEFAULT_FROM_EMAIL)[1] or settings.DEFAULT_FROM_EMAIL
     return email.utils.formataddr((name, address))
-
-
-@dataclass(frozen=True)
-class Outcome:
-    state: str
-    retry_in: int | None = None  # seconds until the next attempt, when one is due
 
 
 def build_email(row: OutboundMessage, connection=None) -> EmailMultiAlternatives:

@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from servicedesk.core.admin import AuditedAdmin
+from servicedesk.core.admin import AuditedAdmin, OutboxAdmin
 from servicedesk.core.audit import Channel
 from servicedesk.core.errors import ActionError
 
@@ -51,7 +51,7 @@ class SubscriptionAdmin(AuditedAdmin):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(AuditedAdmin):
+class DeliveryAdmin(OutboxAdmin):
     list_display = ("created_at", "subscription", "event", "ticket", "state", "attempts", "status_code",
                     "response_ms", "short_error", "delivered_at")
     list_filter = ("state", "subscription", "event")
@@ -60,16 +60,6 @@ class DeliveryAdmin(AuditedAdmin):
     list_select_related = ("subscription", "ticket")
     actions = ["redeliver"]
     readonly_fields = [f.name for f in Delivery._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description=_("last error"))
-    def short_error(self, obj):
-        return obj.last_error[:120]
 
     @admin.action(description=_("Redeliver the selected deliveries"))
     def redeliver(self, request, queryset):

@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from servicedesk.core import outbox, signing
+from servicedesk.core.outbox import Outcome
 
 from .models import Delivery, State, Subscription
 
@@ -35,12 +36,6 @@ log = logging.getLogger(__name__)
 
 RETRIED_STATUSES = frozenset({408, 429})
 USER_AGENT = "ServiceDesk-Webhooks/1"
-
-
-@dataclass(frozen=True)
-class Outcome:
-    state: str
-    retry_in: int | None = None  # seconds until the next attempt, when one is due
 
 
 @dataclass(frozen=True)

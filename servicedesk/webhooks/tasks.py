@@ -12,6 +12,8 @@ import logging
 
 from celery import shared_task
 
+from servicedesk.core import outbox
+
 from . import sending
 
 log = logging.getLogger(__name__)
@@ -34,12 +36,8 @@ def dispatch(pks: list[int]) -> None:
 
 @shared_task(bind=True, acks_late=True, max_retries=None)
 def deliver(self, pk: int) -> str | None:
-    outcome = sending.send(pk)
-    if outcome is None:
-        return None
-    if outcome.retry_in is not None and not self.request.is_eager:
-        raise self.retry(countdown=outcome.retry_in)
-    return outcome.state
+    """Send one delivery; retried by Celery after its backoff (core.outbox.attempt)."""
+    return outbox.attempt(self, sending.send, pk)
 
 
 @shared_task(acks_late=True)
