@@ -89,7 +89,7 @@ def post(delivery: Delivery) -> Answer:
             return Answer(response.status, elapsed_ms=elapsed())
     except urllib.error.HTTPError as error:
         text = error.read(300).decode("utf-8", "replace") if error.fp is not None else ""
-        return Answer(error.code, f"HTTP {error.code}: {text}".strip(),
+        return Answer(error.code, f"HTTP {error.code}: {text}" if text.strip() else f"HTTP {error.code}",
                       _retry_after(error.headers.get("Retry-After") if error.headers else None), elapsed())
     except (urllib.error.URLError, OSError, http.client.HTTPException, ValueError) as error:
         reason = getattr(error, "reason", error)
