@@ -140,6 +140,20 @@ def _count_failure(subscription: Subscription) -> None:
         actions.deactivate(subscription.pk, failures=failures)
 
 
+def send_in_turn(pks: list[int]) -> None:
+    """Send these one after the other (in-process: the embedded desk's periodic pass). Once a webhook's
+    receiver failed, its other deliveries wait for the next pass: a receiver that does not answer costs the
+    pass one timeout, not one per delivery (the scheduler's other jobs wait on it)."""
+    webhook_of = dict(Delivery.objects.filter(pk__in=pks).values_list("pk", "subscription_id"))
+    failing: set[int] = set()
+    for pk in pks:
+        if webhook_of.get(pk) in failing:
+            continue
+        outcome = send(pk)
+        if outcome is not None and outcome.state != State.DELIVERED:
+            failing.add(webhook_of.get(pk))
+
+
 def due(now: datetime.datetime | None = None, limit: int = 200) -> list[int]:
     """Deliveries to send now: queued and due, and those a stopped worker left ``sending`` (queued again)."""
     now = now or timezone.now()

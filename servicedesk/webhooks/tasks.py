@@ -42,8 +42,10 @@ def deliver(self, pk: int) -> str | None:
 
 @shared_task(acks_late=True)
 def send_due() -> int:
-    """Periodic: send every delivery that is due; returns how many."""
+    """Periodic: send every delivery that is due (by the workers with a broker, else here); returns how many."""
     pks = sending.due()
-    for pk in pks:
-        sending.send(pk)
+    if broker_in_use():
+        dispatch(pks)
+    else:
+        sending.send_in_turn(pks)
     return len(pks)

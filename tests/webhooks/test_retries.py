@@ -108,6 +108,18 @@ def test_a_delivery_left_sending_by_a_stopped_worker_is_sent_again(desk, receive
     assert delivery.state == State.DELIVERED and delivery.attempts == 2 and len(receiver.taken) == 1
 
 
+def test_a_pass_waits_on_a_silent_receiver_once(desk, receiver, subscribe, settings):
+    settings.SERVICEDESK_WEBHOOK_TIMEOUT_SECONDS = 0.3
+    receiver.script = [("sleep", 1)]
+    subscribe(["ticket.created"])
+    first, second = _stored(desk, "one"), _stored(desk, "two")
+    assert tasks.send_due() == 2
+    assert len(receiver.requests) == 1
+    assert Delivery.objects.get(pk=first).attempts + Delivery.objects.get(pk=second).attempts == 1
+    assert tasks.send_due() == 1  # the other one, in the next pass; the first waits for its backoff
+    assert len(receiver.taken) == 1
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_senders_at_once_deliver_once(desk, receiver, subscribe):
     receiver.script = [("slow", 0.3)]  # the POST takes a while: the second sender meets the first's claim
