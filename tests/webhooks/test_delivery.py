@@ -96,3 +96,18 @@ def test_an_event_announced_twice_is_stored_and_sent_once(desk, receiver, subscr
     for pk in first + again:
         sending.send(pk)
     assert len(receiver.requests) == 1
+
+
+def test_each_change_is_one_event_of_its_kind(desk, receiver, subscribe, django_capture_on_commit_callbacks):
+    subscribe(["ticket.created", "ticket.changed", "ticket.commented", "ticket.resolved", "ticket.closed"])
+    capture = django_capture_on_commit_callbacks
+    ticket = committed(capture, actions.create_ticket, actor=desk.customer1, title="Laptop slow")
+    committed(capture, actions.assign, ticket, actor=desk.agent1, group=desk.second_line)
+    committed(capture, actions.add_comment, ticket, actor=desk.customer1, body="Still slow.")
+    committed(capture, actions.transition, ticket, "resolve", actor=desk.manager, comment="Replaced the disk.")
+    committed(capture, actions.transition, ticket, "confirm", actor=desk.customer1)
+    kinds = list(Delivery.objects.order_by("id").values_list("event", flat=True))
+    assert kinds == ["ticket.created", "ticket.changed", "ticket.commented", "ticket.resolved", "ticket.closed"]
+    changed = Delivery.objects.get(event="ticket.changed").payload
+    assert changed["changes"]["group"] == {"old": None, "new": desk.second_line.name}
+    assert changed["actor"]["username"] == "agent1"
