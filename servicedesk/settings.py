@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "servicedesk.announcements",
     "servicedesk.console",
     "servicedesk.portal",
+    "servicedesk.webhooks",
 ]
 
 MIDDLEWARE = [
@@ -398,3 +399,14 @@ CELERY_BEAT_SCHEDULE["knowledge-popularity"] = {"task": "servicedesk.knowledge.t
 # Anonymous readers' votes ("Was this helpful?") per address and minute.
 SERVICEDESK_HELP_VOTES_PER_MINUTE = int(os.environ.get("SERVICEDESK_HELP_VOTES_PER_MINUTE", 10))
 # --- end of self-service ---------------------------------------------------------------------------
+# --- Outgoing webhooks (servicedesk.webhooks, docs/webhooks.md) ------------------------------------
+# Seconds a receiver has to answer; attempts per delivery (network errors, 5xx, 408, 429); minutes after
+# which a delivery left "sending" by a stopped worker is sent again; deliveries failed for good in a row
+# after which a webhook is deactivated (0: never).
+SERVICEDESK_WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("SERVICEDESK_WEBHOOK_TIMEOUT_SECONDS", 10))
+SERVICEDESK_WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("SERVICEDESK_WEBHOOK_MAX_ATTEMPTS", 8))
+SERVICEDESK_WEBHOOK_SENDING_TIMEOUT_MINUTES = int(os.environ.get("SERVICEDESK_WEBHOOK_SENDING_TIMEOUT_MINUTES", 15))
+SERVICEDESK_WEBHOOK_DISABLE_AFTER = int(os.environ.get("SERVICEDESK_WEBHOOK_DISABLE_AFTER", 20))
+SERVICEDESK_PERIODIC_TASKS["webhooks-send-due"] = {"task": "servicedesk.webhooks.tasks.send_due", "every": 10}
+CELERY_BEAT_SCHEDULE["webhooks-send-due"] = {"task": "servicedesk.webhooks.tasks.send_due", "schedule": 10.0}
+# --- end of outgoing webhooks ----------------------------------------------------------------------

@@ -56,6 +56,9 @@ ALLOWED = {
     ("servicedesk/intake/imap.py", "intake"): "a mailbox's fetch claim and state (which worker fetches, last error)",
     ("servicedesk/intake/oauth.py", "intake"): "a mailbox's OAuth access token, its expiry, the rotated refresh "
                                                "token and a refused grant's mark, kept by the token refresh",
+    ("servicedesk/webhooks/events.py", "webhooks"): "the delivery log: each event stored once per subscription",
+    ("servicedesk/webhooks/sending.py", "webhooks"): "the delivery log's own state machine (claimed, delivered, "
+                                                     "retried, failed) and a webhook's count of failures in a row",
 }
 
 # Writes outside actions still to be moved into one (none: keep it that way).

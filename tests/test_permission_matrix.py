@@ -33,6 +33,7 @@ from servicedesk.knowledge.models import Article, SearchGap
 from servicedesk.sla.models import Calendar, SlaPolicy
 from servicedesk.tickets import actions, permissions
 from servicedesk.tickets.models import Attachment, Comment, Ticket, TicketLink
+from servicedesk.webhooks.models import Delivery, Subscription
 
 ROLES = ("anonymous", "customer_a", "customer_b", "agent_outside", "lead", "manager", "admin")
 USERNAMES = {"customer_a": "customer1", "customer_b": "customer3", "agent_outside": "agent1", "lead": "lead1",
@@ -367,6 +368,13 @@ ROWS = [
     Row("POST help/articles/<id:article_id>/feedback", "/help/articles/{staff_article}/feedback", STAFF_READERS,
         {"helpful": "yes"}),
     Row("POST help/articles/<id:article_id>/solved", "/help/articles/{staff_article}/solved", STAFF_READERS),
+    # --- outgoing webhooks (administrators only; the matrix webhook posts to a closed loopback port) --
+    Row("GET /api/v1/webhooks", "/api/v1/webhooks", ADMIN_WRITES),
+    Row("POST /api/v1/webhooks", "/api/v1/webhooks", ADMIN_WRITES,
+        {"name": "Matrix probe", "url": "http://127.0.0.1:9/", "events": ["ticket.created"]}),
+    Row("GET /api/v1/webhooks/{webhook_id}/deliveries", "/api/v1/webhooks/{webhook}/deliveries", ADMIN_WRITES),
+    Row("POST /api/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver",
+        "/api/v1/webhooks/{webhook}/deliveries/{delivery}/redeliver", ADMIN_WRITES),
     # --- the admin site (its own permissions: administrators only) ---------------------------------
     Row("GET admin/", "/admin/", ADMIN_SITE),
     Row("GET admin/ ticket", "/admin/tickets/ticket/{ticket}/change/", ADMIN_SITE),
@@ -451,7 +459,16 @@ def targets(desk, world, role: str) -> dict:
         "staff_article": staff_article(desk).pk,
         **knowledge_targets(role),
         "notice": Announcement.objects.get(title="Mail down for A").pk,
+        **webhook_targets(desk),
     }
+
+
+def webhook_targets(desk) -> dict:
+    webhook, _made = Subscription.objects.get_or_create(
+        name="Matrix webhook", defaults={"url": "http://127.0.0.1:9/", "events": ["ticket.created"]})
+    delivery, _made = Delivery.objects.get_or_create(subscription=webhook, event_id="matrix",
+                                                     defaults={"event": "ticket.created", "payload": {}})
+    return {"webhook": webhook.pk, "delivery": delivery.pk}
 
 
 STAFF_ARTICLE = "Kumquat runbook for the desk only"

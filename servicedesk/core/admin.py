@@ -26,8 +26,8 @@ def _title() -> str:
 
 # The desk's work in its order, the same in every language (Django sorts sections by translated name);
 # sign-in lockouts (axes) beside the people; the audit trail (core) of all of it last.
-APP_ORDER = ["accounts", "axes", "tickets", "routing", "sla", "intake", "notify", "knowledge", "search", "console",
-             "core"]
+APP_ORDER = ["accounts", "axes", "tickets", "routing", "sla", "intake", "notify", "webhooks", "knowledge", "search",
+             "console", "core"]
 _django_app_list = admin.site.get_app_list
 
 
@@ -207,3 +207,18 @@ class AuditEntryAdmin(ReadOnlyAdmin):
 
 def _short(value: str) -> str:
     return value if len(value) <= 120 else value[:119] + "…"
+
+
+class OutboxAdmin(AuditedAdmin):
+    """An outbox's log (notify's mails, webhooks' deliveries): written by its sender, read here; its
+    actions (send again) go through the domain."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("last error"))
+    def short_error(self, obj):
+        return obj.last_error[:120]

@@ -7,7 +7,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from servicedesk.core.admin import AuditedAdmin
+from servicedesk.core.admin import AuditedAdmin, OutboxAdmin
 
 from . import sending
 from .context import __doc__ as CONTEXT_HELP
@@ -57,7 +57,7 @@ class NotificationTemplateAdmin(AuditedAdmin):
 
 
 @admin.register(OutboundMessage)
-class OutboundMessageAdmin(AuditedAdmin):
+class OutboundMessageAdmin(OutboxAdmin):
     list_display = ("created_at", "state", "event", "address", "ticket", "subject", "attempts", "short_error",
                     "sent_at")
     list_filter = ("state", "event", "language")
@@ -66,16 +66,6 @@ class OutboundMessageAdmin(AuditedAdmin):
     list_select_related = ("ticket",)
     actions = ["send_again"]
     readonly_fields = [f.name for f in OutboundMessage._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description=_("last error"))
-    def short_error(self, obj):
-        return obj.last_error[:120]
 
     @admin.action(description=_("Send the selected failed notifications again"))
     def send_again(self, request, queryset):

@@ -20,14 +20,14 @@ import email.utils
 import logging
 import smtplib
 import time
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from servicedesk.core import outbox
+from servicedesk.core.outbox import Outcome, backoff
 from servicedesk.tickets.models import Ticket
 
 from . import context as ctx
@@ -39,17 +39,6 @@ def from_address(ticket: Ticket | None) -> str:
     name = ctx.desk_name(ticket)
     address = email.utils.parseaddr(settings.DEFAULT_FROM_EMAIL)[1] or settings.DEFAULT_FROM_EMAIL
     return email.utils.formataddr((name, address))
-
-
-@dataclass(frozen=True)
-class Outcome:
-    state: str
-    retry_in: int | None = None  # seconds until the next attempt, when one is due
-
-
-def backoff(attempts: int) -> int:
-    """Seconds before attempt ``attempts + 1``: 1, 2, 4 … minutes, at most an hour."""
-    return min(60 * 2 ** max(attempts - 1, 0), 3600)
 
 
 def build_email(row: OutboundMessage, connection=None) -> EmailMultiAlternatives:
@@ -101,10 +90,7 @@ def _unreachable(error: Exception) -> bool:
 def send_row(pk: int, now: datetime.datetime | None = None) -> Outcome | None:
     """Claim, send and mark one row. None when there was nothing to claim (sent, being sent, not due)."""
     now = now or timezone.now()
-    claimed = (OutboundMessage.objects.filter(pk=pk, state=State.QUEUED)
-               .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-               .update(state=State.SENDING, claimed_at=now, attempts=F("attempts") + 1))
-    if not claimed:
+    if not outbox.claim(OutboundMessage.objects.filter(pk=pk), now):
         return None
     row = OutboundMessage.objects.select_related("ticket", "ticket__desk").get(pk=pk)
     try:
@@ -140,16 +126,11 @@ def _mark_reachable() -> None:
 def due_rows(now: datetime.datetime | None = None, limit: int = 200) -> list[int]:
     """Rows to send now: queued and due, and rows left ``sending`` by a worker that stopped (queued again)."""
     now = now or timezone.now()
-    stale = now - datetime.timedelta(minutes=int(getattr(settings, "SERVICEDESK_NOTIFY_SENDING_TIMEOUT_MINUTES", 15)))
-    OutboundMessage.objects.filter(state=State.SENDING, claimed_at__lt=stale).update(
-        state=State.QUEUED, next_attempt_at=now,
-        last_error=_("The sender stopped while sending (crash or restart); sending again with the same Message-ID."),
-    )
-    return list(
-        OutboundMessage.objects.filter(state=State.QUEUED)
-        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-        .order_by("created_at", "id").values_list("pk", flat=True)[:limit]
-    )
+    outbox.release_stale(
+        OutboundMessage.objects.all(), now, int(getattr(settings, "SERVICEDESK_NOTIFY_SENDING_TIMEOUT_MINUTES", 15)),
+        _("The sender stopped while sending (crash or restart); sending again with the same Message-ID."))
+    return list(outbox.due(OutboundMessage.objects.all(), now).order_by("created_at", "id")
+                .values_list("pk", flat=True)[:limit])
 
 
 def requeue(rows) -> int:

@@ -13,6 +13,8 @@ import logging
 
 from celery import shared_task
 
+from servicedesk.core import outbox
+
 from . import planning, sending
 
 log = logging.getLogger(__name__)
@@ -55,12 +57,7 @@ def notify_digest(recipient_id: int, ticket_ids: list[int], as_lead: bool, key: 
 def send_notification(self, pk: int) -> str | None:
     """Send one stored notification. A failure is retried by Celery after the row's backoff (with a
     broker); in-process, the periodic ``send_due`` retries it, so a request never waits on retries."""
-    outcome = sending.send_row(pk)
-    if outcome is None:
-        return None
-    if outcome.retry_in is not None and not self.request.is_eager:
-        raise self.retry(countdown=outcome.retry_in)
-    return outcome.state
+    return outbox.attempt(self, sending.send_row, pk)
 
 
 @shared_task(acks_late=True)
