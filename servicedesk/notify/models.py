@@ -187,6 +187,10 @@ class Robot(models.Model):
         """The outbox's address of the robot's messages: stable, so the unique key plans each once."""
         return f"robot:{self.pk}"
 
+    def event_labels(self) -> list[str]:
+        labels = dict(outbox_event_choices())
+        return [str(labels.get(event, event)) for event in self.events]
+
     def clean(self):
         errors = {}
         if (self.group_id is None) == (self.user_id is None):
