@@ -10,7 +10,10 @@ Who is told: a group's robot only of that group's tickets (new in its queue, its
 whatever a later feature tells groups); a person's robot only what that person is mailed (``notify.planning``).
 
 The message is Markdown from ``notify/chat/<language>/<event>.md`` (``generic.md`` for an event without one):
-its first line is the title. Each platform gets it in the form it documents:
+its first line is the title. Every template sees ``desk_name``, ``event`` (its label), ``robot`` {name} and what
+the planner's ``build_context`` gives: ticket events ``ticket`` (``notify.context.ticket_context``, the console's
+link) and ``group``/``assignee`` or ``sla`` {target, percent, due, group}; the generic one shows ``ticket`` when
+given, then ``text`` and a link to ``url`` when given. Each platform gets it in the form it documents:
 
 - WeCom group robot: ``{"msgtype": "markdown", "markdown": {"content": …}}``, answer ``errcode`` 0.
 - DingTalk custom robot: ``{"msgtype": "markdown", "markdown": {"title", "text"}}``; 加签: HMAC-SHA256 keyed
