@@ -30,6 +30,7 @@ from servicedesk.console.models import CannedResponse, SavedView
 from servicedesk.knowledge import actions as knowledge_actions
 from servicedesk.knowledge.actions import links
 from servicedesk.knowledge.models import Article, SearchGap
+from servicedesk.notify.models import Robot
 from servicedesk.sla.models import Calendar, SlaPolicy
 from servicedesk.tickets import actions, permissions
 from servicedesk.tickets.models import Attachment, Comment, Ticket, TicketLink
@@ -69,6 +70,11 @@ NOTICE_READS = PUBLIC | {"anonymous": HIDDEN, "customer_b": HIDDEN}
 NOTICE_WRITES = {role: DENIED for role in ROLES} | {"anonymous": LOGIN, "customer_b": HIDDEN, "lead": ALLOWED,
                                                     "manager": ALLOWED, "admin": ALLOWED}
 NOTICE_LINKS = {role: ANSWERED for role in ROLES} | {"anonymous": LOGIN, "customer_a": DENIED, "customer_b": DENIED}
+# The chat robots: the world's robot is the 3rd line's, whose lead is the manager: its lead and administrators
+# manage it (lead1 leads other groups).
+ROBOT = NOBODY_ELSE | {"manager": ALLOWED, "admin": ALLOWED}
+ROBOT_FORM = {"name": "Matrix probe", "platform": "wecom", "webhook_url": "https://chat.example.invalid/probe",
+              "language": "en", "events": ["sla_breach"], "is_active": "on"}
 
 
 @dataclass
@@ -337,6 +343,15 @@ ROWS = [
     Row("POST console/announcements/<id:pk>/tickets/<str:number>/remove/",
         "/console/announcements/{notice}/tickets/{number}/remove/", TICKET),
     Row("POST console/tickets/<str:number>/announcement/", C + "/announcement/", TICKET, {"announcement": "{notice}"}),
+    Row("GET console/robots/", "/console/robots/", STAFF),
+    Row("GET console/robots/new/", "/console/robots/new/", STAFF),
+    Row("GET console/robots/new/ group", "/console/robots/new/?group={third_line}", STAFF,
+        overrides={"agent_outside": DENIED, "lead": DENIED}),
+    Row("POST console/robots/new/", "/console/robots/new/", STAFF, ROBOT_FORM),
+    Row("GET console/robots/<id:pk>/", "/console/robots/{robot}/", ROBOT),
+    Row("POST console/robots/<id:pk>/", "/console/robots/{robot}/", ROBOT, ROBOT_FORM),
+    Row("POST console/robots/<id:pk>/test/", "/console/robots/{robot}/test/", ROBOT),
+    Row("POST console/robots/<id:pk>/delete/", "/console/robots/{robot}/delete/", ROBOT),
     Row("GET console/canned/", "/console/canned/", STAFF_ONLY),
     Row("GET console/canned/new/", "/console/canned/new/", STAFF_ONLY),
     Row("GET console/canned/<id:pk>/", "/console/canned/{canned}/", NOBODY),
@@ -428,6 +443,8 @@ def world(desk, settings, tmp_path):
     knowledge_shelf(desk)
     notices.create_announcement(notices.AnnouncementInput(
         title="Mail down for A", organisations=[desk.customer1.organisation]), actor=staff, channel="console")
+    Robot.objects.create(name="Matrix robot", platform="wecom", webhook_url="https://chat.example.invalid/hook",
+                         language="en", group=desk.third_line, events=["sla_breach"])
     return {key: Ticket.objects.get(pk=t.pk) for key, t in tickets.items()}
 
 
@@ -460,6 +477,7 @@ def targets(desk, world, role: str) -> dict:
         **knowledge_targets(role),
         "notice": Announcement.objects.get(title="Mail down for A").pk,
         **webhook_targets(desk),
+        "robot": Robot.objects.get(name="Matrix robot").pk, "third_line": desk.third_line.pk,
     }
 
 
