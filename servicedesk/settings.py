@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "servicedesk.notify",
     "servicedesk.knowledge",
     "servicedesk.announcements",
+    "servicedesk.telephony",
     "servicedesk.console",
     "servicedesk.portal",
 ]
@@ -393,3 +394,10 @@ CELERY_BEAT_SCHEDULE["knowledge-popularity"] = {"task": "servicedesk.knowledge.t
 # Anonymous readers' votes ("Was this helpful?") per address and minute.
 SERVICEDESK_HELP_VOTES_PER_MINUTE = int(os.environ.get("SERVICEDESK_HELP_VOTES_PER_MINUTE", 10))
 # --- end of self-service ---------------------------------------------------------------------------
+# --- Telephony (servicedesk.telephony, docs/telephony.md) ----------------------------------------------
+# The CTI webhook's shared secrets, comma-separated: "secret" for one CTI, or "name=secret" per source (a PBX
+# per site); a source may be named twice while its secret is rotated. Empty: the webhook refuses every event.
+SERVICEDESK_CTI_SECRETS = env_list("SERVICEDESK_CTI_SECRETS", "")
+# How long after an agent answers the call still pops on their console (until they log it).
+SERVICEDESK_SCREEN_POP_MINUTES = int(os.environ.get("SERVICEDESK_SCREEN_POP_MINUTES", 30))
+# --- end of telephony ---------------------------------------------------------------------------------

@@ -68,6 +68,9 @@ NOTICE_READS = PUBLIC | {"anonymous": HIDDEN, "customer_b": HIDDEN}
 NOTICE_WRITES = {role: DENIED for role in ROLES} | {"anonymous": LOGIN, "customer_b": HIDDEN, "lead": ALLOWED,
                                                     "manager": ALLOWED, "admin": ALLOWED}
 NOTICE_LINKS = {role: ANSWERED for role in ROLES} | {"anonymous": LOGIN, "customer_a": DENIED, "customer_b": DENIED}
+# A machine's endpoint (the CTI webhook): no session or token counts, only the body's signature, which no role
+# sends: 401 (as LOGIN is for the API) whoever asks, and nothing stored.
+SIGNED_ONLY = {role: LOGIN for role in ROLES}
 
 
 @dataclass
@@ -248,6 +251,8 @@ ROWS = [
         "/api/v1/announcements/{notice}/tickets/{visible_number}", NOTICE_LINKS),
     Row("DELETE /api/v1/announcements/{announcement_id}/tickets/{number}",
         "/api/v1/announcements/{notice}/tickets/{visible_number}", NOTICE_LINKS),
+    Row("POST /api/v1/telephony/events", "/api/v1/telephony/events", SIGNED_ONLY,
+        {"event": "offered", "event_id": "matrix", "call_id": "matrix", "timestamp": "2026-12-07T09:00:00Z"}),
     Row("GET api/v1/openapi.json", "/api/v1/openapi.json", PUBLIC),
     Row("GET api/v1/docs", "/api/v1/docs", PUBLIC),
     Row("GET api/v1/", "/api/v1/", GONE),
