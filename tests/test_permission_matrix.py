@@ -341,6 +341,9 @@ ROWS = [
     Row("POST console/announcements/<id:pk>/tickets/<str:number>/remove/",
         "/console/announcements/{notice}/tickets/{number}/remove/", TICKET),
     Row("POST console/tickets/<str:number>/announcement/", C + "/announcement/", TICKET, {"announcement": "{notice}"}),
+    Row("GET console/calls/", "/console/calls/", STAFF_ONLY),
+    Row("GET console/calls/pop/", "/console/calls/pop/", STAFF_ONLY),
+    Row("GET console/calls/<id:pk>/", "/console/calls/{call}/", STAFF_ONLY, overrides={"agent_outside": HIDDEN}),
     Row("GET console/canned/", "/console/canned/", STAFF_ONLY),
     Row("GET console/canned/new/", "/console/canned/new/", STAFF_ONLY),
     Row("GET console/canned/<id:pk>/", "/console/canned/{canned}/", NOBODY),
@@ -456,7 +459,29 @@ def targets(desk, world, role: str) -> dict:
         "staff_article": staff_article(desk).pk,
         **knowledge_targets(role),
         "notice": Announcement.objects.get(title="Mail down for A").pk,
+        "call": matrix_call(desk).pk,
     }
+
+
+def matrix_call(desk):
+    """A call queued to the 2nd line of another desk than agent1's: a call of a desk agent1 does not work."""
+    from servicedesk.accounts.models import Desk
+    from servicedesk.telephony.models import Call
+
+    found = Call.objects.filter(external_id="matrix-call").first()
+    if found is None:
+        from django.utils import timezone
+
+        from servicedesk.accounts.identity import system_user
+        from servicedesk.telephony import actions as calls
+
+        other = Desk.objects.create(name="Matrix desk", prefix="MX")
+        desk.second_line.desk = other
+        desk.second_line.save()
+        event = calls.CtiEvent(kind="offered", event_id="matrix-call", call_id="matrix-call", at=timezone.now(),
+                               caller="13900001111", queue=desk.second_line.name)
+        found, _ = calls.receive_event("default", event, {}, actor=system_user())
+    return found
 
 
 STAFF_ARTICLE = "Kumquat runbook for the desk only"
