@@ -76,13 +76,21 @@ def _announce(call: Call, actor: User, event: str) -> None:
 def lock_call(call: Call | int, actor: User, expected_version: int | None = None) -> Call:
     _check_actor(actor)
     pk = call.pk if isinstance(call, Call) else call
-    found = Call.objects.select_for_update().filter(pk=pk).first()
+    found = _locked().filter(pk=pk).first()
     if found is None:
         raise NotFound(_("No such call."))
     if expected_version is not None and expected_version != found.version:
         raise Conflict(_("Someone else changed this call since you loaded it (now version %(v)s); reload it and "
                          "try again.") % {"v": found.version})
     return found
+
+
+def _locked():
+    # The relations the audit snapshot names, read with the row (the lock is the call's own row only).
+    return Call.objects.select_for_update(of=("self",)).select_related(*AUDITED_RELATIONS)
+
+
+AUDITED_RELATIONS = ("person", "queue_group", "agent", "transfer_agent", "transfer_group", "ticket")
 
 
 def find_agent(name: str) -> User | None:
@@ -153,69 +161,87 @@ def _enrich(call: Call, event: CtiEvent) -> None:
 def offer_call(call: Call, event: CtiEvent, *, actor: User, channel: str) -> Call:
     """The call reached the desk (or a queue of it) at `event.at`: the earliest offer counts."""
     with transaction.atomic():
-        call = lock_call(call, actor)
-        before = audit.snapshot(call)
-        _enrich(call, event)
-        call.offered_at = min(call.offered_at, event.at)
-        return _save(call, before, actor=actor, channel=channel, event=State.OFFERED)
+        return _offer(lock_call(call, actor), event, actor=actor, channel=channel)
+
+
+def _offer(call: Call, event: CtiEvent, *, actor: User, channel: str) -> Call:
+    before = audit.snapshot(call)
+    _enrich(call, event)
+    call.offered_at = min(call.offered_at, event.at)
+    return _save(call, before, actor=actor, channel=channel, event=State.OFFERED)
 
 
 def answer_call(call: Call, event: CtiEvent, *, actor: User, channel: str) -> Call:
     """An agent took the call: the first answer is the call's (answer time), the latest names its agent now
     (a transfer's target answers too)."""
     with transaction.atomic():
-        call = lock_call(call, actor)
-        before = audit.snapshot(call)
-        _enrich(call, event)
-        call.answered_at = event.at if call.answered_at is None else min(call.answered_at, event.at)
-        if call.agent_answered_at is None or event.at >= call.agent_answered_at:
-            call.agent = find_agent(event.agent) or call.agent
-            call.agent_answered_at = event.at
-        return _save(call, before, actor=actor, channel=channel, event=State.ANSWERED)
+        return _answer(lock_call(call, actor), event, actor=actor, channel=channel)
+
+
+def _answer(call: Call, event: CtiEvent, *, actor: User, channel: str) -> Call:
+    before = audit.snapshot(call)
+    _enrich(call, event)
+    call.answered_at = event.at if call.answered_at is None else min(call.answered_at, event.at)
+    if call.agent_answered_at is None or event.at >= call.agent_answered_at:
+        call.agent = find_agent(event.agent) or call.agent
+        call.agent_answered_at = event.at
+    return _save(call, before, actor=actor, channel=channel, event=State.ANSWERED)
 
 
 def transfer_call(call: Call, event: CtiEvent, *, actor: User, channel: str) -> Call:
     """The agent passed the call on, to another agent or a group (the 2nd line): the latest transfer counts."""
     with transaction.atomic():
-        call = lock_call(call, actor)
-        before = audit.snapshot(call)
-        _enrich(call, event)
-        if call.transferred_at is None or event.at >= call.transferred_at:
-            call.transferred_at = event.at
-            call.transfer_agent = find_agent(event.to_agent)
-            call.transfer_group = find_group(event.to_queue)
-            if call.agent_id is None:
-                call.agent = find_agent(event.agent)
-        return _save(call, before, actor=actor, channel=channel, event=State.TRANSFERRED)
+        return _transfer(lock_call(call, actor), event, actor=actor, channel=channel)
+
+
+def _transfer(call: Call, event: CtiEvent, *, actor: User, channel: str) -> Call:
+    before = audit.snapshot(call)
+    _enrich(call, event)
+    if call.transferred_at is None or event.at >= call.transferred_at:
+        call.transferred_at = event.at
+        call.transfer_agent = find_agent(event.to_agent)
+        call.transfer_group = find_group(event.to_queue)
+        if call.agent_id is None:
+            call.agent = find_agent(event.agent)
+    return _save(call, before, actor=actor, channel=channel, event=State.TRANSFERRED)
 
 
 def _finish(call: Call, event: CtiEvent, *, actor: User, channel: str, kind: str) -> Call:
-    with transaction.atomic():
-        call = lock_call(call, actor)
-        before = audit.snapshot(call)
-        _enrich(call, event)
-        call.ended_at = event.at if call.ended_at is None else min(call.ended_at, event.at)
-        return _save(call, before, actor=actor, channel=channel, event=kind)
+    before = audit.snapshot(call)
+    _enrich(call, event)
+    call.ended_at = event.at if call.ended_at is None else min(call.ended_at, event.at)
+    return _save(call, before, actor=actor, channel=channel, event=kind)
+
+
+def _abandon(call: Call, event: CtiEvent, *, actor: User, channel: str) -> Call:
+    return _finish(call, event, actor=actor, channel=channel, kind=State.ABANDONED)
+
+
+def _end(call: Call, event: CtiEvent, *, actor: User, channel: str) -> Call:
+    return _finish(call, event, actor=actor, channel=channel, kind=State.ENDED)
 
 
 def abandon_call(call: Call, event: CtiEvent, *, actor: User, channel: str) -> Call:
     """The caller hung up before an agent answered (呼损). Should an answer turn up later, the call is
     ended instead: the state follows the times."""
-    return _finish(call, event, actor=actor, channel=channel, kind=State.ABANDONED)
+    with transaction.atomic():
+        return _abandon(lock_call(call, actor), event, actor=actor, channel=channel)
 
 
 def end_call(call: Call, event: CtiEvent, *, actor: User, channel: str) -> Call:
     """The call ended: after an answer, talk time is known; without one, it was abandoned."""
-    return _finish(call, event, actor=actor, channel=channel, kind=State.ENDED)
+    with transaction.atomic():
+        return _end(lock_call(call, actor), event, actor=actor, channel=channel)
 
 
-STEPS = {State.OFFERED: offer_call, State.ANSWERED: answer_call, State.TRANSFERRED: transfer_call,
-         State.ABANDONED: abandon_call, State.ENDED: end_call}
+# What each CTI event does to the call receive_event holds locked already.
+STEPS = {State.OFFERED: _offer, State.ANSWERED: _answer, State.TRANSFERRED: _transfer,
+         State.ABANDONED: _abandon, State.ENDED: _end}
 
 
 def _open_call(source: str, event: CtiEvent, *, actor: User, channel: str) -> Call:
     """The call the event is about, locked; a call first heard of now is made from the event."""
-    call = Call.objects.select_for_update().filter(source=source, external_id=event.call_id).first()
+    call = _locked().filter(source=source, external_id=event.call_id).first()
     if call is not None:
         return call
     call = Call(source=source, external_id=event.call_id, offered_at=event.at,
@@ -225,7 +251,7 @@ def _open_call(source: str, event: CtiEvent, *, actor: User, channel: str) -> Ca
         with transaction.atomic():
             call.save()
     except IntegrityError:  # another request made it meanwhile: use theirs
-        return Call.objects.select_for_update().get(source=source, external_id=event.call_id)
+        return _locked().get(source=source, external_id=event.call_id)
     audit.record_event(call, "call_offered", actor=actor, channel=channel,
                        changes={"caller_number": ("", call.caller_number)} if call.caller_number else None)
     _announce(call, actor, "created")
