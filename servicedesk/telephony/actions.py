@@ -312,3 +312,19 @@ def record_logged_call(ticket: Ticket, *, actor: User, channel: str, caller_numb
                              fields=["caller_number", "person", "agent", "state", "ticket"])
         _announce(call, actor, "created")
     return call
+
+
+def set_extension(user: User, number: str, *, actor: User, channel: str) -> Extension:
+    """Give an agent the phone extension the CTI names them by (the admin site edits them too)."""
+    _check_actor(actor)
+    with transaction.atomic():
+        extension = Extension.objects.select_for_update().filter(user=user).first()
+        if extension is None:
+            extension = Extension.objects.create(user=user, number=number)
+            audit.record_created(extension, actor=actor, channel=channel)
+            return extension
+        before = audit.snapshot(extension)
+        extension.number = number
+        extension.save()
+        audit.record_change(extension, before, actor=actor, channel=channel)
+    return extension
