@@ -3,7 +3,7 @@ read (they change only through the CTI's events and the quick log)."""
 
 from django.contrib import admin
 
-from servicedesk.core.admin import AuditedAdmin
+from servicedesk.core.admin import AuditedAdmin, ReadOnlyAdmin
 
 from .models import Call, CallEvent, Extension
 
@@ -13,17 +13,6 @@ class ExtensionAdmin(AuditedAdmin):
     list_display = ("number", "user")
     search_fields = ("number", "user__username", "user__first_name", "user__last_name")
     autocomplete_fields = ("user",)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class CallEventInline(admin.TabularInline):

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from servicedesk.accounts.identity import system_user
 from servicedesk.core.audit import Channel
+
 from . import actions
 from .models import Call
 

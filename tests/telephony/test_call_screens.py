@@ -131,3 +131,14 @@ def test_customers_see_no_calls(client, desk):
     client.force_login(desk.customer1)
     assert client.get("/console/calls/").status_code == 404
     assert client.get(POP).status_code == 404
+
+
+def test_the_admin_shows_calls_and_edits_extensions(cti, client, desk):
+    call_id = cti(event("offered", "adm-1", now(), caller="13800000000")).json_body["call"]
+    client.force_login(desk.admin)
+    assert client.get("/admin/telephony/call/").status_code == 200
+    page = client.get(f"/admin/telephony/call/{call_id}/change/")
+    assert page.status_code == 200 and b"adm-1" in page.content
+    response = client.post("/admin/telephony/extension/add/", {"user": desk.agent1.pk, "number": "8001"})
+    assert response.status_code == 302
+    assert AuditEntry.objects.filter(content_type__model="extension", channel="admin", field="number").exists()

@@ -3,7 +3,10 @@ stored once; a bad signature or body stores nothing."""
 
 import datetime
 
+import pytest
+
 from servicedesk.core.models import AuditEntry
+from servicedesk.telephony import actions
 from servicedesk.telephony.models import Call, CallEvent, Extension, State
 
 from .conftest import event
@@ -37,7 +40,7 @@ def test_offered_then_abandoned_is_an_abandoned_call_with_its_wait(cti, desk):
 
 
 def test_answered_transferred_then_ended(cti, desk):
-    Extension.objects.create(user=desk.agent1, number="8001")
+    actions.set_extension(desk.agent1, "8001", actor=desk.admin, channel="admin")
     cti(event("offered", "c-2", at(0), caller="13900000000", queue=desk.first_line.name))
     answered = cti(event("answered", "c-2", at(12), agent="8001"))
     assert answered.json_body["state"] == "answered"
@@ -125,3 +128,14 @@ def test_an_invalid_event_is_422_naming_the_field(cti, desk):
 def test_no_secret_configured_refuses_everything(cti, desk, settings):
     settings.SERVICEDESK_CTI_SECRETS = []
     assert cti(event("offered", "c-8", at(0))).status_code == 401
+
+
+def test_an_extension_is_set_and_changed_with_its_audit(desk):
+    extension = actions.set_extension(desk.agent2, "8002", actor=desk.admin, channel="admin")
+    actions.set_extension(desk.agent2, "8012", actor=desk.admin, channel="admin")
+    assert Extension.objects.get(user=desk.agent2).number == "8012" and extension.pk == Extension.objects.get().pk
+    trail = AuditEntry.objects.filter(content_type__model="extension", object_id=str(extension.pk))
+    assert list(trail.filter(field="number").order_by("id").values_list("old_value", "new_value")) == [
+        ("", "8002"), ("8002", "8012")]
+    with pytest.raises(actions.NotAllowed):
+        actions.set_extension(desk.customer1, "9", actor=desk.customer1, channel="api")
