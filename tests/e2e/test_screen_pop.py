@@ -58,3 +58,14 @@ def test_an_answered_call_pops_the_callers_screen(sign_in, e2e_desk, settings, l
     page.wait_for_load_state("domcontentloaded")
     call = Call.objects.select_related("ticket").get(pk=answered["call"])
     assert call.ticket is not None and page.url.endswith(f"/console/tickets/{call.ticket.number}/")
+
+    page.goto(f"{page.base_url}/console/calls/")
+    row = page.locator(f"tr[data-call='{call.pk}']")
+    assert call.ticket.number in row.inner_text()
+    assert page.locator("[data-figure=offered]").inner_text() == "1"
+    assert translated(language, "Abandoned-call rate") in page.locator(".call-figures").inner_text()
+    screenshot(page, f"console-calls-{language}")
+    row.locator("a").first.click()
+    page.wait_for_load_state("domcontentloaded")
+    assert translated(language, "Events from the phone system") in page.content()
+    screenshot(page, f"console-call-{language}")
