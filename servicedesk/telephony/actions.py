@@ -287,12 +287,14 @@ def receive_event(source: str, event: CtiEvent, payload: dict, *, actor: User,
 
 def link_ticket(call: Call | int, ticket: Ticket, *, actor: User, channel: str,
                 expected_version: int | None = None) -> Call:
-    """The ticket the call was about (the quick log's); the caller becomes the ticket's requester's person
-    when the number matched nobody."""
+    """The ticket the call was about (the quick log's); a call whose number matched nobody takes the ticket's
+    requester as its caller. A call is logged once: another ticket for it is refused."""
     with transaction.atomic():
         call = lock_call(call, actor, expected_version)
         if not actor.is_system_identity and not permissions.can_see(actor, ticket):
             raise NotFound(_("Ticket not found."))
+        if call.ticket_id is not None and call.ticket_id != ticket.pk:
+            raise Conflict(_("This call is logged already, as another ticket."))
         before = audit.snapshot(call)
         call.ticket = ticket
         if call.person_id is None:

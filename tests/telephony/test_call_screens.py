@@ -68,6 +68,11 @@ def test_the_quick_log_links_the_popped_call_to_its_ticket(cti, client, desk, ca
     call = Call.objects.get(pk=call_id)
     assert call.ticket == ticket and call.version == 3
     assert AuditEntry.objects.filter(object_id=str(call_id), field="ticket", channel="console").exists()
+    again = client.post("/console/quick-log/", {
+        "call": call_id, "requester": caller.pk, "title": "VPN drops again", "type": "incident", "impact": "2",
+        "urgency": "2", "outcome": "route"})
+    assert again.status_code == 200 and "logged already" in again.content.decode()
+    assert not Ticket.objects.filter(title="VPN drops again").exists()  # the quick log rolled back whole
     assert client.get(POP).status_code == 204
     gone = client.get(POP, {"shown": call_id})  # a page still showing it: the poll takes the panel away
     assert gone.status_code == 200 and b"call-caller" not in gone.content and b"?shown=" not in gone.content
