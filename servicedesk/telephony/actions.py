@@ -157,85 +157,73 @@ def _enrich(call: Call, event: CtiEvent) -> None:
         call.recording_url = event.recording_url
 
 
-def offer_call(call: Call, event: CtiEvent, *, actor: User, channel: str) -> Call:
-    """The call reached the desk (or a queue of it) at `event.at`: the earliest offer counts."""
-    with transaction.atomic():
-        return _offer(lock_call(call, actor), event, actor=actor, channel=channel)
-
-
-def _offer(call: Call, event: CtiEvent, *, actor: User, channel: str) -> Call:
-    before = audit.snapshot(call)
-    _enrich(call, event)
+def _offer(call: Call, event: CtiEvent) -> None:
     call.offered_at = min(call.offered_at, event.at)
-    return _save(call, before, actor=actor, channel=channel, event=State.OFFERED)
 
 
-def answer_call(call: Call, event: CtiEvent, *, actor: User, channel: str) -> Call:
-    """An agent took the call: the first answer is the call's (answer time), the latest names its agent now
-    (a transfer's target answers too)."""
-    with transaction.atomic():
-        return _answer(lock_call(call, actor), event, actor=actor, channel=channel)
-
-
-def _answer(call: Call, event: CtiEvent, *, actor: User, channel: str) -> Call:
-    before = audit.snapshot(call)
-    _enrich(call, event)
+def _answer(call: Call, event: CtiEvent) -> None:
     call.answered_at = event.at if call.answered_at is None else min(call.answered_at, event.at)
     if call.agent_answered_at is None or event.at >= call.agent_answered_at:
         call.agent = find_agent(event.agent) or call.agent
         call.agent_answered_at = event.at
-    return _save(call, before, actor=actor, channel=channel, event=State.ANSWERED)
 
 
-def transfer_call(call: Call, event: CtiEvent, *, actor: User, channel: str) -> Call:
-    """The agent passed the call on, to another agent or a group (the 2nd line): the latest transfer counts."""
-    with transaction.atomic():
-        return _transfer(lock_call(call, actor), event, actor=actor, channel=channel)
-
-
-def _transfer(call: Call, event: CtiEvent, *, actor: User, channel: str) -> Call:
-    before = audit.snapshot(call)
-    _enrich(call, event)
+def _transfer(call: Call, event: CtiEvent) -> None:
     if call.transferred_at is None or event.at >= call.transferred_at:
         call.transferred_at = event.at
         call.transfer_agent = find_agent(event.to_agent)
         call.transfer_group = find_group(event.to_queue)
         if call.agent_id is None:
             call.agent = find_agent(event.agent)
-    return _save(call, before, actor=actor, channel=channel, event=State.TRANSFERRED)
 
 
-def _finish(call: Call, event: CtiEvent, *, actor: User, channel: str, kind: str) -> Call:
+def _finish(call: Call, event: CtiEvent) -> None:
+    call.ended_at = event.at if call.ended_at is None else min(call.ended_at, event.at)
+
+
+# What each CTI event changes on its call (abandoned and ended alike set the end: the state follows the times).
+STEPS = {State.OFFERED: _offer, State.ANSWERED: _answer, State.TRANSFERRED: _transfer,
+         State.ABANDONED: _finish, State.ENDED: _finish}
+
+
+def _apply(call: Call, event: CtiEvent, *, actor: User, channel: str) -> Call:
+    """The event applied to the call its caller holds locked."""
     before = audit.snapshot(call)
     _enrich(call, event)
-    call.ended_at = event.at if call.ended_at is None else min(call.ended_at, event.at)
-    return _save(call, before, actor=actor, channel=channel, event=kind)
+    STEPS[event.kind](call, event)
+    return _save(call, before, actor=actor, channel=channel, event=event.kind)
 
 
-def _abandon(call: Call, event: CtiEvent, *, actor: User, channel: str) -> Call:
-    return _finish(call, event, actor=actor, channel=channel, kind=State.ABANDONED)
+def _step(call: Call | int, event: CtiEvent, kind: str, *, actor: User, channel: str) -> Call:
+    with transaction.atomic():
+        return _apply(lock_call(call, actor), dataclasses.replace(event, kind=kind), actor=actor, channel=channel)
 
 
-def _end(call: Call, event: CtiEvent, *, actor: User, channel: str) -> Call:
-    return _finish(call, event, actor=actor, channel=channel, kind=State.ENDED)
+def offer_call(call: Call | int, event: CtiEvent, *, actor: User, channel: str) -> Call:
+    """The call reached the desk (or a queue of it) at `event.at`: the earliest offer counts."""
+    return _step(call, event, State.OFFERED, actor=actor, channel=channel)
 
 
-def abandon_call(call: Call, event: CtiEvent, *, actor: User, channel: str) -> Call:
+def answer_call(call: Call | int, event: CtiEvent, *, actor: User, channel: str) -> Call:
+    """An agent took the call: the first answer is the call's (answer time), the latest names its agent now
+    (a transfer's target answers too)."""
+    return _step(call, event, State.ANSWERED, actor=actor, channel=channel)
+
+
+def transfer_call(call: Call | int, event: CtiEvent, *, actor: User, channel: str) -> Call:
+    """The agent passed the call on, to another agent or a group (the 2nd line): the latest transfer counts."""
+    return _step(call, event, State.TRANSFERRED, actor=actor, channel=channel)
+
+
+def abandon_call(call: Call | int, event: CtiEvent, *, actor: User, channel: str) -> Call:
     """The caller hung up before an agent answered (呼损). Should an answer turn up later, the call is
     ended instead: the state follows the times."""
-    with transaction.atomic():
-        return _abandon(lock_call(call, actor), event, actor=actor, channel=channel)
+    return _step(call, event, State.ABANDONED, actor=actor, channel=channel)
 
 
-def end_call(call: Call, event: CtiEvent, *, actor: User, channel: str) -> Call:
+def end_call(call: Call | int, event: CtiEvent, *, actor: User, channel: str) -> Call:
     """The call ended: after an answer, talk time is known; without one, it was abandoned."""
-    with transaction.atomic():
-        return _end(lock_call(call, actor), event, actor=actor, channel=channel)
-
-
-# What each CTI event does to the call receive_event holds locked already.
-STEPS = {State.OFFERED: _offer, State.ANSWERED: _answer, State.TRANSFERRED: _transfer,
-         State.ABANDONED: _abandon, State.ENDED: _end}
+    return _step(call, event, State.ENDED, actor=actor, channel=channel)
 
 
 def _quoted(column: str) -> str:
@@ -282,7 +270,7 @@ def receive_event(source: str, event: CtiEvent, payload: dict, *, actor: User,
                                       at=event.at, payload=payload))
         except IntegrityError:  # the same event, delivered twice at once: the other delivery applies it
             return call, False
-        return STEPS[event.kind](call, event, actor=actor, channel=channel), True
+        return _apply(call, event, actor=actor, channel=channel), True
 
 
 def link_ticket(call: Call | int, ticket: Ticket, *, actor: User, channel: str,

@@ -139,3 +139,25 @@ def test_an_extension_is_set_and_changed_with_its_audit(desk):
         ("", "8002"), ("8002", "8012")]
     with pytest.raises(actions.NotAllowed):
         actions.set_extension(desk.customer1, "9", actor=desk.customer1, channel="api")
+
+
+def test_each_state_change_is_an_action_of_its_own(cti, desk):
+    """The webhook's path and a direct call of each action meet the same rules (and customers are refused)."""
+    call_id = cti(event("offered", "direct", at(10), caller="13900000009")).json_body["call"]
+    moment = datetime.datetime.fromisoformat(at(0))
+
+    def step(kind, seconds, **fields):
+        return actions.CtiEvent(kind=kind, event_id="-", call_id="direct", at=moment + datetime.timedelta(
+            seconds=seconds), **fields)
+
+    with pytest.raises(actions.NotAllowed):
+        actions.answer_call(call_id, step("answered", 20, agent="agent1"), actor=desk.customer1, channel="api")
+    call = actions.offer_call(call_id, step("offered", 0), actor=desk.agent1, channel="console")
+    call = actions.answer_call(call, step("answered", 20, agent="agent1"), actor=desk.agent1, channel="console")
+    call = actions.transfer_call(call, step("transferred", 30, to_agent="agent2"), actor=desk.agent1,
+                                 channel="console")
+    assert (call.state, call.wait_seconds, call.transfer_agent) == (State.TRANSFERRED, 20, desk.agent2)
+    assert actions.end_call(call, step("ended", 90), actor=desk.agent1, channel="console").state == State.ENDED
+    other = cti(event("offered", "direct-2", at(0))).json_body["call"]
+    assert actions.abandon_call(other, step("abandoned", 5), actor=desk.agent1, channel="console").state == \
+        State.ABANDONED
