@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "servicedesk.notify",
     "servicedesk.knowledge",
     "servicedesk.announcements",
+    "servicedesk.telephony",
     "servicedesk.console",
     "servicedesk.portal",
     "servicedesk.webhooks",
@@ -414,3 +415,10 @@ SERVICEDESK_WEBHOOK_DISABLE_AFTER = int(os.environ.get("SERVICEDESK_WEBHOOK_DISA
 SERVICEDESK_PERIODIC_TASKS["webhooks-send-due"] = {"task": "servicedesk.webhooks.tasks.send_due", "every": 10}
 CELERY_BEAT_SCHEDULE["webhooks-send-due"] = {"task": "servicedesk.webhooks.tasks.send_due", "schedule": 10.0}
 # --- end of outgoing webhooks ----------------------------------------------------------------------
+# --- Telephony (servicedesk.telephony, docs/telephony.md) ----------------------------------------------
+# The CTI webhook's shared secrets, comma-separated: "secret" for one CTI, or "name=secret" per source (a PBX
+# per site); a source may be named twice while its secret is rotated. Empty: the webhook refuses every event.
+SERVICEDESK_CTI_SECRETS = env_list("SERVICEDESK_CTI_SECRETS", "")
+# How long after an agent answers the call still pops on their console (until they log it).
+SERVICEDESK_SCREEN_POP_MINUTES = int(os.environ.get("SERVICEDESK_SCREEN_POP_MINUTES", 30))
+# --- end of telephony ---------------------------------------------------------------------------------

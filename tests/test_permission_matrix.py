@@ -75,6 +75,9 @@ NOTICE_LINKS = {role: ANSWERED for role in ROLES} | {"anonymous": LOGIN, "custom
 ROBOT = NOBODY_ELSE | {"manager": ALLOWED, "admin": ALLOWED}
 ROBOT_FORM = {"name": "Matrix probe", "platform": "wecom", "webhook_url": "https://chat.example.invalid/probe",
               "language": "en", "events": ["sla_breach"], "is_active": "on"}
+# A machine's endpoint (the CTI webhook): no session or token counts, only the body's signature, which no role
+# sends: 401 (as LOGIN is for the API) whoever asks, and nothing stored.
+SIGNED_ONLY = {role: LOGIN for role in ROLES}
 
 
 @dataclass
@@ -255,6 +258,8 @@ ROWS = [
         "/api/v1/announcements/{notice}/tickets/{visible_number}", NOTICE_LINKS),
     Row("DELETE /api/v1/announcements/{announcement_id}/tickets/{number}",
         "/api/v1/announcements/{notice}/tickets/{visible_number}", NOTICE_LINKS),
+    Row("POST /api/v1/telephony/events", "/api/v1/telephony/events", SIGNED_ONLY,
+        {"event": "offered", "event_id": "matrix", "call_id": "matrix", "timestamp": "2026-12-07T09:00:00Z"}),
     Row("GET api/v1/openapi.json", "/api/v1/openapi.json", PUBLIC),
     Row("GET api/v1/docs", "/api/v1/docs", PUBLIC),
     Row("GET api/v1/", "/api/v1/", GONE),
@@ -352,6 +357,9 @@ ROWS = [
     Row("POST console/robots/<id:pk>/", "/console/robots/{robot}/", ROBOT, ROBOT_FORM),
     Row("POST console/robots/<id:pk>/test/", "/console/robots/{robot}/test/", ROBOT),
     Row("POST console/robots/<id:pk>/delete/", "/console/robots/{robot}/delete/", ROBOT),
+    Row("GET console/calls/", "/console/calls/", STAFF_ONLY),
+    Row("GET console/calls/pop/", "/console/calls/pop/", STAFF_ONLY),
+    Row("GET console/calls/<id:pk>/", "/console/calls/{call}/", STAFF_ONLY, overrides={"agent_outside": HIDDEN}),
     Row("GET console/canned/", "/console/canned/", STAFF_ONLY),
     Row("GET console/canned/new/", "/console/canned/new/", STAFF_ONLY),
     Row("GET console/canned/<id:pk>/", "/console/canned/{canned}/", NOBODY),
@@ -487,6 +495,29 @@ def webhook_targets(desk) -> dict:
     delivery, _made = Delivery.objects.get_or_create(subscription=webhook, event_id="matrix",
                                                      defaults={"event": "ticket.created", "payload": {}})
     return {"webhook": webhook.pk, "delivery": delivery.pk}
+        "call": matrix_call(desk).pk,
+    }
+
+
+def matrix_call(desk):
+    """A call queued to the 2nd line of another desk than agent1's: a call of a desk agent1 does not work."""
+    from servicedesk.accounts.models import Desk
+    from servicedesk.telephony.models import Call
+
+    found = Call.objects.filter(external_id="matrix-call").first()
+    if found is None:
+        from django.utils import timezone
+
+        from servicedesk.accounts.identity import system_user
+        from servicedesk.telephony import actions as calls
+
+        other = Desk.objects.create(name="Matrix desk", prefix="MX")
+        desk.second_line.desk = other
+        desk.second_line.save()
+        event = calls.CtiEvent(kind="offered", event_id="matrix-call", call_id="matrix-call", at=timezone.now(),
+                               caller="13900001111", queue=desk.second_line.name)
+        found, _ = calls.receive_event("default", event, {}, actor=system_user())
+    return found
 
 
 STAFF_ARTICLE = "Kumquat runbook for the desk only"

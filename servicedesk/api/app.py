@@ -185,6 +185,7 @@ from servicedesk.api import (  # noqa: E402  (routers register on the api above)
     knowledge_reading,
     routing,
     sla,
+    telephony,
     tickets,
     tokens,
     webhooks,
@@ -200,3 +201,4 @@ api.add_router("", knowledge_reading.router)
 api.add_router("/knowledge", knowledge.router)
 api.add_router("/announcements", announcements.router)
 api.add_router("/webhooks", webhooks.router)
+api.add_router("/telephony", telephony.router)

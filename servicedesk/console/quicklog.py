@@ -18,6 +18,9 @@ from django.utils.translation import gettext_lazy
 from servicedesk.accounts import actions as account_actions
 from servicedesk.accounts.models import Group, Organisation, Role, User
 from servicedesk.core.inputs import parse_id
+from servicedesk.telephony import actions as call_actions
+from servicedesk.telephony.models import Call
+from servicedesk.telephony.visibility import visible_calls
 from servicedesk.tickets import actions
 from servicedesk.tickets.models import Category, Channel, Level, Status, TicketType
 
@@ -68,6 +71,8 @@ class QuickLogForm(forms.Form):
                                widget=forms.Textarea(attrs={"rows": 4}))
     group = forms.ModelChoiceField(label=gettext_lazy("Route to group"), required=False,
                                    queryset=Group.objects.filter(is_active=True))
+    # The call record this logs (from the screen pop); without one, the quick log records the call itself.
+    call = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -118,12 +123,33 @@ def _own_group(agent: User) -> Group | None:
     return Group.objects.filter(members=agent, is_active=True).order_by("tier", "name").first()
 
 
+def _answered_call(agent: User, pk: int | None) -> Call | None:
+    """The call record the agent logs, if they may see it (telephony.visibility)."""
+    if pk is None:
+        return None
+    call = visible_calls(agent).select_related("person__organisation").filter(pk=pk).first()
+    if call is None:
+        raise actions.NotFound(_("This call record is not there, or not yours to log."))
+    return call
+
+
 @transaction.atomic
 def log_call(agent: User, data: dict):
     """Record the call; returns (ticket, message). Raises actions.ActionError (all rolled back)."""
+    call = _answered_call(agent, data.get("call"))
     requester = data.get("requester") or account_actions.create_customer(
         name=data["new_name"], email=data.get("new_email") or "", phone=data.get("new_phone") or "",
         organisation=data.get("new_organisation"), actor=agent, channel=Channel.PHONE)
+    ticket, message = _log_ticket(agent, requester, data)
+    if call is not None:
+        call_actions.link_ticket(call, ticket, actor=agent, channel=Channel.CONSOLE)
+    else:
+        call_actions.record_logged_call(ticket, actor=agent, channel=Channel.CONSOLE,
+                                        caller_number=data.get("new_phone") or requester.phone)
+    return ticket, message
+
+
+def _log_ticket(agent: User, requester: User, data: dict):
     common = dict(actor=agent, channel=Channel.PHONE, requester=requester, title=data["title"],
                   description=data.get("description") or "", type=data["type"], category=data.get("category"),
                   impact=data["impact"], urgency=data["urgency"])
@@ -171,7 +197,7 @@ def quick_log(request):
                 return redirect(ticket_url(ticket.number))
         chosen = form.chosen_caller()
     else:
-        form = QuickLogForm()
+        form, chosen = _prefilled(request)
     if chosen is not None:
         matches = [chosen] + [m for m in matches if m.pk != chosen.pk]
     return render(request, "console/quicklog/form.html", {
@@ -179,6 +205,20 @@ def quick_log(request):
         "searched": "find" in request.POST, "sidebar": build_sidebar(request),
         "solved": SOLVED, "route": ROUTE,
     })
+
+
+def _prefilled(request):
+    """The empty form, or, for `?call=` (the screen pop's button), the form for that call: its caller chosen,
+    or their number ready for a new customer when nobody has it."""
+    call = visible_calls(request.user).select_related("person").filter(
+        pk=parse_id(request.GET.get("call")) or 0, ticket__isnull=True).first()
+    if call is None:
+        return QuickLogForm(), None
+    person = call.person if call.person is not None and call.person.is_active else None
+    initial = {"call": call.pk}
+    if person is None:
+        initial.update(caller_q=call.caller_number, new_phone=call.caller_number)
+    return QuickLogForm(initial=initial), person
 
 
 @staff_required

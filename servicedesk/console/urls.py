@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import kb, kb_upkeep, notices, queue_views, quicklog, robots, savedviews, ticket, ticket_search
+from . import calls, kb, kb_upkeep, notices, queue_views, quicklog, robots, savedviews, ticket, ticket_search
 
 app_name = "console"
 urlpatterns = [
@@ -17,4 +17,5 @@ urlpatterns = [
     *kb_upkeep.urlpatterns,
     *notices.urlpatterns,
     *robots.urlpatterns,
+    *calls.urlpatterns,
 ]
