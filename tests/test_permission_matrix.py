@@ -486,6 +486,7 @@ def targets(desk, world, role: str) -> dict:
         "notice": Announcement.objects.get(title="Mail down for A").pk,
         **webhook_targets(desk),
         "robot": Robot.objects.get(name="Matrix robot").pk, "third_line": desk.third_line.pk,
+        "call": matrix_call(desk).pk,
     }
 
 
@@ -495,8 +496,6 @@ def webhook_targets(desk) -> dict:
     delivery, _made = Delivery.objects.get_or_create(subscription=webhook, event_id="matrix",
                                                      defaults={"event": "ticket.created", "payload": {}})
     return {"webhook": webhook.pk, "delivery": delivery.pk}
-        "call": matrix_call(desk).pk,
-    }
 
 
 def matrix_call(desk):
