@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "servicedesk.announcements",
     "servicedesk.console",
     "servicedesk.portal",
+    "servicedesk.monitoring",
 ]
 
 MIDDLEWARE = [

@@ -198,3 +198,7 @@ api.add_router("", knowledge_links.router)
 api.add_router("", knowledge_reading.router)
 api.add_router("/knowledge", knowledge.router)
 api.add_router("/announcements", announcements.router)
+
+from servicedesk.api import monitoring  # noqa: E402  (machine-authenticated webhooks: their own auth)
+
+api.add_router("/monitoring", monitoring.router)
