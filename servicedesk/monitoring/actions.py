@@ -230,7 +230,8 @@ def _storm(source: AlertSource, alert: Alert, system: User, now: datetime.dateti
     if window.count() <= source.storm_threshold:
         return
     AlertStorm.objects.get_or_create(source=source, key=alert.storm_key)
-    storm = AlertStorm.objects.select_for_update(of=("self",)).select_related("ticket").get(source=source, key=alert.storm_key)
+    storm = (AlertStorm.objects.select_for_update(of=("self",)).select_related("ticket")
+             .get(source=source, key=alert.storm_key))
     if storm.ticket is None or storm.ticket.status not in OPEN_STATUSES:
         group_name = alert.storm_key or source.name
         impact, urgency = levels(source, alert.severity)

@@ -52,7 +52,8 @@ def test_the_desk_signature_authenticates_and_a_bad_one_is_401(desk):
 @pytest.mark.parametrize(("body", "message"), [
     (b"{not json", "The body is not JSON."),
     ({"version": "4"}, "“alerts” is missing."),
-    (alertmanager({**am_alert("db1"), "status": "burning"}), "“alerts[0].status” is “burning”; it is firing or resolved."),
+    (alertmanager({**am_alert("db1"), "status": "burning"}),
+     "“alerts[0].status” is “burning”; it is firing or resolved."),
     (alertmanager({**am_alert("db1"), "fingerprint": ""}), "“alerts[0].fingerprint” is missing."),
     (alertmanager({**am_alert("db1"), "labels": ["a"]}), "“alerts[0].labels” is not an object of texts."),
 ])
