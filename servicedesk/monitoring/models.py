@@ -131,7 +131,7 @@ class Alert(models.Model):
     title = models.CharField(_("title"), max_length=255)
     severity = models.CharField(_("severity"), max_length=50, blank=True)
     labels = models.JSONField(_("labels"), default=dict, blank=True)
-    generator_url = models.URLField(_("link"), max_length=1000, blank=True)
+    generator_url = models.CharField(_("link"), max_length=1000, blank=True)
     storm_key = models.CharField(max_length=200, blank=True)
     count = models.PositiveIntegerField(_("times received"), default=0)
     first_seen = models.DateTimeField(_("first seen"), default=timezone.now)
