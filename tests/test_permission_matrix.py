@@ -30,6 +30,7 @@ from servicedesk.console.models import CannedResponse, SavedView
 from servicedesk.knowledge import actions as knowledge_actions
 from servicedesk.knowledge.actions import links
 from servicedesk.knowledge.models import Article, SearchGap
+from servicedesk.monitoring.models import AlertSource, SourceKind
 from servicedesk.sla.models import Calendar, SlaPolicy
 from servicedesk.tickets import actions, permissions
 from servicedesk.tickets.models import Attachment, Comment, Ticket, TicketLink
@@ -68,6 +69,7 @@ NOTICE_READS = PUBLIC | {"anonymous": HIDDEN, "customer_b": HIDDEN}
 NOTICE_WRITES = {role: DENIED for role in ROLES} | {"anonymous": LOGIN, "customer_b": HIDDEN, "lead": ALLOWED,
                                                     "manager": ALLOWED, "admin": ALLOWED}
 NOTICE_LINKS = {role: ANSWERED for role in ROLES} | {"anonymous": LOGIN, "customer_a": DENIED, "customer_b": DENIED}
+SOURCE_ONLY = {role: LOGIN for role in ROLES}  # machine-authenticated: a person's token or session is 401 too
 
 
 @dataclass
@@ -371,6 +373,13 @@ ROWS = [
     Row("GET admin/", "/admin/", ADMIN_SITE),
     Row("GET admin/ ticket", "/admin/tickets/ticket/{ticket}/change/", ADMIN_SITE),
     Row("GET admin/ user", "/admin/accounts/user/{other_customer}/change/", ADMIN_SITE),
+    # --- monitoring webhooks (ch-monitor): only the alert source's own token or signature, never a person's ---
+    Row("POST /api/v1/monitoring/{source}/alertmanager", "/api/v1/monitoring/matrix/alertmanager", SOURCE_ONLY,
+        {"version": "4", "status": "firing", "alerts": [{"status": "firing", "fingerprint": "probe", "labels": {}}]}),
+    Row("POST /api/v1/monitoring/{source}/zabbix", "/api/v1/monitoring/matrix/zabbix", SOURCE_ONLY,
+        {"event_id": "1", "event_value": "1", "host": "probe", "trigger": "Probe"}),
+    Row("POST /api/v1/monitoring/{source}/json", "/api/v1/monitoring/matrix/json", SOURCE_ONLY,
+        {"fingerprint": "probe", "status": "firing", "title": "Probe"}),
 ]
 ADMIN_PREFIX = "admin/"  # the admin site's URLs, many and generated, are covered by the rows above
 
@@ -420,6 +429,9 @@ def world(desk, settings, tmp_path):
     knowledge_shelf(desk)
     notices.create_announcement(notices.AnnouncementInput(
         title="Mail down for A", organisations=[desk.customer1.organisation]), actor=staff, channel="console")
+    matrix_source = AlertSource(name="Matrix", slug="matrix", kind=SourceKind.ALERTMANAGER)
+    matrix_source.new_token()  # a token exists, and no person's token or session is taken for it
+    matrix_source.save()
     return {key: Ticket.objects.get(pk=t.pk) for key, t in tickets.items()}
 
 
