@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from servicedesk.accounts.identity import system_user
 from servicedesk.accounts.models import Group, User
+from servicedesk.core import rows
 from servicedesk.tickets import actions as tickets
 from servicedesk.tickets.models import (
     OPEN_STATUSES,
@@ -115,19 +116,25 @@ def _touch(alert_id: int, now: datetime.datetime, *, counted: bool) -> None:
 
 
 def _locked(source: AlertSource, fingerprint: str) -> Alert | None:
-    # The incident is read with the alert (its status decides the path), but only the alert row is locked.
-    return (Alert.objects.select_for_update(of=("self",)).select_related("ticket")
-            .filter(source=source, fingerprint=fingerprint).first())
+    """The alert under its row lock, with its incident (read, not locked)."""
+    quote = connection.ops.quote_name
+    alert = next(iter(rows.select(Alert, f"{quote('source_id')} = %s AND {quote('fingerprint')} = %s",
+                                  [source.pk, fingerprint], for_update=True)), None)
+    if alert is not None:
+        alert.ticket = next(iter(rows.select(Ticket, f"{quote('id')} = %s", [alert.ticket_id])), None) \
+            if alert.ticket_id else None
+    return alert
 
 
 def _new_alert(source: AlertSource, incoming: Incoming, now: datetime.datetime) -> Alert:
+    alert = Alert(source=source, fingerprint=incoming.fingerprint, title=incoming.title[:255],
+                  state=AlertState.FIRING, first_seen=now, last_seen=now, ticket=None)
     try:
         with transaction.atomic():
-            Alert.objects.create(source=source, fingerprint=incoming.fingerprint, title=incoming.title[:255],
-                                 state=AlertState.FIRING, first_seen=now, last_seen=now)
+            return rows.insert(alert)  # the new row is this transaction's until it commits
     except IntegrityError:
-        pass  # made by a concurrent delivery of the same alert: wait for its lock below, then take it as a repeat
-    return _locked(source, incoming.fingerprint)
+        # Made by a concurrent delivery of the same alert: wait for its lock, then take it as it left it.
+        return _locked(source, incoming.fingerprint)
 
 
 def severity_of(source: AlertSource, incoming: Incoming) -> str:
@@ -166,10 +173,14 @@ def _firing(source: AlertSource, alert: Alert, incoming: Incoming, severity: str
         tickets.link(alert.ticket, earlier, LinkKind.RELATED, actor=system, channel=Channel.MONITORING)
         outcome = Outcome.CREATED
     alert.state, alert.resolved_at = AlertState.FIRING, None
-    alert.save()
+    rows.update(alert, CHANGING)
     if alert.opened_at == now:
         _storm(source, alert, system, now)
     return outcome
+
+
+CHANGING = ("title", "severity", "labels", "generator_url", "storm_key", "count", "last_seen", "opened_at", "state",
+            "resolved_at", "ticket")
 
 
 def _remember(alert: Alert, source: AlertSource, incoming: Incoming, severity: str, now) -> None:
@@ -187,7 +198,7 @@ def _resolved(source: AlertSource, alert: Alert, incoming: Incoming, now: dateti
         _touch(alert.pk, now, counted=False)
         return Outcome.REPEATED
     alert.state, alert.resolved_at, alert.last_seen = AlertState.RESOLVED, now, now
-    alert.save(update_fields=["state", "resolved_at", "last_seen"])
+    rows.update(alert, ["state", "resolved_at", "last_seen"])
     ticket = alert.ticket
     if ticket is None or ticket.status not in OPEN_STATUSES:
         return Outcome.NOTED
@@ -210,24 +221,25 @@ def levels(source: AlertSource, severity: str) -> tuple[int, int]:
     return int(impact), int(urgency)
 
 
-def _by_name(queryset, name: str):
-    return queryset.filter(Q(name__iexact=name) | Q(name_zh=name)).order_by("id").first() if name else None
+def _by_name(model, name: str, **filters):
+    if not name:
+        return None
+    found = model.objects.filter(Q(name__iexact=name) | Q(name_zh=name), is_active=True, **filters)
+    return found.order_by("id").first()
 
 
 def routing(source: AlertSource, labels: dict[str, str]) -> tuple[Category | None, Group | None]:
     """The category and group the alert's labels name, else the source's defaults."""
-    group = _by_name(Group.objects.filter(is_active=True), labels.get(source.label("group"), "")) \
-        or source.default_group
-    service = _by_name(Service.objects.filter(is_active=True), labels.get(source.label("service"), "")) \
-        or source.default_service
-    categories = Category.objects.filter(is_active=True)
-    category = _by_name(categories.filter(service=service) if service else categories,
-                        labels.get(source.label("category"), ""))
+    group = _by_name(Group, labels.get(source.label("group"), "")) or source.default_group
+    service = _by_name(Service, labels.get(source.label("service"), "")) or source.default_service
+    category = _by_name(Category, labels.get(source.label("category"), ""),
+                        **({"service": service} if service else {}))
     if category is None and source.default_category_id and (
             service is None or source.default_category.service_id == service.pk):
         category = source.default_category
     if category is None and service is not None:
-        category = categories.filter(service=service, parent=None).order_by("order", "name").first()
+        category = Category.objects.filter(service=service, parent=None, is_active=True).order_by(
+            "order", "name").first()
     if category is not None and not category.is_active:
         category = None
     return category, group
