@@ -151,3 +151,18 @@ def test_labels_name_the_category_and_routing_rules_may_route(desk, source):
     post(source, alertmanager(am_alert("db1", service=category.service.name, category=category.name)))
     ticket = Alert.objects.get(fingerprint="db1").ticket
     assert ticket.category == category and ticket.group == desk.second_line
+
+
+def test_firing_again_while_its_incident_is_open_is_noted_once(desk, source):
+    source.auto_resolve = False
+    source.save()
+    post(source, alertmanager(am_alert("db1")))
+    post(source, alertmanager(am_alert("db1", "resolved")))
+    post(source, alertmanager(am_alert("db1", "resolved")))  # resent: nothing more
+    response = post(source, alertmanager(am_alert("db1")))
+    post(source, alertmanager(am_alert("db1")))
+    assert response.json()["alerts"][0]["outcome"] == "noted"
+    ticket = Alert.objects.get(fingerprint="db1").ticket
+    assert [c.body for c in Comment.objects.filter(ticket=ticket)] == [
+        "The alert resolved (ended 2026-12-07 06:30 UTC).", "The alert fired again (received 2 times)."]
+    assert ticket.is_open and Ticket.objects.count() == 1 and Alert.objects.get().count == 3
