@@ -20,6 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from servicedesk.accounts import refdata as accounts_refdata
 from servicedesk.accounts.identity import system_user
 from servicedesk.accounts.models import Group, User
 from servicedesk.core import rows
@@ -72,7 +73,7 @@ def receive_alert(source: AlertSource, incoming: Incoming) -> Received:
         if glance is not None and _unchanged(glance, incoming.status, severity):
             _touch(glance[0], now, counted=incoming.status == AlertState.FIRING)
             return Received(incoming.fingerprint, Outcome.REPEATED, glance[4])
-        alert = _locked(source, incoming.fingerprint)
+        alert = _locked(source, incoming.fingerprint) if glance is not None else None
         if alert is None:
             if incoming.status == AlertState.RESOLVED:
                 return Received(incoming.fingerprint, Outcome.IGNORED, None)
@@ -230,7 +231,11 @@ def _by_name(model, name: str, **filters):
 
 def routing(source: AlertSource, labels: dict[str, str]) -> tuple[Category | None, Group | None]:
     """The category and group the alert's labels name, else the source's defaults."""
-    group = _by_name(Group, labels.get(source.label("group"), "")) or source.default_group
+    # Groups from the cached reference list: no query on the path of every new incident.
+    groups = accounts_refdata.active_groups()
+    named = labels.get(source.label("group"), "").casefold()
+    group = next((g for g in groups if named and named in (g.name.casefold(), g.name_zh.casefold())), None) \
+        or next((g for g in groups if g.pk == source.default_group_id), None)
     service = _by_name(Service, labels.get(source.label("service"), "")) or source.default_service
     category = _by_name(Category, labels.get(source.label("category"), ""),
                         **({"service": service} if service else {}))
@@ -274,9 +279,14 @@ def _open_incident(source: AlertSource, alert: Alert, incoming: Incoming, system
 def _storm(source: AlertSource, alert: Alert, system: User, now: datetime.datetime) -> None:
     """More than the source's threshold of alerts (of one storm group) opening incidents within a minute: the
     group's parent incident is made once, and every incident of the window is linked under it."""
-    window = Alert.objects.filter(source=source, storm_key=alert.storm_key, opened_at__gt=now - STORM_WINDOW)
-    if window.count() <= source.storm_threshold:
-        return
+    since = now - STORM_WINDOW
+    with connection.cursor() as cursor:
+        cursor.execute(f'SELECT COUNT(*) FROM "{Alert._meta.db_table}" WHERE source_id = %s AND storm_key = %s '
+                       'AND opened_at > %s', [source.pk, alert.storm_key,
+                                              connection.ops.adapt_datetimefield_value(since)])
+        if cursor.fetchone()[0] <= source.storm_threshold:
+            return
+    window = Alert.objects.filter(source=source, storm_key=alert.storm_key, opened_at__gt=since)
     AlertStorm.objects.get_or_create(source=source, key=alert.storm_key)
     storm = (AlertStorm.objects.select_for_update(of=("self",)).select_related("ticket")
              .get(source=source, key=alert.storm_key))
@@ -288,7 +298,7 @@ def _storm(source: AlertSource, alert: Alert, system: User, now: datetime.dateti
             description=_("More than %(count)s alerts of %(source)s opened incidents within a minute; each is "
                           "linked below as a child of this one.")
             % {"count": source.storm_threshold, "source": source.name},
-            type=TicketType.INCIDENT, channel=Channel.MONITORING, group=source.default_group,
+            type=TicketType.INCIDENT, channel=Channel.MONITORING, group=routing(source, {})[1],
             impact=impact, urgency=urgency,
         )
         storm.save(update_fields=["ticket"])
