@@ -161,10 +161,7 @@ def _firing(source: AlertSource, alert: Alert, incoming: Incoming, severity: str
             note = _("The alert's severity changed to %(severity)s.") % {"severity": severity or "—"}
         tickets.add_comment(ticket, actor=system, body=note, internal=True, channel=Channel.MONITORING)
         outcome = Outcome.NOTED
-    elif ticket.status == Status.RESOLVED and ticket.resolved_at is not None \
-            and now - ticket.resolved_at <= datetime.timedelta(minutes=source.reopen_minutes):
-        tickets.transition(ticket, "reopen", actor=system, channel=Channel.MONITORING, internal=True, comment=_(
-            "The alert fired again within %(minutes)s minutes of the resolution.") % {"minutes": source.reopen_minutes})
+    elif _reopened(source, ticket, system, now):
         alert.opened_at = now
         outcome = Outcome.REOPENED
     else:
@@ -178,6 +175,21 @@ def _firing(source: AlertSource, alert: Alert, incoming: Incoming, severity: str
     if alert.opened_at == now:
         _storm(source, alert, system, now)
     return outcome
+
+
+def _reopened(source: AlertSource, ticket: Ticket, system: User, now: datetime.datetime) -> bool:
+    """Reopen the incident if it was resolved within the source's window. A lifecycle an administrator
+    changed so that it cannot be reopened gives a new incident instead: the alert is never refused for it
+    (the monitoring would resend it for ever)."""
+    if ticket.status != Status.RESOLVED or ticket.resolved_at is None \
+            or now - ticket.resolved_at > datetime.timedelta(minutes=source.reopen_minutes):
+        return False
+    try:
+        tickets.transition(ticket, "reopen", actor=system, channel=Channel.MONITORING, internal=True, comment=_(
+            "The alert fired again within %(minutes)s minutes of the resolution.") % {"minutes": source.reopen_minutes})
+    except tickets.ActionError:
+        return False
+    return True
 
 
 CHANGING = ("title", "severity", "labels", "generator_url", "storm_key", "count", "last_seen", "opened_at", "state",
@@ -209,7 +221,11 @@ def _resolved(source: AlertSource, alert: Alert, incoming: Incoming, now: dateti
     if not source.auto_resolve:
         tickets.add_comment(ticket, actor=system, body=note, internal=True, channel=Channel.MONITORING)
         return Outcome.NOTED
-    alert.ticket = tickets.transition(ticket, "resolve", actor=system, channel=Channel.MONITORING, comment=note)
+    try:
+        alert.ticket = tickets.transition(ticket, "resolve", actor=system, channel=Channel.MONITORING, comment=note)
+    except tickets.ActionError:  # a lifecycle that no longer lets the desk resolve it: noted, as without auto_resolve
+        tickets.add_comment(ticket, actor=system, body=note, internal=True, channel=Channel.MONITORING)
+        return Outcome.NOTED
     return Outcome.RESOLVED
 
 
@@ -307,4 +323,7 @@ def _storm(source: AlertSource, alert: Alert, system: User, now: datetime.dateti
     linked = set(TicketLink.objects.filter(source_id__in=children, kind=LinkKind.CHILD_OF)
                  .values_list("source_id", flat=True))
     for child in sorted(children - linked - {parent.pk}):
-        tickets.link(child, parent, LinkKind.CHILD_OF, actor=system, channel=Channel.MONITORING)
+        try:
+            tickets.link(child, parent, LinkKind.CHILD_OF, actor=system, channel=Channel.MONITORING)
+        except tickets.ActionError:
+            continue  # e.g. a loop: the incident stays where a person put it

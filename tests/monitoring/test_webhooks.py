@@ -166,3 +166,22 @@ def test_firing_again_while_its_incident_is_open_is_noted_once(desk, source):
     assert [c.body for c in Comment.objects.filter(ticket=ticket)] == [
         "The alert resolved (ended 2026-12-07 06:30 UTC).", "The alert fired again (received 2 times)."]
     assert ticket.is_open and Ticket.objects.count() == 1 and Alert.objects.get().count == 3
+
+
+def test_a_lifecycle_that_refuses_the_desk_never_refuses_the_alert(desk, source):
+    """Administrators may change who takes which transition: the alert is still taken (monitoring would resend
+    a refused one for ever): noted instead of resolved, a new related incident instead of a reopen."""
+    from servicedesk.tickets.models import Transition
+
+    post(source, alertmanager(am_alert("db1")))
+    Transition.objects.filter(action="resolve").update(roles=["agent"])
+    response = post(source, alertmanager(am_alert("db1", "resolved")))
+    first = Alert.objects.get().ticket
+    assert response.json()["alerts"][0]["outcome"] == "noted" and first.is_open
+    Transition.objects.filter(action="resolve").update(roles=["agent", "lead", "manager", "admin"])
+    actions.transition(first, "resolve", actor=desk.manager, comment="Fixed.")
+    Transition.objects.filter(action="reopen").update(roles=[], requester_may=False)
+    response = post(source, alertmanager(am_alert("db1")))
+    assert response.status_code == 200 and response.json()["alerts"][0]["outcome"] == "created"
+    second = Alert.objects.get().ticket
+    assert TicketLink.objects.filter(source=second, target=first, kind=LinkKind.RELATED).exists()
