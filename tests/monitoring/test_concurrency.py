@@ -5,6 +5,7 @@ import threading
 import pytest
 from django.db import connection
 
+from servicedesk.accounts import identity
 from servicedesk.monitoring.models import Alert
 from servicedesk.tickets.models import LinkKind, Ticket, TicketLink
 
@@ -14,6 +15,14 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has one writer: no race to lose"),
 ]
+
+
+@pytest.fixture(autouse=True)
+def _forget_the_system_identity():
+    """This test's database is flushed afterwards without post_migrate (serialized rollback), which would leave
+    the system identity remembered by id for the next test: forget it (accounts.identity)."""
+    yield
+    identity.forget()
 
 
 def run_together(count: int, work) -> list:
