@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "servicedesk.console",
     "servicedesk.portal",
     "servicedesk.webhooks",
+    "servicedesk.monitoring",
 ]
 
 MIDDLEWARE = [

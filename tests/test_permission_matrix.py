@@ -31,6 +31,7 @@ from servicedesk.knowledge import actions as knowledge_actions
 from servicedesk.knowledge.actions import links
 from servicedesk.knowledge.models import Article, SearchGap
 from servicedesk.notify.models import Robot
+from servicedesk.monitoring.models import AlertSource, SourceKind
 from servicedesk.sla.models import Calendar, SlaPolicy
 from servicedesk.tickets import actions, permissions
 from servicedesk.tickets.models import Attachment, Comment, Ticket, TicketLink
@@ -75,8 +76,9 @@ NOTICE_LINKS = {role: ANSWERED for role in ROLES} | {"anonymous": LOGIN, "custom
 ROBOT = NOBODY_ELSE | {"manager": ALLOWED, "admin": ALLOWED}
 ROBOT_FORM = {"name": "Matrix probe", "platform": "wecom", "webhook_url": "https://chat.example.invalid/probe",
               "language": "en", "events": ["sla_breach"], "is_active": "on"}
-# A machine's endpoint (the CTI webhook): no session or token counts, only the body's signature, which no role
-# sends: 401 (as LOGIN is for the API) whoever asks, and nothing stored.
+# A machine's endpoint (the CTI webhook, a monitoring source's): no person's session or token counts, only the
+# body's signature or the source's own token, which no role sends: 401 (as LOGIN is for the API) whoever asks,
+# and nothing stored.
 SIGNED_ONLY = {role: LOGIN for role in ROLES}
 
 
@@ -402,6 +404,13 @@ ROWS = [
     Row("GET admin/", "/admin/", ADMIN_SITE),
     Row("GET admin/ ticket", "/admin/tickets/ticket/{ticket}/change/", ADMIN_SITE),
     Row("GET admin/ user", "/admin/accounts/user/{other_customer}/change/", ADMIN_SITE),
+    # --- monitoring webhooks (ch-monitor): only the alert source's own token or signature, never a person's ---
+    Row("POST /api/v1/monitoring/{source}/alertmanager", "/api/v1/monitoring/matrix/alertmanager", SIGNED_ONLY,
+        {"version": "4", "status": "firing", "alerts": [{"status": "firing", "fingerprint": "probe", "labels": {}}]}),
+    Row("POST /api/v1/monitoring/{source}/zabbix", "/api/v1/monitoring/matrix/zabbix", SIGNED_ONLY,
+        {"event_id": "1", "event_value": "1", "host": "probe", "trigger": "Probe"}),
+    Row("POST /api/v1/monitoring/{source}/json", "/api/v1/monitoring/matrix/json", SIGNED_ONLY,
+        {"fingerprint": "probe", "status": "firing", "title": "Probe"}),
 ]
 ADMIN_PREFIX = "admin/"  # the admin site's URLs, many and generated, are covered by the rows above
 
@@ -453,6 +462,9 @@ def world(desk, settings, tmp_path):
         title="Mail down for A", organisations=[desk.customer1.organisation]), actor=staff, channel="console")
     Robot.objects.create(name="Matrix robot", platform="wecom", webhook_url="https://chat.example.invalid/hook",
                          language="en", group=desk.third_line, events=["sla_breach"])
+    matrix_source = AlertSource(name="Matrix", slug="matrix", kind=SourceKind.ALERTMANAGER)
+    matrix_source.new_token()  # a token exists, and no person's token or session is taken for it
+    matrix_source.save()
     return {key: Ticket.objects.get(pk=t.pk) for key, t in tickets.items()}
 
 

@@ -202,3 +202,7 @@ api.add_router("/knowledge", knowledge.router)
 api.add_router("/announcements", announcements.router)
 api.add_router("/webhooks", webhooks.router)
 api.add_router("/telephony", telephony.router)
+
+from servicedesk.api import monitoring  # noqa: E402  (machine-authenticated webhooks: their own auth)
+
+api.add_router("/monitoring", monitoring.router)

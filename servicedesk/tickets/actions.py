@@ -330,7 +330,7 @@ def create_ticket(
         requester=requester,
         organisation_id=requester.organisation_id,
         channel=channel,
-        owner=actor if actor.is_desk_staff else None,
+        owner=actor if _is_person(actor) else None,  # the system identity never owns
         category=category,
         created_at=now,
         updated_at=now,
