@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "servicedesk.announcements",
     "servicedesk.console",
     "servicedesk.portal",
+    "servicedesk.major",
 ]
 
 MIDDLEWARE = [
@@ -393,3 +394,8 @@ CELERY_BEAT_SCHEDULE["knowledge-popularity"] = {"task": "servicedesk.knowledge.t
 # Anonymous readers' votes ("Was this helpful?") per address and minute.
 SERVICEDESK_HELP_VOTES_PER_MINUTE = int(os.environ.get("SERVICEDESK_HELP_VOTES_PER_MINUTE", 10))
 # --- end of self-service ---------------------------------------------------------------------------
+# --- Major incidents (servicedesk.major) -------------------------------------------------------------
+# Pages not acknowledged within their contact's time escalate to the next contacts (periodic, seconds).
+SERVICEDESK_PERIODIC_TASKS["major-escalate"] = {"task": "servicedesk.major.tasks.escalate", "every": 60}
+CELERY_BEAT_SCHEDULE["major-escalate"] = {"task": "servicedesk.major.tasks.escalate", "schedule": 60.0}
+# --- end of major incidents --------------------------------------------------------------------------
