@@ -183,6 +183,7 @@ from servicedesk.api import (  # noqa: E402  (routers register on the api above)
     knowledge,
     knowledge_links,
     knowledge_reading,
+    major,
     routing,
     sla,
     tickets,
@@ -198,3 +199,4 @@ api.add_router("", knowledge_links.router)
 api.add_router("", knowledge_reading.router)
 api.add_router("/knowledge", knowledge.router)
 api.add_router("/announcements", announcements.router)
+api.add_router("/tickets", major.router)

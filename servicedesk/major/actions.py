@@ -261,7 +261,8 @@ def declare(ticket: Ticket | int, *, actor: User, reason: str, channel: str, pub
     if publish_notice:
         major.announcement = _publish_notice(major, actor, channel)
         major.save(update_fields=["announcement"])
-    audit.record_event(major, "declared", actor=actor, channel=channel, note=reason[:500])
+    # At the declaration's moment: the timeline shows it before the pages it sent.
+    audit.record_event(major, "declared", actor=actor, channel=channel, note=reason[:500], at=now)
     _announce(major, actor, "declared")
     return major
 
