@@ -90,3 +90,11 @@ def test_managers_keep_the_contact_table_in_the_console(desk):
     assert refused.status_code == 400 and "电话" in refused.content.decode()
     listed = client(desk.agent1).get("/console/major/contacts/").content.decode()
     assert "Facilities hotline" in listed and "/console/major/contacts/new/" not in listed
+
+
+def test_the_ticket_timeline_says_who_declared_it(desk, incident):
+    declare(incident, desk.manager)
+    page = client(desk.admin).get(f"/console/tickets/{incident.number}/").content.decode()
+    assert "王明 declared this ticket a major incident" in page
+    chinese = client(desk.lead1).get(f"/console/tickets/{incident.number}/").content.decode()
+    assert "将本工单宣布为重大事件" in chinese
