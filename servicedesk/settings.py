@@ -328,6 +328,10 @@ SERVICEDESK_NOTIFY_SENDING_TIMEOUT_MINUTES = int(os.environ.get("SERVICEDESK_NOT
 # Sending what is due again after a failure, and what a stopped worker left (periodic, seconds).
 SERVICEDESK_PERIODIC_TASKS["notify-send-due"] = {"task": "servicedesk.notify.tasks.send_due", "every": 15}
 CELERY_BEAT_SCHEDULE["notify-send-due"] = {"task": "servicedesk.notify.tasks.send_due", "schedule": 15.0}
+# Chat robots (notify.chat): seconds a webhook may take to answer, and whether a robot's address may be plain
+# http to this machine (the tests' stand-in platforms; never needed in production, where every platform is https).
+SERVICEDESK_CHAT_TIMEOUT_SECONDS = int(os.environ.get("SERVICEDESK_CHAT_TIMEOUT_SECONDS", 10))
+SERVICEDESK_CHAT_LOOPBACK_HTTP = env_bool("SERVICEDESK_CHAT_LOOPBACK_HTTP", False)
 # --- end of notifications --------------------------------------------------------------------------
 
 # --- Sign-in lockout and rate limits (servicedesk.accounts.signin, servicedesk.core.ratelimit) -----

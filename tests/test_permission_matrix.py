@@ -32,6 +32,7 @@ from servicedesk.knowledge.actions import links
 from servicedesk.knowledge.models import Article, SearchGap
 from servicedesk.major import actions as major_actions
 from servicedesk.major.models import Contact, MajorIncident, Page
+from servicedesk.notify.models import Robot
 from servicedesk.sla.models import Calendar, SlaPolicy
 from servicedesk.tickets import actions, permissions
 from servicedesk.tickets.models import Attachment, Comment, Ticket, TicketLink
@@ -70,6 +71,11 @@ NOTICE_READS = PUBLIC | {"anonymous": HIDDEN, "customer_b": HIDDEN}
 NOTICE_WRITES = {role: DENIED for role in ROLES} | {"anonymous": LOGIN, "customer_b": HIDDEN, "lead": ALLOWED,
                                                     "manager": ALLOWED, "admin": ALLOWED}
 NOTICE_LINKS = {role: ANSWERED for role in ROLES} | {"anonymous": LOGIN, "customer_a": DENIED, "customer_b": DENIED}
+# The chat robots: the world's robot is the 3rd line's, whose lead is the manager: its lead and administrators
+# manage it (lead1 leads other groups).
+ROBOT = NOBODY_ELSE | {"manager": ALLOWED, "admin": ALLOWED}
+ROBOT_FORM = {"name": "Matrix probe", "platform": "wecom", "webhook_url": "https://chat.example.invalid/probe",
+              "language": "en", "events": ["sla_breach"], "is_active": "on"}
 
 
 @dataclass
@@ -338,6 +344,15 @@ ROWS = [
     Row("POST console/announcements/<id:pk>/tickets/<str:number>/remove/",
         "/console/announcements/{notice}/tickets/{number}/remove/", TICKET),
     Row("POST console/tickets/<str:number>/announcement/", C + "/announcement/", TICKET, {"announcement": "{notice}"}),
+    Row("GET console/robots/", "/console/robots/", STAFF),
+    Row("GET console/robots/new/", "/console/robots/new/", STAFF),
+    Row("GET console/robots/new/ group", "/console/robots/new/?group={third_line}", STAFF,
+        overrides={"agent_outside": DENIED, "lead": DENIED}),
+    Row("POST console/robots/new/", "/console/robots/new/", STAFF, ROBOT_FORM),
+    Row("GET console/robots/<id:pk>/", "/console/robots/{robot}/", ROBOT),
+    Row("POST console/robots/<id:pk>/", "/console/robots/{robot}/", ROBOT, ROBOT_FORM),
+    Row("POST console/robots/<id:pk>/test/", "/console/robots/{robot}/test/", ROBOT),
+    Row("POST console/robots/<id:pk>/delete/", "/console/robots/{robot}/delete/", ROBOT),
     Row("GET console/canned/", "/console/canned/", STAFF_ONLY),
     Row("GET console/canned/new/", "/console/canned/new/", STAFF_ONLY),
     Row("GET console/canned/<id:pk>/", "/console/canned/{canned}/", NOBODY),
@@ -456,6 +471,8 @@ def world(desk, settings, tmp_path):
         title="Mail down for A", organisations=[desk.customer1.organisation]), actor=staff, channel="console")
     Contact.objects.create(order=1, name="Matrix duty officer", email="duty@example.net")
     major_actions.declare(tickets["a"], actor=staff, reason="Matrix major", channel="console", publish_notice=False)
+    Robot.objects.create(name="Matrix robot", platform="wecom", webhook_url="https://chat.example.invalid/hook",
+                         language="en", group=desk.third_line, events=["sla_breach"])
     return {key: Ticket.objects.get(pk=t.pk) for key, t in tickets.items()}
 
 
@@ -489,6 +506,7 @@ def targets(desk, world, role: str) -> dict:
         "notice": Announcement.objects.get(title="Mail down for A").pk,
         "major": MajorIncident.objects.get().pk, "major_page": Page.objects.get().pk,
         "major_contact": Contact.objects.get().pk,
+        "robot": Robot.objects.get(name="Matrix robot").pk, "third_line": desk.third_line.pk,
     }
 
 

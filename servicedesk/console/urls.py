@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import kb, kb_upkeep, major, notices, queue_views, quicklog, savedviews, ticket, ticket_search
+from . import kb, kb_upkeep, major, notices, queue_views, quicklog, robots, savedviews, ticket, ticket_search
 
 app_name = "console"
 urlpatterns = [
@@ -17,4 +17,5 @@ urlpatterns = [
     *kb_upkeep.urlpatterns,
     *notices.urlpatterns,
     *major.urlpatterns,
+    *robots.urlpatterns,
 ]

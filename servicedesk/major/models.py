@@ -16,7 +16,7 @@ from servicedesk.tickets.models import Category, Service, Ticket
 
 
 class State(models.TextChoices):
-    ACTIVE = "active", _("Active")
+    ACTIVE = "active", _("Ongoing")
     STOOD_DOWN = "stood_down", _("Stood down")
     RESOLVED = "resolved", _("Resolved")
 

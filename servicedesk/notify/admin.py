@@ -11,7 +11,7 @@ from servicedesk.core.admin import AuditedAdmin
 
 from . import sending
 from .context import __doc__ as CONTEXT_HELP
-from .models import NotificationTemplate, OutboundMessage, State
+from .models import NotificationTemplate, OutboundMessage, Robot, State, robot_event_choices
 from .rendering import sources_for
 
 
@@ -56,11 +56,40 @@ class NotificationTemplateAdmin(AuditedAdmin):
         return initial
 
 
+class RobotAdminForm(forms.ModelForm):
+    events = forms.MultipleChoiceField(
+        label=_("events"), widget=forms.CheckboxSelectMultiple,
+        choices=lambda: robot_event_choices(for_group=False),
+        help_text=_("A group's robot is told of the group's tickets only: new in its queue, SLA warnings and "
+                    "breaches; a person's robot of what that person is mailed."))
+
+    class Meta:
+        model = Robot
+        fields = ["name", "platform", "webhook_url", "secret", "language", "group", "user", "events", "is_active"]
+        widgets = {"webhook_url": forms.TextInput(attrs={"size": 100}),
+                   "secret": forms.PasswordInput(render_value=True)}
+
+
+@admin.register(Robot)
+class RobotAdmin(AuditedAdmin):
+    form = RobotAdminForm
+    list_display = ("name", "platform", "group", "user", "language", "is_active", "updated_at")
+    list_filter = ("platform", "language", "is_active")
+    search_fields = ("name", "group__name", "user__username")
+    list_select_related = ("group", "user")
+    raw_id_fields = ("user",)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.version += 1
+        super().save_model(request, obj, form, change)
+
+
 @admin.register(OutboundMessage)
 class OutboundMessageAdmin(AuditedAdmin):
-    list_display = ("created_at", "state", "event", "address", "ticket", "subject", "attempts", "short_error",
-                    "sent_at")
-    list_filter = ("state", "event", "language")
+    list_display = ("created_at", "state", "channel", "event", "address", "ticket", "subject", "attempts",
+                    "short_error", "sent_at")
+    list_filter = ("state", "channel", "event", "language")
     search_fields = ("address", "subject", "message_id", "ticket__number", "last_error")
     date_hierarchy = "created_at"
     list_select_related = ("ticket",)

@@ -1,4 +1,8 @@
-"""Notification templates that administrators edit, and the outbox: one row per mail the desk sends."""
+"""Notification templates that administrators edit, the chat robots people and groups add, and the outbox:
+one row per mail or chat message the desk sends."""
+
+import ipaddress
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -27,6 +31,29 @@ class Event(models.TextChoices):
 
 # Events that a person's words start (not "automatic" in the sense of RFC 3834).
 PERSONAL_EVENTS = frozenset({Event.PUBLIC_REPLY})
+
+
+# A robot's test message (the console's "send test message"): a chat message only, never a mail.
+CHAT_TEST = "chat_test"
+# Events a chat robot never subscribes to: what is told to customers only, or to nobody in particular.
+NOT_FOR_ROBOTS = frozenset({Event.ACKNOWLEDGEMENT, Event.SOLVED_ON_CONTACT, Event.FOLLOW_UP_DIGEST,
+                            Event.ANNOUNCEMENT})
+
+
+def outbox_event_choices() -> list[tuple[str, str]]:
+    """What an outbox row may be about: every event (an event added later too), and a robot's test message."""
+    return [*Event.choices, (CHAT_TEST, _("Chat robot test message"))]
+
+
+# Events told to one person about their own work: a person's robot may have them, a group's never gets them.
+PERSONAL_ROBOT_EVENTS = frozenset({Event.ASSIGNED_AGENT, Event.PUBLIC_REPLY, Event.STATUS_CHANGED, Event.RESOLVED})
+
+
+def robot_event_choices(*, for_group: bool) -> list[tuple[str, str]]:
+    """The events a group's or a person's robot may subscribe to: an event added later (e.g. a major
+    incident) is one of them."""
+    left_out = NOT_FOR_ROBOTS | (PERSONAL_ROBOT_EVENTS if for_group else frozenset())
+    return [(value, label) for value, label in Event.choices if value not in left_out]
 
 
 class NotificationTemplate(models.Model):
@@ -80,12 +107,124 @@ class State(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
-class OutboundMessage(models.Model):
-    """One notification to one address. Its row claims the send: the unique key (event, ticket,
-    address, source key) makes a second planning of the same notification a no-op, and the state
-    (queued → sending → sent) makes a second send of the same row a no-op."""
+class Platform(models.TextChoices):
+    WECOM = "wecom", _("WeCom (企业微信) group robot")
+    DINGTALK = "dingtalk", _("DingTalk (钉钉) custom robot")
+    FEISHU = "feishu", _("Feishu / Lark (飞书) custom bot")
+    SLACK = "slack", _("Slack incoming webhook")
+    TEAMS = "teams", _("Microsoft Teams (Workflows or incoming webhook)")
 
-    event = models.CharField(_("event"), max_length=32, choices=Event.choices)
+
+LOOPBACK_NAMES = frozenset({"localhost"})
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def validate_webhook_url(value: str) -> None:
+    """https anywhere; plain http only to this machine, and only where the desk allows it (the tests' servers):
+    a webhook's address carries its key, which must not cross a network in the clear."""
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname or ""
+    except ValueError:
+        host, parts = "", None
+    if parts is None or not host or parts.username or parts.password:
+        raise ValidationError(_("Enter the robot's webhook address as the chat app shows it (https://…)."))
+    if parts.scheme == "https":
+        return
+    if parts.scheme == "http" and is_loopback(host) and getattr(settings, "SERVICEDESK_CHAT_LOOPBACK_HTTP", False):
+        return
+    raise ValidationError(_("A robot's webhook address must start with https://."))
+
+
+class Robot(models.Model):
+    """A chat app's incoming-webhook robot (群机器人): a group's, told of the group's tickets, or a person's own,
+    told what that person is mailed. Its messages go through the outbox like mail (``notify.chat``)."""
+
+    name = models.CharField(_("name"), max_length=100)
+    platform = models.CharField(_("chat app"), max_length=16, choices=Platform.choices)
+    webhook_url = models.CharField(_("webhook address"), max_length=1000, validators=[validate_webhook_url])
+    secret = models.CharField(
+        _("signing secret"), max_length=200, blank=True,
+        help_text=_("DingTalk: the 加签 secret (SEC…); Feishu/Lark: the 签名校验 secret. Empty when the robot "
+                    "does not sign."))
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+    group = models.ForeignKey("accounts.Group", verbose_name=_("group"), null=True, blank=True,
+                              on_delete=models.CASCADE, related_name="robots")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("person"), null=True, blank=True,
+                             on_delete=models.CASCADE, related_name="robots")
+    events = models.JSONField(_("events"), default=list,
+                              help_text=_("What the robot is told of (event codes)."))
+    is_active = models.BooleanField(_("active"), default=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+
+    # The address holds the robot's key (WeCom's key, DingTalk's access token): the audit trail shows neither.
+    audit_masked = ("webhook_url", "secret")
+
+    class Meta:
+        verbose_name = _("chat robot")
+        verbose_name_plural = _("chat robots")
+        ordering = ["name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(group__isnull=False, user__isnull=True) | Q(group__isnull=True, user__isnull=False)),
+                name="notify_robot_one_owner"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_platform_display()})"
+
+    @property
+    def address(self) -> str:
+        """The outbox's address of the robot's messages: stable, so the unique key plans each once."""
+        return f"robot:{self.pk}"
+
+    def event_labels(self) -> list[str]:
+        labels = dict(outbox_event_choices())
+        return [str(labels.get(event, event)) for event in self.events]
+
+    def clean(self):
+        errors = {}
+        if (self.group_id is None) == (self.user_id is None):
+            errors["group"] = _("A robot belongs either to a group or to one person.")
+        elif self.user_id is not None and not self.user.is_desk_staff:
+            errors["user"] = _("Only desk staff have robots of their own.")
+        known = {value for value, _label in robot_event_choices(for_group=self.group_id is not None)}
+        if not isinstance(self.events, list) or not self.events:
+            errors["events"] = _("Choose at least one event.")
+        else:
+            unknown = sorted(str(e) for e in self.events if e not in known)
+            if unknown:
+                errors["events"] = _("Unknown events: %(names)s") % {"names": ", ".join(unknown)}
+        if errors:
+            raise ValidationError(errors)
+
+
+class MessageChannel(models.TextChoices):
+    EMAIL = "email", _("E-mail")
+    CHAT = "chat", _("Chat robot")
+
+
+class OutboundMessage(models.Model):
+    """One notification to one address: a mail, or a chat robot's message (address "robot:<id>"). Its
+    row claims the send: the unique key (event, ticket, address, source key) makes a second planning of
+    the same notification a no-op, and the state (queued → sending → sent) makes a second send of the
+    same row a no-op."""
+
+    event = models.CharField(_("event"), max_length=32, choices=outbox_event_choices)
+    channel = models.CharField(_("channel"), max_length=8, choices=MessageChannel.choices,
+                               default=MessageChannel.EMAIL)
+    robot = models.ForeignKey(Robot, verbose_name=_("chat robot"), null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="+")
     ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), null=True, blank=True, on_delete=models.CASCADE,
                                related_name="outbound_messages")
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recipient"), null=True, blank=True,

@@ -26,6 +26,10 @@ Planned once
     planned by their task as before (in-process: in the periodic task that raised them). When the
     mail server cannot be reached, the following plannings do not wait on it: their notifications
     stay queued for ``send_due`` until the backoff has passed.
+
+Chat robots (``notify.chat``) are planned in the same step: a group's robot of the group a change routed
+the ticket to (new in its queue) or whose SLA target is at risk, and each person's robot with the event that
+person is mailed (nothing when they are not), under the same source key, so each robot is told once.
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ from servicedesk.intake.models import Direction, Mailbox, MessageReference
 from servicedesk.tickets import permissions
 from servicedesk.tickets.models import Channel, Comment, HistoryEntry, Status, Ticket
 
+from . import chat
 from . import context as ctx
 from .changes import versions_of_change
 from .models import PERSONAL_EVENTS, CombinedChange, Event, OutboundMessage, PlannedChange, State
@@ -392,7 +397,30 @@ def _plan_change(ticket: Ticket, seen: _Change) -> list[int]:
             return _ack_context(ticket, notice.recipient, seen.at)
         return _change_context(ticket, seen, notice)
 
-    return queue(list(chosen.values()), ticket, build)
+    notices = list(chosen.values())
+    return queue(notices, ticket, build) + _plan_change_chat(ticket, seen, notices)
+
+
+def _plan_change_chat(ticket: Ticket, seen: _Change, notices: list[Notice]) -> list[int]:
+    """The robots of a change: the group's, when it routed the ticket to the group's queue, and each person's
+    with the event that person is mailed."""
+    by_event: dict[str, list] = {}
+    if seen.group is not None and seen.assignee is None:
+        by_event[Event.ASSIGNED_GROUP] = chat.robots_for(groups=[seen.group], event=Event.ASSIGNED_GROUP)
+    for notice in notices:
+        if notice.recipient.user is not None:
+            by_event.setdefault(notice.event, []).extend(
+                chat.robots_for(users=[notice.recipient.user], event=notice.event))
+
+    def build(robot) -> dict:
+        return {"ticket": ctx.ticket_context(ticket, staff=True),
+                "group": seen.group.name if seen.group is not None else (ticket.group.name if ticket.group_id else ""),
+                "assignee": ctx.person_name(seen.assignee) if seen.assignee is not None else ""}
+
+    rows: list[int] = []
+    for event, robots in by_event.items():
+        rows += chat.plan_chat(event, robots, ticket=ticket, source_key=f"v{seen.version}", build_context=build)
+    return rows
 
 
 def plan_pending(now: datetime.datetime | None = None) -> list[int]:
@@ -481,15 +509,25 @@ def plan_threshold(ticket_id: int, target: str, percent: int, due_at: datetime.d
         if recipient is not None:
             notices.append(Notice(event, recipient, key))
 
-    def build(notice: Notice) -> dict:
-        return {
-            "ticket": ctx.ticket_context(ticket, staff=notice.recipient.staff),
-            "sla": {"target": ctx.sla_target_label(target), "percent": percent,
-                    "due": ctx.format_when(due_at, notice.recipient.time_zone),
-                    "group": group.name if group is not None else ""},
-        }
+    def sla_context(time_zone: str) -> dict:
+        return {"target": ctx.sla_target_label(target), "percent": percent, "due": ctx.format_when(due_at, time_zone),
+                "group": group.name if group is not None else ""}
 
-    return queue(notices, ticket, build)
+    def build(notice: Notice) -> dict:
+        return {"ticket": ctx.ticket_context(ticket, staff=notice.recipient.staff),
+                "sla": sla_context(notice.recipient.time_zone)}
+
+    # Robots: the group's whose target it is (an OLA's group, else the ticket's), and the robots of the people
+    # mailed above.
+    robots = chat.robots_for(groups=[group or ticket.group] if (group or ticket.group) else [], event=event)
+    robots += chat.robots_for(users=[n.recipient.user for n in notices], event=event)
+
+    def build_chat(robot) -> dict:
+        return {"ticket": ctx.ticket_context(ticket, staff=True),
+                "sla": sla_context(timezone.get_current_timezone_name())}
+
+    return queue(notices, ticket, build) + chat.plan_chat(event, robots, ticket=ticket, source_key=key,
+                                                          build_context=build_chat)
 
 
 def plan_digest(recipient_id: int, ticket_ids: list[int], as_lead: bool, key: str) -> list[int]:

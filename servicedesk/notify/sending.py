@@ -1,5 +1,6 @@
 """The outbox's sending: each planned notification (an ``OutboundMessage`` row, see
-``notify.planning``) sent exactly once.
+``notify.planning``) sent exactly once: a mail over SMTP, a chat message to its robot's webhook
+(``notify.chat``, whose refusals — a 4xx other than 429, a bad address — are the permanent ones).
 
 Sending claims the row (``queued`` → ``sending``, one UPDATE that only one worker can win), sends,
 then marks it ``sent``; a second send of the same row finds nothing to claim. A failed send goes back
@@ -30,8 +31,9 @@ from django.utils.translation import gettext as _
 
 from servicedesk.tickets.models import Ticket
 
+from . import chat
 from . import context as ctx
-from .models import OutboundMessage, State
+from .models import MessageChannel, OutboundMessage, State
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +75,10 @@ def build_email(row: OutboundMessage, connection=None) -> EmailMultiAlternatives
 
 
 def _permanent(error: Exception) -> bool:
-    """A refusal that sending again will not change (SMTP 5xx for the recipient or the message)."""
+    """A refusal that sending again will not change (SMTP 5xx for the recipient or the message; a chat app's
+    refusal)."""
+    if isinstance(error, chat.ChatError):
+        return error.permanent
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         return all(code >= 500 for code, _msg in error.recipients.values())
     if isinstance(error, smtplib.SMTPResponseException):
@@ -106,15 +111,19 @@ def send_row(pk: int, now: datetime.datetime | None = None) -> Outcome | None:
                .update(state=State.SENDING, claimed_at=now, attempts=F("attempts") + 1))
     if not claimed:
         return None
-    row = OutboundMessage.objects.select_related("ticket", "ticket__desk").get(pk=pk)
+    row = OutboundMessage.objects.select_related("ticket", "ticket__desk", "robot").get(pk=pk)
+    by_mail = row.channel != MessageChannel.CHAT
     try:
-        with get_connection(fail_silently=False) as connection:
-            build_email(row, connection).send()
+        if by_mail:
+            with get_connection(fail_silently=False) as connection:
+                build_email(row, connection).send()
+        else:
+            chat.send(row)
     except Exception as error:
         global _unreachable_until
         reason = f"{type(error).__name__}: {error}"[:2000]
         limit = int(getattr(settings, "SERVICEDESK_NOTIFY_MAX_ATTEMPTS", 8))
-        if _unreachable(error):
+        if by_mail and _unreachable(error):  # a chat app out of reach says nothing of the mail server
             _unreachable_until = time.monotonic() + backoff(row.attempts)
         if _permanent(error) or row.attempts >= limit:
             log.warning("Notification %s failed for good: %s", pk, reason)
@@ -126,7 +135,8 @@ def send_row(pk: int, now: datetime.datetime | None = None) -> Outcome | None:
         OutboundMessage.objects.filter(pk=pk, state=State.SENDING).update(
             state=State.QUEUED, last_error=reason, next_attempt_at=now + datetime.timedelta(seconds=wait))
         return Outcome(State.QUEUED, retry_in=wait)
-    _mark_reachable()
+    if by_mail:
+        _mark_reachable()
     OutboundMessage.objects.filter(pk=pk, state=State.SENDING).update(
         state=State.SENT, sent_at=timezone.now(), next_attempt_at=None)
     return Outcome(State.SENT)
