@@ -147,6 +147,10 @@ def _people(contact: Contact, desk) -> list[dict]:
 
     if contact.user_id:
         return [person(contact.user)] if contact.user.is_active else []
+    if contact.group_id and contact.channel == ContactChannel.CHAT:
+        # One page for the group's chat (its robots): whoever of the group clicks the link acknowledges.
+        return [{"user": None, "name": contact.group.local_name, "address": contact.group.email.strip().lower(),
+                 "phone": contact.phone, "language": notify_context.language_for(None, desk)}]
     if contact.group_id:
         group: Group = contact.group
         members = {u.pk: u for u in group.members.filter(is_active=True).order_by("id")}
@@ -176,11 +180,12 @@ def _page_order(major: MajorIncident, contacts: list[Contact], order: int, now: 
                 address=target["address"], phone=target["phone"], channel=contact.channel, order=order,
                 language=target["language"], sent_at=now,
                 due_at=now + datetime.timedelta(minutes=contact.respond_within)))
-    mailed = [page.pk for page in made if page.address and page.channel != ContactChannel.PHONE]
-    if mailed:
+    # A phone page is a task for the desk (call the number); e-mail and chat pages are sent after commit.
+    sent = [page.pk for page in made if page.channel != ContactChannel.PHONE]
+    if sent:
         from .tasks import send_pages
 
-        transaction.on_commit(lambda: send_pages.delay(mailed))
+        transaction.on_commit(lambda: send_pages.delay(sent))
     return made
 
 
