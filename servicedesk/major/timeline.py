@@ -41,8 +41,9 @@ def _audit_moments(major: MajorIncident) -> list[Moment]:
         "escalated": _("Escalated: %(note)s"),
     }
     found = []
-    for entry in audit.trail(major).filter(action__in=texts).order_by("at", "id"):
-        found.append(Moment(entry.at, entry.action, texts[entry.action] % {"note": entry.note}, entry.actor_name))
+    for entry in audit.trail(major).filter(action__in=texts).select_related("actor").order_by("at", "id"):
+        who = entry.actor.display_name if entry.actor is not None else entry.actor_name
+        found.append(Moment(entry.at, entry.action, texts[entry.action] % {"note": entry.note}, who))
     return found
 
 
