@@ -4,11 +4,15 @@ that follows links acknowledges nothing)."""
 
 from __future__ import annotations
 
+import zoneinfo
+
 from django.http import Http404
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from servicedesk.core.errors import NotFound
+from servicedesk.notify.context import time_zone_for
 
 from . import actions
 
@@ -23,4 +27,6 @@ def acknowledge(request, token: str):
             page = actions.acknowledge_by_link(token)
         except NotFound:
             raise Http404 from None
-    return render(request, "major/acknowledge.html", {"page": page, "major": page.major, "ticket": page.major.ticket})
+    # No sign-in, so no time zone of the reader's: the contact's, else the desk's.
+    with timezone.override(zoneinfo.ZoneInfo(time_zone_for(page.user, page.major.ticket.desk))):
+        return render(request, "major/acknowledge.html", {"page": page, "ticket": page.major.ticket})
