@@ -108,3 +108,13 @@ def test_the_contacts_of_the_tickets_category_come_before_the_default_list(desk,
     assert actions.contacts_for(incident) == [specific]  # the parent's line, not the service's nor the default
     incident.category = None
     assert actions.contacts_for(incident) == contacts
+
+
+def test_a_phone_contact_is_a_call_to_make_not_a_mail(desk, incident, smtp_sink, committed):
+    Contact.objects.create(order=1, user=desk.agent1, channel=ContactChannel.PHONE, phone="+86 10 5555 0101")
+    major = committed(declare, incident, desk.manager)
+    [page] = major.pages.all()
+    assert (page.channel, page.phone, page.address) == ("phone", "+86 10 5555 0101", "agent1@example.com")
+    assert not OutboundMessage.objects.filter(event=Event.MAJOR_INCIDENT).exists()
+    shown = actions.acknowledge(page, actor=desk.agent2, via=AckVia.CONSOLE, channel=CONSOLE)  # they answered
+    assert shown.acknowledged_by == desk.agent2
