@@ -1,5 +1,5 @@
-"""Helpers for the major-incident tests: a contact table, an incident, and actions whose after-commit work
-(pages by e-mail, ticket notifications) runs as it would after a real commit."""
+"""Helpers for the major-incident tests: a contact table, an incident; notify's `committed` runs an action's
+after-commit work (pages, ticket notifications) as a real commit would."""
 
 import re
 
@@ -8,31 +8,10 @@ import pytest
 from servicedesk.core.audit import Channel
 from servicedesk.major import actions
 from servicedesk.major.models import Contact, ContactChannel
-from servicedesk.notify import sending, tasks
 from servicedesk.tickets import actions as ticket_actions
+from tests.notify.conftest import _mail_server_reachable, committed, subject, to  # noqa: F401 (shared fixtures)
 
 CONSOLE = Channel.CONSOLE
-
-
-@pytest.fixture(autouse=True)
-def _mail_server_reachable():
-    sending._mark_reachable()
-    yield
-    sending._mark_reachable()
-
-
-@pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    """committed(fn, *args, **kwargs): call fn as if its transaction committed (pages mailed, tasks run), then
-    plan and send the ticket changes as the embedded scheduler's catch-up does."""
-
-    def run(fn, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            result = fn(*args, **kwargs)
-        tasks.plan_pending.delay().get()
-        return result
-
-    return run
 
 
 @pytest.fixture
@@ -61,12 +40,3 @@ def declare(ticket, actor, **kwargs):
 def ack_link(message) -> str:
     text = message.get_body(preferencelist=("plain",)).get_content()
     return re.search(r"http://\S+/major/ack/\S+/", text).group(0)
-
-
-def to(messages, address):
-    return [m for m in messages if address in str(m["To"])]
-
-
-def subject(message) -> str:
-    """The Subject as a mail program shows it (unfolded, without the folding space)."""
-    return str(message["Subject"]).strip()
