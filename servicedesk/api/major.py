@@ -82,7 +82,7 @@ class ResolveIn(Input):
     version: IdOrZero | None = Field(None, description="The major incident's version you read.")
 
 
-class LinkIn(Input):
+class MajorLinkIn(Input):
     incident: str = Field(..., max_length=40, description="The related incident: id or number (SD-000123).")
 
 
@@ -160,7 +160,7 @@ def resolve(request, ticket_id: Id, payload: ResolveIn):
 
 
 @router.post("/{int:ticket_id}/major/links", response={201: MajorOut, **ERRORS}, summary="Link a related incident")
-def link_incident(request, ticket_id: Id, payload: LinkIn):
+def link_incident(request, ticket_id: Id, payload: MajorLinkIn):
     """The incident becomes a child of the major ticket (any agent of its group, leads, managers, admins)."""
     major = _major(request, ticket_id)
     lookup = ticket_reference(payload.incident)

@@ -22,6 +22,8 @@ def test_declaring_pages_the_contacts_and_shows_their_acknowledgement(sign_in, b
     lead.goto(f"{lead.base_url}/console/tickets/{incident.number}/")
     assert lead.locator("#major-title").inner_text() == translated(language, "Major incident")
     lead.fill("#major-reason", "整栋楼的打印机都停了" if language == "zh-hans" else "Every printer is down")
+    assert lead.locator("#major-notice").is_checked()  # a service notice, unless unticked
+    screenshot(lead, f"console-ticket-major-panel-{language}")
     lead.click("#declare-major")
     lead.wait_for_load_state("domcontentloaded")
     assert lead.url.endswith(f"/console/major/{incident.number}/")
