@@ -484,7 +484,9 @@ def save_contact(contact: Contact | None, data: ContactInput, *, actor: User, ch
         raise NotAllowed(_("Only desk managers and administrators keep the major-incident contact table."))
     before = None
     if contact is not None:
-        contact = Contact.objects.select_for_update().filter(pk=contact.pk).first()
+        # Ordered by the key alone: the table's default order joins the (nullable) service, which PostgreSQL
+        # refuses to lock.
+        contact = Contact.objects.select_for_update().filter(pk=contact.pk).order_by("pk").first()
         if contact is None:
             raise NotFound(_("No such contact."))
         before = audit.snapshot(contact)
@@ -506,7 +508,7 @@ def delete_contact(contact: Contact | int, *, actor: User, channel: str) -> None
     if not may_keep_contacts(actor):
         raise NotAllowed(_("Only desk managers and administrators keep the major-incident contact table."))
     pk = contact.pk if isinstance(contact, Contact) else contact
-    found = Contact.objects.select_for_update().filter(pk=pk).first()
+    found = Contact.objects.select_for_update().filter(pk=pk).order_by("pk").first()
     if found is None:
         raise NotFound(_("No such contact."))
     audit.record_deleted(found, actor=actor, channel=channel)

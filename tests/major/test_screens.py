@@ -98,3 +98,15 @@ def test_the_ticket_timeline_says_who_declared_it(desk, incident):
     assert "王明 declared this ticket a major incident" in page
     chinese = client(desk.lead1).get(f"/console/tickets/{incident.number}/").content.decode()
     assert "将本工单宣布为重大事件" in chinese
+
+
+def test_managers_change_and_remove_a_line_of_the_table(desk):
+    contact = Contact.objects.create(order=1, name="Hotline", phone="110", channel="phone")
+    manager = client(desk.manager)
+    changed = manager.post(f"/console/major/contacts/{contact.pk}/", {
+        "order": "2", "name": "Hotline", "phone": "119", "channel": "phone", "respond_within": "5", "is_active": "on"})
+    assert changed.status_code == 302
+    contact.refresh_from_db()
+    assert (contact.order, contact.phone) == (2, "119")
+    assert manager.post(f"/console/major/contacts/{contact.pk}/delete/").status_code == 302
+    assert not Contact.objects.exists()
