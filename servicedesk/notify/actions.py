@@ -74,7 +74,7 @@ def create_robot(data: RobotInput, *, actor: User, channel: str, group: Group | 
 
 def lock_robot(robot: Robot | int, actor: User, expected_version: int | None = None) -> Robot:
     pk = robot.pk if isinstance(robot, Robot) else robot
-    found = robot_access.manageable(actor).select_for_update().filter(pk=pk).first()
+    found = robot_access.manageable(actor).select_for_update(of=("self",)).filter(pk=pk).first()
     if found is None:
         raise NotFound(_("No such chat robot."))
     if expected_version is not None and expected_version != found.version:

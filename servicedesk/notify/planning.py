@@ -404,13 +404,15 @@ def _plan_change(ticket: Ticket, seen: _Change) -> list[int]:
 def _plan_change_chat(ticket: Ticket, seen: _Change, notices: list[Notice]) -> list[int]:
     """The robots of a change: the group's, when it routed the ticket to the group's queue, and each person's
     with the event that person is mailed."""
-    by_event: dict[str, list] = {}
-    if seen.group is not None and seen.assignee is None:
-        by_event[Event.ASSIGNED_GROUP] = chat.robots_for(groups=[seen.group], event=Event.ASSIGNED_GROUP)
+    people: dict[str, list[User]] = {}
     for notice in notices:
         if notice.recipient.user is not None:
-            by_event.setdefault(notice.event, []).extend(
-                chat.robots_for(users=[notice.recipient.user], event=notice.event))
+            people.setdefault(notice.event, []).append(notice.recipient.user)
+    groups: dict[str, list[Group]] = {}
+    if seen.group is not None and seen.assignee is None:
+        groups[Event.ASSIGNED_GROUP] = [seen.group]
+    by_event = {event: chat.robots_for(users=people.get(event, ()), groups=groups.get(event, ()), event=event)
+                for event in sorted({*people, *groups})}
 
     def build(robot) -> dict:
         return {"ticket": ctx.ticket_context(ticket, staff=True),

@@ -240,3 +240,23 @@ def test_plan_chat_plans_once_per_robot_and_key_with_the_generic_text(desk, smtp
     card = got.body["attachments"][0]["content"]
     assert card["body"][0]["text"] == f"Status change: {ticket.number}"
     assert "[Open the ticket](https://x.example/t)" in card["body"][1]["text"]
+
+
+@pytest.mark.parametrize("platform, answer", [
+    ("wecom", '{"errcode": 93000, "errmsg": "invalid webhook url"}'),
+    ("dingtalk", '{"errcode": 130101, "errmsg": "send too fast"}'),
+    ("feishu", '{"code": 9499, "msg": "Bad Request", "data": {}}'),
+    ("slack", "invalid_payload"),
+    ("teams", "Webhook message delivery failed with error: Microsoft Teams endpoint returned HTTP error 429"),
+])
+def test_an_error_answer_in_a_200_is_a_failure_retried(platform, answer, desk, smtp_sink, committed,
+                                                       platform_server):
+    server = platform_server(platform, SECRETS.get(platform, ""))
+    robot_for(server, group=desk.third_line)
+    server.fail_with = [(200, answer)]
+    ticket = _open(committed, desk)
+    committed(actions.assign, ticket, actor=desk.agent1, group=desk.third_line)
+    [row] = chat_rows(ticket=ticket)
+    assert row.state == State.QUEUED and answer[:20] in row.last_error
+    assert sending.send_row(row.pk, now=row.next_attempt_at).state == State.SENT
+    assert len(server.accepted) == 1
