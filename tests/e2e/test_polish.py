@@ -27,11 +27,12 @@ def test_the_console_top_menu_stays_the_same(sign_in, e2e_desk, language):
         menus[path] = nav_items(page)
     first = menus["/console/"]
     assert [href for href, _label in first] == ["/console/", "/console/quick-log/", "/console/canned/", "/console/kb/",
-                                                "/console/kb/upkeep/", "/console/announcements/", "/console/robots/"]
+                                                "/console/kb/upkeep/", "/console/announcements/", "/console/robots/",
+                                                "/console/major/"]
     assert all(menu == first for menu in menus.values()), menus
     expected = {"en": ["Queues", "Quick log", "Canned responses", "Knowledge base", "Knowledge upkeep",
-                       "Announcements", "Chat robots"],
-                "zh-hans": ["队列", "快速登记", "回复模板", "知识库", "知识维护", "公告", "聊天机器人"]}
+                       "Announcements", "Chat robots", "Major incidents"],
+                "zh-hans": ["队列", "快速登记", "回复模板", "知识库", "知识维护", "公告", "聊天机器人", "重大事件"]}
     assert [label for _href, label in first] == expected[language]
 
 
