@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "servicedesk.portal",
     "servicedesk.webhooks",
     "servicedesk.monitoring",
+    "servicedesk.major",
 ]
 
 MIDDLEWARE = [
@@ -423,3 +424,8 @@ SERVICEDESK_CTI_SECRETS = env_list("SERVICEDESK_CTI_SECRETS", "")
 # How long after an agent answers the call still pops on their console (until they log it).
 SERVICEDESK_SCREEN_POP_MINUTES = int(os.environ.get("SERVICEDESK_SCREEN_POP_MINUTES", 30))
 # --- end of telephony ---------------------------------------------------------------------------------
+# --- Major incidents (servicedesk.major) -------------------------------------------------------------
+# Pages not acknowledged within their contact's time escalate to the next contacts (periodic, seconds).
+SERVICEDESK_PERIODIC_TASKS["major-escalate"] = {"task": "servicedesk.major.tasks.escalate", "every": 60}
+CELERY_BEAT_SCHEDULE["major-escalate"] = {"task": "servicedesk.major.tasks.escalate", "schedule": 60.0}
+# --- end of major incidents --------------------------------------------------------------------------

@@ -33,4 +33,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("kb/", include("servicedesk.knowledge.urls")),
     path("api/v1/", api.urls),
+    path("major/", include("servicedesk.major.urls")),
 ]

@@ -31,6 +31,8 @@ from servicedesk.knowledge import actions as knowledge_actions
 from servicedesk.knowledge.actions import links
 from servicedesk.knowledge.models import Article, SearchGap
 from servicedesk.monitoring.models import AlertSource, SourceKind
+from servicedesk.major import actions as major_actions
+from servicedesk.major.models import Contact, MajorIncident, Page
 from servicedesk.notify.models import Robot
 from servicedesk.sla.models import Calendar, SlaPolicy
 from servicedesk.tickets import actions, permissions
@@ -411,6 +413,38 @@ ROWS = [
         {"event_id": "1", "event_value": "1", "host": "probe", "trigger": "Probe"}),
     Row("POST /api/v1/monitoring/{source}/json", "/api/v1/monitoring/matrix/json", SIGNED_ONLY,
         {"fingerprint": "probe", "status": "firing", "title": "Probe"}),
+    # --- major incidents (issue 15): ticket A is one, with one page ----------------------------------
+    Row("GET /api/v1/tickets/{ticket_id}/major", T + "/major", TICKET),
+    Row("POST /api/v1/tickets/{ticket_id}/major", T + "/major", TICKET, {"reason": "Matrix probe"}),
+    Row("POST /api/v1/tickets/{ticket_id}/major/stand-down", T + "/major/stand-down", TICKET,
+        {"reason": "Matrix probe"}),
+    Row("POST /api/v1/tickets/{ticket_id}/major/resolve", T + "/major/resolve", TICKET, {"resolution": "Probe"}),
+    Row("POST /api/v1/tickets/{ticket_id}/major/links", T + "/major/links", TICKET, {"incident": "{visible_number}"}),
+    Row("POST /api/v1/tickets/{ticket_id}/major/pages/{page_id}/acknowledge",
+        T + "/major/pages/{major_page}/acknowledge", TICKET),
+    Row("GET console/major/", "/console/major/", STAFF_ONLY),
+    Row("GET console/major/contacts/", "/console/major/contacts/", STAFF_ONLY),
+    Row("GET console/major/contacts/new/", "/console/major/contacts/new/", STAFF_ONLY),
+    Row("POST console/major/contacts/new/", "/console/major/contacts/new/", STAFF_ONLY,
+        {"order": "1", "name": "Matrix probe", "email": "probe@example.net", "channel": "email",
+         "respond_within": "5"}),
+    Row("GET console/major/contacts/<id:pk>/", "/console/major/contacts/{major_contact}/", STAFF_ONLY),
+    Row("POST console/major/contacts/<id:pk>/delete/", "/console/major/contacts/{major_contact}/delete/", STAFF_ONLY),
+    Row("GET console/major/<str:number>/", "/console/major/{number}/", TICKET),
+    Row("POST console/major/<str:number>/stand-down/", "/console/major/{number}/stand-down/", TICKET,
+        {"text": "Matrix probe"}),
+    Row("POST console/major/<str:number>/resolve/", "/console/major/{number}/resolve/", TICKET, {"text": "Probe"}),
+    Row("POST console/major/<str:number>/links/", "/console/major/{number}/links/", TICKET,
+        {"number": "{visible_number}"}),
+    Row("POST console/major/<str:number>/pages/<id:page_id>/acknowledge/",
+        "/console/major/{number}/pages/{major_page}/acknowledge/", TICKET),
+    Row("GET console/major/<str:number>/timeline.md", "/console/major/{number}/timeline.md", TICKET),
+    Row("GET console/major/<str:number>/timeline.csv", "/console/major/{number}/timeline.csv", TICKET),
+    Row("POST console/tickets/<str:number>/major/", C + "/major/", TICKET, {"reason": "Matrix probe"}),
+    Row("POST console/tickets/<str:number>/major/link/", C + "/major/link/", TICKET, {"major": "{major}"}),
+    # The acknowledgement link needs no sign-in; a token the desk did not sign is nothing, for everyone.
+    Row("GET major/ack/<str:token>/", "/major/ack/1:forged:token/", GONE),
+    Row("POST major/ack/<str:token>/", "/major/ack/1:forged:token/", GONE),
 ]
 ADMIN_PREFIX = "admin/"  # the admin site's URLs, many and generated, are covered by the rows above
 
@@ -460,6 +494,8 @@ def world(desk, settings, tmp_path):
     knowledge_shelf(desk)
     notices.create_announcement(notices.AnnouncementInput(
         title="Mail down for A", organisations=[desk.customer1.organisation]), actor=staff, channel="console")
+    Contact.objects.create(order=1, name="Matrix duty officer", email="duty@example.net")
+    major_actions.declare(tickets["a"], actor=staff, reason="Matrix major", channel="console", publish_notice=False)
     Robot.objects.create(name="Matrix robot", platform="wecom", webhook_url="https://chat.example.invalid/hook",
                          language="en", group=desk.third_line, events=["sla_breach"])
     matrix_source = AlertSource(name="Matrix", slug="matrix", kind=SourceKind.ALERTMANAGER)
@@ -497,6 +533,8 @@ def targets(desk, world, role: str) -> dict:
         **knowledge_targets(role),
         "notice": Announcement.objects.get(title="Mail down for A").pk,
         **webhook_targets(desk),
+        "major": MajorIncident.objects.get().pk, "major_page": Page.objects.get().pk,
+        "major_contact": Contact.objects.get().pk,
         "robot": Robot.objects.get(name="Matrix robot").pk, "third_line": desk.third_line.pk,
         "call": matrix_call(desk).pk,
     }

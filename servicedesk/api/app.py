@@ -183,6 +183,7 @@ from servicedesk.api import (  # noqa: E402  (routers register on the api above)
     knowledge,
     knowledge_links,
     knowledge_reading,
+    major,
     routing,
     sla,
     telephony,
@@ -206,3 +207,4 @@ api.add_router("/telephony", telephony.router)
 from servicedesk.api import monitoring  # noqa: E402  (machine-authenticated webhooks: their own auth)
 
 api.add_router("/monitoring", monitoring.router)
+api.add_router("/tickets", major.router)

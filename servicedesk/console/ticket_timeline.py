@@ -48,6 +48,12 @@ ARTICLE_EVENTS = {
     "article_unlinked": gettext_lazy("%(who)s removed the article %(article)s"),
     "article_drafted": gettext_lazy("%(who)s turned this ticket into the article %(article)s"),
 }
+# servicedesk.major.actions: the reason or resolution is the entry's note.
+MAJOR_EVENTS = {
+    "major_declared": gettext_lazy("%(who)s declared this ticket a major incident"),
+    "major_stood_down": gettext_lazy("%(who)s stood down the major incident"),
+    "major_resolved": gettext_lazy("%(who)s resolved the major incident"),
+}
 
 CHOICES = {
     "status": Status,
@@ -149,6 +155,8 @@ def describe(entry: HistoryEntry) -> str:
         return _("%(who)s tried to assign a person automatically") % {"who": who}
     if event == "routing_failed":
         return _("%(who)s skipped a routing rule") % {"who": who}
+    if event in MAJOR_EVENTS:
+        return str(MAJOR_EVENTS[event]) % {"who": who}
     if event in ARTICLE_EVENTS:  # knowledge.actions.links
         return str(ARTICLE_EVENTS[event]) % {"who": who, "article": entry.new_value or entry.old_value}
     if name:

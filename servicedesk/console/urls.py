@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import calls, kb, kb_upkeep, notices, queue_views, quicklog, robots, savedviews, ticket, ticket_search
+from . import calls, kb, kb_upkeep, major, notices, queue_views, quicklog, robots, savedviews, ticket, ticket_search
 
 app_name = "console"
 urlpatterns = [
@@ -16,6 +16,7 @@ urlpatterns = [
     *kb.urlpatterns,
     *kb_upkeep.urlpatterns,
     *notices.urlpatterns,
+    *major.urlpatterns,
     *robots.urlpatterns,
     *calls.urlpatterns,
 ]

@@ -15,6 +15,7 @@ event the mail reports (not as they are when it is written or sent). Per event:
 - follow_up_digest: ``tickets`` [{number, title, status, group, assignee, updated, url}], ``as_lead``, ``count``
 - announcement (no ticket): ``announcement`` {kind, title, body, starts, ends, resolved_early, services, url},
   ``reason`` ("new", "updated" or "ended")
+- major_incident: ``major`` {reason, declared_by, declared_at, respond_within, ack_url, escalated} (servicedesk.major)
 """
 
 from __future__ import annotations
@@ -137,6 +138,10 @@ def sample_context(event: str) -> dict:
                                         "due": format_when(now, "Asia/Shanghai"), "group": ""}},
             Event.SLA_BREACH: {"sla": {"target": sla_target_label("resolution"), "percent": 100,
                                        "due": format_when(now, "Asia/Shanghai"), "group": "Applications (3rd line)"}},
+            Event.MAJOR_INCIDENT: {"major": {"reason": _("Nothing prints on any floor."), "declared_by": "Alex Chen",
+                                             "declared_at": format_when(now, "Asia/Shanghai"), "respond_within": 15,
+                                             "ack_url": settings.SERVICEDESK_BASE_URL + "/major/ack/1:sample/",
+                                             "escalated": False}},
         }
         if event == Event.FOLLOW_UP_DIGEST:
             return {

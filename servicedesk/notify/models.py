@@ -26,6 +26,7 @@ class Event(models.TextChoices):
     SLA_BREACH = "sla_breach", _("SLA breach")
     FOLLOW_UP_DIGEST = "follow_up_digest", _("Follow-up digest")
     ANNOUNCEMENT = "announcement", _("Service notice (announcement)")
+    MAJOR_INCIDENT = "major_incident", _("Major incident page (with the acknowledgement link)")
 
 
 # Events that a person's words start (not "automatic" in the sense of RFC 3834).
