@@ -30,9 +30,9 @@ from servicedesk.console.models import CannedResponse, SavedView
 from servicedesk.knowledge import actions as knowledge_actions
 from servicedesk.knowledge.actions import links
 from servicedesk.knowledge.models import Article, SearchGap
-from servicedesk.monitoring.models import AlertSource, SourceKind
 from servicedesk.major import actions as major_actions
 from servicedesk.major.models import Contact, MajorIncident, Page
+from servicedesk.monitoring.models import AlertSource, SourceKind
 from servicedesk.notify.models import Robot
 from servicedesk.sla.models import Calendar, SlaPolicy
 from servicedesk.tickets import actions, permissions
