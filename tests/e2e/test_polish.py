@@ -32,7 +32,8 @@ def test_the_console_top_menu_stays_the_same(sign_in, e2e_desk, language):
     assert all(menu == first for menu in menus.values()), menus
     expected = {"en": ["Queues", "Quick log", "Canned responses", "Knowledge base", "Knowledge upkeep",
                        "Announcements", "Chat robots", "Calls", "Major incidents"],
-                "zh-hans": ["队列", "快速登记", "回复模板", "知识库", "知识维护", "公告", "聊天机器人", "呼叫记录", "重大事件"]}
+                "zh-hans": ["队列", "快速登记", "回复模板", "知识库", "知识维护", "公告", "聊天机器人", "呼叫记录",
+                            "重大事件"]}
     assert [label for _href, label in first] == expected[language]
 
 
