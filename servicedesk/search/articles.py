@@ -10,12 +10,13 @@ the matches in the same statement that applies knowledge.visibility.readable(use
 (title above keywords above summary above body; on SQLite BM25, whose rarer words count more), lifted
 by recency (published_at) and popularity, the reader's language a little above the other.
 
-SQLite's BM25 is computed here, not by FTS5's bm25(): that one counts, for every search, the documents
-holding each of the query's words by reading each word's whole list of documents, a time that grows with
-the knowledge base (at 100k articles, most of a search). The counts are kept instead, as documents are
-written: `search_articleterm_df (term, df)`, `search_articlestats` (documents, tokens) and per document
-`search_articleterms (article_id, length, terms)`, its words each with their column-weighted frequency.
-The formula is FTS5's (k1 1.2, b 0.75, the same column weights), read for the ranked pool's rows only.
+SQLite's BM25: FTS5's bm25() counts, at every search, the documents holding each of the query's words by
+reading each word's whole list of documents, a time that grows with the knowledge base. The counts are
+therefore also kept, as documents are written: `search_articleterm_df (term, df)`, `search_articlestats`
+(documents, tokens) and per document `search_articleterms (article_id, length, terms)`, its words each with
+their column-weighted frequency. A search reads the counts of its words first: few documents in all, and
+bm25() ranks the pool; many, and the same formula (k1 1.2, b 0.75, the same column weights: the same
+scores) is computed from the pool's kept terms, a time bounded by the pool at any size.
 """
 
 from __future__ import annotations
@@ -48,6 +49,10 @@ ORGANISATIONS_TABLE = Article.organisations.through._meta.db_table
 # Column weights: SQLite bm25() per column (title, keywords, summary, body); PostgreSQL ts_rank {D, C, B, A}.
 FTS_WEIGHTS = (10.0, 4.0, 3.0, 1.0)
 BM25_K1, BM25_B = 1.2, 0.75  # FTS5's
+# SQLite: FTS5's bm25() reads each query word's whole list of documents; while these hold at most this many
+# documents in all it is the cheaper way (about 2 ms + 0.03 ms per 1,000), beyond it reading the pool's kept
+# terms is (about 3 ms + 0.25 ms per word, at any size). Measured at 100k articles: bench/README.md.
+BM25_DIRECT_DOCUMENTS = 150_000
 # A document's terms in search_articleterms: TERM_START <term> TERM_COUNT <weighted frequency>, repeated
 # (control characters: never part of a token).
 TERM_START, TERM_COUNT = "\x1e", "\x1f"
@@ -326,53 +331,76 @@ def _ranked_ids(words: list[str], tokens: list[str], user, language: str | None,
             # An error rolls the savepoint back, and the settings with it.
             _set_local(cur, jit=None, enable_seqscan=None, enable_indexscan=None, enable_bitmapscan=None)
             return ranked
+    match = fts5_query(tokens, any_word=True)
     with transaction.atomic(using=using), connections[using].cursor() as cur:
-        text_rank = _bm25(cur, tokens)
-        if text_rank is None:
+        statistics = _statistics(cur, tokens)
+        if statistics is None:
             return []
         # FTS5 gives the matches newest first as they are read (CROSS JOIN keeps it driving), each kept or
-        # left by its scope row; the terms and article rows are read for the pool's rows only: the lifts
-        # (recency, popularity, language) in SQL, the text rank here (cheaper than as SQL expressions).
-        pool = (f"SELECT {FTS_TABLE}.rowid AS id FROM {FTS_TABLE} CROSS JOIN {SCOPE_TABLE} "
+        # left by its scope row; the article rows (and the kept terms) are read for the pool's rows only.
+        pool = (f"FROM {FTS_TABLE} CROSS JOIN {SCOPE_TABLE} CROSS JOIN {{rows}} "
                 f"WHERE {FTS_TABLE} MATCH %s AND {SCOPE_TABLE}.article_id = {FTS_TABLE}.rowid AND {scope} "
-                f"ORDER BY {FTS_TABLE}.rowid DESC LIMIT {RANK_CANDIDATES}")
+                f"AND {{joined}} ORDER BY {FTS_TABLE}.rowid DESC LIMIT {RANK_CANDIDATES}")
+        if sum(statistics.df.values()) <= BM25_DIRECT_DOCUMENTS:
+            text = f"(-bm25({FTS_TABLE}, {', '.join(map(str, FTS_WEIGHTS))}))"
+            rows = pool.format(rows="knowledge_article", joined=f"knowledge_article.id = {FTS_TABLE}.rowid")
+            cur.execute(f"SELECT id, score FROM (SELECT {FTS_TABLE}.rowid AS id, {_score_sql(vendor, text)} AS score "
+                        f"{rows}) ORDER BY score DESC, id DESC LIMIT %s",
+                        [language or "", script, match, *scope_params, limit])
+            return cur.fetchall()
+        # The lifts (recency, popularity, language) in SQL, the text rank here (cheaper than as SQL
+        # expressions per word and row).
+        rows = pool.format(rows=f"{TERMS_TABLE} CROSS JOIN knowledge_article",
+                           joined=f"{TERMS_TABLE}.article_id = {FTS_TABLE}.rowid "
+                                  f"AND knowledge_article.id = {FTS_TABLE}.rowid")
         cur.execute(f"SELECT knowledge_article.id, {_score_sql(vendor, '1')}, {TERMS_TABLE}.length, "
-                    f"{TERMS_TABLE}.terms FROM ({pool}) pool CROSS JOIN {TERMS_TABLE} CROSS JOIN knowledge_article "
-                    f"WHERE {TERMS_TABLE}.article_id = pool.id AND knowledge_article.id = pool.id",
-                    [language or "", script, fts5_query(tokens, any_word=True), *scope_params])
+                    f"{TERMS_TABLE}.terms {rows}", [language or "", script, match, *scope_params])
+        text_rank = statistics.bm25()
         ranked = [(pk, lift * text_rank(length, terms)) for pk, lift, length, terms in cur.fetchall()]
     ranked.sort(key=lambda row: (-row[1], -row[0]))
     return ranked[:limit]
 
 
-def _bm25(cur, tokens: list[str]) -> Callable[[int, str], float] | None:
-    """SQLite: the BM25 of a document of search_articleterms for `tokens` (a function of its length and
-    terms), from the kept statistics — FTS5's formula: the sum over the tokens it has of
-    idf · f(k1 + 1) / (f + k1(1 − b + b · length / average length)), f the token's weighted frequency,
-    idf log((N − df + ½) / (df + ½)) and at least 1e-6. None when no document has any of the tokens."""
+@dataclasses.dataclass(frozen=True)
+class Statistics:
+    """SQLite: what BM25 needs of the whole index for some tokens: documents, their tokens, and how many
+    documents have each token (those no document has are left out)."""
+
+    documents: int
+    tokens: int
+    df: dict[str, int]
+
+    def bm25(self) -> Callable[[int, str], float]:
+        """The BM25 of a document of search_articleterms (a function of its length and terms) — FTS5's
+        formula: the sum over the tokens it has of idf · f(k1 + 1) / (f + k1(1 − b + b · length / average
+        length)), f the token's weighted frequency, idf log((N − df + ½) / (df + ½)) and at least 1e-6."""
+        needles = [(f"{TERM_START}{term}{TERM_COUNT}",
+                    max(math.log((self.documents - df + 0.5) / (df + 0.5)), 1e-6) * (BM25_K1 + 1))
+                   for term, df in self.df.items()]
+        base, per_token = BM25_K1 * (1 - BM25_B), BM25_K1 * BM25_B * self.documents / self.tokens
+
+        def rank(length: int, terms: str) -> float:
+            k, score = base + per_token * length, 0.0
+            for needle, weight in needles:
+                at = terms.find(needle)
+                if at >= 0:
+                    start = at + len(needle)
+                    end = terms.find(TERM_START, start)
+                    frequency = float(terms[start:end] if end >= 0 else terms[start:])
+                    score += weight * frequency / (frequency + k)
+            return score
+
+        return rank
+
+
+def _statistics(cur, tokens: list[str]) -> Statistics | None:
+    """The kept statistics for `tokens`; None when no document has any of them."""
     cur.execute(f"SELECT documents, tokens FROM {STATS_TABLE}")
     documents, total = cur.fetchone() or (0, 0)
     marks = ", ".join(["%s"] * len(tokens))
     cur.execute(f"SELECT term, df FROM {DF_TABLE} WHERE term IN ({marks})", tokens)
-    found = cur.fetchall()
-    if not documents or not found:
-        return None
-    needles = [(f"{TERM_START}{term}{TERM_COUNT}", max(math.log((documents - df + 0.5) / (df + 0.5)), 1e-6)
-                * (BM25_K1 + 1)) for term, df in found]
-    base, per_token = BM25_K1 * (1 - BM25_B), BM25_K1 * BM25_B * documents / total
-
-    def rank(length: int, terms: str) -> float:
-        k, score = base + per_token * length, 0.0
-        for needle, weight in needles:
-            at = terms.find(needle)
-            if at >= 0:
-                start = at + len(needle)
-                end = terms.find(TERM_START, start)
-                frequency = float(terms[start:end] if end >= 0 else terms[start:])
-                score += weight * frequency / (frequency + k)
-        return score
-
-    return rank
+    df = dict(cur.fetchall())
+    return Statistics(documents, total, df) if documents and df else None
 
 
 def find_articles(text: str, *, user, language: str | None = None, service_id: int | None = None,

@@ -65,10 +65,31 @@ def test_the_score_is_fts5s_bm25(desk):
         cur.execute(f"SELECT rowid, -bm25({articles.FTS_TABLE}, {weights}) FROM {articles.FTS_TABLE} "
                     f"WHERE {articles.FTS_TABLE} MATCH %s", [" OR ".join(f'"{t}"' for t in tokens)])
         expected = dict(cur.fetchall())
-        rank = articles._bm25(cur, tokens)
+        rank = articles._statistics(cur, tokens).bm25()
         cur.execute(f"SELECT article_id, length, terms FROM {articles.TERMS_TABLE}")
         computed = {pk: rank(length, terms) for pk, length, terms in cur.fetchall()}
     computed = {pk: score for pk, score in computed.items() if score > 0}
     assert len(expected) == 4 and computed.keys() == expected.keys()
     for pk, score in expected.items():
         assert math.isclose(computed[pk], score, rel_tol=1e-9), (pk, computed[pk], score)
+
+
+def test_both_ways_of_ranking_give_the_same_order_and_scores(desk, monkeypatch):
+    """bm25() while the query's words have few documents, the kept terms beyond: the same answer."""
+    publish(desk, "Printer on your floor does not print", "Check the paper tray and restart the printer.")
+    publish(desk, "Paper jam in the printer", "Open the cover. Remove the paper.", summary="Printer jams")
+    publish(desk, "Printer driver", "Install the printer driver from the software centre.", tags=["printer"])
+    publish(desk, "打印机卡纸的处理方法", "打开打印机前盖，取出卡住的纸张。", language="zh-hans")
+    for subject in ("Mailbox full", "Forgotten password", "Blue screen", "Slow laptop"):
+        publish(desk, subject, "Ask the service desk.")
+    customer = desk.users["customer1"]
+    words = ["printer", "paper", "打印机"]
+
+    def ranked(direct_up_to: int) -> list[tuple[int, float]]:
+        monkeypatch.setattr(articles, "BM25_DIRECT_DOCUMENTS", direct_up_to)
+        return articles._ranked_ids(words, words, customer, "en", None, 10, "default")
+
+    by_fts5, by_kept_terms = ranked(10**9), ranked(0)
+    assert len(by_fts5) == 4
+    assert [pk for pk, _ in by_fts5] == [pk for pk, _ in by_kept_terms]
+    assert all(math.isclose(a, b, rel_tol=1e-9) for (_, a), (_, b) in zip(by_fts5, by_kept_terms, strict=True))
