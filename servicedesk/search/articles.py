@@ -332,7 +332,7 @@ def _ranked_ids(words: list[str], tokens: list[str], user, language: str | None,
             _set_local(cur, jit=None, enable_seqscan=None, enable_indexscan=None, enable_bitmapscan=None)
             return ranked
     match = fts5_query(tokens, any_word=True)
-    with transaction.atomic(using=using), connections[using].cursor() as cur:
+    with connections[using].cursor() as cur:
         statistics = _statistics(cur, tokens)
         if statistics is None:
             return []
@@ -395,12 +395,13 @@ class Statistics:
 
 def _statistics(cur, tokens: list[str]) -> Statistics | None:
     """The kept statistics for `tokens`; None when no document has any of them."""
-    cur.execute(f"SELECT documents, tokens FROM {STATS_TABLE}")
-    documents, total = cur.fetchone() or (0, 0)
     marks = ", ".join(["%s"] * len(tokens))
-    cur.execute(f"SELECT term, df FROM {DF_TABLE} WHERE term IN ({marks})", tokens)
-    df = dict(cur.fetchall())
-    return Statistics(documents, total, df) if documents and df else None
+    cur.execute(f"SELECT NULL, documents, tokens FROM {STATS_TABLE} UNION ALL "
+                f"SELECT term, df, NULL FROM {DF_TABLE} WHERE term IN ({marks})", tokens)
+    rows = cur.fetchall()
+    totals = [(documents, total) for term, documents, total in rows if term is None]
+    df = {term: count for term, count, _ in rows if term is not None}
+    return Statistics(*totals[0], df) if totals and totals[0][0] and df else None
 
 
 def find_articles(text: str, *, user, language: str | None = None, service_id: int | None = None,
