@@ -49,10 +49,10 @@ ORGANISATIONS_TABLE = Article.organisations.through._meta.db_table
 # Column weights: SQLite bm25() per column (title, keywords, summary, body); PostgreSQL ts_rank {D, C, B, A}.
 FTS_WEIGHTS = (10.0, 4.0, 3.0, 1.0)
 BM25_K1, BM25_B = 1.2, 0.75  # FTS5's
-# SQLite: FTS5's bm25() reads each query word's whole list of documents; while these hold at most this many
-# documents in all it is the cheaper way (about 2 ms + 0.03 ms per 1,000), beyond it reading the pool's kept
-# terms is (about 3 ms + 0.25 ms per word, at any size). Measured at 100k articles: bench/README.md.
-BM25_DIRECT_DOCUMENTS = 150_000
+# SQLite: FTS5's bm25() reads each query word's whole list of documents, about 2 ms + 0.027 ms per 1,000
+# documents listed; reading the pool's kept terms instead costs about 2.8 ms + 0.3 ms per word, at any size
+# (measured at 100k articles, bench/README.md). bm25() while the lists hold at most BASE + PER_WORD × words.
+BM25_DIRECT_BASE, BM25_DIRECT_PER_WORD = 30_000, 11_000
 # A document's terms in search_articleterms: TERM_START <term> TERM_COUNT <weighted frequency>, repeated
 # (control characters: never part of a token).
 TERM_START, TERM_COUNT = "\x1e", "\x1f"
@@ -341,7 +341,7 @@ def _ranked_ids(words: list[str], tokens: list[str], user, language: str | None,
         pool = (f"FROM {FTS_TABLE} CROSS JOIN {SCOPE_TABLE} CROSS JOIN {{rows}} "
                 f"WHERE {FTS_TABLE} MATCH %s AND {SCOPE_TABLE}.article_id = {FTS_TABLE}.rowid AND {scope} "
                 f"AND {{joined}} ORDER BY {FTS_TABLE}.rowid DESC LIMIT {RANK_CANDIDATES}")
-        if sum(statistics.df.values()) <= BM25_DIRECT_DOCUMENTS:
+        if sum(statistics.df.values()) <= BM25_DIRECT_BASE + BM25_DIRECT_PER_WORD * len(statistics.df):
             text = f"(-bm25({FTS_TABLE}, {', '.join(map(str, FTS_WEIGHTS))}))"
             rows = pool.format(rows="knowledge_article", joined=f"knowledge_article.id = {FTS_TABLE}.rowid")
             cur.execute(f"SELECT id, score FROM (SELECT {FTS_TABLE}.rowid AS id, {_score_sql(vendor, text)} AS score "

@@ -86,10 +86,11 @@ def test_both_ways_of_ranking_give_the_same_order_and_scores(desk, monkeypatch):
     words = ["printer", "paper", "打印机"]
 
     def ranked(direct_up_to: int) -> list[tuple[int, float]]:
-        monkeypatch.setattr(articles, "BM25_DIRECT_DOCUMENTS", direct_up_to)
+        monkeypatch.setattr(articles, "BM25_DIRECT_BASE", direct_up_to)
+        monkeypatch.setattr(articles, "BM25_DIRECT_PER_WORD", 0)
         return articles._ranked_ids(words, words, customer, "en", None, 10, "default")
 
-    by_fts5, by_kept_terms = ranked(10**9), ranked(0)
+    by_fts5, by_kept_terms = ranked(10**9), ranked(-1)
     assert len(by_fts5) == 4
     assert [pk for pk, _ in by_fts5] == [pk for pk, _ in by_kept_terms]
     assert all(math.isclose(a, b, rel_tol=1e-9) for (_, a), (_, b) in zip(by_fts5, by_kept_terms, strict=True))
