@@ -15,14 +15,15 @@ import datetime
 from dataclasses import dataclass
 from functools import cache
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from servicedesk.accounts import refdata as accounts_refdata
 from servicedesk.accounts.identity import system_user
-from servicedesk.accounts.models import Group, User
+from servicedesk.accounts.models import Desk, Group, User
 from servicedesk.core import rows
 from servicedesk.tickets import actions as tickets
 from servicedesk.tickets.models import (
@@ -74,15 +75,26 @@ def receive_alert(source: AlertSource, incoming: Incoming) -> Received:
             _touch(glance[0], now, counted=incoming.status == AlertState.FIRING)
             return Received(incoming.fingerprint, Outcome.REPEATED, glance[4])
         alert = _locked(source, incoming.fingerprint) if glance is not None else None
-        if alert is None:
-            if incoming.status == AlertState.RESOLVED:
-                return Received(incoming.fingerprint, Outcome.IGNORED, None)
-            alert = _new_alert(source, incoming, now)
-        if incoming.status == AlertState.FIRING:
-            outcome = _firing(source, alert, incoming, severity, now)
-        else:
-            outcome = _resolved(source, alert, incoming, now)
+        if alert is None and incoming.status == AlertState.RESOLVED:
+            return Received(incoming.fingerprint, Outcome.IGNORED, None)
+        # What the desk writes on the incident (its description, notes) is in the desk's language, not in
+        # the language of the monitoring system's request.
+        with translation.override(_desk_language(alert)):
+            if alert is None:
+                alert = _new_alert(source, incoming, now)
+            if incoming.status == AlertState.FIRING:
+                outcome = _firing(source, alert, incoming, severity, now)
+            else:
+                outcome = _resolved(source, alert, incoming, now)
     return Received(incoming.fingerprint, outcome, alert.ticket.number if alert.ticket else None)
+
+
+def _desk_language(alert: Alert | None) -> str:
+    """The language of the desk the alert's incident is on (a new one: the default desk's)."""
+    if alert is not None and alert.ticket_id is not None:
+        return alert.ticket.desk.language
+    desk = Desk.objects.filter(is_default=True).first() or Desk.objects.order_by("id").first()
+    return desk.language if desk is not None else settings.LANGUAGE_CODE
 
 
 # The repeat path, on every delivery: one indexed read (locking the alert's row) and, for a repeat, one small
