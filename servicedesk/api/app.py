@@ -174,6 +174,10 @@ def on_throttled(request, exc: Throttled):
 
 @api.exception_handler(HttpError)
 def on_http_error(request, exc: HttpError):
+    # django-ninja turns a body it cannot decode into an English "Cannot parse request body", raised from
+    # the decoder's ValueError (JSONDecodeError, UnicodeDecodeError): said here in the user's language.
+    if exc.status_code == 400 and isinstance(exc.__cause__, ValueError):
+        return error(request, 400, _("The body is not valid JSON."))
     return error(request, exc.status_code, str(exc.message))
 
 

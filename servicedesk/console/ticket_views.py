@@ -212,6 +212,9 @@ def render_page(
     # The two fragments HTMX also swaps on their own stay Django templates, rendered here.
     context["composer_html"] = render_to_string("console/ticket/_composer_fields.html", context, request)
     context["assignee_html"] = render_to_string("console/ticket/_assignee_select.html", context, request)
+    # Other apps' panels (announcements, monitoring, major incidents) are Django templates: rendered here
+    # and placed at the end of the side column with the page's own panels.
+    context["side_panels_html"] = render_to_string("console/ticket/_side_panels.html", {"ticket": ticket}, request)
     # The content in Jinja2 (the "jinja2" engine): several times faster than Django's engine for a
     # page of this many forms; the layout around it stays the Django one.
     body = render_to_string("console/ticket/body.html", context, request, using="jinja2")

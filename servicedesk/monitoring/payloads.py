@@ -15,6 +15,8 @@ from servicedesk.core.errors import ActionError
 from .models import AlertState, SourceKind
 
 MAX_ALERTS = 1000  # per request; Alertmanager's max_alerts is unlimited by default, a storm is a few hundred
+# The columns the alert's fingerprint and link are kept in (monitoring.Alert); the title and severity are cut.
+LIMITS = {"fingerprint": 200, "event_id": 200, "generatorURL": 1000, "url": 1000}
 
 
 class BadPayload(ActionError):
@@ -51,7 +53,16 @@ def _text(data: dict, key: str, *, required: bool = False, where: str = "") -> s
         return ""
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise BadPayload(_("“%(field)s” is not text.") % {"field": where + key})
-    return str(value).strip()
+    return _storable(str(value).strip(), where + key, LIMITS.get(key))
+
+
+def _storable(text: str, field: str, limit: int | None = None) -> str:
+    """`text` as the database can keep it: PostgreSQL refuses NUL in text, and a field longer than its column."""
+    if "\x00" in text:
+        raise BadPayload(_("“%(field)s” may not contain the NUL character (\\u0000).") % {"field": field})
+    if limit is not None and len(text) > limit:
+        raise BadPayload(_("“%(field)s” is longer than %(limit)s characters.") % {"field": field, "limit": limit})
+    return text
 
 
 def _labels(value, where: str) -> dict[str, str]:
@@ -59,7 +70,7 @@ def _labels(value, where: str) -> dict[str, str]:
         return {}
     if not isinstance(value, dict) or not all(isinstance(v, str | int | float) for v in value.values()):
         raise BadPayload(_("“%(field)s” is not an object of texts.") % {"field": where})
-    return {str(k): str(v) for k, v in value.items()}
+    return {_storable(str(k), where): _storable(str(v), where) for k, v in value.items()}
 
 
 def _status(value: str, where: str) -> str:
@@ -130,7 +141,8 @@ def zabbix(body: bytes) -> list[Incoming]:
             raise BadPayload(_("“%(field)s” is not JSON.") % {"field": "event_tags"}) from None
         if not isinstance(tags, list) or not all(isinstance(t, dict) for t in tags):
             raise BadPayload(_("“%(field)s” is not a list of tags.") % {"field": "event_tags"})
-        labels.update({str(t.get("tag", "")): str(t.get("value", "")) for t in tags if t.get("tag")})
+        labels.update({_storable(str(t.get("tag", "")), "event_tags"): _storable(str(t.get("value", "")), "event_tags")
+                       for t in tags if t.get("tag")})
     labels = {key: value for key, value in labels.items() if value}
     title = ": ".join(part for part in (fields["host"], fields["trigger"]) if part) or _("Alert")
     return [Incoming(fingerprint=fields["event_id"], status=AlertState.RESOLVED if recovered else AlertState.FIRING,
