@@ -21,13 +21,13 @@ def load(demo) -> None:
     source = AlertSource.objects.create(name="Prometheus", slug=SLUG, kind=SourceKind.ALERTMANAGER,
                                         default_group=demo.groups.get(SECOND_LINE))
     audit.record_created(source, actor=system_user(), channel=Channel.COMMAND, fields=["name", "slug", "kind"])
-    disk = Incoming(fingerprint="demo-fs01-disk", status="firing", title="DiskAlmostFull: /srv on fs01 is 92% full",
-                    description="Less than 8% of /srv is free; at this rate it fills within a day.",
+    disk = Incoming(fingerprint="demo-fs01-disk", status="firing", title="DiskAlmostFull: fs01 的 /srv 已用 92%",
+                    description="/srv 剩余空间不足 8%，按当前速度一天内会写满。",
                     severity="warning", labels={"alertname": "DiskAlmostFull", "instance": "fs01:9100",
                                                 "severity": "warning"},
                     generator_url="http://prometheus.example.cn:9090/graph?g0.expr=node_filesystem_avail_bytes")
-    vpn = Incoming(fingerprint="demo-vpn-gw", status="firing", title="ProbeFailed: vpn.example.cn does not answer",
-                   description="The blackbox probe of the VPN gateway failed 3 times in a row.",
+    vpn = Incoming(fingerprint="demo-vpn-gw", status="firing", title="ProbeFailed: vpn.example.cn 无响应",
+                   description="VPN 网关的黑盒探测连续 3 次失败。",
                    severity="critical", labels={"alertname": "ProbeFailed", "instance": "vpn.example.cn:443",
                                                 "severity": "critical"},
                    generator_url="http://prometheus.example.cn:9090/graph?g0.expr=probe_success")
