@@ -17,8 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from servicedesk.accounts.models import User
+from servicedesk.console.listing import page_context
 from servicedesk.core.inputs import parse_id
-from servicedesk.core.pagination import BadCursor, paginate
 from servicedesk.telephony.models import Call, State
 from servicedesk.telephony.visibility import visible_calls
 from servicedesk.tickets import permissions
@@ -86,28 +86,11 @@ def call_list(request):
         return render(request, "console/calls/list.html", {"filters": filters, "rows": [], "figures": None,
                                                            "sidebar": build_sidebar(request)}, status=400)
     calls = filters.apply(visible_calls(request.user))
-    bad_cursor = False
-    listed = calls.select_related("person", "agent", "queue_group", "ticket")
-    try:
-        page = paginate(listed, "offered_at", True, PAGE_SIZE, after=request.GET.get("after"),
-                        before=request.GET.get("before"))
-    except BadCursor:
-        bad_cursor = True
-        page = paginate(listed, "offered_at", True, PAGE_SIZE)
-
-    def link(**cursor):
-        params = request.GET.copy()
-        for key in ("after", "before"):
-            params.pop(key, None)
-        params.update(cursor)
-        return "?" + params.urlencode()
-
+    listing = page_context(request, calls.select_related("person", "agent", "queue_group", "ticket"), "offered_at",
+                           PAGE_SIZE)
     return render(request, "console/calls/list.html", {
-        "filters": filters, "rows": page.rows, "figures": summary(calls), "bad_cursor": bad_cursor,
-        "next_url": link(after=page.next_cursor) if page.next_cursor else "",
-        "prev_url": link(before=page.prev_cursor) if page.prev_cursor else "",
-        "sidebar": build_sidebar(request),
-    }, status=400 if bad_cursor else 200)
+        "filters": filters, "figures": summary(calls), "sidebar": build_sidebar(request), **listing,
+    }, status=400 if listing["bad_cursor"] else 200)
 
 
 def _visible_call(user, pk) -> Call:

@@ -14,10 +14,10 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from servicedesk.console.listing import page_context
 from servicedesk.core import audit
 from servicedesk.core.errors import ActionError
 from servicedesk.core.inputs import parse_id
-from servicedesk.core.pagination import BadCursor, paginate
 from servicedesk.knowledge import actions, visibility
 from servicedesk.knowledge import render as markdown
 from servicedesk.knowledge.models import Article, ArticleVersion, Feedback, Language, TicketArticle
@@ -43,34 +43,13 @@ def get_article(pk: int) -> Article:
 def article_list(request):
     filters = ArticleFilters(request.GET or None, user=request.user)
     articles = Article.objects.select_related("owner", "reviewer", "service")
-    bad_cursor, page = False, None
     if filters.is_bound and not filters.is_valid():
-        rows = []
+        listing = {"rows": [], "bad_cursor": False, "next_url": "", "prev_url": ""}
     else:
-        if filters.is_bound:
-            articles = filters.apply(articles)
-        try:
-            page = paginate(articles, "updated_at", True, PAGE_SIZE, after=request.GET.get("after"),
-                            before=request.GET.get("before"))
-        except BadCursor:
-            bad_cursor = True
-            page = paginate(articles, "updated_at", True, PAGE_SIZE)
-        rows = page.rows
-
-    def link(**cursor):
-        params = request.GET.copy()
-        for key in ("after", "before"):
-            params.pop(key, None)
-        params.update(cursor)
-        return "?" + params.urlencode()
-
-    context = {
-        "filters": filters, "rows": rows, "bad_cursor": bad_cursor,
-        "next_url": link(after=page.next_cursor) if page and page.next_cursor else "",
-        "prev_url": link(before=page.prev_cursor) if page and page.prev_cursor else "",
-    }
-    status = 400 if bad_cursor or (filters.is_bound and filters.errors) else 200
-    return render(request, "console/kb/list.html", context, status=status)
+        listing = page_context(request, filters.apply(articles) if filters.is_bound else articles, "updated_at",
+                               PAGE_SIZE)
+    status = 400 if listing["bad_cursor"] or (filters.is_bound and filters.errors) else 200
+    return render(request, "console/kb/list.html", {"filters": filters, **listing}, status=status)
 
 
 def _family(article: Article) -> list[Article]:
