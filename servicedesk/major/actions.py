@@ -10,7 +10,6 @@ import dataclasses
 import datetime
 import logging
 
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, Q
@@ -23,7 +22,7 @@ from servicedesk.accounts.identity import system_user
 from servicedesk.accounts.models import Group, Role, User
 from servicedesk.announcements import actions as notices
 from servicedesk.announcements.models import Kind, Phase
-from servicedesk.core import audit
+from servicedesk.core import audit, links
 from servicedesk.core.errors import ActionError, Conflict, NotAllowed, NotFound
 from servicedesk.notify import context as notify_context
 from servicedesk.tickets import actions as ticket_actions
@@ -41,7 +40,7 @@ major_changed = Signal()
 DECLARING_ROLES = frozenset({Role.LEAD, Role.MANAGER, Role.ADMIN})
 CONTACT_KEEPING_ROLES = frozenset({Role.MANAGER, Role.ADMIN})
 MAX_TEXT = 5000
-ACK_SALT = "servicedesk.major.ack"
+ACK_PURPOSE = "major.ack"
 # An acknowledgement link older than this is refused: the incident is long over.
 ACK_MAX_AGE = datetime.timedelta(days=14)
 
@@ -191,17 +190,14 @@ def _page_order(major: MajorIncident, contacts: list[Contact], order: int, now: 
 
 def ack_token(page: Page) -> str:
     """The token of a page's acknowledgement link: signed, bound to that page, valid for ACK_MAX_AGE."""
-    return signing.TimestampSigner(salt=ACK_SALT).sign(str(page.pk))
+    return links.make(ACK_PURPOSE, page.pk)
 
 
 def page_for_token(token: str) -> Page | None:
-    try:
-        pk = signing.TimestampSigner(salt=ACK_SALT).unsign(token, max_age=ACK_MAX_AGE)
-    except signing.BadSignature:
+    values = links.read(ACK_PURPOSE, token, ACK_MAX_AGE)
+    if not values or len(values) != 1 or not values[0].isdigit():
         return None
-    if not pk.isdigit():
-        return None
-    return Page.objects.select_related("major__ticket").filter(pk=int(pk)).first()
+    return Page.objects.select_related("major__ticket").filter(pk=int(values[0])).first()
 
 
 # ---------------------------------------------------------------------------------------------
