@@ -445,6 +445,15 @@ ROWS = [
     # The acknowledgement link needs no sign-in; a token the desk did not sign is nothing, for everyone.
     Row("GET major/ack/<str:token>/", "/major/ack/1:forged:token/", GONE),
     Row("POST major/ack/<str:token>/", "/major/ack/1:forged:token/", GONE),
+    # The reports (issue 16): an agent's figures are their own whatever the URL asks; a lead's their groups'
+    # (lead1 is not in the 3rd line).
+    Row("GET console/start/", "/console/start/", STAFF),
+    Row("GET console/reports/", "/console/reports/", STAFF),
+    Row("GET console/reports/ other group", "/console/reports/?group={third_line}", STAFF, overrides={"lead": DENIED}),
+    Row("GET console/reports/tickets/", "/console/reports/tickets/?kpi=tickets_created", STAFF),
+    Row("GET console/reports/tickets/ other group", "/console/reports/tickets/?kpi=tickets_created&group={third_line}",
+        STAFF, overrides={"lead": DENIED}),
+    Row("GET console/reports/wall/", "/console/reports/wall/", STAFF),
 ]
 ADMIN_PREFIX = "admin/"  # the admin site's URLs, many and generated, are covered by the rows above
 

@@ -24,7 +24,8 @@ def brand_css(request):
 def home(request):
     if not request.user.is_authenticated:
         return redirect(settings.LOGIN_URL)
-    return redirect("console:home" if request.user.is_desk_staff else "portal:home")
+    # The console decides where its staff land (leads and managers: the dashboard).
+    return redirect("console:landing" if request.user.is_desk_staff else "portal:home")
 
 
 def csrf_failure(request, reason=""):

@@ -34,4 +34,4 @@ def test_home_sends_each_role_to_its_screens(desk, client):
     client.force_login(desk.customer1)
     assert client.get("/").url == "/portal/"
     client.force_login(desk.agent1)
-    assert client.get("/").url == "/console/"
+    assert client.get("/").url == "/console/start/"
