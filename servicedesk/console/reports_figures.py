@@ -66,6 +66,7 @@ def drill_url(filters: Filters, key: str, period: datetime.date | None = None) -
 
 
 def period_label(start: datetime.date, granularity: str) -> str:
+    """A period as its tooltip and the drill-down's heading say it: a day, an ISO week, a month."""
     if granularity == "month":
         return start.strftime("%Y-%m")
     if granularity == "week":
@@ -74,13 +75,21 @@ def period_label(start: datetime.date, granularity: str) -> str:
     return start.isoformat()
 
 
+def axis_label(start: datetime.date, filters: Filters) -> str:
+    """A period under its chart's axis, short: the year only where the range spans more than one."""
+    if filters.granularity == "month":
+        return start.strftime("%Y-%m")
+    return start.strftime("%m-%d") if filters.start.year == filters.end.year else start.isoformat()
+
+
 def chart(kpi: Kpi, value: Value, filters: Filters) -> dict:
     """One KPI's chart: a point per period, each with its text and (drillable KPIs) its tickets' link."""
     drill = kpi.drill
     return {
         "kind": "bar" if kpi.unit in BAR_UNITS else "line",
         "name": str(kpi.label),
-        "labels": [period_label(start, filters.granularity) for start, _v in value.series],
+        "labels": [axis_label(start, filters) for start, _v in value.series],
+        "titles": [period_label(start, filters.granularity) for start, _v in value.series],
         "values": [point for _s, point in value.series],
         "texts": [figure_text(point, kpi.unit) for _s, point in value.series],
         "links": [drill_url(filters, kpi.key, start) if drill else "" for start, _v in value.series],

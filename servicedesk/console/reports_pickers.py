@@ -55,7 +55,8 @@ def pickers(request, filters) -> dict:
     user = request.user
     chosen = {name: "" if getattr(filters, name) is None else str(getattr(filters, name))
               for name in ("desk", "group", "agent", "service", "category", "channel", "organisation")}
-    period = request.GET.get("period", "")
+    # No period and no dates: the engine's default, this month, is what the picker shows.
+    period = request.GET.get("period") or ("" if request.GET.get("start") or request.GET.get("end") else "this_month")
     options = {
         "service": [(str(s.pk), str(s)) for s in Service.objects.filter(is_active=True)],
         "category": [(str(pk), label) for pk, label in tickets_refdata.category_choices()],

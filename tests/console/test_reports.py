@@ -97,6 +97,7 @@ def test_the_dashboard_shows_each_figure_with_its_definition_chart_and_compariso
     assert drawn["texts"][0] == "2" and drawn["links"][0].endswith("&start=2026-02-01&end=2026-02-28&tz=UTC"
                                                                    "&granularity=day")
     assert "period=2026-02-01" in drawn["links"][0]
+    assert (drawn["labels"][0], drawn["titles"][0]) == ("02-01", "2026-02-01")
     assert "2026-02-01 to 2026-02-28, compared with 2026-01-01 to 2026-01-31" in page
 
 
@@ -124,6 +125,7 @@ def test_the_pickers_keep_the_view_and_a_named_period_wins_over_old_dates(client
     assert '<option value="last_month" selected>' in page
     assert f'<option value="{desk.first_line.pk}" selected>' in page
     assert '<option value="week" selected>' in page
+    assert '<option value="this_month" selected>' in client.get("/console/reports/").content.decode()
 
 
 def test_a_breakdown_by_group_links_each_row_to_its_tickets(client, desk, february):

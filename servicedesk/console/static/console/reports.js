@@ -18,9 +18,12 @@
     chart.setOption({
       animation: false,
       color: [brand],
-      grid: { left: 8, right: 16, top: 12, bottom: 8, containLabel: true },
+      grid: { left: 12, right: 24, top: 12, bottom: 8, containLabel: true },
       tooltip: { trigger: "axis", renderMode: "richText", axisPointer: { type: horizontal ? "none" : "line" },
-        formatter: (items) => `${items[0].name}: ${data.texts[items[0].dataIndex]}` },
+        formatter: (items) => {
+          const index = items[0].dataIndex;
+          return `${(data.titles || data.labels)[index]}: ${data.texts[index]}`;
+        } },
       xAxis: horizontal ? value : category,
       yAxis: horizontal ? category : value,
       series: [{ name: data.name, type: data.kind === "line" ? "line" : "bar", data: data.values,
