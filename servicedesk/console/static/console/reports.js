@@ -10,6 +10,8 @@
   function draw(element) {
     const data = JSON.parse(element.dataset.chart);
     const horizontal = data.kind === "hbar";
+    // A bar per row: as tall as its rows need (set through the CSSOM, which the CSP allows).
+    if (horizontal) element.style.height = `${Math.max(140, data.labels.length * 34 + 50)}px`;
     const chart = echarts.init(element, null, { renderer: "canvas" });
     const category = { type: "category", data: data.labels, axisLabel: { color: muted, hideOverlap: true },
       axisTick: { alignWithLabel: true }, inverse: horizontal };
