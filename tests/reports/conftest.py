@@ -103,6 +103,7 @@ def february(desk, clock):
     def target(ticket, key, kind, *, state="stopped", breached=False, stopped=None, group=None):
         SlaTarget.objects.create(ticket=ticket, key=key, kind=kind, group=group, started_at=ticket.created_at,
                                  target_minutes=60, state=state, breached=breached,
+                                 due_at=ticket.created_at + datetime.timedelta(hours=1),
                                  stopped_at=at(stopped) if stopped else None)
 
     target(a, "response", "response", stopped="2026-01-31 16:40")
