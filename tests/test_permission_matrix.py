@@ -454,6 +454,13 @@ ROWS = [
     Row("GET console/reports/tickets/ other group", "/console/reports/tickets/?kpi=tickets_created&group={third_line}",
         STAFF, overrides={"lead": DENIED}),
     Row("GET console/reports/wall/", "/console/reports/wall/", STAFF),
+    # The reports (issue 16): desk staff, each their own scope (an agent their own figures); customers 403.
+    Row("GET /api/v1/reports/kpis", "/api/v1/reports/kpis?compare=1", STAFF_READS),
+    Row("GET /api/v1/reports/kpis another agent", "/api/v1/reports/kpis?agent={manager_id}", MANAGERS),
+    Row("GET /api/v1/reports/kpis/{key}/breakdown", "/api/v1/reports/kpis/tickets_created/breakdown?by=agent",
+        STAFF_READS),
+    Row("GET /api/v1/reports/kpis/{key}/distribution", "/api/v1/reports/kpis/backlog/distribution", STAFF_READS),
+    Row("GET /api/v1/reports/kpis/{key}/tickets", "/api/v1/reports/kpis/backlog/tickets?limit=200", STAFF_READS),
 ]
 ADMIN_PREFIX = "admin/"  # the admin site's URLs, many and generated, are covered by the rows above
 

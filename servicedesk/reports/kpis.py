@@ -159,7 +159,7 @@ def tickets(user, key: str, filters: Filters, period: datetime.date | None = Non
         raise NotFound(_("The KPI “%(key)s” has no list of tickets.") % {"key": key})
     filters = scope.restrict(user, filters)
     if period is not None and period not in filters.periods():
-        raise ActionError(_("Parameter “period”: “%(value)s” is not the start of a period of this report.") % {
-            "value": period.isoformat()})
+        raise ActionError(_("Parameter “%(name)s”: “%(value)s” %(why)s") % {
+            "name": "period", "value": period.isoformat(), "why": _("is not the start of a period of this report.")})
     found = _providers[key].tickets(user, key, filters, period)
     return visible_tickets(user, found).order_by("-created_at", "-id")
