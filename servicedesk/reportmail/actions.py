@@ -85,13 +85,14 @@ def _apply(subscription: Subscription, data: SubscriptionInput, now: datetime.da
 
 
 @transaction.atomic
-def subscribe(data: SubscriptionInput, *, actor: User, channel: str) -> Subscription:
+def subscribe(data: SubscriptionInput, *, actor: User, channel: str,
+              now: datetime.datetime | None = None) -> Subscription:
     """The actor's own subscription; the first mail is the one of the period running now, after it ends."""
     if not may_subscribe(actor):
         raise NotAllowed(_("Report subscriptions are for desk staff."))
     data = _clean(actor, data)
     subscription = Subscription(user=actor)
-    _apply(subscription, data, timezone.now())
+    _apply(subscription, data, now or timezone.now())
     subscription.save()
     audit.record_created(subscription, actor=actor, channel=channel, fields=["user", *FIELDS])
     return subscription
@@ -135,33 +136,31 @@ def unsubscribe(subscription: Subscription | int, *, actor: User, channel: str,
 
 
 def unsubscribe_token(subscription: Subscription) -> str:
-    return links.make(UNSUBSCRIBE_PURPOSE, subscription.pk, subscription.user_id)
+    return links.make(UNSUBSCRIBE_PURPOSE, subscription.pk)
 
 
-def token_values(token: str) -> tuple[int, int] | None:
-    """(subscription id, subscriber id) of a valid link, else None (forged, altered, expired)."""
+def token_subscription_id(token: str) -> int | None:
+    """The subscription a valid link names, else None (forged, altered, expired)."""
     values = links.read(UNSUBSCRIBE_PURPOSE, token, UNSUBSCRIBE_MAX_AGE)
-    if values is None or len(values) != 2 or not all(v.isdigit() for v in values):
+    if values is None or len(values) != 1 or not values[0].isdigit():
         return None
-    return int(values[0]), int(values[1])
+    return int(values[0])
 
 
 def subscription_for_token(token: str) -> Subscription | None:
     """The subscription a valid link names, if it still exists."""
-    values = token_values(token)
-    if values is None:
-        return None
-    return Subscription.objects.select_related("user").filter(pk=values[0], user_id=values[1]).first()
+    pk = token_subscription_id(token)
+    return None if pk is None else Subscription.objects.select_related("user").filter(pk=pk).first()
 
 
 @transaction.atomic
 def unsubscribe_by_link(token: str, *, channel: str) -> bool:
     """The link's one click: the subscriber acts (the signed token stands for their sign-in). False when the
     subscription is gone already (a second click), which changes nothing."""
-    values = token_values(token)
-    if values is None:
+    pk = token_subscription_id(token)
+    if pk is None:
         raise NotFound(_("This link is not valid."))
-    subscription = Subscription.objects.select_for_update().filter(pk=values[0], user_id=values[1]).first()
+    subscription = Subscription.objects.select_for_update().select_related("user").filter(pk=pk).first()
     if subscription is None:
         return False
     audit.record_event(subscription, "unsubscribed_by_link", actor=subscription.user, channel=channel)

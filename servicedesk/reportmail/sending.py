@@ -87,7 +87,8 @@ def build_message(mailing: Mailing, connection=None) -> EmailMultiAlternatives:
         attachment = (table.filename + ".xlsx", export.to_xlsx(table),
                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     headers = {"Message-ID": f"<{mailing.message_id}>", "Auto-Submitted": "auto-generated",
-               "X-Auto-Response-Suppress": "All", "List-Unsubscribe": f"<{context['unsubscribe_url']}>"}
+               "X-Auto-Response-Suppress": "All", "List-Unsubscribe": f"<{context['unsubscribe_url']}>",
+               "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
     message = EmailMultiAlternatives(subject=subject, body=text, from_email=from_address(None), to=[user.email],
                                      headers=headers, connection=connection)
     message.attach_alternative(html, "text/html")
