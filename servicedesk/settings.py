@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "servicedesk.monitoring",
     "servicedesk.major",
     "servicedesk.reports",
+    "servicedesk.reportmail",
 ]
 
 MIDDLEWARE = [
@@ -430,3 +431,13 @@ SERVICEDESK_SCREEN_POP_MINUTES = int(os.environ.get("SERVICEDESK_SCREEN_POP_MINU
 SERVICEDESK_PERIODIC_TASKS["major-escalate"] = {"task": "servicedesk.major.tasks.escalate", "every": 60}
 CELERY_BEAT_SCHEDULE["major-escalate"] = {"task": "servicedesk.major.tasks.escalate", "schedule": 60.0}
 # --- end of major incidents --------------------------------------------------------------------------
+# --- Report subscriptions (servicedesk.reportmail) -------------------------------------------------
+# Plans each period's report mail once its period has ended in the subscriber's zone, then sends what is due
+# (again after a failure, with backoff). Attempts per mail, and minutes after which a mail left "sending" by a
+# stopped worker is sent again.
+SERVICEDESK_PERIODIC_TASKS["report-mail"] = {"task": "servicedesk.reportmail.tasks.send_due", "every": 60}
+CELERY_BEAT_SCHEDULE["report-mail"] = {"task": "servicedesk.reportmail.tasks.send_due", "schedule": 60.0}
+SERVICEDESK_REPORT_MAIL_MAX_ATTEMPTS = int(os.environ.get("SERVICEDESK_REPORT_MAIL_MAX_ATTEMPTS", 8))
+SERVICEDESK_REPORT_MAIL_SENDING_TIMEOUT_MINUTES = int(os.environ.get("SERVICEDESK_REPORT_MAIL_SENDING_TIMEOUT_MINUTES",
+                                                                     15))
+# --- end of report subscriptions -------------------------------------------------------------------

@@ -461,6 +461,20 @@ ROWS = [
         STAFF_READS),
     Row("GET /api/v1/reports/kpis/{key}/distribution", "/api/v1/reports/kpis/backlog/distribution", STAFF_READS),
     Row("GET /api/v1/reports/kpis/{key}/tickets", "/api/v1/reports/kpis/backlog/tickets?limit=200", STAFF_READS),
+    # --- report exports and subscriptions (issue 16, kp-export): the world's subscription is agent2's -------------
+    Row("GET /api/v1/reports/export", "/api/v1/reports/export?format=csv&by=group", STAFF_READS),
+    Row("GET console/reports/export.<str:fmt>", "/console/reports/export.xlsx?by=group,agent", STAFF),
+    Row("GET console/reports/subscriptions/", "/console/reports/subscriptions/", STAFF),
+    Row("POST console/reports/subscriptions/", "/console/reports/subscriptions/", STAFF,
+        {"frequency": "weekly", "language": "en", "time_zone": "UTC"}),
+    Row("POST console/reports/subscriptions/<id:pk>/", "/console/reports/subscriptions/{report_subscription}/",
+        NOBODY_ELSE, {"frequency": "daily"}),
+    Row("POST console/reports/subscriptions/<id:pk>/delete/",
+        "/console/reports/subscriptions/{report_subscription}/delete/", NOBODY_ELSE),
+    # The unsubscribe link needs no sign-in: whoever holds a link the desk signed stops that one report.
+    Row("GET report-mail/unsubscribe/<str:token>/", "/report-mail/unsubscribe/{report_unsubscribe}/", PUBLIC),
+    Row("POST report-mail/unsubscribe/<str:token>/", "/report-mail/unsubscribe/{report_unsubscribe}/", PUBLIC),
+    Row("GET report-mail/unsubscribe/<str:token>/ forged", "/report-mail/unsubscribe/1:forged/", GONE),
 ]
 ADMIN_PREFIX = "admin/"  # the admin site's URLs, many and generated, are covered by the rows above
 
@@ -553,7 +567,19 @@ def targets(desk, world, role: str) -> dict:
         "major_contact": Contact.objects.get().pk,
         "robot": Robot.objects.get(name="Matrix robot").pk, "third_line": desk.third_line.pk,
         "call": matrix_call(desk).pk,
+        **report_mail_targets(desk),
     }
+
+
+def report_mail_targets(desk) -> dict:
+    from servicedesk.reportmail import actions as report_mail
+
+    found = desk.agent2.report_subscriptions.first()
+    if found is None:
+        found = report_mail.subscribe(report_mail.SubscriptionInput(frequency="weekly", language="en",
+                                                                    time_zone="UTC"),
+                                      actor=desk.agent2, channel="console")
+    return {"report_subscription": found.pk, "report_unsubscribe": report_mail.unsubscribe_token(found)}
 
 
 def webhook_targets(desk) -> dict:

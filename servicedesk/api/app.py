@@ -216,3 +216,7 @@ api.add_router("/tickets", major.router)
 from servicedesk.api import reports  # noqa: E402
 
 api.add_router("/reports", reports.router)
+
+from servicedesk.api import report_exports  # noqa: E402
+
+api.add_router("/reports", report_exports.router)

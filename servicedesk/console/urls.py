@@ -3,6 +3,7 @@
 from django.urls import path
 
 from . import calls, kb, kb_upkeep, major, notices, queue_views, quicklog, robots, savedviews, ticket, ticket_search
+from .report_exports import urlpatterns as report_export_urls
 from .reports import urlpatterns as reports_urls
 
 app_name = "console"
@@ -21,4 +22,5 @@ urlpatterns = [
     *robots.urlpatterns,
     *calls.urlpatterns,
     *reports_urls,
+    *report_export_urls,
 ]

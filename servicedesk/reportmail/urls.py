@@ -1,0 +1,7 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("unsubscribe/<str:token>/", views.unsubscribe, name="reportmail_unsubscribe"),
+]
