@@ -101,6 +101,18 @@ def test_the_dashboard_shows_each_figure_with_its_definition_chart_and_compariso
     assert "2026-02-01 to 2026-02-28, compared with 2026-01-01 to 2026-01-31" in page
 
 
+def test_the_exports_and_the_subscription_keep_the_dashboards_filters(client, desk, february):
+    page = signed_in(client, desk.admin).get(f"/console/reports/?{FEBRUARY}&group={desk.first_line.pk}&by=channel")
+    links = dict(re.findall(r'<a class="button" href="([^"]+)" data-export>([^<]+)</a>', page.content.decode()))
+    query = (f"start=2026-02-01&amp;end=2026-02-28&amp;tz=UTC&amp;granularity=day&amp;group={desk.first_line.pk}"
+             "&amp;by=channel")
+    assert links == {f"/console/reports/export.xlsx?{query}": "Export to Excel",
+                     f"/console/reports/export.csv?{query}": "Export to CSV",
+                     f"/console/reports/subscriptions/?{query}": "Subscribe by e-mail"}
+    xlsx = client.get(html.unescape(next(iter(links))))
+    assert xlsx.status_code == 200 and xlsx["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
 def test_a_figure_without_data_is_a_dash_not_zero(client, desk, february):
     page = signed_in(client, desk.admin).get(f"/console/reports/?{FEBRUARY}").content.decode()
     closed = card(page, "tickets_closed")
