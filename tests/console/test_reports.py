@@ -118,6 +118,10 @@ def test_a_figure_without_data_is_a_dash_not_zero(client, desk, february):
     closed = card(page, "tickets_closed")
     assert figure(page, "tickets_closed") == "—"
     assert "No data" in closed and "data-chart" not in closed and "data-drill" not in closed
+    assert "No comparison" not in closed
+    # One phone call in February, none in January: a figure, and no change from nothing.
+    phone = card(page, "contacts_phone")
+    assert figure(page, "contacts_phone") == "1" and "No comparison: the previous period has no data." in phone
     assert "NaN" not in page
 
 
