@@ -67,6 +67,8 @@ class Measure:
     listed: Q | None = None
     # Where the source keeps a dimension itself rather than on its ticket (an OLA clock's group).
     own: tuple[tuple[str, str], ...] = ()
+    # The rows any of the table's measures may read, narrowed in the WHERE clause (for an index).
+    where: Q = field(default_factory=Q)
 
     @property
     def prefix(self) -> str:
@@ -82,7 +84,7 @@ class Measure:
 
     @property
     def table(self) -> tuple:
-        return self.source, self.moment, self.own
+        return self.source, self.moment, self.own, str(self.where)
 
 
 MEASURES: dict[str, Measure] = {}
@@ -103,7 +105,8 @@ def bucket(moment: str, filters: Filters):
 
 def rows(m: Measure, filters: Filters, span=None):
     span = span or filters.utc_range()
-    return m.source.objects.filter(dimensions.ticket_q(filters, m.prefix, m.fields), in_range(m.moment, *span))
+    return m.source.objects.filter(dimensions.ticket_q(filters, m.prefix, m.fields), in_range(m.moment, *span),
+                                   m.where)
 
 
 def _aggregates(measures: list[Measure]) -> dict:
