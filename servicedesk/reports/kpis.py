@@ -17,14 +17,14 @@ from dataclasses import dataclass, replace
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from servicedesk.core.errors import ActionError, NotFound
+from servicedesk.core.errors import ActionError, NotAllowed, NotFound
 from servicedesk.tickets.permissions import visible_tickets
 
 from . import dimensions, scope
 from .filters import DIMENSIONS, Filters
 
-__all__ = ["KPIS", "SECTIONS", "UNITS", "Filters", "Kpi", "Report", "Row", "Value", "breakdown", "compute",
-           "distribution", "register", "tickets"]
+__all__ = ["KPIS", "SECTIONS", "UNITS", "Filters", "Kpi", "NotAllowed", "NotFound", "Report", "Row", "Value",
+           "breakdown", "compute", "distribution", "register", "tickets"]
 
 SECTIONS = ("volume", "service", "quality", "flow", "cost", "self_service")
 UNITS = ("count", "percent", "minutes", "money", "rating", "number")

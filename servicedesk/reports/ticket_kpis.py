@@ -124,7 +124,7 @@ measure("ola_met", _("OLA performance"),
           "handed it on), the share within the group's OLA target. Broken down by group, it is each group's "
           "performance; the group is the clock's, not the ticket's current one."),
         unit="percent", section="service", better="up", moment="stopped_at", source=SlaTarget, kind="percent",
-        counted=Q(kind=TargetKind.OLA, state="stopped"), hit=Q(breached=False), own=(("group", "group_id"),))
+        counted=Q(state="stopped"), hit=Q(breached=False), own=(("group", "group_id"),), where=Q(kind=TargetKind.OLA))
 
 # --- quality --------------------------------------------------------------------------------------------
 
@@ -144,7 +144,7 @@ measure("reopen_rate", _("Reopen rate"),
           "history: each resolution and each reopening counts, so a ticket resolved twice counts twice)."),
         unit="percent", section="quality", better="down", moment="at", source=HistoryEntry, kind="percent",
         counted=Q(field="resolved_at") & ~Q(new_value=""), hit=Q(event="reopen", field="status"), ratio=True,
-        listed=Q(event="reopen", field="status"))
+        listed=Q(event="reopen", field="status"), where=Q(field__in=("resolved_at", "status")))
 
 # --- flow -----------------------------------------------------------------------------------------------
 
