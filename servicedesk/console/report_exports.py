@@ -10,6 +10,7 @@ import zoneinfo
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.db.models import OuterRef, Subquery
 from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -24,7 +25,7 @@ from servicedesk.core.errors import ActionError
 from servicedesk.core.forms import DeskFormMixin
 from servicedesk.core.inputs import is_id, parse_id
 from servicedesk.reportmail import actions
-from servicedesk.reportmail.models import Frequency, Subscription
+from servicedesk.reportmail.models import Frequency, Mailing, Subscription
 from servicedesk.reports import dimensions, export, kpis, scope
 from servicedesk.tickets.permissions import group_ids
 
@@ -152,7 +153,11 @@ def subscriptions(request):
         status = 400
     else:
         form = SubscriptionForm(initial=_new_initial(request), user=request.user)
-    own = list(Subscription.objects.filter(user=request.user).order_by("created_at", "id"))
+    latest = Mailing.objects.filter(subscription=OuterRef("pk")).order_by("-period_start")
+    own = list(Subscription.objects.filter(user=request.user).annotate(
+        last_state=Subquery(latest.values("state")[:1]), last_start=Subquery(latest.values("period_start")[:1]),
+        last_end=Subquery(latest.values("period_end")[:1]), last_error=Subquery(latest.values("last_error")[:1]),
+    ).order_by("created_at", "id"))
     rows = [{"subscription": s, "described": _described(s),
              "form": SubscriptionForm(initial=_initial_for(s), user=request.user, prefix=f"s{s.pk}")} for s in own]
     return render(request, "console/reports/subscriptions.html", {"form": form, "rows": rows}, status=status)
