@@ -2,13 +2,12 @@
 (PostgreSQL: real concurrent transactions between threads; SQLite has one writer, and the stale-reader and
 double-claim tests of test_subscriptions.py cover it)."""
 
-import threading
-
 import pytest
 from django.db import connection
 
 from servicedesk.accounts import identity
 from servicedesk.reportmail.models import Mailing, MailingState
+from tests.monitoring.test_concurrency import run_together
 
 from .conftest import UTC_MONTH_END, run, subscribe
 
@@ -27,23 +26,7 @@ def _forget_the_system_identity():
 
 def test_four_beats_at_once_send_the_report_once(desk, smtp_sink):
     subscriptions = [subscribe(user, zone="UTC") for user in (desk.admin, desk.manager, desk.lead1)]
-    barrier, errors = threading.Barrier(4), []
-
-    def beat():
-        try:
-            barrier.wait()
-            run(UTC_MONTH_END)
-        except Exception as exc:  # noqa: BLE001  (reported below)
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=beat) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
-    assert not errors, errors
+    run_together(4, lambda n: run(UTC_MONTH_END))
     assert len(smtp_sink.wait_for(3)) == 3
     assert sorted(m["To"] for m in smtp_sink.messages) == sorted(s.user.email for s in subscriptions)
     assert list(Mailing.objects.values_list("state", "attempts").distinct()) == [(MailingState.SENT, 1)]
