@@ -27,6 +27,7 @@ from servicedesk.core.inputs import is_id, parse_id
 from servicedesk.reportmail import actions
 from servicedesk.reportmail.models import Frequency, Mailing, Subscription
 from servicedesk.reports import dimensions, export, kpis, scope
+from servicedesk.reports.filters import viewer_zone
 from servicedesk.tickets.permissions import group_ids
 
 from .access import staff_required
@@ -46,7 +47,7 @@ def export_report(request, fmt: str):
     if not scope.may_view_reports(request.user):
         return _refused(request, _("Reports are for desk staff."), 403)
     try:
-        filters = kpis.Filters.from_query(request.GET, user=request.user, tz=timezone.get_current_timezone_name())
+        filters = kpis.Filters.from_query(request.GET, user=request.user, tz=viewer_zone(request.user))
         table = export.build(request.user, filters, export.parse_keys(request.GET.get("keys")),
                              export.parse_by(request.GET.get("by")))
     except ActionError as error:
