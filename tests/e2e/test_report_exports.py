@@ -1,6 +1,6 @@
 """Report downloads and subscriptions in the browser, in both languages: the manager downloads this month's report
 as Excel, which openpyxl reads back with the figures the desk computes (real numbers), subscribes to a weekly
-report, sees it listed and unsubscribes."""
+report, sees it listed and stops it by the link of its mail."""
 
 import io
 
@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone, translation
 
 from servicedesk.accounts.models import User
+from servicedesk.reportmail.actions import unsubscribe_token
 from servicedesk.reportmail.models import Subscription
 from servicedesk.reports import kpis
 from servicedesk.tickets import actions
@@ -46,7 +47,13 @@ def test_the_manager_downloads_the_excel_and_subscribes(sign_in, e2e_desk, langu
     subscription = Subscription.objects.get(user=user)
     assert manager.locator(f"#subscription-{subscription.pk}").is_visible()
     screenshot(manager, f"console-report-subscribed-{language}")
-    manager.click(f"#subscription-{subscription.pk} button.unsubscribe")
+    # The link of the mail: one button, which stops the report.
+    manager.goto(f"{manager.base_url}/report-mail/unsubscribe/{unsubscribe_token(subscription)}/")
+    assert manager.locator("h1").inner_text() == translated(language, "Stop a report")
+    screenshot(manager, f"report-unsubscribe-{language}")
+    manager.click("#unsubscribe")
     manager.wait_for_load_state("domcontentloaded")
-    assert manager.locator("#no-subscriptions").is_visible()
+    assert manager.locator("#unsubscribed").is_visible()
     assert not Subscription.objects.exists()
+    manager.goto(f"{manager.base_url}/console/reports/subscriptions/")
+    assert manager.locator("#no-subscriptions").is_visible()
