@@ -59,6 +59,8 @@ ALLOWED = {
     ("servicedesk/webhooks/events.py", "webhooks"): "the delivery log: each event stored once per subscription",
     ("servicedesk/webhooks/sending.py", "webhooks"): "the delivery log's own state machine (claimed, delivered, "
                                                      "retried, failed) and a webhook's count of failures in a row",
+    ("servicedesk/reportmail/sending.py", "reportmail"): "a report mail's own outbox states (claimed, sent, retried, "
+                                                         "failed)",
 }
 
 # Writes outside actions still to be moved into one (none: keep it that way).

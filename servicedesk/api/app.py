@@ -213,10 +213,7 @@ from servicedesk.api import monitoring  # noqa: E402  (machine-authenticated web
 api.add_router("/monitoring", monitoring.router)
 api.add_router("/tickets", major.router)
 
-from servicedesk.api import reports  # noqa: E402
+from servicedesk.api import report_exports, reports  # noqa: E402
 
 api.add_router("/reports", reports.router)
-
-from servicedesk.api import report_exports  # noqa: E402
-
 api.add_router("/reports", report_exports.router)

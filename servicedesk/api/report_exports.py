@@ -3,36 +3,39 @@ console's download (reports/export.py), scoped as every report (reports.scope)."
 
 from __future__ import annotations
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Query, Router
+from ninja import Field, Query, Router
 
 from servicedesk.core.downloads import download_response
 from servicedesk.core.errors import ActionError, NotAllowed
 from servicedesk.reports import export, kpis, scope
+from servicedesk.reports.filters import DIMENSIONS, viewer_zone
 
+from .reports import ReportParams
 from .schemas import Message
 
 router = Router(tags=["reports"])
 FORMATS = {"csv": export.to_csv, "xlsx": export.to_xlsx}
 
 
+class ExportParams(ReportParams):
+    format: str = Field("xlsx", description="xlsx (default) or csv.")
+    keys: str | None = Field(None, description="Comma-separated KPI keys; default: every KPI.")
+    by: str | None = Field(None, description="Comma-separated breakdowns (" + ", ".join(DIMENSIONS) + "); absent: "
+                                             "group; empty: none.")
+
+
 @router.get("/export", response={200: None, 400: Message, 403: Message}, summary="Export a report (CSV or Excel)")
-def export_report(request, fmt: str = Query("xlsx", alias="format"), start: str | None = None, end: str | None = None,
-                  period: str | None = None, tz: str | None = None, granularity: str | None = None,
-                  desk: str | None = None, group: str | None = None, agent: str | None = None,
-                  service: str | None = None, category: str | None = None, channel: str | None = None,
-                  organisation: str | None = None,
-                  kpi_keys: str | None = Query(None, alias="keys"), by: str | None = None):
-    """The KPIs (figure, previous period, one figure per period), the breakdowns of `by` (comma-separated:
-    desk, group, agent, service, category, channel, organisation; absent: group; empty: none), what each KPI
-    means and the filters. `format=xlsx` (default): one sheet each, real numbers and dates with number formats;
+def export_report(request, params: Query[ExportParams]):
+    """The KPIs (figure, previous period and change, one figure per period), the breakdowns of `by`, what each
+    KPI means and the filters. `format=xlsx`: one sheet each, real numbers and dates with number formats;
     `format=csv`: the same tables one after another, UTF-8 with a byte-order mark. The filters are those of
-    `GET /api/v1/reports/kpis`; `keys` (comma-separated) narrows the KPIs."""
+    `GET /api/v1/reports/kpis`, and the figures the same."""
     if not scope.may_view_reports(request.user):
         raise NotAllowed(_("Reports are for desk staff."))
+    fmt = params.format
     if fmt not in FORMATS:
         raise ActionError(_("Parameter “format”: “%(value)s” is not one of: csv, xlsx.") % {"value": fmt[:60]})
-    filters = kpis.Filters.from_query(request.GET, user=request.user, tz=timezone.get_current_timezone_name())
-    table = export.build(request.user, filters, export.parse_keys(kpi_keys), export.parse_by(by))
+    filters = kpis.Filters.from_query(request.GET, user=request.user, tz=viewer_zone(request.user))
+    table = export.build(request.user, filters, export.parse_keys(params.keys), export.parse_by(params.by))
     return download_response(FORMATS[fmt](table), f"{table.filename}.{fmt}")

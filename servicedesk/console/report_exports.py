@@ -10,6 +10,7 @@ import zoneinfo
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.db.models import OuterRef, Subquery
 from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -24,8 +25,9 @@ from servicedesk.core.errors import ActionError
 from servicedesk.core.forms import DeskFormMixin
 from servicedesk.core.inputs import is_id, parse_id
 from servicedesk.reportmail import actions
-from servicedesk.reportmail.models import Frequency, Subscription
+from servicedesk.reportmail.models import Frequency, Mailing, Subscription
 from servicedesk.reports import dimensions, export, kpis, scope
+from servicedesk.reports.filters import viewer_zone
 from servicedesk.tickets.permissions import group_ids
 
 from .access import staff_required
@@ -45,7 +47,7 @@ def export_report(request, fmt: str):
     if not scope.may_view_reports(request.user):
         return _refused(request, _("Reports are for desk staff."), 403)
     try:
-        filters = kpis.Filters.from_query(request.GET, user=request.user, tz=timezone.get_current_timezone_name())
+        filters = kpis.Filters.from_query(request.GET, user=request.user, tz=viewer_zone(request.user))
         table = export.build(request.user, filters, export.parse_keys(request.GET.get("keys")),
                              export.parse_by(request.GET.get("by")))
     except ActionError as error:
@@ -152,7 +154,11 @@ def subscriptions(request):
         status = 400
     else:
         form = SubscriptionForm(initial=_new_initial(request), user=request.user)
-    own = list(Subscription.objects.filter(user=request.user).order_by("created_at", "id"))
+    latest = Mailing.objects.filter(subscription=OuterRef("pk")).order_by("-period_start")
+    own = list(Subscription.objects.filter(user=request.user).annotate(
+        last_state=Subquery(latest.values("state")[:1]), last_start=Subquery(latest.values("period_start")[:1]),
+        last_end=Subquery(latest.values("period_end")[:1]), last_error=Subquery(latest.values("last_error")[:1]),
+    ).order_by("created_at", "id"))
     rows = [{"subscription": s, "described": _described(s),
              "form": SubscriptionForm(initial=_initial_for(s), user=request.user, prefix=f"s{s.pk}")} for s in own]
     return render(request, "console/reports/subscriptions.html", {"form": form, "rows": rows}, status=status)

@@ -37,7 +37,12 @@ class Subscription(models.Model):
         verbose_name_plural = _("report subscriptions")
 
     def __str__(self) -> str:
-        return self.name or f"{self.get_frequency_display()} ({self.user})"
+        return self.name or f"{self.report_name} ({self.user})"
+
+    @property
+    def report_name(self) -> str:
+        return {Frequency.DAILY: _("Daily report"), Frequency.WEEKLY: _("Weekly report"),
+                Frequency.MONTHLY: _("Monthly report")}[self.frequency]
 
 
 class MailingState(models.TextChoices):

@@ -25,7 +25,7 @@ from servicedesk.notify.sending import _permanent, from_address
 from servicedesk.reports import export, kpis, scope
 
 from .actions import filters_for, unsubscribe_token
-from .models import Frequency, Mailing, MailingState
+from .models import Mailing, MailingState
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +36,7 @@ def unsubscribe_url(mailing: Mailing) -> str:
 
 
 def _subject(mailing: Mailing, desk_name: str) -> str:
-    words = {Frequency.DAILY: _("Daily report"), Frequency.WEEKLY: _("Weekly report"),
-             Frequency.MONTHLY: _("Monthly report")}[mailing.subscription.frequency]
+    words = mailing.subscription.report_name
     if mailing.period_start == mailing.period_end:
         days = mailing.period_start.isoformat()
     else:
@@ -75,7 +74,7 @@ def build_message(mailing: Mailing, connection=None) -> EmailMultiAlternatives:
         desk_name = settings.SERVICEDESK_NAME or _("Service Desk")
         context = {
             "desk_name": desk_name, "recipient": user.display_name, "subscription": subscription,
-            "frequency": subscription.get_frequency_display(), "start": mailing.period_start,
+            "report_name": subscription.report_name, "start": mailing.period_start,
             "end": mailing.period_end, "time_zone": subscription.time_zone, "lines": _lines(report),
             "previous_start": filters.previous().start, "previous_end": filters.previous().end,
             "unsubscribe_url": unsubscribe_url(mailing),

@@ -8,6 +8,8 @@ from servicedesk.core.audit import trail
 from servicedesk.reportmail import actions
 from servicedesk.reportmail.models import Subscription
 
+from .conftest import UTC_MONTH_END, run, subscribe
+
 URL = "/console/reports/subscriptions/"
 
 
@@ -80,3 +82,10 @@ def test_someone_elses_subscription_is_not_there(desk, own):
     assert other.post(f"{URL}{own.pk}/", {}).status_code == 404
     assert f'subscription-{own.pk}' not in other.get(URL).content.decode()
     assert Subscription.objects.filter(pk=own.pk).exists()
+
+
+def test_the_list_says_how_the_last_mail_went(desk, smtp_sink):
+    subscribe(desk.agent1, zone="UTC")
+    run(UTC_MONTH_END)
+    page = client_for(desk.agent1).get(URL).content.decode()
+    assert "2026-02-01 – 2026-02-28: sent" in page

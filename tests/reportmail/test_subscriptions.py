@@ -21,13 +21,7 @@ from tests.notify.conftest import parts, subject
 from tests.reports.conftest import at
 from tests.services import free_port
 
-pytest_plugins = ["tests.reports.conftest"]
-
-# Subscribed on 27 February: the first monthly report is February's.
-SUBSCRIBED = at("2026-02-27 10:00")
-SHANGHAI_MONTH_END = at("2026-02-28 16:00")  # 1 March 00:00 in Shanghai
-UTC_MONTH_END = at("2026-03-01 00:00")
-SECOND = datetime.timedelta(seconds=1)
+from .conftest import SECOND, SHANGHAI_MONTH_END, UTC_MONTH_END, run, subscribe
 
 
 @pytest.fixture
@@ -38,18 +32,6 @@ def tickets(make_ticket, desk):
         make_ticket("2026-02-10 12:00", channel="email", group=desk.second_line, assignee=desk.agent2),
         make_ticket("2026-02-11 12:00", channel="phone", group=desk.second_line, assignee=desk.agent1),
     ]
-
-
-def subscribe(user, *, zone, language="en", frequency="monthly", now=SUBSCRIBED, **extra):
-    data = actions.SubscriptionInput(frequency=frequency, language=language, time_zone=zone, **extra)
-    return actions.subscribe(data, actor=user, channel="console", now=now)
-
-
-def run(now):
-    """One scheduler beat at `now`: plan what has ended, send what is due."""
-    actions.plan_due(now)
-    for pk in sending.due_mailings(now):
-        sending.send_mailing(pk, now)
 
 
 def created_line(text: str) -> str:

@@ -152,3 +152,21 @@ def test_api_export(tickets, desk, api):
     bad = api("manager").get("reports/export?granularity=hour")
     assert bad.status_code == 400 and "granularity" in bad.json_body["message"]
     assert api("customer1").get("reports/export").status_code == 403
+
+
+def test_every_kpi_is_a_number_in_its_units_format(tickets, desk):
+    """Each KPI of the registry (percentages as Excel fractions, minutes, money …) in the KPIs sheet."""
+    filters = Filters(tz="UTC", **FEB)
+    report = kpis.compute(desk.manager, filters)
+    book = openpyxl.load_workbook(io.BytesIO(export.to_xlsx(export.build(desk.manager, filters, None, []))))
+    cells = {row[1].value: row[3] for row in book["KPIs"].iter_rows(min_row=2)}
+    assert len(cells) == len(kpis.KPIS)
+    for key, value in report.values.items():
+        kpi = kpis.KPIS[key]
+        cell = cells[str(kpi.label)]
+        assert cell.number_format == export.number_format(kpi.unit), key
+        if value.total is None:
+            assert cell.value is None, key
+        else:
+            scale = 100 if kpi.unit == "percent" else 1
+            assert isinstance(cell.value, int | float) and cell.value * scale == pytest.approx(value.total), key
