@@ -175,7 +175,7 @@ def _filters_sheet(filters: kpis.Filters, with_previous: bool) -> Sheet:
         value = getattr(filters, by, None)
         if value is not None:
             sheet.rows.append([by_label(by), dimensions.labels(by, [value]).get(value, str(value))])
-    sheet.rows.append([_("Made at"), datetime.datetime.now(datetime.UTC).replace(microsecond=0, tzinfo=None)])
+    sheet.rows.append([_("Made at (UTC)"), datetime.datetime.now(datetime.UTC).replace(microsecond=0, tzinfo=None)])
     sheet.widths = [28, 24]
     return sheet
 
