@@ -7,6 +7,8 @@ import json
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from servicedesk.console import reports_figures
@@ -293,3 +295,16 @@ def test_an_agents_wall_is_their_own_work(client, desk, open_work):
 def test_the_wall_in_chinese(client, desk, open_work):
     page = signed_in(client, desk.manager).get("/console/reports/wall/").content.decode()
     assert "按处理组的未完成工作" in page and "已超时" in page
+
+
+def test_the_tickets_behind_a_figure_cost_the_same_queries_however_many(client, desk, django_assert_max_num_queries):
+    admin = signed_in(client, desk.admin)
+    url = f"/console/reports/tickets/?kpi=tickets_created&{FEBRUARY}"
+    ticket(desk, "2026-02-03 10:00", group=desk.first_line, assignee=desk.agent1)
+    admin.get(url)  # the reference data cached, as on a desk that has run a while
+    with CaptureQueriesContext(connection) as few:
+        admin.get(url)
+    for n in range(30):
+        ticket(desk, f"2026-02-{n % 28 + 1:02d} 11:00", group=desk.second_line, assignee=desk.agent2)
+    with django_assert_max_num_queries(len(few)):
+        assert 'data-total="31"' in admin.get(url).content.decode()
