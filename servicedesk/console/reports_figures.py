@@ -98,23 +98,27 @@ def chart(kpi: Kpi, value: Value, filters: Filters) -> dict:
 
 
 def cards(report: Report) -> list[dict]:
-    """Every KPI of the report with its figure, comparison and chart, in KPIS order. A figure counted over
-    nothing is no data ("—"), not a 0 that reads like a measurement."""
+    """Every KPI of the report with its figure, comparison and chart, in KPIS order. A rate or an average over
+    nothing is no data ("—"), not a 0 that reads like a measurement; a count of nothing is 0 (no breaches)."""
     rows = []
     for key, value in report.values.items():
         kpi = KPIS[key]
         before = report.previous.get(key) if report.previous else None
-        has_data = value.count > 0 and value.total is not None
-        had_data = before is not None and before.count > 0 and before.total is not None
+        has_data = _has_data(kpi, value)
+        had_data = before is not None and _has_data(kpi, before)
         rows.append({
             "kpi": kpi, "key": key, "total": figure_text(value.total if has_data else None, kpi.unit),
             "count": value.count, "has_data": has_data,
             "previous": figure_text(before.total if had_data else None, kpi.unit),
             "change": change(kpi, value.total, before.total) if has_data and had_data else None,
-            "url": drill_url(report.filters, key) if kpi.drill and has_data else "",
+            "url": drill_url(report.filters, key) if kpi.drill and value.count else "",
             "chart": as_json(chart(kpi, value, report.filters)) if has_data else None,
         })
     return rows
+
+
+def _has_data(kpi, value) -> bool:
+    return value.total is not None and (value.count > 0 or kpi.unit == "count")
 
 
 def as_json(chart_data: dict) -> str:

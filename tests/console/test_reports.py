@@ -115,15 +115,19 @@ def test_the_exports_and_the_subscription_keep_the_dashboards_filters(client, de
     assert xlsx.status_code == 200 and xlsx["Content-Type"].startswith("application/vnd.openxmlformats")
 
 
-def test_a_figure_without_data_is_a_dash_not_zero(client, desk, february):
+def test_a_rate_over_nothing_is_a_dash_and_a_count_of_nothing_is_zero(client, desk, february):
     page = signed_in(client, desk.admin).get(f"/console/reports/?{FEBRUARY}").content.decode()
+    # Nothing was resolved in February: the share resolved within SLA has no data, not 0 %.
+    within = card(page, "resolution_in_sla")
+    assert figure(page, "resolution_in_sla") == "—"
+    assert "No data" in within and "data-chart" not in within and "data-drill" not in within
+    assert "No comparison" not in within
+    # Nothing was closed: that is a count, 0, with nothing to drill into.
     closed = card(page, "tickets_closed")
-    assert figure(page, "tickets_closed") == "—"
-    assert "No data" in closed and "data-chart" not in closed and "data-drill" not in closed
-    assert "No comparison" not in closed
-    # One phone call in February, none in January: a figure, and no change from nothing.
+    assert figure(page, "tickets_closed") == "0" and "data-drill" not in closed
+    # One phone call in February, none in January: up from 0, with no percentage of nothing.
     phone = card(page, "contacts_phone")
-    assert figure(page, "contacts_phone") == "1" and "No comparison: the previous period has no data." in phone
+    assert figure(page, "contacts_phone") == "1" and "was 0" in phone and "No comparison" not in phone
     assert "NaN" not in page
 
 
