@@ -2,6 +2,8 @@
 
 from django.urls import path
 
+from servicedesk.console import approvals
+
 from . import calls, kb, kb_upkeep, major, notices, queue_views, quicklog, robots, savedviews, ticket, ticket_search
 
 app_name = "console"
@@ -19,4 +21,5 @@ urlpatterns = [
     *major.urlpatterns,
     *robots.urlpatterns,
     *calls.urlpatterns,
+    *approvals.urlpatterns,
 ]
