@@ -259,9 +259,8 @@ def decide(request: ApprovalRequest | int, *, actor: User, outcome: str, comment
     audit.record_event(request, "approval_decision", actor=actor, channel=channel,
                        note=f"{outcome}{behalf}: {comment}"[:500],
                        changes={"step": ("", str(request.step))})
-    event = "approval_approved" if outcome == Outcome.APPROVE else "approval_rejected"
-    ticket_actions.record_approval_step(request.ticket, actor=actor, channel=channel, event=event,
-                                        note=f"{request.step}{behalf}: {comment}"[:500])
+    ticket_actions.record_approval_step(request.ticket, actor=actor, channel=channel, event="approval_decision",
+                                        new=outcome, note=comment[:500])
     steps = _policy_steps(request.policy)
     step = next(s for s in steps if s.order == request.step)
     finished = None
@@ -272,7 +271,7 @@ def decide(request: ApprovalRequest | int, *, actor: User, outcome: str, comment
         if later:
             _begin_step(request, later[0], now)
             ticket_actions.record_approval_step(request.ticket, actor=system_user(), channel=channel,
-                                                event="approval_step", note=str(later[0].order))
+                                                event="approval_step", new=str(later[0].order), note="")
             _tell_approvers(request)
         else:
             finished = State.APPROVED

@@ -19,7 +19,7 @@ INBOX_LIMIT = 100
 
 def inbox(request, template: str, *, delegation_form: DelegationForm | None = None, status: int = 200):
     waiting = list(actions.pending_for(request.user)[:INBOX_LIMIT + 1])
-    items = [{"approval": a, "form": DecideForm(initial={"version": a.version}, prefix=f"a{a.pk}"),
+    items = [{"approval": a, "form": DecideForm(initial={"version": a.version}, auto_id=f"id_a{a.pk}_%s"),
               "decisions": a.decisions.select_related("approver", "on_behalf_of").order_by("at", "id")}
              for a in waiting[:INBOX_LIMIT]]
     return render(request, template, {
@@ -31,7 +31,7 @@ def inbox(request, template: str, *, delegation_form: DelegationForm | None = No
 
 
 def decide(request, pk: int, *, channel: str, back: str):
-    form = DecideForm(request.POST, prefix=f"a{pk}")
+    form = DecideForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("The decision could not be read; nothing was saved."))
         return redirect(back)

@@ -27,7 +27,10 @@ def people(desk):
 
 
 def make_policy(name, *steps, pause_clock=True, deadline_hours=72, remind_before_hours=24):
-    """steps: (mode, [(kind, user_or_group_or_None), ...]) in order."""
+    """steps: (mode, [(kind, user_or_group_or_None), ...]) in order; a policy of that name already made is reused."""
+    policy = ApprovalPolicy.objects.filter(name=name).first()
+    if policy is not None:
+        return policy
     policy = ApprovalPolicy.objects.create(name=name, pause_clock=pause_clock, deadline_hours=deadline_hours,
                                            remind_before_hours=remind_before_hours)
     for order, (mode, approvers) in enumerate(steps, start=1):
