@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "servicedesk.major",
     "servicedesk.reports",
     "servicedesk.reportmail",
+    "servicedesk.approvals",
 ]
 
 MIDDLEWARE = [
@@ -441,3 +442,7 @@ SERVICEDESK_REPORT_MAIL_MAX_ATTEMPTS = int(os.environ.get("SERVICEDESK_REPORT_MA
 SERVICEDESK_REPORT_MAIL_SENDING_TIMEOUT_MINUTES = int(os.environ.get("SERVICEDESK_REPORT_MAIL_SENDING_TIMEOUT_MINUTES",
                                                                      15))
 # --- end of report subscriptions -------------------------------------------------------------------
+
+# Approvals (servicedesk.approvals): reminders before a step's deadline, to the approvers who have not decided.
+SERVICEDESK_PERIODIC_TASKS["approval-reminders"] = {"task": "servicedesk.approvals.tasks.remind", "every": 300}
+CELERY_BEAT_SCHEDULE["approval-reminders"] = {"task": "servicedesk.approvals.tasks.remind", "schedule": 300.0}

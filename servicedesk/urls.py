@@ -35,4 +35,5 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("major/", include("servicedesk.major.urls")),
     path("report-mail/", include("servicedesk.reportmail.urls")),
+    path("approvals/", include("servicedesk.approvals.urls")),
 ]

@@ -217,3 +217,6 @@ from servicedesk.api import report_exports, reports  # noqa: E402
 
 api.add_router("/reports", reports.router)
 api.add_router("/reports", report_exports.router)
+from servicedesk.api import approvals  # noqa: E402
+
+api.add_router("/approvals", approvals.router)

@@ -2,6 +2,8 @@
 
 from django.urls import path
 
+from servicedesk.console import approvals
+
 from . import calls, kb, kb_upkeep, major, notices, queue_views, quicklog, robots, savedviews, ticket, ticket_search
 from .report_exports import urlpatterns as report_export_urls
 from .reports import urlpatterns as reports_urls
@@ -23,4 +25,5 @@ urlpatterns = [
     *calls.urlpatterns,
     *reports_urls,
     *report_export_urls,
+    *approvals.urlpatterns,
 ]
