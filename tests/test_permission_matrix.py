@@ -622,6 +622,7 @@ def targets(desk, world, role: str) -> dict:
         "robot": Robot.objects.get(name="Matrix robot").pk, "third_line": desk.third_line.pk,
         "call": matrix_call(desk).pk,
         **report_mail_targets(desk),
+        **approval_targets(),
     }
 
 
@@ -634,8 +635,6 @@ def report_mail_targets(desk) -> dict:
                                                                     time_zone="UTC"),
                                       actor=desk.agent2, channel="console")
     return {"report_subscription": found.pk, "report_unsubscribe": report_mail.unsubscribe_token(found)}
-        **approval_targets(),
-    }
 
 
 def approval_targets() -> dict:
