@@ -54,6 +54,13 @@ MAJOR_EVENTS = {
     "major_stood_down": gettext_lazy("%(who)s stood down the major incident"),
     "major_resolved": gettext_lazy("%(who)s resolved the major incident"),
 }
+# servicedesk.problems.actions: the new root cause or workaround, the article, the resolution's cascade.
+PROBLEM_EVENTS = {
+    "root_cause": gettext_lazy("%(who)s recorded the root cause: %(value)s"),
+    "workaround": gettext_lazy("%(who)s recorded the workaround: %(value)s"),
+    "known_error_published": gettext_lazy("%(who)s published the known error as the article %(value)s"),
+    "problem_resolved": gettext_lazy("%(who)s resolved the problem"),
+}
 
 CHOICES = {
     "status": Status,
@@ -157,6 +164,9 @@ def describe(entry: HistoryEntry) -> str:
         return _("%(who)s skipped a routing rule") % {"who": who}
     if event in MAJOR_EVENTS:
         return str(MAJOR_EVENTS[event]) % {"who": who}
+    if event in ("problem_analysed", "known_error_published", "problem_resolved"):
+        key = name if event == "problem_analysed" else event
+        return str(PROBLEM_EVENTS[key]) % {"who": who, "value": entry.new_value}
     if event in ARTICLE_EVENTS:  # knowledge.actions.links
         return str(ARTICLE_EVENTS[event]) % {"who": who, "article": entry.new_value or entry.old_value}
     if name:
