@@ -430,3 +430,9 @@ SERVICEDESK_SCREEN_POP_MINUTES = int(os.environ.get("SERVICEDESK_SCREEN_POP_MINU
 SERVICEDESK_PERIODIC_TASKS["major-escalate"] = {"task": "servicedesk.major.tasks.escalate", "every": 60}
 CELERY_BEAT_SCHEDULE["major-escalate"] = {"task": "servicedesk.major.tasks.escalate", "schedule": 60.0}
 # --- end of major incidents --------------------------------------------------------------------------
+# --- Problems (servicedesk.problems) -------------------------------------------------------------------
+# The trend view proposes a problem when this many incidents without one fall on one configuration item or
+# category within this many days (the screen may ask for another window or threshold).
+SERVICEDESK_PROBLEM_TREND_DAYS = int(os.environ.get("SERVICEDESK_PROBLEM_TREND_DAYS", 7))
+SERVICEDESK_PROBLEM_TREND_THRESHOLD = int(os.environ.get("SERVICEDESK_PROBLEM_TREND_THRESHOLD", 5))
+# --- end of problems -----------------------------------------------------------------------------------
