@@ -103,14 +103,14 @@ def problem_page(request, number):
 @staff_required
 def trend_view(request):
     form = TrendForm(request.GET or None)
-    days = threshold = None
-    if form.is_bound and form.is_valid():
-        days, threshold = form.cleaned_data["days"], form.cleaned_data["threshold"]
-    found = trends.trends(request.user, days=days, threshold=threshold)
-    if not form.is_bound or not form.is_valid():
+    valid = form.is_bound and form.is_valid()
+    chosen = form.cleaned_data if valid else {}
+    found = trends.trends(request.user, days=chosen.get("days"), threshold=chosen.get("threshold"))
+    if not form.is_bound:
         form = TrendForm(initial={"days": found.days, "threshold": found.threshold})
+    # A window the form refuses shows its error over the default window's trends.
     return render(request, "console/problems/trends.html", {"form": form, "trends": found},
-                  status=400 if form.errors else 200)
+                  status=400 if form.is_bound and not valid else 200)
 
 
 # ---------------------------------------------------------------------------------------------
