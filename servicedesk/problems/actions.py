@@ -238,8 +238,9 @@ def article_text(record: ProblemRecord, language: str) -> tuple[str, str]:
     ticket = record.ticket
     with translation.override(language):
         symptom = ticket.description.strip() or ticket.title
-        body = (f"## {_('Symptom')}\n\n{symptom}\n\n## {_('Workaround')}\n\n{record.workaround}\n\n"
-                f"_{_('A known error: the desk is working on its cause (%(number)s).') % {'number': ticket.number}}_\n")
+        headings = (_("Symptom"), _("Workaround"))
+        footer = _("A known error: the desk is working on its cause (%(number)s).") % {"number": ticket.number}
+        body = f"## {headings[0]}\n\n{symptom}\n\n## {headings[1]}\n\n{record.workaround}\n\n_{footer}_\n"
     return ticket.title, body
 
 

@@ -47,14 +47,14 @@ def test_typed_numbers_open_a_problem_and_unknown_ones_are_named(desk, incidents
 def test_the_problem_page_writes_the_analysis_publishes_and_resolves(desk, incidents):
     record = open_problem(incidents, desk.agent1)
     number = record.ticket.number
-    lead = client(desk.lead1)
+    lead = client(desk.lead1)  # lead1 reads Chinese
     page = lead.get(f"/console/problems/{number}/").content.decode()
     assert all(t.number in page for t in incidents) and 'id="publish-known-error"' in page
     lead.post(f"/console/problems/{number}/analysis/", {"root_cause": "Timer", "workaround": "Reconnect",
                                                        "version": record.version})
     stale = lead.post(f"/console/problems/{number}/analysis/", {"root_cause": "Other", "workaround": "",
                                                                "version": record.version}, follow=True)
-    assert "Someone else changed this problem" in stale.content.decode()
+    assert "其他人修改了这个问题" in stale.content.decode()
     record.refresh_from_db()
     assert (record.root_cause, record.workaround) == ("Timer", "Reconnect")
     lead.post(f"/console/problems/{number}/known-error/", {"version": record.version})
@@ -64,7 +64,7 @@ def test_the_problem_page_writes_the_analysis_publishes_and_resolves(desk, incid
     assert 'id="known-error-badge"' in page and 'id="known-error-article"' in page
     response = lead.post(f"/console/problems/{number}/resolve/", {
         "resolution": "Timer fixed", "resolve_incidents": "on", "version": record.version}, follow=True)
-    assert "Resolved with it" in response.content.decode()
+    assert "一并解决" in response.content.decode()
     assert all(t.status == Status.RESOLVED for t in actions.linked_incidents(record))
 
 

@@ -69,11 +69,11 @@ def test_one_click_opens_the_problem_from_the_proposal(desk, settings):
     lead = Client(HTTP_ACCEPT_LANGUAGE="en")
     lead.force_login(desk.lead1)
     page = lead.get("/console/problems/trends/").content.decode()
-    assert "vpn-gw" in page and "Open a problem from these 5 incidents" in page
+    assert "vpn-gw" in page and "从这 5 个事件创建问题" in page  # lead1 reads Chinese
     assert lead.get("/console/problems/trends/?days=0").status_code == 400  # refused, still answered
     ids = " ".join(str(t.pk) for t in recent)
     response = lead.post("/console/problems/new/", {"incidents": ids, "back": "/console/problems/trends/"})
     record = ProblemRecord.objects.get()
     assert response["Location"] == f"/console/problems/{record.ticket.number}/"
     assert set(actions.linked_incidents(record)) == set(recent)
-    assert "Open a problem from these" not in lead.get("/console/problems/trends/").content.decode()
+    assert "创建问题</button>" not in lead.get("/console/problems/trends/").content.decode()
