@@ -34,6 +34,7 @@ from servicedesk.major import actions as major_actions
 from servicedesk.major.models import Contact, MajorIncident, Page
 from servicedesk.monitoring.models import AlertSource, SourceKind
 from servicedesk.notify.models import Robot
+from servicedesk.problems import actions as problem_actions
 from servicedesk.sla.models import Calendar, SlaPolicy
 from servicedesk.tickets import actions, permissions
 from servicedesk.tickets.models import Attachment, Comment, Ticket, TicketLink
@@ -69,6 +70,7 @@ ADMIN_WRITES = {role: DENIED for role in ROLES} | {"anonymous": LOGIN, "admin": 
 MANAGERS = {role: DENIED for role in ROLES} | {"anonymous": LOGIN, "manager": ALLOWED, "admin": ALLOWED}
 STAFF_READERS = PUBLIC | {"anonymous": HIDDEN, "customer_a": HIDDEN, "customer_b": HIDDEN}  # a staff-only article
 # The announcements: the world's notice concerns organisation A only (not public).
+PROBLEM = TICKET | {"customer_a": DENIED, "customer_b": DENIED}  # the API's problems: desk staff only
 NOTICE_READS = PUBLIC | {"anonymous": HIDDEN, "customer_b": HIDDEN}
 NOTICE_WRITES = {role: DENIED for role in ROLES} | {"anonymous": LOGIN, "customer_b": HIDDEN, "lead": ALLOWED,
                                                     "manager": ALLOWED, "admin": ALLOWED}
@@ -445,6 +447,35 @@ ROWS = [
     # The acknowledgement link needs no sign-in; a token the desk did not sign is nothing, for everyone.
     Row("GET major/ack/<str:token>/", "/major/ack/1:forged:token/", GONE),
     Row("POST major/ack/<str:token>/", "/major/ack/1:forged:token/", GONE),
+    # --- problems (issue 18): the world's problem P is opened from C (3rd line), owned by the manager ---------
+    Row("GET /api/v1/problems", "/api/v1/problems", STAFF_READS),
+    Row("POST /api/v1/problems", "/api/v1/problems", STAFF_READS, {"incidents": ["{visible_number}"]}),
+    Row("GET /api/v1/problems/trends", "/api/v1/problems/trends", STAFF_READS),
+    Row("GET /api/v1/problems/{problem_id}", "/api/v1/problems/{problem}", PROBLEM),
+    Row("PATCH /api/v1/problems/{problem_id}", "/api/v1/problems/{problem}", PROBLEM, {"root_cause": "Probe"}),
+    Row("POST /api/v1/problems/{problem_id}/incidents", "/api/v1/problems/{problem}/incidents", PROBLEM,
+        {"incident": "{visible_number}"}),
+    Row("DELETE /api/v1/problems/{problem_id}/incidents/{incident_id}",
+        "/api/v1/problems/{problem}/incidents/{problem_incident}", PROBLEM),
+    Row("POST /api/v1/problems/{problem_id}/known-error", "/api/v1/problems/{problem}/known-error", PROBLEM),
+    Row("POST /api/v1/problems/{problem_id}/resolve", "/api/v1/problems/{problem}/resolve", PROBLEM,
+        {"resolution": "Probe"}),
+    Row("GET console/problems/", "/console/problems/", STAFF_ONLY),
+    Row("POST console/problems/new/", "/console/problems/new/", STAFF_ONLY, {"incidents": "{visible_number}"}),
+    Row("GET console/problems/trends/", "/console/problems/trends/", STAFF_ONLY),
+    Row("GET console/problems/<str:number>/", "/console/problems/{problem_number}/", TICKET),
+    Row("POST console/problems/<str:number>/analysis/", "/console/problems/{problem_number}/analysis/", TICKET,
+        {"root_cause": "Probe"}),
+    Row("POST console/problems/<str:number>/known-error/", "/console/problems/{problem_number}/known-error/",
+        TICKET),
+    Row("POST console/problems/<str:number>/resolve/", "/console/problems/{problem_number}/resolve/", TICKET,
+        {"resolution": "Probe"}),
+    Row("POST console/problems/<str:number>/incidents/", "/console/problems/{problem_number}/incidents/", TICKET,
+        {"number": "{visible_number}"}),
+    Row("POST console/problems/<str:number>/incidents/<id:incident_id>/unlink/",
+        "/console/problems/{problem_number}/incidents/{problem_incident}/unlink/", TICKET),
+    Row("POST console/tickets/<str:number>/problem/link/", C + "/problem/link/", TICKET,
+        {"problem": "{problem_number}"}),
 ]
 ADMIN_PREFIX = "admin/"  # the admin site's URLs, many and generated, are covered by the rows above
 
@@ -501,6 +532,8 @@ def world(desk, settings, tmp_path):
     matrix_source = AlertSource(name="Matrix", slug="matrix", kind=SourceKind.ALERTMANAGER)
     matrix_source.new_token()  # a token exists, and no person's token or session is taken for it
     matrix_source.save()
+    problem = problem_actions.open_problem([tickets["c"]], actor=staff, channel="console", title="Walrus root cause")
+    tickets["p"] = problem.ticket
     return {key: Ticket.objects.get(pk=t.pk) for key, t in tickets.items()}
 
 
@@ -537,6 +570,7 @@ def targets(desk, world, role: str) -> dict:
         "major_contact": Contact.objects.get().pk,
         "robot": Robot.objects.get(name="Matrix robot").pk, "third_line": desk.third_line.pk,
         "call": matrix_call(desk).pk,
+        "problem": world["p"].pk, "problem_number": world["p"].number, "problem_incident": world["c"].pk,
     }
 
 
