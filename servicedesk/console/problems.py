@@ -32,9 +32,16 @@ CHANNEL = Channel.CONSOLE
 LIST_ROWS = 200
 
 
+class NumbersInput(forms.Textarea):
+    """Typed numbers in one box, or a queue's ticked rows (one value each): read as one list."""
+
+    def value_from_datadict(self, data, files, name):
+        return " ".join(data.getlist(name)) if hasattr(data, "getlist") else data.get(name)
+
+
 class OpenForm(DeskFormMixin, forms.Form):
     incidents = forms.CharField(label=gettext_lazy("Incidents (numbers, separated by spaces or commas)"),
-                                max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
+                                max_length=4000, widget=NumbersInput(attrs={"rows": 2}))
     title = forms.CharField(label=gettext_lazy("Title (the first incident's when left empty)"), required=False,
                             max_length=255)
 
@@ -143,7 +150,7 @@ def _typed_incidents(user, text: str) -> tuple[list[Ticket], list[str]]:
 @staff_required
 @require_POST
 def open_problem(request):
-    """From the list's form (numbers typed), an incident's page or a trend's proposal (numbers posted)."""
+    """From the list's form (numbers typed), a queue's ticked rows, an incident's page or a trend's proposal."""
     form = OpenForm(request.POST)
     back = request.POST.get("back") if request.POST.get("back", "").startswith("/console/") else None
     if not form.is_valid():

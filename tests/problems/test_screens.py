@@ -87,3 +87,15 @@ def test_the_list_and_customers(desk, incidents):
     assert record.ticket.number in client(desk.agent1).get("/console/problems/").content.decode()
     assert client(desk.customer1).get(f"/console/problems/{record.ticket.number}/").status_code == 404
     assert client(desk.agent1).get(f"/console/problems/{incidents[0].number}/").status_code == 404  # no problem
+
+
+def test_incidents_ticked_in_a_queue_open_one_problem(desk, incidents):
+    agent = client(desk.agent1)
+    queue = agent.get("/console/queues/unassigned/").content.decode()
+    assert 'id="pick-tickets"' in queue
+    assert all(f'name="incidents" value="{t.number}" form="pick-tickets"' in queue for t in incidents)
+    response = agent.post("/console/problems/new/", {"incidents": [t.number for t in incidents],
+                                                     "back": "/console/queues/unassigned/"})
+    record = ProblemRecord.objects.get()
+    assert response["Location"] == f"/console/problems/{record.ticket.number}/"
+    assert set(actions.linked_incidents(record)) == set(incidents)
