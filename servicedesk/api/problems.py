@@ -5,6 +5,7 @@ knowledge base, resolve it with its open incidents; the trends that propose prob
 `servicedesk.problems.actions`."""
 
 import datetime
+from typing import Annotated
 
 from django.utils.translation import gettext as _
 from ninja import Query, Router
@@ -65,7 +66,7 @@ class ProblemFilters(Input):
 
 
 class OpenIn(Input):
-    incidents: list[str] = Field(..., min_length=1, max_length=actions.MAX_INCIDENTS,
+    incidents: list[Annotated[str, Field(max_length=40)]] = Field(..., min_length=1, max_length=actions.MAX_INCIDENTS,
                                  description="The incidents (ids or numbers) it is opened from.")
     title: str = Field("", max_length=255, description="The first incident's title when left out.")
     description: str = Field("", max_length=actions.MAX_TEXT)
