@@ -2,7 +2,20 @@
 
 from django.urls import path
 
-from . import calls, kb, kb_upkeep, major, notices, queue_views, quicklog, robots, savedviews, ticket, ticket_search
+from . import (
+    calls,
+    cmdb,
+    kb,
+    kb_upkeep,
+    major,
+    notices,
+    queue_views,
+    quicklog,
+    robots,
+    savedviews,
+    ticket,
+    ticket_search,
+)
 
 app_name = "console"
 urlpatterns = [
@@ -19,4 +32,5 @@ urlpatterns = [
     *major.urlpatterns,
     *robots.urlpatterns,
     *calls.urlpatterns,
+    *cmdb.urlpatterns,
 ]
