@@ -213,6 +213,10 @@ from servicedesk.api import monitoring  # noqa: E402  (machine-authenticated web
 api.add_router("/monitoring", monitoring.router)
 api.add_router("/tickets", major.router)
 
+from servicedesk.api import cmdb  # noqa: E402
+
+api.add_router("/cmdb", cmdb.router)
+
 from servicedesk.api import problems  # noqa: E402
 
 api.add_router("/problems", problems.router)

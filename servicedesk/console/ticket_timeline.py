@@ -62,6 +62,12 @@ PROBLEM_EVENTS = {
     "problem_resolved": gettext_lazy("%(who)s resolved the problem"),
 }
 
+# servicedesk.cmdb.actions: the item's name is the entry's value.
+ITEM_EVENTS = {
+    "item_linked": gettext_lazy("%(who)s linked the configuration item %(item)s"),
+    "item_unlinked": gettext_lazy("%(who)s unlinked the configuration item %(item)s"),
+}
+
 CHOICES = {
     "status": Status,
     "priority": Priority,
@@ -164,6 +170,8 @@ def describe(entry: HistoryEntry) -> str:
         return _("%(who)s skipped a routing rule") % {"who": who}
     if event in MAJOR_EVENTS:
         return str(MAJOR_EVENTS[event]) % {"who": who}
+    if event in ITEM_EVENTS:
+        return str(ITEM_EVENTS[event]) % {"who": who, "item": entry.new_value or entry.old_value}
     if event in ("problem_analysed", "known_error_published", "problem_resolved"):
         key = name if event == "problem_analysed" else event
         return str(PROBLEM_EVENTS[key]) % {"who": who, "value": entry.new_value}

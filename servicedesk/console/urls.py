@@ -2,7 +2,20 @@
 
 from django.urls import path
 
-from . import calls, kb, kb_upkeep, major, notices, queue_views, quicklog, robots, savedviews, ticket, ticket_search
+from . import (
+    calls,
+    cmdb,
+    kb,
+    kb_upkeep,
+    major,
+    notices,
+    queue_views,
+    quicklog,
+    robots,
+    savedviews,
+    ticket,
+    ticket_search,
+)
 from .problems import urlpatterns as problem_urls
 
 app_name = "console"
@@ -20,5 +33,6 @@ urlpatterns = [
     *major.urlpatterns,
     *robots.urlpatterns,
     *calls.urlpatterns,
+    *cmdb.urlpatterns,
     *problem_urls,
 ]

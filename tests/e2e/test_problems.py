@@ -36,7 +36,8 @@ def test_open_publish_and_resolve_a_problem_from_three_incidents(sign_in, e2e_de
     assert lead.locator("#known-error-article").is_visible()
     screenshot(lead, f"console-problem-known-error-{language}")
 
-    lead.fill("#resolution", "会话超时已改回 12 小时" if language == "zh-hans" else "The session timer is 12 hours again")
+    resolution = "会话超时已改回 12 小时" if language == "zh-hans" else "The session timer is 12 hours again"
+    lead.fill("#resolution", resolution)
     assert lead.locator("#resolve-incidents").is_checked()
     lead.click("#resolve-problem")
     lead.wait_for_load_state("domcontentloaded")
