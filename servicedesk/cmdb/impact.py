@@ -62,7 +62,7 @@ def _walk_sql(extra_columns: str = "", join: str = "") -> str:
     # one covering-index lookup.
     return (
         f"WITH RECURSIVE affected(item, level) AS ("
-        f" SELECT %s, 0"
+        f" SELECT CAST(%s AS BIGINT), 0"
         f" UNION"
         f" SELECT CASE WHEN r.{quote('kind')} IN ({kinds}) THEN r.{quote('source_id')} END, a.level + 1"
         f" FROM affected a JOIN {table} r ON r.{quote('target_id')} = a.item WHERE a.level < %s"
