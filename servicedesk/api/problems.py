@@ -30,7 +30,7 @@ ERRORS = {400: Message, 403: Message, 404: Message, 409: Message}
 CHANNEL = audit.Channel.API
 
 
-class IncidentOut(Out):
+class ProblemIncidentOut(Out):
     id: int
     number: str
     title: str
@@ -48,7 +48,7 @@ class ProblemOut(Out):
     known_error: bool
     known_error_at: datetime.datetime | None
     article: int | None = Field(description="The knowledge article the known error is published as.")
-    incidents: list[IncidentOut] = Field(description="The incidents linked to it that you may see.")
+    incidents: list[ProblemIncidentOut] = Field(description="The incidents linked to it that you may see.")
     created_at: datetime.datetime
     version: int = Field(description="The problem's version (analysis, known error, resolution).")
 
@@ -65,46 +65,46 @@ class ProblemFilters(Input):
     limit: int = Field(50, ge=1, le=200)
 
 
-class OpenIn(Input):
+class ProblemOpenIn(Input):
     incidents: list[Annotated[str, Field(max_length=40)]] = Field(..., min_length=1, max_length=actions.MAX_INCIDENTS,
                                  description="The incidents (ids or numbers) it is opened from.")
     title: str = Field("", max_length=255, description="The first incident's title when left out.")
     description: str = Field("", max_length=actions.MAX_TEXT)
 
 
-class AnalysisIn(Input):
+class ProblemAnalysisIn(Input):
     root_cause: str | None = Field(None, max_length=actions.MAX_TEXT)
     workaround: str | None = Field(None, max_length=actions.MAX_TEXT)
     version: IdOrZero | None = Field(None, description="The version you read: a stale one gets 409.")
 
 
-class LinkIn(Input):
+class ProblemLinkIn(Input):
     incident: str = Field(..., max_length=40, description="The incident: id or number (SD-000123).")
 
 
-class VersionIn(Input):
+class ProblemVersionIn(Input):
     version: IdOrZero | None = Field(None, description="The version you read: a stale one gets 409.")
 
 
-class ResolveIn(Input):
+class ProblemResolveIn(Input):
     resolution: str = Field(..., max_length=actions.MAX_TEXT,
                             description="The resolution each linked incident's requester is asked to confirm.")
     resolve_incidents: bool = Field(True, description="Resolve its open incidents with it.")
     version: IdOrZero | None = None
 
 
-class LeftOut(Out):
+class ProblemLeftOut(Out):
     number: str
     reason: str
 
 
-class ResolutionOut(Out):
+class ProblemResolutionOut(Out):
     problem: ProblemOut
     resolved: list[str] = Field(description="The tickets resolved (the problem's first).")
-    left: list[LeftOut] = Field(description="Open incidents that could not be resolved, and why.")
+    left: list[ProblemLeftOut] = Field(description="Open incidents that could not be resolved, and why.")
 
 
-class TrendRowOut(Out):
+class ProblemTrendRowOut(Out):
     key: int | None = Field(description="The category's (or configuration item's) id; null: none.")
     label: str
     incidents: int
@@ -113,15 +113,15 @@ class TrendRowOut(Out):
     incident_ids: list[int] = Field(description="A proposal's incidents: post them to open a problem.")
 
 
-class TrendsOut(Out):
+class ProblemTrendsOut(Out):
     days: int
     threshold: int
     since: datetime.datetime
-    categories: list[TrendRowOut]
-    items: list[TrendRowOut]
+    categories: list[ProblemTrendRowOut]
+    items: list[ProblemTrendRowOut]
 
 
-class TrendFilters(Input):
+class ProblemTrendFilters(Input):
     days: int | None = Field(None, ge=1, le=365)
     threshold: int | None = Field(None, ge=2, le=1000)
 
@@ -191,7 +191,7 @@ def list_problems(request, filters: Query[ProblemFilters]):
 
 
 @router.post("", response={201: ProblemOut, **ERRORS}, summary="Open a problem from incidents")
-def open_problem(request, payload: OpenIn):
+def open_problem(request, payload: ProblemOpenIn):
     _staff(request)
     incidents = [_incident(request, key) for key in payload.incidents]
     record = actions.open_problem(incidents, actor=request.user, channel=CHANNEL, title=payload.title,
@@ -199,8 +199,8 @@ def open_problem(request, payload: OpenIn):
     return Reply(201, _fresh(request, record))
 
 
-@router.get("/trends", response={200: TrendsOut, **ERRORS}, summary="Incident trends and proposed problems")
-def read_trends(request, filters: Query[TrendFilters]):
+@router.get("/trends", response={200: ProblemTrendsOut, **ERRORS}, summary="Incident trends and proposed problems")
+def read_trends(request, filters: Query[ProblemTrendFilters]):
     """Incidents per category and configuration item over the last `days`; a row with at least `threshold`
     incidents not linked to a problem is proposed (defaults from the desk's settings)."""
     _staff(request)
@@ -215,7 +215,7 @@ def read_problem(request, problem_id: Id):
 
 
 @router.patch("/{int:problem_id}", response={200: ProblemOut, **ERRORS}, summary="Root cause and workaround")
-def update_problem(request, problem_id: Id, payload: AnalysisIn):
+def update_problem(request, problem_id: Id, payload: ProblemAnalysisIn):
     record = actions.update_analysis(_problem(request, problem_id), actor=request.user, channel=CHANNEL,
                                      root_cause=payload.root_cause, workaround=payload.workaround,
                                      expected_version=payload.version)
@@ -223,7 +223,7 @@ def update_problem(request, problem_id: Id, payload: AnalysisIn):
 
 
 @router.post("/{int:problem_id}/incidents", response={201: ProblemOut, **ERRORS}, summary="Link an incident")
-def link_incident(request, problem_id: Id, payload: LinkIn):
+def link_incident(request, problem_id: Id, payload: ProblemLinkIn):
     record = _problem(request, problem_id)
     actions.link_incident(record, _incident(request, payload.incident), actor=request.user, channel=CHANNEL)
     return Reply(201, _fresh(request, record))
@@ -238,7 +238,7 @@ def unlink_incident(request, problem_id: Id, incident_id: Id):
 
 @router.post("/{int:problem_id}/known-error", response={200: ProblemOut, **ERRORS},
              summary="Publish the known error")
-def publish_known_error(request, problem_id: Id, payload: VersionIn):
+def publish_known_error(request, problem_id: Id, payload: ProblemVersionIn):
     """Creates (then updates) a knowledge article with the symptom and the workaround and publishes it: group
     leads, desk managers and administrators."""
     record = _problem(request, problem_id)
@@ -246,8 +246,8 @@ def publish_known_error(request, problem_id: Id, payload: VersionIn):
     return _fresh(request, record)
 
 
-@router.post("/{int:problem_id}/resolve", response={200: ResolutionOut, **ERRORS}, summary="Resolve the problem")
-def resolve_problem(request, problem_id: Id, payload: ResolveIn):
+@router.post("/{int:problem_id}/resolve", response={200: ProblemResolutionOut, **ERRORS}, summary="Resolve the problem")
+def resolve_problem(request, problem_id: Id, payload: ProblemResolveIn):
     """Resolves the problem's ticket and (`resolve_incidents`, default true) each open linked incident; every
     requester gets the resolution mail with confirm and reopen."""
     outcome = actions.resolve_problem(_problem(request, problem_id), actor=request.user, channel=CHANNEL,
