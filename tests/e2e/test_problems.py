@@ -47,3 +47,9 @@ def test_open_publish_and_resolve_a_problem_from_three_incidents(sign_in, e2e_de
         assert resolved in lead.locator(f"#incident-{ticket.number}").inner_text()
         assert Ticket.objects.get(pk=ticket.pk).status == Status.RESOLVED
     screenshot(lead, f"console-problem-resolved-{language}")
+    lead.goto(f"{lead.base_url}/console/tickets/{incidents[0].number}/")
+    assert lead.locator("#problem-link").inner_text() == record.ticket.number
+    screenshot(lead, f"console-ticket-problem-panel-{language}")
+    lead.goto(f"{lead.base_url}/console/problems/trends/")
+    assert lead.locator("#trend-categories").is_visible()
+    screenshot(lead, f"console-problem-trends-{language}")
