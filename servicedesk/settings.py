@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "servicedesk.reports",
     "servicedesk.reportmail",
     "servicedesk.approvals",
+    "servicedesk.cmdb",
+    "servicedesk.problems",
 ]
 
 MIDDLEWARE = [
@@ -446,3 +448,9 @@ SERVICEDESK_REPORT_MAIL_SENDING_TIMEOUT_MINUTES = int(os.environ.get("SERVICEDES
 # Approvals (servicedesk.approvals): reminders before a step's deadline, to the approvers who have not decided.
 SERVICEDESK_PERIODIC_TASKS["approval-reminders"] = {"task": "servicedesk.approvals.tasks.remind", "every": 300}
 CELERY_BEAT_SCHEDULE["approval-reminders"] = {"task": "servicedesk.approvals.tasks.remind", "schedule": 300.0}
+# --- Problems (servicedesk.problems) -------------------------------------------------------------------
+# The trend view proposes a problem when this many incidents without one fall on one configuration item or
+# category within this many days (the screen may ask for another window or threshold).
+SERVICEDESK_PROBLEM_TREND_DAYS = int(os.environ.get("SERVICEDESK_PROBLEM_TREND_DAYS", 7))
+SERVICEDESK_PROBLEM_TREND_THRESHOLD = int(os.environ.get("SERVICEDESK_PROBLEM_TREND_THRESHOLD", 5))
+# --- end of problems -----------------------------------------------------------------------------------

@@ -34,6 +34,7 @@ from servicedesk.major import actions as major_actions
 from servicedesk.major.models import Contact, MajorIncident, Page
 from servicedesk.monitoring.models import AlertSource, SourceKind
 from servicedesk.notify.models import Robot
+from servicedesk.problems import actions as problem_actions
 from servicedesk.sla.models import Calendar, SlaPolicy
 from servicedesk.tickets import actions, permissions
 from servicedesk.tickets.models import Attachment, Comment, Ticket, TicketLink
@@ -69,6 +70,7 @@ ADMIN_WRITES = {role: DENIED for role in ROLES} | {"anonymous": LOGIN, "admin": 
 MANAGERS = {role: DENIED for role in ROLES} | {"anonymous": LOGIN, "manager": ALLOWED, "admin": ALLOWED}
 STAFF_READERS = PUBLIC | {"anonymous": HIDDEN, "customer_a": HIDDEN, "customer_b": HIDDEN}  # a staff-only article
 # The announcements: the world's notice concerns organisation A only (not public).
+PROBLEM = TICKET | {"customer_a": DENIED, "customer_b": DENIED}  # the API's problems: desk staff only
 NOTICE_READS = PUBLIC | {"anonymous": HIDDEN, "customer_b": HIDDEN}
 NOTICE_WRITES = {role: DENIED for role in ROLES} | {"anonymous": LOGIN, "customer_b": HIDDEN, "lead": ALLOWED,
                                                     "manager": ALLOWED, "admin": ALLOWED}
@@ -164,6 +166,54 @@ KNOWLEDGE_ROWS = [
     Row("POST console/kb/<id:pk>/restore/", KC + "/restore/", STAFF, {"number": "1", "version": "{article_version}"}),
     Row("POST console/kb/<id:pk>/files/", KC + "/files/", STAFF, files=True),
     Row("POST console/kb/<id:pk>/files/<id:file_id>/remove/", KC + "/files/{article_file}/remove/", STAFF),
+]
+
+
+# --- configuration items (issue 18): customer1's laptop (customer_a uses it; customer_b does not see it), linked to
+# tickets A and C; a server it is connected to ---------------------------------------------------------------
+CI = "/api/v1/cmdb/items/{ci_laptop}"
+CI_READS = OPEN | {"customer_b": HIDDEN}
+CI_WRITES = {role: DENIED for role in ROLES} | {"anonymous": LOGIN, "lead": ALLOWED, "manager": ALLOWED,
+                                                "admin": ALLOWED}
+CI_STAFF = OPEN | {"customer_a": DENIED, "customer_b": DENIED}
+CMDB_ROWS = [
+    Row("GET /api/v1/cmdb/types", "/api/v1/cmdb/types", OPEN),
+    Row("GET /api/v1/cmdb/items", "/api/v1/cmdb/items?limit=200", OPEN),
+    Row("POST /api/v1/cmdb/items", "/api/v1/cmdb/items", CI_WRITES, {"type": "matrix", "name": "Matrix probe"}),
+    Row("GET /api/v1/cmdb/items/{item_id}", CI, CI_READS),
+    Row("PATCH /api/v1/cmdb/items/{item_id}", CI, CI_WRITES | {"customer_b": HIDDEN}, {"location": "Probe"}),
+    Row("POST /api/v1/cmdb/items/{item_id}/retire", CI + "/retire", CI_WRITES | {"customer_b": HIDDEN}),
+    Row("GET /api/v1/cmdb/items/{item_id}/relations", CI + "/relations", CI_STAFF),
+    Row("GET /api/v1/cmdb/items/{item_id}/impact", CI + "/impact", CI_STAFF),
+    Row("GET /api/v1/cmdb/items/{item_id}/tickets", CI + "/tickets", CI_READS),
+    Row("POST /api/v1/cmdb/relations", "/api/v1/cmdb/relations", CI_WRITES,
+        {"source": "{ci_server}", "target": "{ci_laptop}", "kind": "depends_on"}),
+    Row("DELETE /api/v1/cmdb/relations/{relation_id}", "/api/v1/cmdb/relations/{ci_relation}", CI_WRITES),
+    Row("GET /api/v1/cmdb/tickets/{number}/items", "/api/v1/cmdb/tickets/{number}/items", TICKET),
+    Row("POST /api/v1/cmdb/tickets/{number}/items/{item_id}", "/api/v1/cmdb/tickets/{number}/items/{ci_laptop}",
+        TICKET),
+    Row("DELETE /api/v1/cmdb/tickets/{number}/items/{item_id}", "/api/v1/cmdb/tickets/{number}/items/{ci_laptop}",
+        TICKET),
+    Row("GET console/cmdb/", "/console/cmdb/", STAFF_ONLY),
+    Row("GET console/cmdb/new/", "/console/cmdb/new/?type=matrix", STAFF_ONLY | {"agent_outside": DENIED}),
+    Row("POST console/cmdb/new/", "/console/cmdb/new/", STAFF_ONLY | {"agent_outside": DENIED},
+        {"type": "matrix", "name": "Matrix probe", "status": "in_use"}),
+    Row("GET console/cmdb/<id:pk>/", "/console/cmdb/{ci_laptop}/", STAFF_ONLY),
+    Row("POST console/cmdb/<id:pk>/", "/console/cmdb/{ci_laptop}/", STAFF_ONLY | {"agent_outside": DENIED},
+        {"name": "Matrix laptop", "status": "in_use", "location": "Probe"}),
+    Row("GET console/cmdb/<id:pk>/impact/", "/console/cmdb/{ci_server}/impact/", STAFF_ONLY),
+    Row("POST console/cmdb/<id:pk>/retire/", "/console/cmdb/{ci_laptop}/retire/", STAFF_ONLY),
+    Row("POST console/cmdb/<id:pk>/relations/", "/console/cmdb/{ci_laptop}/relations/", STAFF_ONLY,
+        {"direction": "in", "kind": "depends_on", "other": "Matrix server"}),
+    Row("POST console/cmdb/<id:pk>/relations/<id:relation_id>/remove/",
+        "/console/cmdb/{ci_laptop}/relations/{ci_relation}/remove/", STAFF_ONLY),
+    Row("GET console/cmdb/import/", "/console/cmdb/import/", STAFF_ONLY | {"agent_outside": DENIED}),
+    Row("POST console/cmdb/import/", "/console/cmdb/import/", STAFF_ONLY | {"agent_outside": DENIED},
+        {"apply": "1"}),
+    Row("POST console/tickets/<str:number>/items/", "/console/tickets/{number}/items/", TICKET,
+        {"name": "Matrix laptop"}),
+    Row("POST console/tickets/<str:number>/items/<id:item_id>/remove/",
+        "/console/tickets/{number}/items/{ci_laptop}/remove/", TICKET),
 ]
 
 
@@ -509,6 +559,36 @@ ROWS = [
     # The approval link needs no sign-in; a token the desk did not sign is nothing, for everyone.
     Row("GET approvals/link/<path:token>/", "/approvals/link/1/2/1:forged:token/", GONE),
     Row("POST approvals/link/<path:token>/", "/approvals/link/1/2/1:forged:token/", GONE),
+    *CMDB_ROWS,
+    # --- problems (issue 18): the world's problem P is opened from C (3rd line), owned by the manager ---------
+    Row("GET /api/v1/problems", "/api/v1/problems", STAFF_READS),
+    Row("POST /api/v1/problems", "/api/v1/problems", STAFF_READS, {"incidents": ["{visible_number}"]}),
+    Row("GET /api/v1/problems/trends", "/api/v1/problems/trends", STAFF_READS),
+    Row("GET /api/v1/problems/{problem_id}", "/api/v1/problems/{problem}", PROBLEM),
+    Row("PATCH /api/v1/problems/{problem_id}", "/api/v1/problems/{problem}", PROBLEM, {"root_cause": "Probe"}),
+    Row("POST /api/v1/problems/{problem_id}/incidents", "/api/v1/problems/{problem}/incidents", PROBLEM,
+        {"incident": "{visible_number}"}),
+    Row("DELETE /api/v1/problems/{problem_id}/incidents/{incident_id}",
+        "/api/v1/problems/{problem}/incidents/{problem_incident}", PROBLEM),
+    Row("POST /api/v1/problems/{problem_id}/known-error", "/api/v1/problems/{problem}/known-error", PROBLEM),
+    Row("POST /api/v1/problems/{problem_id}/resolve", "/api/v1/problems/{problem}/resolve", PROBLEM,
+        {"resolution": "Probe"}),
+    Row("GET console/problems/", "/console/problems/", STAFF_ONLY),
+    Row("POST console/problems/new/", "/console/problems/new/", STAFF_ONLY, {"incidents": "{visible_number}"}),
+    Row("GET console/problems/trends/", "/console/problems/trends/", STAFF_ONLY),
+    Row("GET console/problems/<str:number>/", "/console/problems/{problem_number}/", TICKET),
+    Row("POST console/problems/<str:number>/analysis/", "/console/problems/{problem_number}/analysis/", TICKET,
+        {"root_cause": "Probe"}),
+    Row("POST console/problems/<str:number>/known-error/", "/console/problems/{problem_number}/known-error/",
+        TICKET),
+    Row("POST console/problems/<str:number>/resolve/", "/console/problems/{problem_number}/resolve/", TICKET,
+        {"resolution": "Probe"}),
+    Row("POST console/problems/<str:number>/incidents/", "/console/problems/{problem_number}/incidents/", TICKET,
+        {"number": "{visible_number}"}),
+    Row("POST console/problems/<str:number>/incidents/<id:incident_id>/unlink/",
+        "/console/problems/{problem_number}/incidents/{problem_incident}/unlink/", TICKET),
+    Row("POST console/tickets/<str:number>/problem/link/", C + "/problem/link/", TICKET,
+        {"problem": "{problem_number}"}),
 ]
 ADMIN_PREFIX = "admin/"  # the admin site's URLs, many and generated, are covered by the rows above
 
@@ -566,6 +646,8 @@ def world(desk, settings, tmp_path):
     matrix_source.new_token()  # a token exists, and no person's token or session is taken for it
     matrix_source.save()
     matrix_approval(desk)
+    problem = problem_actions.open_problem([tickets["c"]], actor=staff, channel="console", title="Walrus root cause")
+    tickets["p"] = problem.ticket
     return {key: Ticket.objects.get(pk=t.pk) for key, t in tickets.items()}
 
 
@@ -623,6 +705,8 @@ def targets(desk, world, role: str) -> dict:
         "call": matrix_call(desk).pk,
         **report_mail_targets(desk),
         **approval_targets(),
+        **cmdb_targets(desk, world),
+        "problem": world["p"].pk, "problem_number": world["p"].number, "problem_incident": world["c"].pk,
     }
 
 
@@ -965,3 +1049,23 @@ def knowledge_secrets(user) -> list[str]:
         return []
     readable = set(visibility.readable(user).values_list("pk", flat=True))
     return [a.title for a in Article.objects.exclude(pk__in=readable)]
+
+
+def cmdb_targets(desk, world) -> dict:
+    """customer1's laptop, linked to tickets A and C, connected to a server (made once per test)."""
+    from servicedesk.cmdb import actions as cmdb_actions
+    from servicedesk.cmdb.models import CiType, ConfigItem, Relation
+
+    laptop = ConfigItem.objects.filter(name="Matrix laptop").first()
+    if laptop is None:
+        kind = CiType.objects.create(key="matrix", name="Matrix")
+        make = cmdb_actions.ItemInput
+        laptop = cmdb_actions.create_item(actor=desk.manager, channel="console",
+                                          data=make(type=kind, name="Matrix laptop", user=desk.customer1))
+        server = cmdb_actions.create_item(actor=desk.manager, channel="console",
+                                          data=make(type=kind, name="Matrix server"))
+        cmdb_actions.add_relation(laptop, server, "connected_to", actor=desk.manager, channel="console")
+        for key in ("a", "c"):
+            cmdb_actions.link_item(world[key], laptop, actor=desk.manager, channel="console")
+    relation = Relation.objects.get(source=laptop)
+    return {"ci_laptop": laptop.pk, "ci_server": relation.target_id, "ci_relation": relation.pk}

@@ -220,3 +220,10 @@ api.add_router("/reports", report_exports.router)
 from servicedesk.api import approvals  # noqa: E402
 
 api.add_router("/approvals", approvals.router)
+from servicedesk.api import cmdb  # noqa: E402
+
+api.add_router("/cmdb", cmdb.router)
+
+from servicedesk.api import problems  # noqa: E402
+
+api.add_router("/problems", problems.router)

@@ -66,6 +66,19 @@ APPROVAL_DECISIONS = {
     "approve": (gettext_lazy("%(who)s approved"), gettext_lazy("%(who)s approved: “%(note)s”")),
     "reject": (gettext_lazy("%(who)s rejected"), gettext_lazy("%(who)s rejected: “%(note)s”")),
 }
+# servicedesk.problems.actions: the new root cause or workaround, the article, the resolution's cascade.
+PROBLEM_EVENTS = {
+    "root_cause": gettext_lazy("%(who)s recorded the root cause: %(value)s"),
+    "workaround": gettext_lazy("%(who)s recorded the workaround: %(value)s"),
+    "known_error_published": gettext_lazy("%(who)s published the known error as the article %(value)s"),
+    "problem_resolved": gettext_lazy("%(who)s resolved the problem"),
+}
+
+# servicedesk.cmdb.actions: the item's name is the entry's value.
+ITEM_EVENTS = {
+    "item_linked": gettext_lazy("%(who)s linked the configuration item %(item)s"),
+    "item_unlinked": gettext_lazy("%(who)s unlinked the configuration item %(item)s"),
+}
 
 CHOICES = {
     "status": Status,
@@ -174,6 +187,11 @@ def describe(entry: HistoryEntry) -> str:
     if event == "approval_decision" and entry.new_value in APPROVAL_DECISIONS:
         plain, commented = APPROVAL_DECISIONS[entry.new_value]
         return str(commented if entry.note else plain) % {"who": who, "note": entry.note}
+    if event in ITEM_EVENTS:
+        return str(ITEM_EVENTS[event]) % {"who": who, "item": entry.new_value or entry.old_value}
+    if event in ("problem_analysed", "known_error_published", "problem_resolved"):
+        key = name if event == "problem_analysed" else event
+        return str(PROBLEM_EVENTS[key]) % {"who": who, "value": entry.new_value}
     if event in ARTICLE_EVENTS:  # knowledge.actions.links
         return str(ARTICLE_EVENTS[event]) % {"who": who, "article": entry.new_value or entry.old_value}
     if name:

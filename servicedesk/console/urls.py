@@ -4,7 +4,21 @@ from django.urls import path
 
 from servicedesk.console import approvals
 
-from . import calls, kb, kb_upkeep, major, notices, queue_views, quicklog, robots, savedviews, ticket, ticket_search
+from . import (
+    calls,
+    cmdb,
+    kb,
+    kb_upkeep,
+    major,
+    notices,
+    queue_views,
+    quicklog,
+    robots,
+    savedviews,
+    ticket,
+    ticket_search,
+)
+from .problems import urlpatterns as problem_urls
 from .report_exports import urlpatterns as report_export_urls
 from .reports import urlpatterns as reports_urls
 
@@ -26,4 +40,6 @@ urlpatterns = [
     *reports_urls,
     *report_export_urls,
     *approvals.urlpatterns,
+    *cmdb.urlpatterns,
+    *problem_urls,
 ]

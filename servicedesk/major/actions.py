@@ -26,7 +26,7 @@ from servicedesk.core import audit, links
 from servicedesk.core.errors import ActionError, Conflict, NotAllowed, NotFound
 from servicedesk.notify import context as notify_context
 from servicedesk.tickets import actions as ticket_actions
-from servicedesk.tickets import permissions
+from servicedesk.tickets import cascade, permissions
 from servicedesk.tickets.models import OPEN_STATUSES, Channel, LinkKind, Service, Ticket, TicketLink, TicketType
 
 from .models import AckVia, Contact, ContactChannel, MajorIncident, Page, State
@@ -318,20 +318,9 @@ def resolve(major: MajorIncident | int, *, actor: User, resolution: str, channel
     if not major.is_active:
         raise ActionError(_("This major incident is not active."))
     _end(major, State.RESOLVED, actor, resolution)
-    done, left = [], []
-    children = list(linked_incidents(major).filter(status__in=OPEN_STATUSES).order_by("id"))
-    for ticket in [major.ticket, *children]:
-        if ticket.pk != major.ticket_id and ticket.type != TicketType.INCIDENT:
-            continue
-        by = actor if permissions.can_see(actor, ticket) else system_user()
-        try:
-            with transaction.atomic():
-                if ticket.status in OPEN_STATUSES:
-                    ticket_actions.transition(ticket, "resolve", actor=by, channel=_ticket_channel(channel),
-                                              comment=resolution)
-                    done.append(ticket.number)
-        except ActionError as refused:
-            left.append((ticket.number, refused.message))
+    children = linked_incidents(major).filter(status__in=OPEN_STATUSES, type=TicketType.INCIDENT).order_by("id")
+    outcome = cascade.resolve_open([major.ticket, *children], actor=actor, resolution=resolution, channel=channel)
+    done, left = outcome.resolved, outcome.left
     ticket_actions.record_event(major.ticket, actor=actor, event="major_resolved", channel=_ticket_channel(channel),
                                 note=resolution[:500], internal=True)
     _end_notice(major, actor, channel)

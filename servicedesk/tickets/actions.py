@@ -519,11 +519,14 @@ def set_priority(ticket: Ticket | int, *, actor: User | None, impact: int | None
 
 @transaction.atomic
 def record_event(ticket: Ticket | int, *, actor: User | None, event: str, channel: str = Channel.SYSTEM,
-                 field: str = "", old: str = "", new: str = "", note: str = "", internal: bool = False) -> Ticket:
+                 field: str = "", old: str = "", new: str = "", note: str = "", internal: bool = False,
+                 requester_may: bool = False) -> Ticket:
     """Record something that happened to a ticket without changing its fields (a tag a routing rule added,
-    why auto-assignment found nobody): one history line and a new version."""
+    why auto-assignment found nobody): one history line and a new version. `requester_may`: the calling
+    domain lets the requester record it too (a customer linking their own device, checked there)."""
     ticket = lock_ticket(ticket, actor, None)
-    if not actor.is_system_identity and not permissions.can_edit_fields(actor, ticket):
+    if (not actor.is_system_identity and not permissions.can_edit_fields(actor, ticket)
+            and not (requester_may and ticket.requester_id == actor.pk)):
         raise NotAllowed(_("Only desk staff may change a ticket's fields."))
     change = _Change(ticket, actor, channel, event)
     change.log(event, field=field, old=old, new=new, note=note, internal=internal)

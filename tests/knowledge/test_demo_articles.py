@@ -34,7 +34,10 @@ def test_counts_languages_translations_and_states(demo):
     assert not review.is_live and review.reviewer.username == "lead1"
     live = articles.filter(is_live=True)
     assert live.count() == articles.count() - 2
-    assert set(live.values_list("created_by__username", "published_by__username").distinct()) == {("agent1", "lead1")}
+    # The known error problems.demo publishes is the lead's own: its publisher writes it.
+    written = live.exclude(ticket_links__ticket__type="problem")
+    assert set(written.values_list("created_by__username", "published_by__username").distinct()) == {
+        ("agent1", "lead1")}
     assert not articles.filter(category__isnull=True).exists()
     assert live.filter(review_by__lt=timezone.localdate()).count() >= 2
     # Made through the actions: a version and an audit trail each.
