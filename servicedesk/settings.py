@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "servicedesk.monitoring",
     "servicedesk.major",
     "servicedesk.cmdb",
+    "servicedesk.approvals",
 ]
 
 MIDDLEWARE = [

@@ -102,6 +102,10 @@ class User(AbstractUser):
     time_zone = models.CharField(_("time zone"), max_length=64, blank=True, validators=[validate_time_zone])
     phone = models.CharField(_("phone"), max_length=50, blank=True)
     is_away = models.BooleanField(_("away"), default=False)
+    # Approvals relative to the requester (servicedesk.approvals) ask the manager.
+    manager = models.ForeignKey(
+        "self", verbose_name=_("manager"), null=True, blank=True, on_delete=models.SET_NULL, related_name="reports",
+    )
 
     class Meta:
         verbose_name = _("user")
@@ -173,6 +177,11 @@ class Group(models.Model):
     )
     email = models.EmailField(_("email"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    # A department's head approves its members' requests (servicedesk.approvals).
+    head = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("head"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="headed_groups",
+    )
 
     class Meta:
         verbose_name = _("resolver group")

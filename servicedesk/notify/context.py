@@ -142,6 +142,13 @@ def sample_context(event: str) -> dict:
                                              "declared_at": format_when(now, "Asia/Shanghai"), "respond_within": 15,
                                              "ack_url": settings.SERVICEDESK_BASE_URL + "/major/ack/1:sample/",
                                              "escalated": False}},
+            Event.APPROVAL: {"approval": {"policy": _("Manager approval"), "requester": "Grace Hopper", "step": 1,
+                                          "reminder": False, "deadline": format_when(now, "Asia/Shanghai"),
+                                          "on_behalf_of": "",
+                                          "approve_url": settings.SERVICEDESK_BASE_URL
+                                          + "/approvals/link/1:sample/?outcome=approve",
+                                          "reject_url": settings.SERVICEDESK_BASE_URL
+                                          + "/approvals/link/1:sample/?outcome=reject"}},
         }
         if event == Event.FOLLOW_UP_DIGEST:
             return {

@@ -27,6 +27,7 @@ class Event(models.TextChoices):
     FOLLOW_UP_DIGEST = "follow_up_digest", _("Follow-up digest")
     ANNOUNCEMENT = "announcement", _("Service notice (announcement)")
     MAJOR_INCIDENT = "major_incident", _("Major incident page (with the acknowledgement link)")
+    APPROVAL = "approval", _("Approval wanted (with approve and reject links)")
 
 
 # Events that a person's words start (not "automatic" in the sense of RFC 3834).
@@ -37,7 +38,9 @@ PERSONAL_EVENTS = frozenset({Event.PUBLIC_REPLY})
 CHAT_TEST = "chat_test"
 # Events a chat robot never subscribes to: what is told to customers only, or to nobody in particular.
 NOT_FOR_ROBOTS = frozenset({Event.ACKNOWLEDGEMENT, Event.SOLVED_ON_CONTACT, Event.FOLLOW_UP_DIGEST,
-                            Event.ANNOUNCEMENT})
+                            Event.ANNOUNCEMENT,
+                            # Its links decide for the person they were signed for: never into a shared chat.
+                            Event.APPROVAL})
 
 
 def outbox_event_choices() -> list[tuple[str, str]]:

@@ -29,7 +29,9 @@ def default_pause_statuses() -> list[str]:
 
 
 def default_pause_reasons() -> list[str]:
-    return [PendingReason.CUSTOMER.value]
+    # Waiting for approval: the approval policy chose to stop the clock (approvals' pause_clock), else the ticket
+    # would not be pending on it.
+    return [PendingReason.CUSTOMER.value, PendingReason.APPROVAL.value]
 
 
 def default_thresholds() -> list[int]:

@@ -949,11 +949,74 @@ def set_watchers(ticket: Ticket | int, *, actor: User, add: Iterable[User] = (),
     return ticket
 
 
+# ---------------------------------------------------------------------------------------------
+# Approval (servicedesk.approvals asks; the approvers may be people who cannot see the ticket, such as a
+# customer's manager, so these lock it as the desk and write the history as the approver)
+
+
+def _lock_for_approval(ticket: Ticket | int) -> Ticket:
+    from servicedesk.accounts.identity import system_user
+
+    return lock_ticket(ticket, system_user(), None)
+
+
+@transaction.atomic
+def wait_for_approval(ticket: Ticket | int, *, actor: User, channel: str, note: str, pend: bool) -> Ticket:
+    """The ticket waits for approval: pending with reason "approval" when `pend` (its SLA clocks stop if its
+    SLA policy pauses on approval), else only the history says so and it keeps its status and clocks."""
+    ticket = _lock_for_approval(ticket)
+    if not ticket.is_open:
+        raise ActionError(_("A ticket that is %(status)s cannot wait for approval.")
+                          % {"status": Status(ticket.status).label.lower()})
+    change = _Change(ticket, actor, channel, "approval_requested")
+    if pend:
+        change.set("status", Status.PENDING)
+        change.set("pending_reason", PendingReason.APPROVAL)
+    change.log("approval_requested", note=note)
+    return change.save()
+
+
+@transaction.atomic
+def record_approval_step(ticket: Ticket | int, *, actor: User, channel: str, event: str, note: str,
+                         internal: bool = False) -> Ticket:
+    """One approval event on the ticket's history (a decision, a step passed, a reminder)."""
+    ticket = _lock_for_approval(ticket)
+    change = _Change(ticket, actor, channel, event)
+    change.log(event, note=note, internal=internal)
+    return change.save()
+
+
+@transaction.atomic
+def end_approval_wait(ticket: Ticket | int, *, actor: User, channel: str, event: str, note: str,
+                      close_with: str = "") -> Ticket:
+    """The approval is over: a ticket pending on it returns to the status it had before; with `close_with` (a
+    rejection) that text is the actor's public reply to the requester and the ticket is closed."""
+    ticket = _lock_for_approval(ticket)
+    change = _Change(ticket, actor, channel, event)
+    change.log(event, note=note)
+    if close_with and ticket.is_open:
+        _write_comment(change, close_with, False)
+        change.set("status", Status.CLOSED)
+        change.set("pending_reason", "")
+        if ticket.resolved_at is None:
+            change.set("resolved_at", change.now)
+        change.set("closed_at", change.now)
+    elif ticket.status == Status.PENDING and ticket.pending_reason == PendingReason.APPROVAL:
+        before = (HistoryEntry.objects.filter(ticket=ticket, field="status", new_value=Status.PENDING)
+                  .order_by("-at", "-id").values_list("old_value", flat=True).first())
+        change.set("status", before if before in OPEN_BEFORE_PENDING else Status.NEW)
+        change.set("pending_reason", "")
+    return change.save()
+
+
+OPEN_BEFORE_PENDING = frozenset({Status.NEW, Status.ACKNOWLEDGED, Status.ASSIGNED, Status.IN_PROGRESS})
+
+
 __all__ = [
     "ActionError", "Conflict", "NotAllowed", "NotFound", "TooLarge", "attachment_room", "check_comment",
     "check_description", "add_attachment", "add_comment", "assign",
     "assignee_wanted", "available_actions", "create_ticket", "link", "lock_ticket", "log_time", "merge",
     "priority_for",
     "record_event", "set_priority", "set_watchers", "take_ownership", "ticket_changed", "ticket_created",
-    "transition", "unlink", "update_ticket",
+    "transition", "unlink", "update_ticket", "wait_for_approval", "record_approval_step", "end_approval_wait",
 ]

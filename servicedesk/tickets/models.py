@@ -116,6 +116,7 @@ class PendingReason(models.TextChoices):
     CUSTOMER = "customer", _("Waiting on the customer")
     SUPPLIER = "supplier", _("Waiting on a supplier")
     CHANGE = "change", _("Waiting on a change")
+    APPROVAL = "approval", _("Waiting for approval")
 
 
 class Channel(models.TextChoices):

@@ -1,0 +1,7 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("link/<str:token>/", views.decide_by_link, name="approval_link"),
+]
