@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "servicedesk.major",
     "servicedesk.cmdb",
     "servicedesk.approvals",
+    "servicedesk.changes",
 ]
 
 MIDDLEWARE = [
