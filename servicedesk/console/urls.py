@@ -2,7 +2,20 @@
 
 from django.urls import path
 
-from . import calls, kb, kb_upkeep, major, notices, queue_views, quicklog, robots, savedviews, ticket, ticket_search
+from . import (
+    calls,
+    changes,
+    kb,
+    kb_upkeep,
+    major,
+    notices,
+    queue_views,
+    quicklog,
+    robots,
+    savedviews,
+    ticket,
+    ticket_search,
+)
 
 app_name = "console"
 urlpatterns = [
@@ -17,6 +30,7 @@ urlpatterns = [
     *kb_upkeep.urlpatterns,
     *notices.urlpatterns,
     *major.urlpatterns,
+    *changes.urlpatterns,
     *robots.urlpatterns,
     *calls.urlpatterns,
 ]
