@@ -192,10 +192,11 @@ def _queryset(request):
 
 
 def _get(request, ticket_id: int) -> ChangeRecord:
-    _staff(request)
+    """404 for a change whose ticket the caller may not see (as for any ticket), then 403 for customers."""
     found = _queryset(request).filter(ticket_id=ticket_id).first()
     if found is None:
         raise NotFound(_("No such change."))
+    _staff(request)
     return found
 
 
