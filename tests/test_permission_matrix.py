@@ -166,6 +166,54 @@ KNOWLEDGE_ROWS = [
 ]
 
 
+# --- configuration items (issue 18): customer1's laptop (customer_a uses it; customer_b does not see it), linked to
+# tickets A and C; a server it is connected to ---------------------------------------------------------------
+CI = "/api/v1/cmdb/items/{ci_laptop}"
+CI_READS = OPEN | {"customer_b": HIDDEN}
+CI_WRITES = {role: DENIED for role in ROLES} | {"anonymous": LOGIN, "lead": ALLOWED, "manager": ALLOWED,
+                                                "admin": ALLOWED}
+CI_STAFF = OPEN | {"customer_a": DENIED, "customer_b": DENIED}
+CMDB_ROWS = [
+    Row("GET /api/v1/cmdb/types", "/api/v1/cmdb/types", OPEN),
+    Row("GET /api/v1/cmdb/items", "/api/v1/cmdb/items?limit=200", OPEN),
+    Row("POST /api/v1/cmdb/items", "/api/v1/cmdb/items", CI_WRITES, {"type": "matrix", "name": "Matrix probe"}),
+    Row("GET /api/v1/cmdb/items/{item_id}", CI, CI_READS),
+    Row("PATCH /api/v1/cmdb/items/{item_id}", CI, CI_WRITES | {"customer_b": HIDDEN}, {"location": "Probe"}),
+    Row("POST /api/v1/cmdb/items/{item_id}/retire", CI + "/retire", CI_WRITES | {"customer_b": HIDDEN}),
+    Row("GET /api/v1/cmdb/items/{item_id}/relations", CI + "/relations", CI_STAFF),
+    Row("GET /api/v1/cmdb/items/{item_id}/impact", CI + "/impact", CI_STAFF),
+    Row("GET /api/v1/cmdb/items/{item_id}/tickets", CI + "/tickets", CI_READS),
+    Row("POST /api/v1/cmdb/relations", "/api/v1/cmdb/relations", CI_WRITES,
+        {"source": "{ci_server}", "target": "{ci_laptop}", "kind": "depends_on"}),
+    Row("DELETE /api/v1/cmdb/relations/{relation_id}", "/api/v1/cmdb/relations/{ci_relation}", CI_WRITES),
+    Row("GET /api/v1/cmdb/tickets/{number}/items", "/api/v1/cmdb/tickets/{number}/items", TICKET),
+    Row("POST /api/v1/cmdb/tickets/{number}/items/{item_id}", "/api/v1/cmdb/tickets/{number}/items/{ci_laptop}",
+        TICKET),
+    Row("DELETE /api/v1/cmdb/tickets/{number}/items/{item_id}", "/api/v1/cmdb/tickets/{number}/items/{ci_laptop}",
+        TICKET),
+    Row("GET console/cmdb/", "/console/cmdb/", STAFF_ONLY),
+    Row("GET console/cmdb/new/", "/console/cmdb/new/?type=matrix", STAFF_ONLY | {"agent_outside": DENIED}),
+    Row("POST console/cmdb/new/", "/console/cmdb/new/", STAFF_ONLY | {"agent_outside": DENIED},
+        {"type": "matrix", "name": "Matrix probe", "status": "in_use"}),
+    Row("GET console/cmdb/<id:pk>/", "/console/cmdb/{ci_laptop}/", STAFF_ONLY),
+    Row("POST console/cmdb/<id:pk>/", "/console/cmdb/{ci_laptop}/", STAFF_ONLY | {"agent_outside": DENIED},
+        {"name": "Matrix laptop", "status": "in_use", "location": "Probe"}),
+    Row("GET console/cmdb/<id:pk>/impact/", "/console/cmdb/{ci_server}/impact/", STAFF_ONLY),
+    Row("POST console/cmdb/<id:pk>/retire/", "/console/cmdb/{ci_laptop}/retire/", STAFF_ONLY),
+    Row("POST console/cmdb/<id:pk>/relations/", "/console/cmdb/{ci_laptop}/relations/", STAFF_ONLY,
+        {"direction": "in", "kind": "depends_on", "other": "Matrix server"}),
+    Row("POST console/cmdb/<id:pk>/relations/<id:relation_id>/remove/",
+        "/console/cmdb/{ci_laptop}/relations/{ci_relation}/remove/", STAFF_ONLY),
+    Row("GET console/cmdb/import/", "/console/cmdb/import/", STAFF_ONLY | {"agent_outside": DENIED}),
+    Row("POST console/cmdb/import/", "/console/cmdb/import/", STAFF_ONLY | {"agent_outside": DENIED},
+        {"apply": "1"}),
+    Row("POST console/tickets/<str:number>/items/", "/console/tickets/{number}/items/", TICKET,
+        {"name": "Matrix laptop"}),
+    Row("POST console/tickets/<str:number>/items/<id:item_id>/remove/",
+        "/console/tickets/{number}/items/{ci_laptop}/remove/", TICKET),
+]
+
+
 T = "/api/v1/tickets/{ticket}"
 C = "/console/tickets/{number}"
 ROWS = [
@@ -466,6 +514,7 @@ ROWS = [
     Row("POST console/changes/<str:number>/", "/console/changes/{number}/", TICKET,
         {"title": "Matrix probe", "kind": "normal", "risk": "2", "impact": "2"}),
     Row("POST console/changes/<str:number>/move/<slug:action>/", "/console/changes/{number}/move/cancel/", TICKET),
+    *CMDB_ROWS,
 ]
 ADMIN_PREFIX = "admin/"  # the admin site's URLs, many and generated, are covered by the rows above
 
@@ -560,6 +609,7 @@ def targets(desk, world, role: str) -> dict:
         "major_contact": Contact.objects.get().pk,
         "robot": Robot.objects.get(name="Matrix robot").pk, "third_line": desk.third_line.pk,
         "call": matrix_call(desk).pk,
+        **cmdb_targets(desk, world),
     }
 
 
@@ -882,3 +932,23 @@ def knowledge_secrets(user) -> list[str]:
         return []
     readable = set(visibility.readable(user).values_list("pk", flat=True))
     return [a.title for a in Article.objects.exclude(pk__in=readable)]
+
+
+def cmdb_targets(desk, world) -> dict:
+    """customer1's laptop, linked to tickets A and C, connected to a server (made once per test)."""
+    from servicedesk.cmdb import actions as cmdb_actions
+    from servicedesk.cmdb.models import CiType, ConfigItem, Relation
+
+    laptop = ConfigItem.objects.filter(name="Matrix laptop").first()
+    if laptop is None:
+        kind = CiType.objects.create(key="matrix", name="Matrix")
+        make = cmdb_actions.ItemInput
+        laptop = cmdb_actions.create_item(actor=desk.manager, channel="console",
+                                          data=make(type=kind, name="Matrix laptop", user=desk.customer1))
+        server = cmdb_actions.create_item(actor=desk.manager, channel="console",
+                                          data=make(type=kind, name="Matrix server"))
+        cmdb_actions.add_relation(laptop, server, "connected_to", actor=desk.manager, channel="console")
+        for key in ("a", "c"):
+            cmdb_actions.link_item(world[key], laptop, actor=desk.manager, channel="console")
+    relation = Relation.objects.get(source=laptop)
+    return {"ci_laptop": laptop.pk, "ci_server": relation.target_id, "ci_relation": relation.pk}

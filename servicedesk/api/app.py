@@ -214,3 +214,7 @@ from servicedesk.api import monitoring  # noqa: E402  (machine-authenticated web
 api.add_router("/monitoring", monitoring.router)
 api.add_router("/tickets", major.router)
 api.add_router("/changes", changes.router)
+
+from servicedesk.api import cmdb  # noqa: E402
+
+api.add_router("/cmdb", cmdb.router)

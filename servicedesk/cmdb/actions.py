@@ -74,7 +74,7 @@ def _announce(item: ConfigItem, actor: User, event: str) -> None:
     transaction.on_commit(send)
 
 
-def _require_manager(actor: User) -> None:
+def require_manager(actor: User) -> None:
     if not visibility.may_manage(actor):
         raise NotAllowed(_("Only group leads, desk managers and administrators may change configuration items."))
 
@@ -133,7 +133,7 @@ def _apply(item: ConfigItem, data: ItemInput) -> None:
 
 @transaction.atomic
 def create_item(*, actor: User, channel: str, data: ItemInput) -> ConfigItem:
-    _require_manager(actor)
+    require_manager(actor)
     if data.type is None:
         raise ActionError(_("A configuration item needs a type."))
     item = ConfigItem(type=data.type)
@@ -152,7 +152,7 @@ def create_item(*, actor: User, channel: str, data: ItemInput) -> ConfigItem:
 @transaction.atomic
 def update_item(item: ConfigItem | int, *, actor: User, channel: str, data: ItemInput,
                 expected_version: int | None = None) -> ConfigItem:
-    _require_manager(actor)
+    require_manager(actor)
     item = lock_item(item, actor, expected_version)
     before = audit.snapshot(item)
     _apply(item, data)
@@ -171,7 +171,7 @@ def retire_item(item: ConfigItem | int, *, actor: User, channel: str,
                 expected_version: int | None = None) -> ConfigItem:
     """Out of use for good: kept, with its tickets and relations, for the record; no longer linked to new
     tickets."""
-    _require_manager(actor)
+    require_manager(actor)
     item = lock_item(item, actor, expected_version)
     if item.is_retired:
         raise ActionError(_("%(item)s is retired already.") % {"item": item.name})
@@ -186,7 +186,7 @@ def retire_item(item: ConfigItem | int, *, actor: User, channel: str,
 def add_relation(source: ConfigItem | int, target: ConfigItem | int, kind: str, *, actor: User,
                  channel: str) -> Relation:
     """`source` <kind> `target` (app X runs on server Y). Cycles are allowed: the impact walk ends them."""
-    _require_manager(actor)
+    require_manager(actor)
     if kind not in RelationKind.values:
         raise ActionError(_("Unknown kind of relation: %(kind)s") % {"kind": kind})
     source, target = lock_item(source, actor), lock_item(target, actor)
@@ -206,7 +206,7 @@ def add_relation(source: ConfigItem | int, target: ConfigItem | int, kind: str, 
 
 @transaction.atomic
 def remove_relation(relation: Relation | int, *, actor: User, channel: str) -> None:
-    _require_manager(actor)
+    require_manager(actor)
     pk = relation.pk if isinstance(relation, Relation) else relation
     found = Relation.objects.select_related("source", "target").filter(pk=pk).first()
     if found is None:

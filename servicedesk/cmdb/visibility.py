@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 
 from servicedesk.accounts.models import Role
 
-from .models import ConfigItem
+from .models import ConfigItem, ItemStatus
 
 MANAGER_ROLES = frozenset({Role.LEAD, Role.MANAGER, Role.ADMIN})
 
@@ -39,3 +39,9 @@ def can_see_item(user, item: ConfigItem) -> bool:
 
 def may_manage(user) -> bool:
     return _active(user) and user.is_desk_staff and user.role in MANAGER_ROLES
+
+
+def own_devices(user) -> QuerySet:
+    """The items a person uses and may pick when they report: not retired."""
+    return (visible_items(user).filter(user=user).exclude(status=ItemStatus.RETIRED).select_related("type")
+            .order_by("name"))

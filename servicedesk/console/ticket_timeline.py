@@ -56,6 +56,12 @@ MAJOR_EVENTS = {
     "major_resolved": gettext_lazy("%(who)s resolved the major incident"),
 }
 
+# servicedesk.cmdb.actions: the item's name is the entry's value.
+ITEM_EVENTS = {
+    "item_linked": gettext_lazy("%(who)s linked the configuration item %(item)s"),
+    "item_unlinked": gettext_lazy("%(who)s unlinked the configuration item %(item)s"),
+}
+
 CHOICES = {
     "status": Status,
     "priority": Priority,
@@ -173,6 +179,8 @@ def describe(entry: HistoryEntry) -> str:
             "who": who, "n": count}
     if event in MAJOR_EVENTS:
         return str(MAJOR_EVENTS[event]) % {"who": who}
+    if event in ITEM_EVENTS:
+        return str(ITEM_EVENTS[event]) % {"who": who, "item": entry.new_value or entry.old_value}
     if event in ARTICLE_EVENTS:  # knowledge.actions.links
         return str(ARTICLE_EVENTS[event]) % {"who": who, "article": entry.new_value or entry.old_value}
     if name:

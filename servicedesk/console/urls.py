@@ -5,6 +5,7 @@ from django.urls import path
 from . import (
     calls,
     changes,
+    cmdb,
     kb,
     kb_upkeep,
     major,
@@ -33,4 +34,5 @@ urlpatterns = [
     *changes.urlpatterns,
     *robots.urlpatterns,
     *calls.urlpatterns,
+    *cmdb.urlpatterns,
 ]

@@ -8,6 +8,7 @@ from django.core.validators import MaxLengthValidator
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
+from servicedesk.cmdb.models import ConfigItem
 from servicedesk.core.forms import DeskFormMixin
 from servicedesk.tickets.actions import attachment_too_large
 from servicedesk.tickets.models import Category, TicketType
@@ -79,13 +80,19 @@ class NewRequestForm(DeskFormMixin, forms.Form):
     urgency = forms.ChoiceField(label=_("How much does this stop your work?"), choices=URGENCY_CHOICES,
                                 widget=forms.RadioSelect, initial="2")
     attachments = MultipleFileField(label=_("Attachments"))
+    # The customer's own configuration items (their laptop, their phone): linked to the ticket they send.
+    devices = forms.ModelMultipleChoiceField(label=_("Which of your devices is it about?"), required=False,
+                                             queryset=ConfigItem.objects.none(), widget=forms.CheckboxSelectMultiple)
     # A random key for this request while it is written: the articles suggested and opened meanwhile are
     # tied to it, and to the ticket if it is sent (knowledge.ranking counts the others as deflections).
     draft = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
-    def __init__(self, *args, catalogue=(), **kwargs):
+    def __init__(self, *args, catalogue=(), devices=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = category_choices(catalogue)
+        if devices is not None:
+            self.fields["devices"].queryset = devices
+            self.fields["devices"].label_from_instance = lambda item: f"{item.name} · {item.type.local_name}"
         self.fields["attachments"].help_text = attachment_help()
         self.fields["title"].widget.attrs.update({"autocomplete": "off"})
         self.fields["title"].error_messages["max_length"] = _(

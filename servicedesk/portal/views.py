@@ -9,6 +9,7 @@ import math
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,6 +20,8 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from servicedesk import search
+from servicedesk.cmdb import actions as cmdb_actions
+from servicedesk.cmdb.visibility import own_devices
 from servicedesk.core.downloads import download_response
 from servicedesk.core.inputs import parse_id
 from servicedesk.core.pagination import BadCursor, paginate
@@ -83,7 +86,7 @@ def new_request(request):
     tree = catalogue()
     status = 200
     if request.method == "POST":
-        form = NewRequestForm(request.POST, request.FILES, catalogue=tree)
+        form = NewRequestForm(request.POST, request.FILES, catalogue=tree, devices=own_devices(request.user))
         limits, who = submit_limits(), f"user:{request.user.pk}"
         wait = retry_after(limits, who) if form.is_valid() else 0
         if wait:
@@ -99,11 +102,14 @@ def new_request(request):
         elif form.is_valid():
             data = form.cleaned_data
             try:
-                ticket = actions.create_ticket(
-                    actor=request.user, title=data["title"], description=data["description"],
-                    type=data["type"], category=data["category"], urgency=data["urgency"],
-                    channel=Channel.PORTAL, attachments=data["attachments"],
-                )
+                with transaction.atomic():
+                    ticket = actions.create_ticket(
+                        actor=request.user, title=data["title"], description=data["description"],
+                        type=data["type"], category=data["category"], urgency=data["urgency"],
+                        channel=Channel.PORTAL, attachments=data["attachments"],
+                    )
+                    for device in data["devices"]:
+                        cmdb_actions.link_item(ticket, device, actor=request.user, channel=Channel.PORTAL)
             except actions.ActionError as exc:
                 messages.error(request, exc.message)
             else:
@@ -124,7 +130,7 @@ def new_request(request):
         category = parse_id(request.GET.get("category"))
         if category:
             initial["category"] = category
-        form = NewRequestForm(initial=initial, catalogue=tree)
+        form = NewRequestForm(initial=initial, catalogue=tree, devices=own_devices(request.user))
     return render(request, "portal/new.html", {"form": form, "catalogue": tree}, status=status)
 
 
