@@ -432,3 +432,7 @@ SERVICEDESK_SCREEN_POP_MINUTES = int(os.environ.get("SERVICEDESK_SCREEN_POP_MINU
 SERVICEDESK_PERIODIC_TASKS["major-escalate"] = {"task": "servicedesk.major.tasks.escalate", "every": 60}
 CELERY_BEAT_SCHEDULE["major-escalate"] = {"task": "servicedesk.major.tasks.escalate", "schedule": 60.0}
 # --- end of major incidents --------------------------------------------------------------------------
+
+# Approvals (servicedesk.approvals): reminders before a step's deadline, to the approvers who have not decided.
+SERVICEDESK_PERIODIC_TASKS["approval-reminders"] = {"task": "servicedesk.approvals.tasks.remind", "every": 300}
+CELERY_BEAT_SCHEDULE["approval-reminders"] = {"task": "servicedesk.approvals.tasks.remind", "schedule": 300.0}

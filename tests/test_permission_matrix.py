@@ -83,6 +83,8 @@ ROBOT_FORM = {"name": "Matrix probe", "platform": "wecom", "webhook_url": "https
 # body's signature or the source's own token, which no role sends: 401 (as LOGIN is for the API) whoever asks,
 # and nothing stored.
 SIGNED_ONLY = {role: LOGIN for role in ROLES}
+# An approval: its approver (the manager) and the desk-wide administrator see it; nobody else does.
+APPROVAL = {role: HIDDEN for role in ROLES} | {"anonymous": LOGIN, "manager": ALLOWED, "admin": ALLOWED}
 
 
 @dataclass
@@ -515,6 +517,36 @@ ROWS = [
         {"title": "Matrix probe", "kind": "normal", "risk": "2", "impact": "2"}),
     Row("POST console/changes/<str:number>/move/<slug:action>/", "/console/changes/{number}/move/cancel/", TICKET),
     *CMDB_ROWS,
+    # --- approvals (issue 18): the world's approval asks the manager about customer2's ticket in the 3rd line ------
+    Row("GET /api/v1/approvals", "/api/v1/approvals", OPEN),
+    Row("POST /api/v1/approvals", "/api/v1/approvals", TICKET, {"ticket": "{number}", "policy": "{approval_policy}"},
+        overrides={"customer_a": DENIED, "customer_b": DENIED}),
+    Row("GET /api/v1/approvals/policies", "/api/v1/approvals/policies", STAFF_READS),
+    Row("GET /api/v1/approvals/delegations", "/api/v1/approvals/delegations", OPEN),
+    Row("POST /api/v1/approvals/delegations", "/api/v1/approvals/delegations", OPEN,
+        {"delegate": "{other_customer}", "starts": "2030-01-01T08:00:00Z", "ends": "2030-01-08T08:00:00Z"}),
+    Row("DELETE /api/v1/approvals/delegations/{delegation_id}", "/api/v1/approvals/delegations/{delegation}",
+        NOBODY | {"manager": ALLOWED, "admin": ALLOWED}),
+    Row("GET /api/v1/approvals/{approval_id}", "/api/v1/approvals/{approval}", APPROVAL),
+    Row("POST /api/v1/approvals/{approval_id}/decide", "/api/v1/approvals/{approval}/decide",
+        APPROVAL | {"admin": DENIED}, {"outcome": "approve", "comment": "Matrix probe"}),
+    Row("POST /api/v1/approvals/{approval_id}/cancel", "/api/v1/approvals/{approval}/cancel", APPROVAL, {}),
+    Row("GET console/approvals/", "/console/approvals/", STAFF_ONLY),
+    Row("POST console/approvals/<id:pk>/decide/", "/console/approvals/{approval}/decide/", STAFF_ONLY,
+        {"outcome": "approve", "version": "{approval_version}"}),
+    Row("POST console/approvals/delegations/", "/console/approvals/delegations/", STAFF_ONLY,
+        {"delegate": "agent2", "starts": "2030-01-01T08:00", "ends": "2030-01-08T08:00"}),
+    Row("POST console/approvals/delegations/<id:pk>/end/", "/console/approvals/delegations/{delegation}/end/",
+        STAFF_ONLY),
+    Row("GET portal/approvals/", "/portal/approvals/", OPEN),
+    Row("POST portal/approvals/<id:pk>/decide/", "/portal/approvals/{approval}/decide/", OPEN,
+        {"outcome": "approve", "version": "{approval_version}"}),
+    Row("POST portal/approvals/delegations/", "/portal/approvals/delegations/", OPEN,
+        {"delegate": "agent2", "starts": "2030-01-01T08:00", "ends": "2030-01-08T08:00"}),
+    Row("POST portal/approvals/delegations/<id:pk>/end/", "/portal/approvals/delegations/{delegation}/end/", OPEN),
+    # The approval link needs no sign-in; a token the desk did not sign is nothing, for everyone.
+    Row("GET approvals/link/<path:token>/", "/approvals/link/1/2/1:forged:token/", GONE),
+    Row("POST approvals/link/<path:token>/", "/approvals/link/1/2/1:forged:token/", GONE),
 ]
 ADMIN_PREFIX = "admin/"  # the admin site's URLs, many and generated, are covered by the rows above
 
@@ -573,7 +605,27 @@ def world(desk, settings, tmp_path):
     matrix_source.save()
     for t in tickets.values():  # the changes' rows aim at the role's hidden ticket as a change
         ChangeRecord.objects.create(ticket=t, created_by=staff)
+    matrix_approval(desk)
     return {key: Ticket.objects.get(pk=t.pk) for key, t in tickets.items()}
+
+
+def matrix_approval(desk):
+    """customer2's request in the 3rd line (lead1 and agent1 are not in it), waiting for the manager; and a
+    delegation of agent2's, nobody else's to end."""
+    import datetime
+
+    from django.utils import timezone
+
+    from servicedesk.approvals import actions as approvals
+    from servicedesk.approvals.models import ApprovalPolicy, ApprovalStep, Delegation, StepApprover
+
+    policy = ApprovalPolicy.objects.create(name="Matrix approval")
+    StepApprover.objects.create(step=ApprovalStep.objects.create(policy=policy, order=1), user=desk.manager)
+    ticket = actions.create_ticket(actor=desk.customer2, title="Matrix approval wanted", type="service_request")
+    actions.assign(ticket, actor=desk.manager, group=desk.third_line)
+    approvals.request_approval(ticket, policy=policy, actor=desk.manager, channel="console")
+    now = timezone.now()
+    Delegation.objects.create(user=desk.agent2, delegate=desk.agent1, starts=now, ends=now + datetime.timedelta(days=1))
 
 
 HIDDEN_TICKET = {"anonymous": "a", "customer_a": "b", "customer_b": "a", "agent_outside": "a", "lead": "c",
@@ -610,7 +662,17 @@ def targets(desk, world, role: str) -> dict:
         "robot": Robot.objects.get(name="Matrix robot").pk, "third_line": desk.third_line.pk,
         "call": matrix_call(desk).pk,
         **cmdb_targets(desk, world),
+        **approval_targets(),
     }
+
+
+def approval_targets() -> dict:
+    from servicedesk.approvals.models import ApprovalPolicy, ApprovalRequest, Delegation
+
+    approval = ApprovalRequest.objects.get(ticket__title="Matrix approval wanted")
+    return {"approval": approval.pk, "approval_version": approval.version,
+            "approval_policy": ApprovalPolicy.objects.get(name="Matrix approval").pk,
+            "delegation": Delegation.objects.get().pk}
 
 
 def webhook_targets(desk) -> dict:

@@ -28,8 +28,10 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin):
             if "groups" in options["fields"] else (title, options)
             for title, options in BaseUserAdmin.fieldsets
         ),
-        (_("Service desk"), {"fields": ("role", "organisation", "phone", "language", "time_zone", "is_away")}),
+        (_("Service desk"), {"fields": ("role", "organisation", "phone", "language", "time_zone", "is_away",
+                                        "manager")}),
     )
+    autocomplete_fields = ("manager",)
     add_fieldsets = (
         *BaseUserAdmin.add_fieldsets,
         (_("Service desk"), {"fields": ("role", "organisation", "email")}),
@@ -76,7 +78,7 @@ class GroupAdmin(AuditedAdmin):
     list_filter = ("kind", "tier", "is_active")
     search_fields = ("name", "name_zh")
     filter_horizontal = ("members",)
-    autocomplete_fields = ("lead",)
+    autocomplete_fields = ("lead", "head")
 
 
 @admin.register(ApiToken)

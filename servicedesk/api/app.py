@@ -218,3 +218,7 @@ api.add_router("/changes", changes.router)
 from servicedesk.api import cmdb  # noqa: E402
 
 api.add_router("/cmdb", cmdb.router)
+
+from servicedesk.api import approvals  # noqa: E402
+
+api.add_router("/approvals", approvals.router)

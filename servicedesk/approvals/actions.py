@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -259,9 +259,8 @@ def decide(request: ApprovalRequest | int, *, actor: User, outcome: str, comment
     audit.record_event(request, "approval_decision", actor=actor, channel=channel,
                        note=f"{outcome}{behalf}: {comment}"[:500],
                        changes={"step": ("", str(request.step))})
-    event = "approval_approved" if outcome == Outcome.APPROVE else "approval_rejected"
-    ticket_actions.record_approval_step(request.ticket, actor=actor, channel=channel, event=event,
-                                        note=f"{request.step}{behalf}: {comment}"[:500])
+    ticket_actions.record_approval_step(request.ticket, actor=actor, channel=channel, event="approval_decision",
+                                        new=outcome, note=comment[:500])
     steps = _policy_steps(request.policy)
     step = next(s for s in steps if s.order == request.step)
     finished = None
@@ -272,7 +271,7 @@ def decide(request: ApprovalRequest | int, *, actor: User, outcome: str, comment
         if later:
             _begin_step(request, later[0], now)
             ticket_actions.record_approval_step(request.ticket, actor=system_user(), channel=channel,
-                                                event="approval_step", note=str(later[0].order))
+                                                event="approval_step", new=str(later[0].order), note="")
             _tell_approvers(request)
         else:
             finished = State.APPROVED
@@ -376,3 +375,50 @@ def remind_due(now: datetime.datetime | None = None) -> int:
             transaction.on_commit(lambda pk=pk, step=step: tasks.mail_approvers.delay(pk, step, True))
         count += 1
     return count
+
+
+# ---------------------------------------------------------------------------------------------
+# Delegation while away
+
+
+MAX_DELEGATION = datetime.timedelta(days=366)
+
+
+@transaction.atomic
+def delegate(user: User, *, to: User, starts: datetime.datetime, ends: datetime.datetime, actor: User,
+             channel: str) -> Delegation:
+    """From `starts` until `ends`, `to` decides `user`'s approvals for them (an administrator may set it for
+    anyone)."""
+    if actor.pk != user.pk and not actor.sees_whole_desk:
+        raise NotAllowed(_("You can only hand over your own approvals."))
+    if to.pk == user.pk:
+        raise ActionError(_("Choose someone else to decide for you."))
+    if not to.is_active or to.is_system_identity:
+        raise ActionError(_("%(name)s cannot decide approvals.") % {"name": to.display_name})
+    if ends <= starts:
+        raise ActionError(_("The delegation must end after it starts."))
+    if ends - starts > MAX_DELEGATION:
+        raise ActionError(_("A delegation lasts at most a year."))
+    if ends <= timezone.now():
+        raise ActionError(_("The delegation would already be over."))
+    delegation = Delegation.objects.create(user=user, delegate=to, starts=starts, ends=ends)
+    audit.record_created(delegation, actor=actor, channel=channel, fields=["user", "delegate", "starts", "ends"])
+    pending = list(ApprovalRequest.objects.filter(state=State.PENDING, approvers__user=user,
+                                                  approvers__step=F("step")).values_list("pk", "step"))
+    if starts <= timezone.now():
+        # The delegate learns of what already waits for the approver, with links of their own.
+        from . import tasks
+
+        transaction.on_commit(lambda: [tasks.mail_approvers.delay(pk, step) for pk, step in pending])
+    return delegation
+
+
+@transaction.atomic
+def end_delegation(delegation: Delegation | int, *, actor: User, channel: str) -> None:
+    """Withdraw a delegation (its approver, or an administrator)."""
+    pk = delegation.pk if isinstance(delegation, Delegation) else delegation
+    delegation = Delegation.objects.select_for_update().filter(pk=pk).first()
+    if delegation is None or (delegation.user_id != actor.pk and not actor.sees_whole_desk):
+        raise NotFound(_("Delegation not found."))
+    audit.record_deleted(delegation, actor=actor, channel=channel)
+    delegation.delete()

@@ -3,5 +3,5 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
-    path("link/<str:token>/", views.decide_by_link, name="approval_link"),
+    path("link/<path:token>/", views.decide_by_link, name="approval_link"),
 ]

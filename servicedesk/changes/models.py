@@ -111,7 +111,8 @@ class ChangeRecord(models.Model):
     template = models.ForeignKey(StandardChange, verbose_name=_("standard change"), null=True, blank=True,
                                  on_delete=models.PROTECT, related_name="changes")
     state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.DRAFT, db_index=True)
-    risk = models.PositiveSmallIntegerField(pgettext_lazy("change", "risk"), choices=Level.choices, default=Level.MEDIUM)
+    risk = models.PositiveSmallIntegerField(pgettext_lazy("change", "risk"), choices=Level.choices,
+                                            default=Level.MEDIUM)
     impact = models.PositiveSmallIntegerField(_("impact"), choices=Level.choices, default=Level.MEDIUM)
     planned_start = models.DateTimeField(_("planned start"), null=True, blank=True)
     planned_end = models.DateTimeField(_("planned end"), null=True, blank=True)
@@ -120,8 +121,8 @@ class ChangeRecord(models.Model):
     backout = models.TextField(_("back-out steps"), blank=True)
     review = models.TextField(_("review steps"), blank=True)
     outcome = models.TextField(pgettext_lazy("change", "outcome"), blank=True)
-    approval = models.ForeignKey("approvals.ApprovalRequest", verbose_name=pgettext_lazy("change", "approval"), null=True, blank=True,
-                                 on_delete=models.SET_NULL, related_name="+")
+    approval = models.ForeignKey("approvals.ApprovalRequest", verbose_name=pgettext_lazy("change", "approval"),
+                                 null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     announcement = models.ForeignKey(Announcement, verbose_name=_("service notice"), null=True, blank=True,
                                      on_delete=models.SET_NULL, related_name="+")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("raised by"), on_delete=models.PROTECT,

@@ -55,6 +55,18 @@ MAJOR_EVENTS = {
     "major_stood_down": gettext_lazy("%(who)s stood down the major incident"),
     "major_resolved": gettext_lazy("%(who)s resolved the major incident"),
 }
+# servicedesk.approvals: the policy's name is the note (asked, decided), the approver's comment a decision's note.
+APPROVAL_EVENTS = {
+    "approval_requested": gettext_lazy("%(who)s asked for approval: %(note)s"),
+    "approval_approved": gettext_lazy("Approval given: %(note)s"),
+    "approval_rejected": gettext_lazy("Approval refused: %(note)s"),
+    "approval_cancelled": gettext_lazy("%(who)s withdrew the approval: %(note)s"),
+    "approval_step": gettext_lazy("The approval's step %(new)s began"),
+}
+APPROVAL_DECISIONS = {
+    "approve": (gettext_lazy("%(who)s approved"), gettext_lazy("%(who)s approved: “%(note)s”")),
+    "reject": (gettext_lazy("%(who)s rejected"), gettext_lazy("%(who)s rejected: “%(note)s”")),
+}
 
 # servicedesk.cmdb.actions: the item's name is the entry's value.
 ITEM_EVENTS = {
@@ -181,6 +193,11 @@ def describe(entry: HistoryEntry) -> str:
         return str(MAJOR_EVENTS[event]) % {"who": who}
     if event in ITEM_EVENTS:
         return str(ITEM_EVENTS[event]) % {"who": who, "item": entry.new_value or entry.old_value}
+    if event in APPROVAL_EVENTS:
+        return str(APPROVAL_EVENTS[event]) % {"who": who, "note": entry.note, "new": entry.new_value}
+    if event == "approval_decision" and entry.new_value in APPROVAL_DECISIONS:
+        plain, commented = APPROVAL_DECISIONS[entry.new_value]
+        return str(commented if entry.note else plain) % {"who": who, "note": entry.note}
     if event in ARTICLE_EVENTS:  # knowledge.actions.links
         return str(ARTICLE_EVENTS[event]) % {"who": who, "article": entry.new_value or entry.old_value}
     if name:

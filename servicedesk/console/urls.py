@@ -2,6 +2,8 @@
 
 from django.urls import path
 
+from servicedesk.console import approvals
+
 from . import (
     calls,
     changes,
@@ -35,4 +37,5 @@ urlpatterns = [
     *robots.urlpatterns,
     *calls.urlpatterns,
     *cmdb.urlpatterns,
+    *approvals.urlpatterns,
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import notices, views
+from . import approvals, notices, views
 
 app_name = "portal"
 
@@ -11,4 +11,5 @@ urlpatterns = [
     path("requests/<str:number>/", views.request_detail, name="request"),
     path("files/<id:attachment_id>/", views.download, name="download"),
     path("notices/<id:pk>/subscribe/", notices.subscribe, name="notice_subscribe"),
+    *approvals.urlpatterns,
 ]

@@ -978,11 +978,11 @@ def wait_for_approval(ticket: Ticket | int, *, actor: User, channel: str, note: 
 
 @transaction.atomic
 def record_approval_step(ticket: Ticket | int, *, actor: User, channel: str, event: str, note: str,
-                         internal: bool = False) -> Ticket:
-    """One approval event on the ticket's history (a decision, a step passed, a reminder)."""
+                         new: str = "") -> Ticket:
+    """One approval event on the ticket's history (a decision, the next step)."""
     ticket = _lock_for_approval(ticket)
     change = _Change(ticket, actor, channel, event)
-    change.log(event, note=note, internal=internal)
+    change.log(event, new=new, note=note)
     return change.save()
 
 

@@ -1,11 +1,14 @@
 """People for the approvals: the demo desk's customers, with a manager and a department head among them."""
 
+import re
+
 import pytest
 
 from servicedesk.accounts.models import Group, GroupKind, Role, User
 from servicedesk.approvals.models import ApprovalPolicy, ApprovalStep, ApproverKind, StepApprover
 from servicedesk.tickets import actions as ticket_actions
 from servicedesk.tickets.models import TicketType
+from tests.notify.conftest import _mail_server_reachable, committed, subject, to  # noqa: F401 (shared fixtures)
 
 
 @pytest.fixture
@@ -24,7 +27,10 @@ def people(desk):
 
 
 def make_policy(name, *steps, pause_clock=True, deadline_hours=72, remind_before_hours=24):
-    """steps: (mode, [(kind, user_or_group_or_None), ...]) in order."""
+    """steps: (mode, [(kind, user_or_group_or_None), ...]) in order; a policy of that name already made is reused."""
+    policy = ApprovalPolicy.objects.filter(name=name).first()
+    if policy is not None:
+        return policy
     policy = ApprovalPolicy.objects.create(name=name, pause_clock=pause_clock, deadline_hours=deadline_hours,
                                            remind_before_hours=remind_before_hours)
     for order, (mode, approvers) in enumerate(steps, start=1):
@@ -37,5 +43,11 @@ def make_policy(name, *steps, pause_clock=True, deadline_hours=72, remind_before
 
 def service_request(desk, requester=None, **fields):
     requester = requester or desk.customer1
+    fields.setdefault("type", TicketType.SERVICE_REQUEST)
     return ticket_actions.create_ticket(actor=requester, requester=requester, title="Access to the finance folder",
-                                        type=TicketType.SERVICE_REQUEST, channel="portal", **fields)
+                                        channel="portal", **fields)
+
+
+def approval_link(message, outcome="approve") -> str:
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    return re.search(rf"http://\S+/approvals/link/\S+/\?outcome={outcome}", text).group(0)

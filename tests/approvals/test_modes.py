@@ -52,9 +52,10 @@ def test_one_of_a_group_approves_and_the_ticket_resumes(people, decided):
     assert request.state == State.APPROVED and request.decided_at is not None
     assert (ticket.status, ticket.pending_reason) == (status_before, "")
     assert decided == [(request.pk, "approved")]
-    events = list(HistoryEntry.objects.filter(ticket=ticket, event__startswith="approval").values_list(
-        "event", "actor__username"))
-    assert ("approval_approved", "manager") in events and events[0][0] == "approval_requested"
+    events = list(HistoryEntry.objects.filter(ticket=ticket, event__startswith="approval", field="").values_list(
+        "event", "actor__username", "new_value", "note").order_by("id"))
+    assert [e[0] for e in events] == ["approval_requested", "approval_decision", "approval_approved"]
+    assert events[1][1:] == ("manager", "approve", "fine")
     assert AuditEntry.objects.filter(action="approval_decision", actor_name__contains="").exists()
 
 
