@@ -13,6 +13,7 @@ import dataclasses
 import datetime
 import logging
 
+from django.conf import settings
 from django.db import transaction
 from django.dispatch import Signal
 from django.utils import formats, timezone, translation
@@ -334,6 +335,31 @@ def _schedule(change: ChangeRecord, *, actor: User, channel: str, note: str = ""
                                note="; ".join(c.text() for c in found)[:500])
 
 
+ENDINGS = {
+    State.CLOSED: gettext_lazy("The change is implemented, reviewed and closed."),
+    State.REJECTED: gettext_lazy("The change was rejected by its approvers."),
+    State.CANCELLED: gettext_lazy("The change was cancelled."),
+}
+
+
+def _end_ticket(change: ChangeRecord, *, actor: User, channel: str, note: str) -> None:
+    """A change that ended takes its ticket out of the queues (and its SLA clocks): resolved with the note (or a
+    sentence in the requester's language), then closed. Where the desk's lifecycle refuses that, the ticket is
+    left as it is for the desk to close: the change has ended all the same."""
+    ticket = change.ticket
+    ticket.refresh_from_db()
+    if not ticket.is_open:
+        return
+    with translation.override(ticket.requester.language or settings.LANGUAGE_CODE):
+        text = note or str(ENDINGS[change.state])
+    try:
+        with transaction.atomic():
+            ticket_actions.transition(ticket, "resolve", actor=actor, channel=_ticket_channel(channel), comment=text)
+            ticket_actions.transition(ticket, "close", actor=actor, channel=_ticket_channel(channel))
+    except ActionError as refused:
+        log.warning("Change %s ended; its ticket %s stays open: %s", change.pk, ticket.number, refused.message)
+
+
 def _route(change: ChangeRecord):
     route = ApprovalRoute.objects.select_related("policy").filter(kind=change.kind).first()
     if route is None:
@@ -378,6 +404,8 @@ def move(change: ChangeRecord | int, action: str, *, actor: User, channel: str, 
     change.state = target
     _save(change, ["state", "outcome"])
     _record_state(change, old, actor=actor, channel=channel, note=note)
+    if target in ENDINGS:
+        _end_ticket(change, actor=actor, channel=channel, note=note)
     _announce(change, actor, change.state)
     return change
 
@@ -400,6 +428,7 @@ def approval_decided(request, outcome: str) -> ChangeRecord | None:
         change.state = State.REJECTED
         _save(change, ["state"])
         _record_state(change, State.AWAITING_APPROVAL, actor=actor, channel=audit.Channel.SYSTEM)
+        _end_ticket(change, actor=actor, channel=audit.Channel.SYSTEM, note="")
     else:
         return change
     _announce(change, actor, change.state)

@@ -43,6 +43,9 @@ def test_a_standard_change_is_scheduled_at_once_with_its_notice(desk, soon, temp
     assert _states(change) == [("draft", "scheduled"), ("scheduled", "implementing"), ("implementing", "review"),
                                ("review", "closed")]
     assert [e.action for e in audit.trail(change)][:2] == ["closed", "review"]
+    change.ticket.refresh_from_db()  # out of the queues and their clocks, with the review as the resolution
+    assert change.ticket.status == Status.CLOSED
+    assert change.ticket.comments.get().body == "No trouble since."
 
 
 def test_a_normal_change_waits_for_approval_and_the_approval_schedules_it(desk, soon, routes, mail,
@@ -74,6 +77,9 @@ def test_a_rejected_approval_rejects_the_change(desk, soon, routes, django_captu
     change.refresh_from_db()
     assert change.state == State.REJECTED and change.announcement is None
     assert actions.available_moves(change, desk.agent1) == []
+    change.ticket.refresh_from_db()
+    assert change.ticket.status == Status.CLOSED
+    assert change.ticket.comments.filter(body="The change was rejected by its approvers.").exists()
 
 
 def test_an_emergency_change_goes_to_its_own_policy(desk, soon, routes, django_capture_on_commit_callbacks):
@@ -103,6 +109,7 @@ def test_cancelling_withdraws_the_approval_and_calls_off_the_notice(desk, soon, 
     actions.move(waiting, "cancel", actor=desk.agent1, channel=CONSOLE, note="Not needed")
     waiting.refresh_from_db()
     assert waiting.state == State.CANCELLED and waiting.approval.state == "cancelled"
+    assert (waiting.ticket.status, waiting.ticket.comments.get().body) == (Status.CLOSED, "Not needed")
     scheduled = plan(desk, soon, kind="standard", template=template)
     actions.move(scheduled, "submit", actor=desk.agent1, channel=CONSOLE)
     actions.move(scheduled, "cancel", actor=desk.agent1, channel=CONSOLE)
