@@ -382,6 +382,7 @@ def remind_due(now: datetime.datetime | None = None) -> int:
 
 
 MAX_DELEGATION = datetime.timedelta(days=366)
+FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
 @transaction.atomic
@@ -391,6 +392,10 @@ def delegate(user: User, *, to: User, starts: datetime.datetime, ends: datetime.
     anyone)."""
     if actor.pk != user.pk and not actor.sees_whole_desk:
         raise NotAllowed(_("You can only hand over your own approvals."))
+    if not all(FIRST_YEAR <= moment.year <= LAST_YEAR for moment in (starts, ends)):
+        raise ActionError(_("Choose dates between %(first)s and %(last)s.") % {"first": FIRST_YEAR, "last": LAST_YEAR})
+    # A time without a zone (the API's, a form's) is in the caller's time zone.
+    starts, ends = (timezone.make_aware(m) if timezone.is_naive(m) else m for m in (starts, ends))
     if to.pk == user.pk:
         raise ActionError(_("Choose someone else to decide for you."))
     if not to.is_active or to.is_system_identity:

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from servicedesk.core.errors import ActionError
 
@@ -70,3 +73,29 @@ def end_delegation(request, pk: int, *, channel: str, back: str):
     else:
         messages.success(request, _("The delegation has ended."))
     return redirect(back)
+
+
+def urlpatterns(sign_in_rule, template: str, *, channel: str, namespace: str) -> list:
+    """The inbox's routes for one side of the desk: `sign_in_rule` wraps each view (the console's staff rule,
+    the portal's sign-in), `namespace` names where to come back to."""
+    back = lazy(lambda: reverse(f"{namespace}:approvals"), str)()
+
+    def show(request):
+        return inbox(request, template)
+
+    def decide_view(request, pk: int):
+        return decide(request, pk, channel=channel, back=back)
+
+    def delegate_view(request):
+        return delegate(request, template, channel=channel, back=back)
+
+    def end_view(request, pk: int):
+        return end_delegation(request, pk, channel=channel, back=back)
+
+    return [
+        path("approvals/", sign_in_rule(show), name="approvals"),
+        path("approvals/<id:pk>/decide/", sign_in_rule(require_POST(decide_view)), name="approval_decide"),
+        path("approvals/delegations/", sign_in_rule(require_POST(delegate_view)), name="approval_delegate"),
+        path("approvals/delegations/<id:pk>/end/", sign_in_rule(require_POST(end_view)),
+             name="approval_delegation_end"),
+    ]

@@ -79,6 +79,7 @@ PLAIN_PENDING = {
     PendingReason.CUSTOMER: _("Waiting for your reply"),
     PendingReason.SUPPLIER: _("Waiting on a supplier"),
     PendingReason.CHANGE: _("Waiting on a planned change"),
+    PendingReason.APPROVAL: _("Waiting for approval"),
 }
 
 

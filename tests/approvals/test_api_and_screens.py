@@ -71,6 +71,13 @@ def test_delegations_through_the_api(people):
     backwards = boss.post("approvals/delegations", {"delegate": people.cfo.pk, "starts": now.isoformat(),
                                                     "ends": (now - datetime.timedelta(days=1)).isoformat()})
     assert backwards.status_code == 400 and "must end after it starts" in backwards.json_body["message"]
+    long_ago = boss.post("approvals/delegations", {"delegate": people.cfo.pk, "starts": "0001-01-01T00:00:00+14:00",
+                                                   "ends": "2030-01-01T00:00:00Z"})
+    assert long_ago.status_code == 400 and "Choose dates between 2000 and 2100" in long_ago.json_body["message"]
+    zoneless = boss.post("approvals/delegations", {"delegate": people.cfo.pk, "starts": "2030-01-01T08:00:00",
+                                                   "ends": "2030-01-02T08:00:00"})
+    assert zoneless.status_code == 201
+    boss.delete(f"approvals/delegations/{zoneless.json_body['id']}")
     assert Api(people.cfo).delete(f"approvals/delegations/{made.json_body['id']}").status_code == 404
     assert boss.delete(f"approvals/delegations/{made.json_body['id']}").status_code == 204
     assert not Delegation.objects.exists()

@@ -37,6 +37,7 @@ KEYWORDS = {
     "Slow response": ["slow", "慢"],
     "Shared folder": ["folder", "文件夹"],
     "Application role": ["erp", "权限"],
+    "Finance folder": ["folder", "文件夹"],
 }
 
 
