@@ -140,9 +140,12 @@ class AffectedOut(Out):
 class ImpactOut(Out):
     item: Ref
     depth: int
-    affected: list[AffectedOut]
+    count: int = Field(description="How many items are affected in all.")
+    counts: dict[int, int] = Field(description="How many at each level.")
+    affected: list[AffectedOut] = Field(description="The nearest ones (at most 1,000), level by level.")
     services: list[Ref]
-    people: list[Ref]
+    people: list[Ref] = Field(description="At most 500; people_count says how many in all.")
+    people_count: int
     edges: list[RelationIn] = Field(description="Relations among the item and what is affected (for a graph).")
 
 
@@ -306,7 +309,8 @@ def item_impact(request, item_id: Id, depth: int = Query(DEFAULT_DEPTH, ge=1, le
     _staff(request)
     found = impact(_get(request, item_id), depth=depth)
     return {
-        "item": _ref(found.item), "depth": found.depth,
+        "item": _ref(found.item), "depth": found.depth, "count": found.count, "counts": found.counts,
+        "people_count": found.people_count,
         "affected": [{"id": i.pk, "name": i.name, "type": i.type.key, "level": level}
                      for level in sorted(found.levels) for i in found.levels[level]],
         "services": [_ref(s) for s in found.services],

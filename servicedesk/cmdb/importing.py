@@ -227,12 +227,11 @@ def _apply_row(number: int, record: dict, lookups: _Lookups, actor: User, channe
                     lookups.by_serial[made.serial] = made.pk
                 lookups.by_name.setdefault((ci_type.pk, made.name), made.pk)
                 return RowResult(number, Outcome.CREATE, made.name)
-            before = ConfigItem.objects.filter(pk=pk).values_list("version", flat=True).first()
-            item = ConfigItem.objects.get(pk=pk)
+            before = ConfigItem.objects.filter(pk=pk).values_list("version", "attributes").first()
             # Attributes not in the file stay as they are: a column the file leaves out changes nothing.
-            data.attributes = {**item.attributes, **data.attributes}
-            changed = actions.update_item(item, actor=actor, channel=channel, data=data)
-            outcome = Outcome.CHANGE if changed.version != before else Outcome.UNCHANGED
+            data.attributes = {**before[1], **data.attributes}
+            changed = actions.update_item(pk, actor=actor, channel=channel, data=data)
+            outcome = Outcome.CHANGE if changed.version != before[0] else Outcome.UNCHANGED
             return RowResult(number, outcome, changed.name)
     except ActionError as refused:
         return RowResult(number, Outcome.REFUSED, name, refused.message)

@@ -270,7 +270,8 @@ def impact_page(request, pk):
                   for s, t, k in found.edges],
     }
     return render(request, "console/cmdb/impact.html", {
-        "item": item, "impact": found, "levels": sorted(found.levels.items()), "graph": graph,
+        "item": item, "impact": found, "graph": graph,
+        "levels": [(level, items, found.counts[level]) for level, items in sorted(found.levels.items())],
         "depths": range(1, MAX_DEPTH + 1)})
 
 

@@ -15,7 +15,7 @@
       symbol: n.service ? "diamond" : "circle",
       itemStyle: { color: levels[Math.min(n.level, levels.length - 1)], borderColor: n.critical ? "#000" : "#fff",
                    borderWidth: n.critical ? 3 : 1 },
-      label: { show: true }
+      label: { show: true, position: "right" }
     };
   });
   var chart = echarts.init(box);
