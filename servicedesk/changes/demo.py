@@ -4,9 +4,11 @@ monthly patches); the year-end freeze; this week's patching of the mail server, 
 notice); and the core switch's firmware upgrade, awaiting approval and planned inside the freeze (flagged)."""
 
 import datetime
+import zoneinfo
 
 from django.utils import timezone
 
+from servicedesk.accounts import actions as account_actions
 from servicedesk.approvals.models import ApprovalPolicy, ApprovalStep, ApproverKind, StepApprover
 from servicedesk.cmdb import actions as cmdb
 from servicedesk.cmdb.models import ConfigItem
@@ -52,7 +54,9 @@ def load(demo) -> None:
         backout="Boot the previous kernel / roll back the update; move the work back.",
         review="Check the server's logs and the monitoring the next morning.")
     patches.services.set([s for name, s in services.items() if name == "Business applications"])
-    today = timezone.localtime().replace(hour=22, minute=0, second=0, microsecond=0)
+    # Ten at night where the desk is, outside its working hours.
+    zone = zoneinfo.ZoneInfo(account_actions.default_desk().time_zone)
+    today = timezone.now().astimezone(zone).replace(hour=22, minute=0, second=0, microsecond=0)
     day = datetime.timedelta(days=1)
     FreezeWindow.objects.create(reason="Year-end closing", reason_zh="年终结账封网", starts_at=today + 14 * day,
                                 ends_at=today + 21 * day)

@@ -41,6 +41,8 @@ def test_an_agent_raises_a_change_from_a_template_and_submits_it(desk, soon, tem
     assert "id=\"change-notice\"" in page
     ticket_page = agent.get(f"/console/tickets/{change.ticket.number}/").content.decode()
     assert 'id="change-panel"' in ticket_page and "moved the change from “Draft” to “Scheduled”" in ticket_page
+    chinese = client(desk.agent2, "zh-hans").get(f"/console/tickets/{change.ticket.number}/").content.decode()
+    assert '<h2 id="change-panel-title">变更</h2>' in chinese and "将变更从“草稿”推进到“已排期”" in chinese
 
 
 def test_a_refused_form_comes_back_with_the_reason_in_chinese(desk, soon):
