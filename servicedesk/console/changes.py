@@ -97,11 +97,12 @@ def _visible_change(user, number: str) -> ChangeRecord:
 def change_list(request):
     changes = list(calendar.visible_changes(request.user).order_by("-created_at", "-id")[:300])
     found = conflicts.find(changes)
+    seen = calendar.seen_tickets(request.user, list(found.values()))
     groups = []
     for title, states in ((_("Open"), (State.DRAFT, State.AWAITING_APPROVAL, State.SCHEDULED, State.IMPLEMENTING,
                                        State.REVIEW)),
                           (_("Closed, rejected or cancelled"), (State.CLOSED, State.REJECTED, State.CANCELLED))):
-        groups.append((title, [(c, found[c.pk]) for c in changes if c.state in states]))
+        groups.append((title, [(c, [x.text(seen) for x in found[c.pk]]) for c in changes if c.state in states]))
     return render(request, "console/changes/list.html", {"groups": groups})
 
 

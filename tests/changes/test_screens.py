@@ -7,6 +7,7 @@ from django.test import Client
 
 from servicedesk.changes import actions
 from servicedesk.changes.models import ChangeRecord, State
+from servicedesk.tickets import actions as ticket_actions
 
 from .conftest import CONSOLE, plan
 
@@ -94,3 +95,15 @@ def test_customers_do_not_reach_the_change_screens(desk):
     customer = client(desk.customer1)
     for url in ("/console/changes/", "/console/changes/calendar/", "/console/changes/new/"):
         assert customer.get(url).status_code == 404
+
+
+def test_the_list_flags_a_conflict_without_naming_a_change_the_reader_may_not_see(desk, soon, servers, template):
+    """lead1 (not of the 3rd line) does not see the manager's change routed there."""
+    hidden = plan(desk, soon, kind="standard", template=template, items=[servers[0]], title="Hidden")
+    ticket_actions.assign(hidden.ticket, actor=desk.manager, group=desk.third_line)
+    ticket_actions.update_ticket(hidden.ticket, actor=desk.manager, changes={"owner": desk.manager})
+    actions.move(hidden, "submit", actor=desk.manager, channel=CONSOLE)
+    mine = plan(desk, soon, items=[servers[0]], actor=desk.lead1, title="Mine")
+    page = client(desk.lead1).get("/console/changes/").content.decode()
+    row = page.split(f'id="change-{mine.ticket.number}"')[1].split("</tr>")[0]
+    assert "另一个变更 在重叠的时间窗口内操作 srv-mail-01" in row and hidden.ticket.number not in page
