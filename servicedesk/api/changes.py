@@ -138,6 +138,7 @@ def _staff(request) -> None:
 
 
 def _aware(moment: datetime.datetime | None) -> datetime.datetime | None:
+    actions.check_year(moment)
     if moment is not None and timezone.is_naive(moment):
         return timezone.make_aware(moment)
     return moment

@@ -148,6 +148,13 @@ def _level(value: int | None) -> int | None:
     return value
 
 
+def check_year(moment: datetime.datetime | None) -> None:
+    """Far years would overflow on the way to UTC (a 500); no change is planned centuries ahead."""
+    if moment is not None and not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        raise ActionError(_("Times must lie between the years %(first)s and %(last)s.")
+                          % {"first": FIRST_YEAR, "last": LAST_YEAR})
+
+
 def _apply(change: ChangeRecord, data: ChangeInput) -> None:
     """Set the plan's fields the caller gave, then check the plan as a whole."""
     if data.kind is not None:
@@ -170,10 +177,7 @@ def _apply(change: ChangeRecord, data: ChangeInput) -> None:
         if value is not None:
             setattr(change, name, value)
     for moment in (data.planned_start, data.planned_end):
-        # Far years would overflow on the way to UTC (a 500); no change is planned centuries ahead.
-        if moment is not None and not FIRST_YEAR <= moment.year <= LAST_YEAR:
-            raise ActionError(_("Times must lie between the years %(first)s and %(last)s.")
-                              % {"first": FIRST_YEAR, "last": LAST_YEAR})
+        check_year(moment)
     if data.planned_start is not None:
         change.planned_start = data.planned_start
     if data.planned_end is not None:

@@ -109,3 +109,13 @@ def test_the_lists_and_templates(api, desk, soon, template):
     assert [c["title"] for c in listed["items"]] == ["Replace the disks"]
     assert agent.get("changes/templates").json_body[0]["name"] == "Monthly OS patches"
     assert agent.get("changes/freezes").json_body == []
+
+
+def test_far_years_are_refused_not_a_500(api, desk, settings):
+    settings.TIME_ZONE = "Asia/Shanghai"  # a naive year-1 time would overflow on its way to UTC
+    agent = api("agent1")
+    made = agent.post("changes", {"title": "Patch", "planned_start": "0001-01-01T00:00:00",
+                                  "planned_end": "0001-01-01T02:00:00"})
+    assert made.status_code == 400 and "2000" in made.json_body["message"]
+    calendar = agent.get("changes/calendar", {"start": "0001-01-01T00:00:00", "end": "0001-01-02T00:00:00"})
+    assert calendar.status_code == 400
