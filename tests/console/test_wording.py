@@ -51,7 +51,7 @@ def test_the_top_menu_is_the_same_on_every_console_page(agent1, desk):
         menus[page] = topnav(response.content.decode())
     expected = [reverse("console:home"), reverse("console:quick_log"), reverse("console:canned"), reverse("console:kb"),
                 reverse("console:kb_upkeep"), reverse("console:notices"), reverse("console:robots"),
-                reverse("console:calls"), reverse("console:majors")]
+                reverse("console:calls"), reverse("console:majors"), reverse("console:cmdb_items")]
     assert all(menu == expected for menu in menus.values()), menus
     # The page's own entry is marked, the others are not.
     quick_log = agent1.get(reverse("console:quick_log")).content.decode()
