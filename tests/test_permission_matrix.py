@@ -538,6 +538,8 @@ ROWS = [
         {"delegate": "agent2", "starts": "2030-01-01T08:00", "ends": "2030-01-08T08:00"}),
     Row("POST console/approvals/delegations/<id:pk>/end/", "/console/approvals/delegations/{delegation}/end/",
         STAFF_ONLY),
+    Row("POST console/approvals/<id:pk>/cancel/", "/console/approvals/{approval}/cancel/", APPROVAL
+        | {"customer_a": HIDDEN, "customer_b": HIDDEN}, {"version": "{approval_version}"}),
     Row("GET portal/approvals/", "/portal/approvals/", OPEN),
     Row("POST portal/approvals/<id:pk>/decide/", "/portal/approvals/{approval}/decide/", OPEN,
         {"outcome": "approve", "version": "{approval_version}"}),

@@ -28,7 +28,7 @@ ERRORS = {400: Message, 403: Message, 404: Message, 409: Message}
 CHANNEL = audit.Channel.API
 
 
-class DecisionOut(Out):
+class ApprovalDecisionOut(Out):
     step: int
     approver: str
     on_behalf_of: str | None
@@ -51,7 +51,7 @@ class ApprovalOut(Out):
     decided_at: datetime.datetime | None
     may_decide: bool = Field(description="Whether you may decide it now (asked, or deciding for someone away).")
     version: int
-    decisions: list[DecisionOut]
+    decisions: list[ApprovalDecisionOut]
 
 
 class ApprovalPage(Out):
@@ -59,27 +59,27 @@ class ApprovalPage(Out):
     next_cursor: str | None
 
 
-class PendingFilters(Input):
+class ApprovalPendingFilters(Input):
     cursor: str | None = None
     limit: int = Field(50, ge=1, le=200)
 
 
-class DecideIn(Input):
+class ApprovalDecideIn(Input):
     outcome: Literal["approve", "reject"]
     comment: str = Field("", max_length=actions.MAX_COMMENT)
     version: IdOrZero | None = Field(None, description="The approval's version you read: a stale one gets 409.")
 
 
-class VersionIn(Input):
+class ApprovalVersionIn(Input):
     version: IdOrZero | None = Field(None, description="The approval's version you read: a stale one gets 409.")
 
 
-class RequestIn(Input):
+class ApprovalRequestIn(Input):
     ticket: str = Field(..., max_length=40, description="The ticket: id or number (SD-000123).")
     policy: Id = Field(..., description="The approval policy's id (GET /approvals/policies).")
 
 
-class PolicyOut(Out):
+class ApprovalPolicyOut(Out):
     id: int
     name: str
     steps: int
@@ -87,13 +87,13 @@ class PolicyOut(Out):
     deadline_hours: int
 
 
-class DelegationIn(Input):
+class ApprovalDelegationIn(Input):
     delegate: Id = Field(..., description="The person who decides for you (a user id).")
     starts: datetime.datetime
     ends: datetime.datetime
 
 
-class DelegationOut(Out):
+class ApprovalDelegationOut(Out):
     id: int
     delegate: str
     starts: datetime.datetime
@@ -123,14 +123,14 @@ def _approval(request, approval_id: int) -> ApprovalRequest:
 
 
 @router.get("", response={200: ApprovalPage, 400: Message}, summary="Approvals waiting for me")
-def pending(request, filters: Query[PendingFilters]):
+def pending(request, filters: Query[ApprovalPendingFilters]):
     """The approvals you may decide now (asked, or deciding for someone away), oldest first."""
     page = paginate(actions.pending_for(request.user), "requested_at", False, filters.limit, after=filters.cursor)
     return {"items": [_out(request, a) for a in page.rows], "next_cursor": page.next_cursor}
 
 
 @router.post("", response={201: ApprovalOut, **ERRORS}, summary="Ask for an approval")
-def ask(request, payload: RequestIn):
+def ask(request, payload: ApprovalRequestIn):
     """Desk staff who see the ticket: its approval starts under the policy (the ticket waits for it)."""
     if not request.user.is_desk_staff:
         raise NotAllowed(_("Only desk staff may ask for an approval."))
@@ -145,7 +145,7 @@ def ask(request, payload: RequestIn):
     return Reply(201, _out(request, _approval(request, made.pk)))
 
 
-@router.get("/policies", response={200: list[PolicyOut], 403: Message}, summary="Approval policies")
+@router.get("/policies", response={200: list[ApprovalPolicyOut], 403: Message}, summary="Approval policies")
 def policies(request):
     """The active policies (desk staff)."""
     if not request.user.is_desk_staff:
@@ -155,7 +155,7 @@ def policies(request):
             for p in ApprovalPolicy.objects.filter(is_active=True).prefetch_related("steps").order_by("name")]
 
 
-@router.get("/delegations", response={200: list[DelegationOut]}, summary="My delegations")
+@router.get("/delegations", response={200: list[ApprovalDelegationOut]}, summary="My delegations")
 def delegations(request):
     return [_delegation_out(d) for d in Delegation.objects.filter(user=request.user).select_related("delegate")
             .order_by("-starts", "-id")[:100]]
@@ -165,8 +165,8 @@ def _delegation_out(d: Delegation) -> dict:
     return {"id": d.pk, "delegate": d.delegate.display_name, "starts": d.starts, "ends": d.ends}
 
 
-@router.post("/delegations", response={201: DelegationOut, **ERRORS}, summary="Hand over my approvals")
-def add_delegation(request, payload: DelegationIn):
+@router.post("/delegations", response={201: ApprovalDelegationOut, **ERRORS}, summary="Hand over my approvals")
+def add_delegation(request, payload: ApprovalDelegationIn):
     """While you are away (from `starts` until `ends`) the delegate decides your approvals."""
     delegate = User.objects.filter(pk=payload.delegate, is_active=True).first()
     if delegate is None:
@@ -189,7 +189,7 @@ def read(request, approval_id: Id):
 
 
 @router.post("/{int:approval_id}/decide", response={200: ApprovalOut, **ERRORS}, summary="Approve or reject")
-def decide(request, approval_id: Id, payload: DecideIn):
+def decide(request, approval_id: Id, payload: ApprovalDecideIn):
     approval = _approval(request, approval_id)
     actions.decide(approval, actor=request.user, outcome=payload.outcome, comment=payload.comment, channel=CHANNEL,
                    expected_version=payload.version)
@@ -197,7 +197,7 @@ def decide(request, approval_id: Id, payload: DecideIn):
 
 
 @router.post("/{int:approval_id}/cancel", response={200: ApprovalOut, **ERRORS}, summary="Withdraw an approval")
-def cancel(request, approval_id: Id, payload: VersionIn):
+def cancel(request, approval_id: Id, payload: ApprovalVersionIn):
     """Desk staff: the ticket stops waiting for it."""
     approval = _approval(request, approval_id)
     if not request.user.is_desk_staff:

@@ -193,7 +193,7 @@ def describe(entry: HistoryEntry) -> str:
         return str(MAJOR_EVENTS[event]) % {"who": who}
     if event in ITEM_EVENTS:
         return str(ITEM_EVENTS[event]) % {"who": who, "item": entry.new_value or entry.old_value}
-    if event in APPROVAL_EVENTS:
+    if event in APPROVAL_EVENTS and not name:  # its field changes (status, pending reason) read as any other
         return str(APPROVAL_EVENTS[event]) % {"who": who, "note": entry.note, "new": entry.new_value}
     if event == "approval_decision" and entry.new_value in APPROVAL_DECISIONS:
         plain, commented = APPROVAL_DECISIONS[entry.new_value]

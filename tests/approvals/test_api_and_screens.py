@@ -140,3 +140,22 @@ def test_handing_over_in_the_portal(people):
     assert (delegation.user, delegation.delegate) == (people.boss, people.cfo)
     request = waiting_for_boss(people)
     assert list(actions.pending_for(people.cfo)) == [request]
+
+
+def test_the_ticket_page_shows_who_is_asked_and_withdraws_the_approval(people):
+    request = waiting_for_boss(people)
+    client = Client()
+    client.force_login(people.agent1)
+    page = client.get(f"/console/tickets/{request.ticket.number}/").content.decode()
+    assert 'id="approval"' in page and "Bo Boss" in page.split('id="approval-waiting-for"')[1][:200]
+    # The timeline says it once, and the status change as any other.
+    assert page.count("asked for approval: Manager approval") == 1 and page.count("asked for approval") == 1
+    stale = client.post(f"/console/approvals/{request.pk}/cancel/", {"version": request.version + 1}, follow=True)
+    assert "Someone else changed this approval" in stale.content.decode()
+    client.post(f"/console/approvals/{request.pk}/cancel/", {"version": request.version})
+    request.refresh_from_db()
+    assert request.state == State.CANCELLED
+    ticket = request.ticket
+    ticket.refresh_from_db()
+    assert ticket.pending_reason == ""
+    assert 'id="approval"' not in client.get(f"/console/tickets/{ticket.number}/").content.decode()

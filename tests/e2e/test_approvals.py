@@ -104,3 +104,6 @@ def test_the_approvers_inboxes(sign_in, e2e_desk, language):
     console.goto(f"{console.base_url}/console/approvals/")
     assert other.number in console.locator("#approvals-waiting").inner_text()
     screenshot(console, f"console-approvals-{language}")
+    console.goto(f"{console.base_url}/console/tickets/{other.number}/")
+    assert e2e_desk["lead1"].display_name in console.locator("#approval-waiting-for").inner_text()
+    screenshot(console, f"console-ticket-approval-panel-{language}")

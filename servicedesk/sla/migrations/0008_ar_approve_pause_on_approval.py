@@ -14,6 +14,6 @@ def pause_on_approval(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("sla", "0007_calendar_day_source"), ("tickets", "0007_ar_approve_pending_approval")]
+    dependencies = [("sla", "0007_calendar_day_source")]
 
     operations = [migrations.RunPython(pause_on_approval, migrations.RunPython.noop)]
