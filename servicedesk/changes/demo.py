@@ -18,7 +18,7 @@ from servicedesk.tickets.models import Service
 from . import actions
 from .models import ApprovalRoute, ChangeRecord, FreezeWindow, Kind, StandardChange
 
-AFTER = ("accounts", "tickets", "announcements", "cmdb")
+AFTER = ("accounts", "tickets", "announcements", "cmdb", "approvals")
 
 BOARDS = [(Kind.NORMAL, "Change advisory board", "变更顾问委员会", "manager"),
           (Kind.EMERGENCY, "Emergency change advisory board", "紧急变更顾问委员会", "lead1")]
