@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "servicedesk.approvals",
     "servicedesk.cmdb",
     "servicedesk.problems",
+    "servicedesk.changes",
 ]
 
 MIDDLEWARE = [

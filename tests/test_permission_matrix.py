@@ -26,6 +26,7 @@ from servicedesk.accounts.models import ApiToken, Organisation, User
 from servicedesk.announcements import actions as notices
 from servicedesk.announcements.models import Announcement
 from servicedesk.api.app import api as ninja_api
+from servicedesk.changes.models import ChangeRecord
 from servicedesk.console.models import CannedResponse, SavedView
 from servicedesk.knowledge import actions as knowledge_actions
 from servicedesk.knowledge.actions import links
@@ -527,6 +528,26 @@ ROWS = [
     Row("GET report-mail/unsubscribe/<str:token>/", "/report-mail/unsubscribe/{report_unsubscribe}/", PUBLIC),
     Row("POST report-mail/unsubscribe/<str:token>/", "/report-mail/unsubscribe/{report_unsubscribe}/", PUBLIC),
     Row("GET report-mail/unsubscribe/<str:token>/ forged", "/report-mail/unsubscribe/1:forged/", GONE),
+    # --- changes (issue 18): every ticket of the world carries a change record ---------------------------
+    Row("GET /api/v1/changes", "/api/v1/changes?limit=200", STAFF_READS),
+    Row("POST /api/v1/changes", "/api/v1/changes", STAFF_READS, {"title": "Matrix probe"}),
+    Row("GET /api/v1/changes/calendar", "/api/v1/changes/calendar?start=2026-12-01T00:00:00Z&end=2027-01-01T00:00:00Z",
+        STAFF_READS),
+    Row("GET /api/v1/changes/freezes", "/api/v1/changes/freezes", STAFF_READS),
+    Row("GET /api/v1/changes/templates", "/api/v1/changes/templates", STAFF_READS),
+    Row("GET /api/v1/changes/{ticket_id}", "/api/v1/changes/{ticket}", TICKET),
+    Row("PATCH /api/v1/changes/{ticket_id}", "/api/v1/changes/{ticket}", TICKET, {"risk": 1}),
+    Row("POST /api/v1/changes/{ticket_id}/transitions", "/api/v1/changes/{ticket}/transitions", TICKET,
+        {"action": "cancel"}),
+    Row("GET console/changes/", "/console/changes/", STAFF_ONLY),
+    Row("GET console/changes/new/", "/console/changes/new/", STAFF_ONLY),
+    Row("POST console/changes/new/", "/console/changes/new/", STAFF_ONLY,
+        {"title": "Matrix probe", "kind": "normal", "risk": "2", "impact": "2"}),
+    Row("GET console/changes/calendar/", "/console/changes/calendar/?view=week&date=2026-12-07", STAFF_ONLY),
+    Row("GET console/changes/<str:number>/", "/console/changes/{number}/", TICKET),
+    Row("POST console/changes/<str:number>/", "/console/changes/{number}/", TICKET,
+        {"title": "Matrix probe", "kind": "normal", "risk": "2", "impact": "2"}),
+    Row("POST console/changes/<str:number>/move/<slug:action>/", "/console/changes/{number}/move/cancel/", TICKET),
     # --- approvals (issue 18): the world's approval asks the manager about customer2's ticket in the 3rd line ------
     Row("GET /api/v1/approvals", "/api/v1/approvals", OPEN),
     Row("POST /api/v1/approvals", "/api/v1/approvals", TICKET, {"ticket": "{number}", "policy": "{approval_policy}"},
@@ -645,6 +666,8 @@ def world(desk, settings, tmp_path):
     matrix_source = AlertSource(name="Matrix", slug="matrix", kind=SourceKind.ALERTMANAGER)
     matrix_source.new_token()  # a token exists, and no person's token or session is taken for it
     matrix_source.save()
+    for t in tickets.values():  # the changes' rows aim at the role's hidden ticket as a change
+        ChangeRecord.objects.create(ticket=t, created_by=staff)
     matrix_approval(desk)
     problem = problem_actions.open_problem([tickets["c"]], actor=staff, channel="console", title="Walrus root cause")
     tickets["p"] = problem.ticket

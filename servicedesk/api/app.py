@@ -183,6 +183,7 @@ def on_http_error(request, exc: HttpError):
 
 from servicedesk.api import (  # noqa: E402  (routers register on the api above)
     announcements,
+    changes,
     directory,
     knowledge,
     knowledge_links,
@@ -212,6 +213,7 @@ from servicedesk.api import monitoring  # noqa: E402  (machine-authenticated web
 
 api.add_router("/monitoring", monitoring.router)
 api.add_router("/tickets", major.router)
+api.add_router("/changes", changes.router)
 
 from servicedesk.api import report_exports, reports  # noqa: E402
 

@@ -5,6 +5,7 @@ items they are about. Built through the actions as the manager."""
 from django.db.models import Q
 
 from servicedesk.core.audit import Channel
+from servicedesk.tickets.demo import _clock
 from servicedesk.tickets.models import OPEN_STATUSES, Ticket
 
 from . import actions
@@ -103,9 +104,15 @@ def load(demo) -> None:
         tickets = Ticket.objects.filter(Q(category__name=category) | Q(category__parent__name=category),
                                         status__in=OPEN_STATUSES).order_by("id")[:2]
         for ticket in tickets:
-            actions.link_item(ticket, items[item], actor=manager, channel=channel)
+            _link(ticket, items[item], manager)
     laptop_tickets = Ticket.objects.filter(category__name="Laptop").select_related("requester").order_by("id")[:3]
     for ticket in laptop_tickets:
         device = ConfigItem.objects.filter(user=ticket.requester, type=types["laptop"]).first()
         if device is not None:
-            actions.link_item(ticket, device, actor=manager, channel=channel)
+            _link(ticket, device, manager)
+
+
+def _link(ticket: Ticket, item: ConfigItem, manager) -> None:
+    # At the ticket's last moment, on the demo's clock: its history stays in working hours and in order.
+    with _clock(ticket.updated_at):
+        actions.link_item(ticket, item, actor=manager, channel=Channel.COMMAND)

@@ -10,9 +10,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from servicedesk.accounts import refdata as accounts_refdata
+from servicedesk.changes.models import State as ChangeState
 from servicedesk.search.tokens import tokenize
 from servicedesk.tickets import history_notes, permissions
 from servicedesk.tickets.models import (
@@ -126,6 +127,13 @@ def link_label(stored: str) -> tuple[str, str]:
         return kind, number
 
 
+def _state_label(value: str) -> str:
+    try:
+        return str(ChangeState(value).label)
+    except ValueError:
+        return value
+
+
 def by_the_system(entry: HistoryEntry) -> bool:
     """Made by the desk's system identity, or by nobody (rows written before it existed)."""
     return not entry.actor_id or entry.actor.is_system_identity
@@ -180,6 +188,14 @@ def describe(entry: HistoryEntry) -> str:
         return _("%(who)s tried to assign a person automatically") % {"who": who}
     if event == "routing_failed":
         return _("%(who)s skipped a routing rule") % {"who": who}
+    if event == "change_state":  # servicedesk.changes.actions
+        return _("%(who)s moved the change from “%(old)s” to “%(new)s”") % {
+            "who": who, "old": _state_label(entry.old_value), "new": _state_label(entry.new_value)}
+    if event == "change_conflicts":
+        count = int(entry.new_value) if entry.new_value.isdigit() else 0
+        return ngettext("%(who)s scheduled the change with %(n)s conflict (its page names it)",
+                        "%(who)s scheduled the change with %(n)s conflicts (its page names them)", count) % {
+            "who": who, "n": count}
     if event in MAJOR_EVENTS:
         return str(MAJOR_EVENTS[event]) % {"who": who}
     if event in APPROVAL_EVENTS and not name:  # its field changes (status, pending reason) read as any other

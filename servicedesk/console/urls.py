@@ -6,6 +6,7 @@ from servicedesk.console import approvals
 
 from . import (
     calls,
+    changes,
     cmdb,
     kb,
     kb_upkeep,
@@ -35,6 +36,7 @@ urlpatterns = [
     *kb_upkeep.urlpatterns,
     *notices.urlpatterns,
     *major.urlpatterns,
+    *changes.urlpatterns,
     *robots.urlpatterns,
     *calls.urlpatterns,
     *reports_urls,
