@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "servicedesk.webhooks",
     "servicedesk.monitoring",
     "servicedesk.major",
+    "servicedesk.surveys",
 ]
 
 MIDDLEWARE = [
@@ -429,3 +430,15 @@ SERVICEDESK_SCREEN_POP_MINUTES = int(os.environ.get("SERVICEDESK_SCREEN_POP_MINU
 SERVICEDESK_PERIODIC_TASKS["major-escalate"] = {"task": "servicedesk.major.tasks.escalate", "every": 60}
 CELERY_BEAT_SCHEDULE["major-escalate"] = {"task": "servicedesk.major.tasks.escalate", "schedule": 60.0}
 # --- end of major incidents --------------------------------------------------------------------------
+# --- Satisfaction surveys (servicedesk.surveys) --------------------------------------------------------
+# A rating at or under this is low: the ticket's owner and its group's lead are told. The resolution mail's
+# rating links work this many days. Resolved tickets nobody confirmed close after this many working days of
+# the desk's calendar (0: never), checked every 15 minutes.
+SERVICEDESK_SURVEY_LOW_RATING = int(os.environ.get("SERVICEDESK_SURVEY_LOW_RATING", 2))
+SERVICEDESK_SURVEY_LINK_DAYS = int(os.environ.get("SERVICEDESK_SURVEY_LINK_DAYS", 30))
+SERVICEDESK_AUTO_CLOSE_WORKING_DAYS = int(os.environ.get("SERVICEDESK_AUTO_CLOSE_WORKING_DAYS", 5))
+SERVICEDESK_PERIODIC_TASKS["surveys-close-unconfirmed"] = {"task": "servicedesk.surveys.tasks.close_unconfirmed",
+                                                           "every": 900}
+CELERY_BEAT_SCHEDULE["surveys-close-unconfirmed"] = {"task": "servicedesk.surveys.tasks.close_unconfirmed",
+                                                     "schedule": 900.0}
+# --- end of satisfaction surveys ---------------------------------------------------------------------

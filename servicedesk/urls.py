@@ -34,4 +34,5 @@ urlpatterns = [
     path("kb/", include("servicedesk.knowledge.urls")),
     path("api/v1/", api.urls),
     path("major/", include("servicedesk.major.urls")),
+    path("survey/", include("servicedesk.surveys.urls")),
 ]

@@ -27,6 +27,7 @@ class Event(models.TextChoices):
     FOLLOW_UP_DIGEST = "follow_up_digest", _("Follow-up digest")
     ANNOUNCEMENT = "announcement", _("Service notice (announcement)")
     MAJOR_INCIDENT = "major_incident", _("Major incident page (with the acknowledgement link)")
+    SURVEY_LOW_RATING = "survey_low_rating", _("Low satisfaction rating (to the owner and the group lead)")
 
 
 # Events that a person's words start (not "automatic" in the sense of RFC 3834).
