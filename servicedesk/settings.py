@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "servicedesk.webhooks",
     "servicedesk.monitoring",
     "servicedesk.major",
+    "servicedesk.reports",
     "servicedesk.surveys",
 ]
 

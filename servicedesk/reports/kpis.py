@@ -1,0 +1,165 @@
+"""The KPI registry and the four ways to read a KPI: `compute` (figures and series, optionally with the
+previous period), `breakdown` (per desk, group, agent ...), `distribution` (buckets) and `tickets` (the
+tickets behind a figure). The contract other apps code against is /work/wt/briefs/REPORTS.md; the
+definitions are in docs/kpis.md.
+
+A KPI is registered with the functions that compute it; KPIs registered with the same `compute`
+function are computed together, in one call (the ticket KPIs share a few queries, see ticket_kpis.py).
+Every entry point narrows the filters through scope.restrict first.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from servicedesk.core.errors import ActionError, NotFound
+from servicedesk.tickets.permissions import visible_tickets
+
+from . import dimensions, scope
+from .filters import DIMENSIONS, Filters
+
+__all__ = ["KPIS", "SECTIONS", "UNITS", "Filters", "Kpi", "Report", "Row", "Value", "breakdown", "compute",
+           "distribution", "register", "tickets"]
+
+SECTIONS = ("volume", "service", "quality", "flow", "cost", "self_service")
+UNITS = ("count", "percent", "minutes", "money", "rating", "number")
+
+
+@dataclass(frozen=True)
+class Kpi:
+    key: str
+    label: str
+    definition: str
+    unit: str
+    section: str
+    better: str | None
+    drill: bool
+
+
+@dataclass
+class Value:
+    key: str
+    total: float | None
+    count: int
+    series: list[tuple[datetime.date, float | None]]
+
+
+@dataclass
+class Report:
+    filters: Filters
+    values: dict[str, Value]
+    previous: dict[str, Value] | None
+
+
+@dataclass
+class Row:
+    id: int | str | None
+    label: str
+    total: float | None
+    count: int
+
+
+@dataclass(frozen=True)
+class _Provider:
+    compute: Callable
+    tickets: Callable | None
+    breakdown: Callable | None
+    distribution: Callable | None
+
+
+KPIS: dict[str, Kpi] = {}
+_providers: dict[str, _Provider] = {}
+
+
+def register(kpi: Kpi, *, compute, tickets=None, breakdown=None, distribution=None) -> None:
+    """Add a KPI (from an AppConfig.ready()). `compute(user, filters, keys) -> {key: Value}`;
+    `tickets(user, key, filters, period) -> QuerySet[Ticket]` when kpi.drill; optionally
+    `breakdown(user, key, filters, by) -> [Row]` (else the figure is computed once per value of the
+    dimension) and `distribution(user, key, filters) -> [(label, count)]`. Registering a key again
+    replaces it (a reloaded app)."""
+    if kpi.section not in SECTIONS or kpi.unit not in UNITS or kpi.better not in ("up", "down", None):
+        raise ValueError(f"KPI {kpi.key}: unknown section, unit or direction")
+    if kpi.drill and tickets is None:
+        raise ValueError(f"KPI {kpi.key}: drill needs a tickets function")
+    KPIS.pop(kpi.key, None)
+    _providers[kpi.key] = _Provider(compute, tickets, breakdown, distribution)
+    ordered = sorted([*KPIS.values(), kpi], key=lambda k: SECTIONS.index(k.section))
+    KPIS.clear()
+    KPIS.update((k.key, k) for k in ordered)
+
+
+def _kpi(key: str) -> Kpi:
+    if key not in KPIS:
+        raise NotFound(_("There is no KPI “%(key)s”.") % {"key": key})
+    return KPIS[key]
+
+
+def _values(user, filters: Filters, keys: list[str]) -> dict[str, Value]:
+    by_provider: dict[Callable, list[str]] = {}
+    for key in keys:
+        by_provider.setdefault(_providers[key].compute, []).append(key)
+    found: dict[str, Value] = {}
+    for function, wanted in by_provider.items():
+        found.update(function(user, filters, wanted))
+    return {key: found[key] for key in keys}
+
+
+def compute(user, filters: Filters, keys: Iterable[str] | None = None, *, compare: bool = False) -> Report:
+    filters = scope.restrict(user, filters)
+    keys = list(KPIS) if keys is None else [key for key in KPIS if key in set(keys)]
+    for key in keys:
+        _kpi(key)
+    values = _values(user, filters, keys)
+    previous = _values(user, filters.previous(), keys) if compare else None
+    return Report(filters=filters, values=values, previous=previous)
+
+
+def check_keys(keys: Iterable[str]) -> list[str]:
+    """Keys named by a caller (e.g. `keys=` of the API), each known, in the order given."""
+    return [_kpi(key).key for key in keys]
+
+
+def breakdown(user, key: str, filters: Filters, by: str) -> list[Row]:
+    _kpi(key)
+    if by not in DIMENSIONS:
+        raise ActionError(_("Parameter “by”: “%(value)s” is not one of: %(choices)s.") % {
+            "value": by, "choices": ", ".join(DIMENSIONS)})
+    filters = scope.restrict(user, filters)
+    provider = _providers[key]
+    if provider.breakdown is not None:
+        rows = provider.breakdown(user, key, filters, by)
+    else:
+        rows = []
+        for value, label in dimensions.choices(by):
+            figure = provider.compute(user, _narrowed(filters, by, value), [key])[key]
+            if figure.count:
+                rows.append(Row(id=value, label=label, total=figure.total, count=figure.count))
+    return sorted(rows, key=lambda row: (-row.count, str(row.label)))
+
+
+def _narrowed(filters: Filters, by: str, value) -> Filters:
+    return replace(filters, **{by: value})
+
+
+def distribution(user, key: str, filters: Filters) -> list[tuple[str, int]]:
+    provider = _providers[_kpi(key).key]
+    if provider.distribution is None:
+        raise NotFound(_("The KPI “%(key)s” has no distribution.") % {"key": key})
+    return provider.distribution(user, key, scope.restrict(user, filters))
+
+
+def tickets(user, key: str, filters: Filters, period: datetime.date | None = None) -> QuerySet:
+    kpi = _kpi(key)
+    if not kpi.drill:
+        raise NotFound(_("The KPI “%(key)s” has no list of tickets.") % {"key": key})
+    filters = scope.restrict(user, filters)
+    if period is not None and period not in filters.periods():
+        raise ActionError(_("Parameter “period”: “%(value)s” is not the start of a period of this report.") % {
+            "value": period.isoformat()})
+    found = _providers[key].tickets(user, key, filters, period)
+    return visible_tickets(user, found).order_by("-created_at", "-id")
