@@ -3,6 +3,7 @@
 from django.urls import path
 
 from . import calls, kb, kb_upkeep, major, notices, queue_views, quicklog, robots, savedviews, ticket, ticket_search
+from .surveys import urlpatterns as survey_urls
 
 app_name = "console"
 urlpatterns = [
@@ -19,4 +20,5 @@ urlpatterns = [
     *major.urlpatterns,
     *robots.urlpatterns,
     *calls.urlpatterns,
+    *survey_urls,
 ]

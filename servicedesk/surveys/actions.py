@@ -12,7 +12,7 @@ import datetime
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -20,6 +20,7 @@ from servicedesk.accounts.identity import system_user
 from servicedesk.accounts.models import User
 from servicedesk.core import audit
 from servicedesk.core.errors import ActionError, Conflict, NotAllowed, NotFound
+from servicedesk.notify.context import language_for
 from servicedesk.tickets import actions as tickets
 from servicedesk.tickets import history_notes
 from servicedesk.tickets.models import Channel, LinkKind, Status, Ticket, TicketType
@@ -198,11 +199,14 @@ def open_follow_up(survey: SurveyResponse | int, *, actor: User, channel: str) -
     if survey.follow_up_id:
         raise ActionError(_("A follow-up ticket was already opened: %(number)s.")
                           % {"number": survey.follow_up.number})
-    title = _("Follow-up of %(number)s: rated %(rating)s of 5") % {"number": original.number, "rating": survey.rating}
+    # Written in the requester's language, as the ticket is theirs.
+    with translation.override(language_for(original.requester.language, original.desk)):
+        title = _("Follow-up of %(number)s: rated %(rating)s of 5") % {"number": original.number,
+                                                                       "rating": survey.rating}
+        description = survey.comment or _("(no comment given)")
     follow_up = tickets.create_ticket(
-        actor=actor, title=title, description=survey.comment or _("(no comment given)"), type=TicketType.COMPLAINT,
-        channel=channel, requester=original.requester, category=original.category, group=original.group,
-        desk=original.desk)
+        actor=actor, title=title, description=description, type=TicketType.COMPLAINT, channel=channel,
+        requester=original.requester, category=original.category, group=original.group, desk=original.desk)
     tickets.link(follow_up, original, LinkKind.RELATED, actor=actor, channel=channel)
     survey.follow_up = follow_up
     survey.save(update_fields=["follow_up"])

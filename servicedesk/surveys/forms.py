@@ -17,6 +17,7 @@ RATING_LABELS = {
 class RateForm(DeskFormMixin, forms.Form):
     rating = forms.TypedChoiceField(label=_("Your rating"), coerce=int, widget=forms.RadioSelect,
                                     choices=[(r, RATING_LABELS[r]) for r in RATINGS],
-                                    error_messages={"required": _("Choose a rating from 1 to 5.")})
+                                    error_messages={"required": _("Choose a rating from 1 to 5."),
+                                                    "invalid_choice": _("Choose a rating from 1 to 5.")})
     comment = forms.CharField(label=_("Anything you would like to tell us? (optional)"), required=False,
                               max_length=COMMENT_MAX, widget=forms.Textarea(attrs={"rows": 3}))
