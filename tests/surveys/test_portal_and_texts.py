@@ -3,6 +3,7 @@ defaults until a desk manager changes them in the console."""
 
 from django.test import Client
 
+from servicedesk.accounts.models import Organisation
 from servicedesk.core.models import AuditEntry
 from servicedesk.surveys.models import SurveyResponse, SurveyText
 from servicedesk.tickets.models import Status
@@ -42,7 +43,9 @@ def test_the_customer_confirms_then_rates_in_the_portal(desk, ticket, committed)
 
 def test_only_the_requester_is_asked(desk, ticket, committed):
     committed(resolve, ticket, desk.agent1)
-    # customer1 shares customer2's organisation, which lets its members see each other's requests.
+    # customer1 shares customer2's organisation, whose members see each other's requests.
+    Organisation.objects.update(customers_see_organisation_tickets=True)
+    assert signed_in(desk.customer1).get(f"/portal/requests/{ticket.number}/").status_code == 200
     colleague = signed_in(desk.customer1)
     answer = colleague.post(f"/portal/requests/{ticket.number}/", {"action": "rate", "rating": "5"})
     assert answer.status_code in (400, 403, 404)
