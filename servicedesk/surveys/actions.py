@@ -57,8 +57,13 @@ def ask(ticket_id: int) -> SurveyResponse | None:
     resolution = survey_links.resolution_number(ticket.pk)
     if resolution < 1:
         return None
-    survey, _created = SurveyResponse.objects.get_or_create(
-        ticket=ticket, resolution=resolution, defaults={"asked_at": ticket.resolved_at or timezone.now()})
+    return record_asked(ticket, resolution, ticket.resolved_at or timezone.now())
+
+
+def record_asked(ticket: Ticket, resolution: int, asked_at: datetime.datetime) -> SurveyResponse:
+    """The survey of the ticket's `resolution`-th resolution, asked at `asked_at` (once)."""
+    survey, _created = SurveyResponse.objects.get_or_create(ticket=ticket, resolution=resolution,
+                                                            defaults={"asked_at": asked_at})
     return survey
 
 
