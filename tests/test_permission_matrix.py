@@ -450,6 +450,13 @@ ROWS = [
     # The acknowledgement link needs no sign-in; a token the desk did not sign is nothing, for everyone.
     Row("GET major/ack/<str:token>/", "/major/ack/1:forged:token/", GONE),
     Row("POST major/ack/<str:token>/", "/major/ack/1:forged:token/", GONE),
+    # The reports (issue 16): desk staff, each their own scope (an agent their own figures); customers 403.
+    Row("GET /api/v1/reports/kpis", "/api/v1/reports/kpis?compare=1", STAFF_READS),
+    Row("GET /api/v1/reports/kpis another agent", "/api/v1/reports/kpis?agent={manager_id}", MANAGERS),
+    Row("GET /api/v1/reports/kpis/{key}/breakdown", "/api/v1/reports/kpis/tickets_created/breakdown?by=agent",
+        STAFF_READS),
+    Row("GET /api/v1/reports/kpis/{key}/distribution", "/api/v1/reports/kpis/backlog/distribution", STAFF_READS),
+    Row("GET /api/v1/reports/kpis/{key}/tickets", "/api/v1/reports/kpis/backlog/tickets?limit=200", STAFF_READS),
     # --- satisfaction surveys (issue 16): ticket A has a low rating -------------------------------------------
     # Only the requester rates: staff who see the ticket are refused; a requester's unresolved ticket is a 400.
     Row("POST /api/v1/tickets/{ticket_id}/survey", T + "/survey", TICKET | {"manager": DENIED, "admin": DENIED},

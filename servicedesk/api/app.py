@@ -213,6 +213,10 @@ from servicedesk.api import monitoring  # noqa: E402  (machine-authenticated web
 api.add_router("/monitoring", monitoring.router)
 api.add_router("/tickets", major.router)
 
+from servicedesk.api import reports  # noqa: E402
+
+api.add_router("/reports", reports.router)
+
 from servicedesk.api import surveys  # noqa: E402
 
 api.add_router("/tickets", surveys.router)

@@ -21,20 +21,26 @@ FIELDS = {
 MODELS = {"desk": Desk, "group": Group, "service": Service, "category": Category, "organisation": Organisation}
 
 
-def ticket_q(filters, prefix: str = "") -> Q:
-    """The tickets within the filters' dimensions and their scope (scope.restrict), as a Q on Ticket
-    (or on a model that reaches Ticket through `prefix`, e.g. "ticket__")."""
+def ticket_q(filters, prefix: str = "", own: dict[str, str] | None = None) -> Q:
+    """The rows within the filters' dimensions and their scope (scope.restrict), as a Q on Ticket, or on a
+    model that reaches Ticket through `prefix` ("ticket__") and may keep some dimensions itself (`own`:
+    dimension → its field, e.g. an OLA clock's group)."""
+    own = own or {}
+
+    def column(name: str) -> str:
+        return own.get(name) or prefix + FIELDS[name]
+
     q = Q()
-    for name, field in FIELDS.items():
+    for name in FIELDS:
         value = getattr(filters, name)
         if value is None:
             continue
         if name == "category":
             q &= Q(**{f"{prefix}category_id": value}) | Q(**{f"{prefix}category__parent_id": value})
         else:
-            q &= Q(**{prefix + field: value})
+            q &= Q(**{column(name): value})
     if filters.scope_groups is not None:
-        q &= Q(**{f"{prefix}group_id__in": filters.scope_groups}) | Q(**{f"{prefix}assignee_id": filters.scope_agent})
+        q &= Q(**{f"{column('group')}__in": filters.scope_groups}) | Q(**{column("agent"): filters.scope_agent})
     return q
 
 

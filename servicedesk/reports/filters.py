@@ -16,6 +16,7 @@ import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -75,6 +76,26 @@ def _date(name: str, value: str) -> datetime.date:
     if day is None or len(value) != 10 or not MIN_YEAR <= day.year <= MAX_YEAR:
         _refuse(name, value, _("is not a date (YYYY-MM-DD, a year from %(min)d to %(max)d).") % {
             "min": MIN_YEAR, "max": MAX_YEAR})
+    return day
+
+
+def _looks_like_date(value: str) -> bool:
+    return len(value) == 10 and value[4] == "-" and value[7] == "-"
+
+
+def viewer_zone(user) -> str:
+    """The zone a person's reports are cut in: their own, else the desk's default."""
+    return getattr(user, "time_zone", "") or settings.TIME_ZONE
+
+
+def drill_period(params: Mapping[str, str], filters: Filters) -> datetime.date | None:
+    """The period `period=YYYY-MM-DD` names for a drill-down (None: the whole range)."""
+    value = (params.get("period") or "").strip()
+    if not value or not _looks_like_date(value):
+        return None
+    day = _date("period", value)
+    if day not in filters.periods():
+        _refuse("period", value, _("is not the start of a period of this report."))
     return day
 
 
@@ -152,11 +173,13 @@ class Filters:
 
         zone = check_zone("tz", get("tz")) if get("tz") else tz
         period = get("period")
-        if period:
+        today = timezone.now().astimezone(zoneinfo.ZoneInfo(zone)).date()
+        # A date in `period` names one period of the report (a drill-down: `drill_period`), not its range.
+        if period and not _looks_like_date(period):
             _check_choice("period", period, PERIOD_SHORTCUTS)
-            start, end = period_range(period, timezone.now().astimezone(zoneinfo.ZoneInfo(zone)).date())
+            start, end = period_range(period, today)
         else:
-            start, end = period_range("this_month", timezone.now().astimezone(zoneinfo.ZoneInfo(zone)).date())
+            start, end = period_range("this_month", today)
         if get("start"):
             start = _date("start", get("start"))
         if get("end"):

@@ -17,14 +17,14 @@ from dataclasses import dataclass, replace
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from servicedesk.core.errors import ActionError, NotFound
+from servicedesk.core.errors import ActionError, NotAllowed, NotFound
 from servicedesk.tickets.permissions import visible_tickets
 
 from . import dimensions, scope
 from .filters import DIMENSIONS, Filters
 
-__all__ = ["KPIS", "SECTIONS", "UNITS", "Filters", "Kpi", "Report", "Row", "Value", "breakdown", "compute",
-           "distribution", "register", "tickets"]
+__all__ = ["KPIS", "SECTIONS", "UNITS", "Filters", "Kpi", "NotAllowed", "NotFound", "Report", "Row", "Value",
+           "breakdown", "compute", "distribution", "register", "tickets"]
 
 SECTIONS = ("volume", "service", "quality", "flow", "cost", "self_service")
 UNITS = ("count", "percent", "minutes", "money", "rating", "number")
@@ -159,7 +159,7 @@ def tickets(user, key: str, filters: Filters, period: datetime.date | None = Non
         raise NotFound(_("The KPI “%(key)s” has no list of tickets.") % {"key": key})
     filters = scope.restrict(user, filters)
     if period is not None and period not in filters.periods():
-        raise ActionError(_("Parameter “period”: “%(value)s” is not the start of a period of this report.") % {
-            "value": period.isoformat()})
+        raise ActionError(_("Parameter “%(name)s”: “%(value)s” %(why)s") % {
+            "name": "period", "value": period.isoformat(), "why": _("is not the start of a period of this report.")})
     found = _providers[key].tickets(user, key, filters, period)
     return visible_tickets(user, found).order_by("-created_at", "-id")

@@ -1,138 +1,29 @@
-"""The KPIs read from the ticket record, computed together in a few queries.
+"""The KPIs read from the ticket record, its clocks, SLA events, history and time log, each with its
+definition (docs/kpis.md says the same, with the formula and the timestamps).
 
-Each KPI is a `Measure`: the timestamp that puts a ticket in a period (`moment`: a ticket is "in" a
-period when that timestamp falls within it, cut in the viewer's zone), which of those tickets it is
-computed over (`counted`), and how: a count, a percentage of `counted` that also match `hit`, or an
-average of `minutes`. All measures sharing a moment are one query with one conditional aggregate
-each, grouped by period (a CASE over the periods' UTC boundaries) — or by a dimension for a breakdown.
-The definitions (docs/kpis.md says the same) are next to each KPI below.
+Times are wall-clock minutes between two stored instants unless a definition says otherwise; whether a
+target was met is the SLA engine's own verdict (its clock rows count business time on the policy's calendar).
 """
 
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
 
-from django.db.models import Case, Count, IntegerField, Q, Sum, When
+from django.db.models import Case, Count, Exists, ExpressionWrapper, F, FloatField, OuterRef, Q, Subquery, Sum, When
 from django.db.models import Value as V
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 
-from servicedesk.tickets.models import Channel, Ticket
+from servicedesk.accounts.models import Group, Tier
+from servicedesk.sla.models import SlaEvent, SlaTarget, TargetKind
+from servicedesk.tickets.models import Channel, HistoryEntry, PendingReason, Ticket, TimeEntry
 
 from . import dimensions
 from .filters import Filters
 from .kpis import Kpi, Row, Value, register
-
-
-@dataclass(frozen=True)
-class Measure:
-    kpi: Kpi
-    moment: str
-    counted: Q = field(default_factory=Q)
-    hit: Q | None = None
-    minutes: object = None
-
-    @property
-    def kind(self) -> str:
-        if self.hit is not None:
-            return "percent"
-        return "average" if self.minutes is not None else "count"
-
-
-MEASURES: dict[str, Measure] = {}
-
-
-def _aggregates(measures: list[Measure]) -> dict:
-    aggregates = {}
-    for m in measures:
-        aggregates[f"{m.kpi.key}__n"] = Count("id", filter=m.counted)
-        if m.kind == "percent":
-            aggregates[f"{m.kpi.key}__hit"] = Count("id", filter=m.counted & m.hit)
-        elif m.kind == "average":
-            aggregates[f"{m.kpi.key}__sum"] = Sum(m.minutes, filter=m.counted)
-    return aggregates
-
-
-def _figure(m: Measure, row: dict) -> tuple[float | None, int]:
-    n = row.get(f"{m.kpi.key}__n") or 0
-    if m.kind == "count":
-        return float(n), n
-    if not n:
-        return None, 0
-    if m.kind == "percent":
-        return 100.0 * (row.get(f"{m.kpi.key}__hit") or 0) / n, n
-    return float(row.get(f"{m.kpi.key}__sum") or 0) / n, n
-
-
-def _add(total: dict, row: dict) -> None:
-    for name, amount in row.items():
-        if name != "bucket" and amount is not None:
-            total[name] = total.get(name, 0) + amount
-
-
-def _in_range(moment: str, start: datetime.datetime, end: datetime.datetime) -> Q:
-    return Q(**{f"{moment}__gte": start, f"{moment}__lt": end})
-
-
-def _bucket(moment: str, filters: Filters):
-    """The index of the period a ticket's `moment` falls in."""
-    boundaries = filters.boundaries()
-    if not boundaries:
-        return V(0, output_field=IntegerField())
-    whens = [When(**{f"{moment}__lt": instant, "then": V(index)}) for index, instant in enumerate(boundaries)]
-    return Case(*whens, default=V(len(boundaries)), output_field=IntegerField())
-
-
-def _rows(moment: str, filters: Filters):
-    return Ticket.objects.filter(dimensions.ticket_q(filters), _in_range(moment, *filters.utc_range()))
-
-
-def compute(user, filters: Filters, keys: list[str]) -> dict[str, Value]:
-    periods = filters.periods()
-    by_moment: dict[str, list[Measure]] = {}
-    for key in keys:
-        by_moment.setdefault(MEASURES[key].moment, []).append(MEASURES[key])
-    values = {}
-    for moment, measures in by_moment.items():
-        found = (_rows(moment, filters).annotate(bucket=_bucket(moment, filters)).order_by()
-                 .values("bucket").annotate(**_aggregates(measures)))
-        per_bucket, total = {}, {}
-        for row in found:
-            per_bucket[row["bucket"]] = row
-            _add(total, row)
-        for m in measures:
-            value, count = _figure(m, total)
-            series = [(period, _figure(m, per_bucket.get(index, {}))[0]) for index, period in enumerate(periods)]
-            values[m.kpi.key] = Value(key=m.kpi.key, total=value, count=count, series=series)
-    return values
-
-
-def breakdown(user, key: str, filters: Filters, by: str) -> list[Row]:
-    m = MEASURES[key]
-    column = dimensions.FIELDS[by]
-    found = list(_rows(m.moment, filters).order_by().values(column).annotate(**_aggregates([m])))
-    names = dimensions.labels(by, [row[column] for row in found])
-    rows = []
-    for row in found:
-        value, count = _figure(m, row)
-        if count:
-            rows.append(Row(id=row[column], label=names.get(row[column], dimensions.none_label()),
-                            total=value, count=count))
-    return rows
-
-
-def tickets(user, key: str, filters: Filters, period: datetime.date | None = None):
-    m = MEASURES[key]
-    span = filters.period_range(period) if period is not None else filters.utc_range()
-    return Ticket.objects.filter(dimensions.ticket_q(filters), _in_range(m.moment, *span), m.counted)
-
-
-def measure(key: str, label, definition, *, unit: str, section: str, better: str | None, moment: str,
-            counted: Q | None = None, hit: Q | None = None, minutes=None) -> None:
-    kpi = Kpi(key=key, label=label, definition=definition, unit=unit, section=section, better=better, drill=True)
-    MEASURES[key] = Measure(kpi=kpi, moment=moment, counted=counted or Q(), hit=hit, minutes=minutes)
-    register(kpi, compute=compute, tickets=tickets, breakdown=breakdown)
-
+from .measures import in_range, measure, minutes_between
+from .models import CostRate
 
 # --- volume ---------------------------------------------------------------------------------------------
 
@@ -160,3 +51,224 @@ CHANNEL_LABELS = {
 for _channel, (_label, _definition) in CHANNEL_LABELS.items():
     measure(f"contacts_{_channel.value}", _label, _definition, unit="count", section="volume", better=None,
             moment="created_at", counted=Q(channel=_channel.value))
+
+# --- service levels -------------------------------------------------------------------------------------
+
+
+def _clock(kind: str, **state) -> Exists:
+    return Exists(SlaTarget.objects.filter(ticket=OuterRef("pk"), kind=kind, **state))
+
+
+# A response clock is decided once it stopped (the first public reply) or breached (late, answered or not).
+RESPONDED_IN_TIME = _clock(TargetKind.RESPONSE, state="stopped", breached=False)
+RESPONSE_DECIDED = _clock(TargetKind.RESPONSE, state="stopped") | _clock(TargetKind.RESPONSE, breached=True)
+FIRST_RESPONSE_BUCKETS = ((15, _("< 15 min")), (30, _("15–30 min")), (60, _("30–60 min")), (240, _("1–4 h")),
+                          (480, _("4–8 h")), (None, _("> 8 h")))
+
+
+def first_response_distribution(user, key: str, filters: Filters) -> list[tuple[str, int]]:
+    """Tickets created in the period by the wall-clock time from creation to the first public reply."""
+    waited = minutes_between("created_at", "first_response_at")
+    aggregates = {"none": Count("pk", filter=Q(first_response_at__isnull=True))}
+    lower = 0
+    for index, (upper, _label) in enumerate(FIRST_RESPONSE_BUCKETS):
+        within = Q(first_response_at__isnull=False, _waited__gte=lower)
+        if upper is not None:
+            within &= Q(_waited__lt=upper)
+        aggregates[f"b{index}"] = Count("pk", filter=within)
+        lower = upper
+    found = (Ticket.objects.filter(dimensions.ticket_q(filters), in_range("created_at", *filters.utc_range()))
+             .annotate(_waited=waited).aggregate(**aggregates))
+    buckets = [(str(label), found[f"b{index}"]) for index, (_upper, label) in enumerate(FIRST_RESPONSE_BUCKETS)]
+    return [*buckets, (_g("none yet"), found["none"])]
+
+
+measure("first_response_in_time", _("First response within the committed time"),
+        _("Of the tickets created in the period whose first-response clock is decided (answered, or overdue), "
+          "the share answered by desk staff within the SLA's first-response target (business time on the "
+          "policy's calendar)."),
+        unit="percent", section="service", better="up", moment="created_at", kind="percent",
+        counted=Q(RESPONSE_DECIDED), hit=Q(RESPONDED_IN_TIME), distribution=first_response_distribution)
+measure("resolution_in_sla", _("Resolution within SLA"),
+        _("Of the tickets resolved in the period (latest resolution) that have a resolution target, the share "
+          "whose resolution clock never breached."),
+        unit="percent", section="service", better="up", moment="resolved_at", kind="percent",
+        counted=Q(_clock(TargetKind.RESOLUTION)), hit=Q(_clock(TargetKind.RESOLUTION, breached=False)))
+
+
+def breach_causes(user, key: str, filters: Filters) -> list[tuple[str, int]]:
+    """Breaches in the period by the clock that breached, and for the tickets pending at the time of
+    asking, why they wait."""
+    found = (SlaEvent.objects.filter(dimensions.ticket_q(filters, "ticket__"), percent__gte=100)
+             .filter(in_range("reached_at", *filters.utc_range()))
+             .order_by().values("kind", "ticket__pending_reason", "ticket__status")
+             .annotate(n=Count("pk")))
+    counts: dict[str, int] = {}
+    for row in found:
+        label = str(TargetKind(row["kind"]).label)
+        if row["ticket__status"] == "pending" and row["ticket__pending_reason"] in PendingReason.values:
+            label = _g("%(clock)s — %(reason)s") % {"clock": label,
+                                                     "reason": PendingReason(row["ticket__pending_reason"]).label}
+        counts[label] = counts.get(label, 0) + row["n"]
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+
+
+measure("sla_breaches", _("SLA breaches"),
+        _("Clocks that reached their target in the period without being met (first response, resolution, or "
+          "a group's OLA), by the instant the breach was reached; the distribution gives the breached clock and, "
+          "for tickets pending now, why they wait."),
+        unit="count", section="service", better="down", moment="reached_at", source=SlaEvent,
+        counted=Q(percent__gte=100), distribution=breach_causes)
+measure("ola_met", _("OLA performance"),
+        _("Of the resolver groups' OLA clocks that stopped in the period (the group resolved the ticket or "
+          "handed it on), the share within the group's OLA target. Broken down by group, it is each group's "
+          "performance; the group is the clock's, not the ticket's current one."),
+        unit="percent", section="service", better="up", moment="stopped_at", source=SlaTarget, kind="percent",
+        counted=Q(state="stopped"), hit=Q(breached=False), own=(("group", "group_id"),), where=Q(kind=TargetKind.OLA))
+
+# --- quality --------------------------------------------------------------------------------------------
+
+# Routed beyond the 1st line at any time: a history line giving the ticket to a 2nd- or 3rd-line group
+# (history keeps a group's stable English name).
+BEYOND_FIRST_LINE = Exists(HistoryEntry.objects.filter(
+    ticket=OuterRef("pk"), field="group", new_value__in=Group.objects.filter(tier__gt=Tier.FIRST).values("name")))
+REOPENED = Exists(HistoryEntry.objects.filter(ticket=OuterRef("pk"), event="reopen", field="status"))
+
+measure("first_contact_resolution", _("First-contact resolution rate"),
+        _("Of the tickets resolved in the period, the share resolved by the 1st line without transfer: never "
+          "routed to a 2nd- or 3rd-line group and never reopened (e.g. a call solved on the spot)."),
+        unit="percent", section="quality", better="up", moment="resolved_at", kind="percent",
+        hit=~Q(BEYOND_FIRST_LINE) & ~Q(REOPENED))
+measure("reopen_rate", _("Reopen rate"),
+        _("Reopenings in the period as a share of resolutions in the period (both read from the tickets' "
+          "history: each resolution and each reopening counts, so a ticket resolved twice counts twice)."),
+        unit="percent", section="quality", better="down", moment="at", source=HistoryEntry, kind="percent",
+        counted=Q(field="resolved_at") & ~Q(new_value=""), hit=Q(event="reopen", field="status"), ratio=True,
+        listed=Q(event="reopen", field="status"), where=Q(field__in=("resolved_at", "status")))
+
+# --- flow -----------------------------------------------------------------------------------------------
+
+FIRST_TRANSFER = Subquery(HistoryEntry.objects.filter(
+    ticket=OuterRef("pk"), field="group", new_value__in=Group.objects.filter(tier__gt=Tier.FIRST).values("name"))
+    .order_by("at", "id").values("at")[:1])
+
+measure("time_to_second_line", _("Time to transfer to the 2nd line"),
+        _("For the tickets created in the period that were routed beyond the 1st line, the mean time in "
+          "minutes from creation to the first assignment to a 2nd- or 3rd-line group."),
+        unit="minutes", section="flow", better="down", moment="created_at", kind="average",
+        counted=Q(BEYOND_FIRST_LINE), minutes=minutes_between("created_at", FIRST_TRANSFER))
+measure("time_to_resolve_mean", _("Mean time to resolve"),
+        _("For the tickets resolved in the period, the mean time in minutes from creation to the latest "
+          "resolution (wall-clock, pauses included)."),
+        unit="minutes", section="flow", better="down", moment="resolved_at", kind="average",
+        minutes=minutes_between("created_at", "resolved_at"))
+measure("time_to_resolve_median", _("Median time to resolve"),
+        _("For the tickets resolved in the period, the median time in minutes from creation to the latest "
+          "resolution: half were resolved faster."),
+        unit="minutes", section="flow", better="down", moment="resolved_at", kind="median",
+        minutes=minutes_between("created_at", "resolved_at"))
+measure("tickets_per_agent", _("Tickets per agent"),
+        _("Tickets resolved in the period divided by the number of agents they were assigned to when resolved "
+          "(tickets resolved without an assignee are left out)."),
+        unit="number", section="flow", better=None, moment="resolved_at", kind="per",
+        counted=Q(assignee__isnull=False), per="assignee")
+
+
+# Backlog: not a timestamp within the period but a state at its end, so its own query: one conditional
+# count per period end.
+AGEING_BUCKETS = ((1, _("< 1 day")), (3, _("1–3 days")), (7, _("3–7 days")), (30, _("7–30 days")),
+                  (None, _("> 30 days")))
+
+
+def open_at(instant: datetime.datetime) -> Q:
+    """Open at `instant` by the current record: created before it, not resolved or closed by then (a ticket
+    reopened later counts as open since its creation: the record keeps only its latest resolution)."""
+    return (Q(created_at__lt=instant) & (Q(resolved_at__isnull=True) | Q(resolved_at__gte=instant))
+            & (Q(closed_at__isnull=True) | Q(closed_at__gte=instant)))
+
+
+def _period_ends(filters: Filters) -> list[datetime.datetime]:
+    return [*filters.boundaries(), filters.utc_range()[1]]
+
+
+def _backlog_rows(filters: Filters):
+    first_end, last_end = _period_ends(filters)[0], filters.utc_range()[1]
+    # Resolved before the first period ended: in no backlog of this report (this bound uses the indexes).
+    return Ticket.objects.filter(
+        dimensions.ticket_q(filters), created_at__lt=last_end,
+    ).filter(Q(resolved_at__isnull=True) | Q(resolved_at__gte=first_end)).filter(
+        Q(closed_at__isnull=True) | Q(closed_at__gte=first_end))
+
+
+def backlog_compute(user, filters: Filters, keys: list[str]) -> dict[str, Value]:
+    ends = _period_ends(filters)
+    found = _backlog_rows(filters).aggregate(**{f"p{i}": Count("pk", filter=open_at(end))
+                                                for i, end in enumerate(ends)})
+    series = [(period, float(found[f"p{i}"])) for i, period in enumerate(filters.periods())]
+    last = found[f"p{len(ends) - 1}"]
+    return {"backlog": Value(key="backlog", total=float(last), count=last, series=series)}
+
+
+def backlog_breakdown(user, key: str, filters: Filters, by: str) -> list[Row]:
+    column = dimensions.FIELDS[by]
+    end = filters.utc_range()[1]
+    found = (_backlog_rows(filters).filter(open_at(end)).order_by().values(column).annotate(n=Count("pk")))
+    names = dimensions.labels(by, [row[column] for row in found])
+    return [Row(id=row[column], label=names.get(row[column], dimensions.none_label()), total=float(row["n"]),
+                count=row["n"]) for row in found]
+
+
+def backlog_tickets(user, key: str, filters: Filters, period: datetime.date | None = None):
+    end = filters.period_range(period)[1] if period is not None else filters.utc_range()[1]
+    return _backlog_rows(filters).filter(open_at(end))
+
+
+def backlog_ageing(user, key: str, filters: Filters) -> list[tuple[str, int]]:
+    """The tickets open at the end of the range by how long they had been open then."""
+    end = filters.utc_range()[1]
+    aggregates, newer = {}, end
+    for index, (days, _label) in enumerate(AGEING_BUCKETS):
+        older = end - datetime.timedelta(days=days) if days is not None else None
+        aggregates[f"b{index}"] = Count("pk", filter=Q(created_at__lte=newer) & (
+            Q(created_at__gt=older) if older is not None else Q()))
+        newer = older
+    found = _backlog_rows(filters).filter(open_at(end)).aggregate(**aggregates)
+    return [(str(label), found[f"b{index}"]) for index, (_days, label) in enumerate(AGEING_BUCKETS)]
+
+
+BACKLOG = Kpi(key="backlog", label=_("Backlog"),
+              definition=_("Tickets open at the end of each period (created before it and not resolved or closed "
+                           "by then); the figure is the backlog at the end of the range, its ageing how long those "
+                           "tickets had been open."),
+              unit="count", section="flow", better="down", drill=True)
+register(BACKLOG, compute=backlog_compute, tickets=backlog_tickets, breakdown=backlog_breakdown,
+         distribution=backlog_ageing)
+
+# --- cost -----------------------------------------------------------------------------------------------
+
+
+def _hourly_rate():
+    """A time entry's rate: the rate of its ticket's resolver group, else that of its agent's role, else 0
+    (rates read when the report runs: a handful of rows, written into the query as constants)."""
+    rates = list(CostRate.objects.values_list("group_id", "role", "hourly_rate"))
+    by_group = [When(ticket__group_id=group, then=V(float(rate))) for group, _role, rate in rates if group]
+    by_role = [When(agent__role=role, then=V(float(rate))) for _group, role, rate in rates if role]
+    if not by_group and not by_role:
+        return V(0.0)
+    return Case(*by_group, *by_role, default=V(0.0), output_field=FloatField())
+
+
+def ticket_cost():
+    """What the time logged on the outer ticket cost."""
+    entries = (TimeEntry.objects.filter(ticket=OuterRef("pk")).order_by().values("ticket")
+               .annotate(cost=Sum(ExpressionWrapper(F("minutes") * _hourly_rate() / V(60.0),
+                                                    output_field=FloatField())))
+               .values("cost"))
+    return Coalesce(Subquery(entries, output_field=FloatField()), V(0.0))
+
+
+measure("cost_per_ticket", _("Average cost per ticket"),
+        _("For the tickets resolved in the period, the time logged on them (at any date) times the hourly rate, "
+          "divided by the number of those tickets (a ticket without logged time costs 0). The rate is the "
+          "ticket's resolver group's when it has one, else the rate of the role of the agent who logged the time."),
+        unit="money", section="cost", better="down", moment="resolved_at", kind="average", minutes=ticket_cost)

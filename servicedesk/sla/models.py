@@ -316,7 +316,9 @@ class SlaTarget(models.Model):
         verbose_name = _("ticket clock")
         verbose_name_plural = _("ticket clocks")
         constraints = [models.UniqueConstraint(fields=["ticket", "key"], name="sla_target_unique_key")]
-        indexes = [models.Index(fields=["state", "due_at"], name="sla_target_due")]
+        indexes = [models.Index(fields=["state", "due_at"], name="sla_target_due"),
+                   # The reports read the clocks that stopped within a range of days.
+                   models.Index(fields=["kind", "stopped_at"], name="sla_target_stopped")]
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.key}"
@@ -375,7 +377,8 @@ class SlaEvent(models.Model):
         ordering = ["-reached_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["ticket", "key", "started_at", "percent"],
                                                name="sla_event_once")]
-        indexes = [models.Index(fields=["ticket", "reached_at"], name="sla_event_ticket")]
+        indexes = [models.Index(fields=["ticket", "reached_at"], name="sla_event_ticket"),
+                   models.Index(fields=["reached_at"], name="sla_event_reached")]
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.key} {self.percent}%"

@@ -8,9 +8,6 @@ class SurveysConfig(AppConfig):
     verbose_name = _("Satisfaction surveys")
 
     def ready(self) -> None:
-        from . import call_kpis, kpis, receivers, self_service_kpis  # noqa: F401 (receivers: connects itself)
-
-        # The reports engine's figures of customer satisfaction, the phone and self-service (issue 16).
-        kpis.register_all()
-        call_kpis.register_all()
-        self_service_kpis.register_all()
+        # The receiver connects itself; the KPI modules register the figures of customer satisfaction, the phone
+        # and self-service with the reports engine (issue 16).
+        from . import call_kpis, kpis, receivers, self_service_kpis  # noqa: F401

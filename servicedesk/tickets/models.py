@@ -265,6 +265,9 @@ class Ticket(models.Model):
             # The intake: new or acknowledged tickets not routed to any group yet.
             models.Index(fields=["-updated_at", "-id"], name="ticket_intake_queue",
                          condition=models.Q(group__isnull=True, status__in=("new", "acknowledged"))),
+            # The reports read the tickets resolved or closed within a range of days.
+            models.Index(fields=["resolved_at"], name="ticket_resolved_at"),
+            models.Index(fields=["closed_at"], name="ticket_closed_at"),
         ]
 
     def __str__(self) -> str:
@@ -386,7 +389,9 @@ class HistoryEntry(models.Model):
         verbose_name = _("history entry")
         verbose_name_plural = _("history")
         ordering = ["at", "id"]
-        indexes = [models.Index(fields=["ticket", "at", "id"], name="history_ticket_time")]
+        indexes = [models.Index(fields=["ticket", "at", "id"], name="history_ticket_time"),
+                   # The reports count resolutions and reopenings within a range of days.
+                   models.Index(fields=["field", "at"], name="history_field_time")]
 
     def __str__(self) -> str:
         return f"{self.event} {self.field} on {self.ticket_id}"

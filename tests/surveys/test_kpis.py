@@ -12,6 +12,7 @@ from servicedesk.reports.filters import Filters
 from servicedesk.surveys.models import SurveyResponse
 from servicedesk.telephony.models import Call, Direction, State
 from servicedesk.tickets import actions as ticket_actions
+from servicedesk.tickets.models import Category
 
 UTC = datetime.UTC
 FEB = dict(start=datetime.date(2026, 2, 1), end=datetime.date(2026, 2, 28))
@@ -102,13 +103,16 @@ def test_the_tickets_behind_a_satisfaction_figure(desk, surveys):
 @pytest.fixture
 def calls(desk):
     """c1 answered after 20 s and c2 abandoned, both in the first half hour of 1 Feb in Shanghai (31 Jan in UTC);
-    c3 answered after 40 s on 3 Feb; an outbound call (never counted); c5 logged by hand (answered, not timed)."""
+    c3 answered after 40 s on 3 Feb, logged as a ticket of a category; an outbound call (never counted); c5 logged by
+    hand (answered, not timed)."""
+    logged = ticket_actions.create_ticket(actor=desk.agent2, requester=desk.customer3, title="VPN", channel="phone",
+                                          category=Category.objects.filter(parent__isnull=False).first())
     rows = [
         dict(offered_at=at(31, 16, 10), answered_at=at(31, 16, 10) + datetime.timedelta(seconds=20),
              state=State.ENDED, wait_seconds=20, agent=desk.agent1, queue_group=desk.first_line),
         dict(offered_at=at(31, 16, 20), state=State.ABANDONED, wait_seconds=75, queue_group=desk.first_line),
         dict(offered_at=at(3, 2, month=2), answered_at=at(3, 2, month=2) + datetime.timedelta(seconds=40),
-             state=State.ENDED, wait_seconds=40, agent=desk.agent2, queue_group=desk.second_line),
+             state=State.ENDED, wait_seconds=40, agent=desk.agent2, queue_group=desk.second_line, ticket=logged),
         dict(offered_at=at(3, 3, month=2), answered_at=at(3, 3, month=2), state=State.ENDED, wait_seconds=0,
              direction=Direction.OUTBOUND, agent=desk.agent1),
         dict(offered_at=at(4, 3, month=2), answered_at=at(4, 3, month=2), state=State.ENDED, agent=desk.agent1,
@@ -118,6 +122,7 @@ def calls(desk):
         row.setdefault("source", "pbx")
         row.setdefault("direction", Direction.INBOUND)
         Call.objects.create(external_id=f"call-{number}", **row)
+    return logged
 
 
 CALLS = ["calls_offered", "calls_answered", "calls_abandoned_rate", "calls_answer_time"]
@@ -137,12 +142,18 @@ def test_call_figures_in_february_for_both_viewers(desk, calls):
         "calls_answer_time": (20.0, 1)}
 
 
-def test_call_figures_by_queue_group_and_not_by_category(desk, calls):
+def test_call_figures_by_queue_group_by_the_logged_tickets_category_and_for_an_agent(desk, calls):
     narrowed = Filters(tz="Asia/Shanghai", group=desk.first_line.pk, **FEB)
     values = kpis.compute(desk.manager, narrowed, CALLS).values
     assert (values["calls_offered"].total, values["calls_abandoned_rate"].total) == (2.0, 50.0)
-    by_category = Filters(tz="Asia/Shanghai", category=1, **FEB)
-    assert kpis.compute(desk.manager, by_category, ["calls_offered"]).values["calls_offered"].total is None
+    by_category = Filters(tz="Asia/Shanghai", category=calls.category_id, **FEB)
+    assert kpis.compute(desk.manager, by_category, ["calls_offered"]).values["calls_offered"].total == 1.0
+    assert list(kpis.tickets(desk.manager, "calls_offered", Filters(tz="Asia/Shanghai", **FEB))) == [calls]
+    # agent2 answered c3 only.
+    assert figures(desk.agent2, "Asia/Shanghai", ["calls_offered", "calls_answer_time"], **FEB) == {
+        "calls_offered": (1.0, 1), "calls_answer_time": (40.0, 1)}
+    rows = kpis.breakdown(desk.manager, "calls_offered", Filters(tz="Asia/Shanghai", **FEB), "group")
+    assert {(row.id, row.count) for row in rows} == {(desk.first_line.pk, 2), (desk.second_line.pk, 1), (None, 1)}
 
 
 @pytest.fixture
