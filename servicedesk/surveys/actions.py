@@ -245,7 +245,6 @@ def save_text(language: str, *, actor: User, channel: str, question: str, thanks
         if len(getattr(row, field)) > limit:
             raise ActionError(_("%(field)s can have at most %(limit)s characters.")
                               % {"field": SurveyText._meta.get_field(field).verbose_name, "limit": limit})
-    row.updated_at = timezone.now()
     row.save()
     if before is None:
         audit.record_created(row, actor=actor, channel=channel)

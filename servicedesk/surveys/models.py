@@ -68,7 +68,6 @@ class SurveyText(models.Model):
                               help_text=_("Empty: the desk's default thank-you."))
     low_rating = models.CharField(_("low-rating follow-up text"), max_length=500, blank=True,
                                   help_text=_("Shown after a low rating. Empty: the desk's default text."))
-    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
 
     class Meta:
         verbose_name = _("survey text")
