@@ -99,6 +99,11 @@ def open_survey(ticket: Ticket) -> SurveyResponse | None:
     return None if survey.is_answered else survey
 
 
+def reopened_message(ticket: Ticket) -> str:
+    return _("%(number)s was reopened since this was asked: you will be asked again once it is resolved.") % {
+        "number": ticket.number}
+
+
 @transaction.atomic
 def answer(ticket: Ticket | int, *, actor: User, rating: int, comment: str = "", channel: str,
            resolution: int | None = None) -> SurveyResponse:
@@ -115,8 +120,7 @@ def answer(ticket: Ticket | int, *, actor: User, rating: int, comment: str = "",
     resolution = current if resolution is None else resolution
     reopened = resolution != current or ticket.status not in (Status.RESOLVED, Status.CLOSED)
     if reopened or ticket.merged_into_id:
-        raise ActionError(_("%(number)s was reopened since this was asked: you will be asked again once it is "
-                            "resolved.") % {"number": ticket.number})
+        raise ActionError(reopened_message(ticket))
     survey = SurveyResponse.objects.select_for_update().filter(ticket=ticket, resolution=resolution).first()
     if survey is None:
         survey = SurveyResponse.objects.create(ticket=ticket, resolution=resolution,

@@ -40,6 +40,10 @@ def rate(request, token: str):
     if answered is not None:
         return _page(request, {"ticket": ticket, "answered": answered}, status=409 if request.method == "POST" else 200)
     if request.method == "GET":
+        asked_now = actions.open_survey(ticket)
+        if asked_now is None or asked_now.resolution != resolution:
+            # Reopened since the mail was sent: said at once rather than after the customer wrote a comment.
+            return _page(request, {"ticket": ticket, "refused": actions.reopened_message(ticket)})
         return _page(request, {"ticket": ticket, "form": RateForm(initial={"rating": clicked})})
     form = RateForm(request.POST)
     if not form.is_valid():

@@ -111,6 +111,8 @@ def test_a_reopened_ticket_asks_again_and_the_old_link_no_longer_rates(desk, tic
     ticket_actions.transition(ticket.pk, "reopen", actor=desk.customer2, channel="portal", comment="Jams again")
     refused = Client(HTTP_ACCEPT_LANGUAGE="en").post(f"/survey/{old}/", {"rating": "1"})
     assert refused.status_code == 400 and "was reopened" in refused.content.decode()
+    shown = Client(HTTP_ACCEPT_LANGUAGE="en").get(f"/survey/{old}/").content.decode()
+    assert 'id="survey-refused"' in shown and 'id="survey-send"' not in shown  # said before anything is typed
     committed(resolve, ticket, desk.agent1, "Replaced the whole tray.")
     surveys = list(SurveyResponse.objects.filter(ticket=ticket).order_by("resolution"))
     assert [(s.resolution, s.rating) for s in surveys] == [(1, None), (2, None)]
