@@ -5,7 +5,7 @@ button stores), and a second use stores nothing; the agent reads the rating on t
 import pytest
 
 from servicedesk.surveys import links as survey_links
-from servicedesk.surveys.models import SurveyResponse
+from servicedesk.surveys.models import SurveyResponse, SurveyText
 from servicedesk.tickets import actions as ticket_actions
 from servicedesk.tickets.models import Status
 
@@ -83,3 +83,18 @@ def test_the_mail_link_rates_without_signing_in_once(browser, live_server, e2e_d
     finally:
         reader.close()
     assert SurveyResponse.objects.get(ticket=ticket).rating == 2
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_a_manager_edits_the_survey_texts(sign_in, e2e_desk, language):
+    manager = sign_in("manager", language)
+    manager.goto(f"{manager.base_url}/console/")
+    manager.click(f"text={translated(language, 'Survey texts')}")
+    manager.wait_for_load_state("domcontentloaded")
+    assert manager.url.endswith("/console/surveys/texts/")
+    manager.fill("#id_zh-hans-question", "服务台这次做得怎么样？")
+    screenshot(manager, f"console-survey-texts-{language}")
+    manager.click("#save-survey-texts")
+    manager.wait_for_load_state("domcontentloaded")
+    assert translated(language, "The survey's texts were saved.") in manager.content()
+    assert SurveyText.objects.get(language="zh-hans").question == "服务台这次做得怎么样？"
