@@ -143,3 +143,13 @@ def test_a_ticket_closed_in_the_change_that_resolved_it_is_not_surveyed(desk, co
     from django.db import transaction
     committed(transaction.atomic(solve_on_the_spot))
     assert not SurveyResponse.objects.filter(ticket=quick).exists()
+
+
+def test_a_chinese_requesters_mail_asks_in_chinese(desk, smtp_sink, committed):
+    made = committed(ticket_actions.create_ticket, actor=desk.customer1, title="打印机卡纸", channel="portal")
+    smtp_sink.clear()
+    committed(resolve, made, desk.agent1, "已更换搓纸轮。")
+    mail = _resolution_mail(smtp_sink, made, "customer1@example.com")
+    text = mail.get_body(preferencelist=("plain",)).get_content()
+    assert "您对我们解决您的请求是否满意？ 请选择评分" in text
+    assert sorted(rating_links(mail)) == [1, 2, 3, 4, 5]
