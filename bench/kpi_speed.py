@@ -4,7 +4,7 @@ breakdown, for a month and for a year, on the database the app is configured wit
     # SQLite (a fresh data folder), 10,000 tickets:
     SERVICEDESK_DATA_DIR=/tmp/kpi-10k .venv/bin/python -m bench.kpi_speed --generate 10000
     # PostgreSQL (a database of your own; it is filled, not dropped):
-    DATABASE_URL=postgres://servicedesk:servicedesk@127.0.0.1:5433/sd_h1 \\
+    DATABASE_URL=postgres://servicedesk:servicedesk@127.0.0.1:5433/<own db> \\
         .venv/bin/python -m bench.kpi_speed --generate 1000000
 
 `--generate N` migrates, loads the demo people and catalogue, runs bench.generate for N tickets and adds

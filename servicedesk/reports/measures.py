@@ -22,7 +22,7 @@ import datetime
 import statistics
 from dataclasses import dataclass, field
 
-from django.db.models import Case, Count, F, FloatField, Func, IntegerField, Model, Q, Sum, When
+from django.db.models import Count, F, FloatField, Func, IntegerField, Model, Q, Sum
 from django.db.models import Value as V
 
 from servicedesk.tickets.models import Ticket
@@ -94,13 +94,30 @@ def in_range(moment: str, start: datetime.datetime, end: datetime.datetime) -> Q
     return Q(**{f"{moment}__gte": start, f"{moment}__lt": end})
 
 
-def bucket(moment: str, filters: Filters):
+class Bucket(Func):
+    """The index of the period a timestamp falls in: CASE WHEN t < b1 THEN 0 WHEN t < b2 THEN 1 ... END over
+    the periods' UTC boundaries, written out once (a Case of Whens would compile a lookup per period)."""
+
+    output_field = IntegerField()
+
+    def __init__(self, moment: str, boundaries: list[datetime.datetime]):
+        super().__init__(F(moment))
+        self.boundaries = boundaries
+
+    def as_sql(self, compiler, connection, **extra):
+        column, params = compiler.compile(self.source_expressions[0])
+        if not self.boundaries:
+            return "0", []
+        whens = " ".join(f"WHEN {column} < %s THEN {index}" for index in range(len(self.boundaries)))
+        values = []
+        for instant in self.boundaries:
+            values += [*params, connection.ops.adapt_datetimefield_value(instant)]
+        return f"CASE {whens} ELSE {len(self.boundaries)} END", values
+
+
+def bucket(moment: str, filters: Filters) -> Bucket:
     """The index of the period a row's `moment` falls in (the rows are already within the range)."""
-    boundaries = filters.boundaries()
-    if not boundaries:
-        return V(0, output_field=IntegerField())
-    whens = [When(**{f"{moment}__lt": instant, "then": V(index)}) for index, instant in enumerate(boundaries)]
-    return Case(*whens, default=V(len(boundaries)), output_field=IntegerField())
+    return Bucket(moment, filters.boundaries())
 
 
 def rows(m: Measure, filters: Filters, span=None):

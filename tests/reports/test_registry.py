@@ -65,3 +65,16 @@ def test_docs_give_every_definition():
         definition = str(kpis.KPIS[key].definition)
         assert f"`{key}`" in text or key.startswith("contacts_"), key
         assert definition in text or key.startswith("contacts_"), key
+
+
+def test_the_full_demo_sets_rates(desk):
+    from types import SimpleNamespace
+
+    from servicedesk.reports import demo
+    from servicedesk.reports.models import CostRate
+
+    assert not CostRate.objects.exists()          # the desk without tickets has none
+    demo.load(SimpleNamespace(full=True))
+
+    assert CostRate.objects.filter(role="agent", hourly_rate=120).exists()
+    assert CostRate.objects.filter(group=desk.second_line, hourly_rate=200).exists()
