@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "servicedesk.cmdb",
     "servicedesk.problems",
     "servicedesk.changes",
+    "servicedesk.surveys",
 ]
 
 MIDDLEWARE = [
@@ -455,3 +456,15 @@ CELERY_BEAT_SCHEDULE["approval-reminders"] = {"task": "servicedesk.approvals.tas
 SERVICEDESK_PROBLEM_TREND_DAYS = int(os.environ.get("SERVICEDESK_PROBLEM_TREND_DAYS", 7))
 SERVICEDESK_PROBLEM_TREND_THRESHOLD = int(os.environ.get("SERVICEDESK_PROBLEM_TREND_THRESHOLD", 5))
 # --- end of problems -----------------------------------------------------------------------------------
+# --- Satisfaction surveys (servicedesk.surveys) --------------------------------------------------------
+# A rating at or under this is low: the ticket's owner and its group's lead are told. The resolution mail's
+# rating links work this many days. Resolved tickets nobody confirmed close after this many working days of
+# the desk's calendar (0: never), checked every 15 minutes.
+SERVICEDESK_SURVEY_LOW_RATING = int(os.environ.get("SERVICEDESK_SURVEY_LOW_RATING", 2))
+SERVICEDESK_SURVEY_LINK_DAYS = int(os.environ.get("SERVICEDESK_SURVEY_LINK_DAYS", 30))
+SERVICEDESK_AUTO_CLOSE_WORKING_DAYS = int(os.environ.get("SERVICEDESK_AUTO_CLOSE_WORKING_DAYS", 5))
+SERVICEDESK_PERIODIC_TASKS["surveys-close-unconfirmed"] = {"task": "servicedesk.surveys.tasks.close_unconfirmed",
+                                                           "every": 900}
+CELERY_BEAT_SCHEDULE["surveys-close-unconfirmed"] = {"task": "servicedesk.surveys.tasks.close_unconfirmed",
+                                                     "schedule": 900.0}
+# --- end of satisfaction surveys ---------------------------------------------------------------------

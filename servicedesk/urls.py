@@ -36,4 +36,5 @@ urlpatterns = [
     path("major/", include("servicedesk.major.urls")),
     path("report-mail/", include("servicedesk.reportmail.urls")),
     path("approvals/", include("servicedesk.approvals.urls")),
+    path("survey/", include("servicedesk.surveys.urls")),
 ]

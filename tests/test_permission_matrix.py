@@ -37,6 +37,7 @@ from servicedesk.monitoring.models import AlertSource, SourceKind
 from servicedesk.notify.models import Robot
 from servicedesk.problems import actions as problem_actions
 from servicedesk.sla.models import Calendar, SlaPolicy
+from servicedesk.surveys.models import SurveyResponse
 from servicedesk.tickets import actions, permissions
 from servicedesk.tickets.models import Attachment, Comment, Ticket, TicketLink
 from servicedesk.webhooks.models import Delivery, Subscription
@@ -87,6 +88,10 @@ ROBOT_FORM = {"name": "Matrix probe", "platform": "wecom", "webhook_url": "https
 SIGNED_ONLY = {role: LOGIN for role in ROLES}
 # An approval: its approver (the manager) and the desk-wide administrator see it; nobody else does.
 APPROVAL = {role: HIDDEN for role in ROLES} | {"anonymous": LOGIN, "manager": ALLOWED, "admin": ALLOWED}
+# Satisfaction surveys: the requester rates (a customer's own visible ticket, not resolved: the desk's 400); the
+# survey's texts are the desk managers'.
+SURVEY_RATERS = {role: DENIED for role in ROLES} | {"anonymous": LOGIN, "customer_a": ALLOWED, "customer_b": ALLOWED}
+SURVEY_TEXTS = NOBODY | {"manager": ALLOWED, "admin": ALLOWED}
 
 
 @dataclass
@@ -610,6 +615,19 @@ ROWS = [
         "/console/problems/{problem_number}/incidents/{problem_incident}/unlink/", TICKET),
     Row("POST console/tickets/<str:number>/problem/link/", C + "/problem/link/", TICKET,
         {"problem": "{problem_number}"}),
+    # --- satisfaction surveys (issue 16): ticket A has a low rating -------------------------------------------
+    # Only the requester rates: staff who see the ticket are refused; a requester's unresolved ticket is a 400.
+    Row("POST /api/v1/tickets/{ticket_id}/survey", T + "/survey", TICKET | {"manager": DENIED, "admin": DENIED},
+        {"rating": 5}),
+    Row("POST /api/v1/tickets/{ticket_id}/survey visible", "/api/v1/tickets/{visible}/survey", SURVEY_RATERS,
+        {"rating": 5}),
+    Row("POST console/tickets/<str:number>/surveys/<id:survey_id>/follow-up/", C + "/surveys/{survey}/follow-up/",
+        TICKET),
+    Row("GET console/surveys/texts/", "/console/surveys/texts/", SURVEY_TEXTS),
+    Row("POST console/surveys/texts/", "/console/surveys/texts/", SURVEY_TEXTS, {"en-question": "Matrix probe"}),
+    # The rating link needs no sign-in; a token the desk did not sign is nothing, for everyone.
+    Row("GET survey/<path:token>/", "/survey/1/1/5:forged:token/", GONE),
+    Row("POST survey/<path:token>/", "/survey/1/1/5:forged:token/", GONE, {"rating": "5"}),
 ]
 ADMIN_PREFIX = "admin/"  # the admin site's URLs, many and generated, are covered by the rows above
 
@@ -661,6 +679,8 @@ def world(desk, settings, tmp_path):
         title="Mail down for A", organisations=[desk.customer1.organisation]), actor=staff, channel="console")
     Contact.objects.create(order=1, name="Matrix duty officer", email="duty@example.net")
     major_actions.declare(tickets["a"], actor=staff, reason="Matrix major", channel="console", publish_notice=False)
+    SurveyResponse.objects.create(ticket=tickets["a"], resolution=1, rating=1, comment="Matrix survey",
+                                  answered_at=tickets["a"].created_at, channel="portal")
     Robot.objects.create(name="Matrix robot", platform="wecom", webhook_url="https://chat.example.invalid/hook",
                          language="en", group=desk.third_line, events=["sla_breach"])
     matrix_source = AlertSource(name="Matrix", slug="matrix", kind=SourceKind.ALERTMANAGER)
@@ -730,6 +750,7 @@ def targets(desk, world, role: str) -> dict:
         **approval_targets(),
         **cmdb_targets(desk, world),
         "problem": world["p"].pk, "problem_number": world["p"].number, "problem_incident": world["c"].pk,
+        "survey": SurveyResponse.objects.get(comment="Matrix survey").pk,
     }
 
 

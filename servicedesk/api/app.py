@@ -229,3 +229,7 @@ api.add_router("/cmdb", cmdb.router)
 from servicedesk.api import problems  # noqa: E402
 
 api.add_router("/problems", problems.router)
+
+from servicedesk.api import surveys  # noqa: E402
+
+api.add_router("/tickets", surveys.router)

@@ -30,7 +30,7 @@ from servicedesk.tickets.models import (
 )
 from servicedesk.tickets.queries import attach_people, ticket_reference
 
-from . import serialize
+from . import serialize, surveys
 from .schemas import (
     AttachmentOut,
     ClockOut,
@@ -52,6 +52,7 @@ from .schemas import (
     TransitionIn,
     WatchersIn,
 )
+from .surveys import TicketDetailOut
 
 router = Router(tags=["tickets"])
 
@@ -206,10 +207,11 @@ def create_ticket(request, payload: TicketIn):
     return Reply(201, _out(request, ticket))
 
 
-@router.get("/{int:ticket_id}", response={200: TicketOut, 404: Message}, summary="Read a ticket")
+@router.get("/{int:ticket_id}", response={200: TicketDetailOut, 404: Message}, summary="Read a ticket")
 def read_ticket(request, ticket_id: Id):
     ticket = _get_ticket(request, ticket_id)
-    return serialize.ticket(ticket, request.user, tickets_refdata.transitions())
+    return {**serialize.ticket(ticket, request.user, tickets_refdata.transitions()),
+            "surveys": surveys.answers(ticket, request.user)}
 
 
 @router.get("/{int:ticket_id}/clocks", response={200: list[ClockOut], 404: Message}, summary="SLA clocks")

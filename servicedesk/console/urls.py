@@ -22,6 +22,7 @@ from . import (
 from .problems import urlpatterns as problem_urls
 from .report_exports import urlpatterns as report_export_urls
 from .reports import urlpatterns as reports_urls
+from .surveys import urlpatterns as survey_urls
 
 app_name = "console"
 urlpatterns = [
@@ -44,4 +45,5 @@ urlpatterns = [
     *approvals.urlpatterns,
     *cmdb.urlpatterns,
     *problem_urls,
+    *survey_urls,
 ]

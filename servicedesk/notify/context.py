@@ -9,13 +9,15 @@ event the mail reports (not as they are when it is written or sent). Per event:
 - solved_on_contact: ``comment`` {author, body} (the solution given), ``channel`` (how the contact came in)
 - public_reply: ``comment`` {author, body}, ``status_change`` (or empty)
 - status_changed: ``status_change`` {old, new, code, pending_reason}, ``comment`` (or empty)
-- resolved: ``comment`` (or empty), ``confirm_url``, ``reopen_url`` (empty for all but the requester)
+- resolved: ``comment`` (or empty), ``confirm_url``, ``reopen_url`` (empty for all but the requester), ``survey``
+  {question, links: [{rating, url}] one signed link per rating 1–5} (for the requester only, else empty)
 - assigned_agent / assigned_group: ``group``, ``assignee``, ``note`` (staff only, or empty)
 - sla_warning / sla_breach: ``sla`` {target, percent, due, group}
 - follow_up_digest: ``tickets`` [{number, title, status, group, assignee, updated, url}], ``as_lead``, ``count``
 - announcement (no ticket): ``announcement`` {kind, title, body, starts, ends, resolved_early, services, url},
   ``reason`` ("new", "updated" or "ended")
 - major_incident: ``major`` {reason, declared_by, declared_at, respond_within, ack_url, escalated} (servicedesk.major)
+- survey_low_rating: ``survey`` {rating, comment, resolution, follow_up_url} (servicedesk.surveys)
 """
 
 from __future__ import annotations
@@ -130,7 +132,11 @@ def sample_context(event: str) -> dict:
             Event.PUBLIC_REPLY: {"comment": comment, "status_change": change},
             Event.STATUS_CHANGED: {"status_change": change, "comment": comment},
             Event.RESOLVED: {"comment": comment, "confirm_url": ticket["url"] + "#confirm-heading",
-                             "reopen_url": ticket["url"] + "#reopen_comment"},
+                             "reopen_url": ticket["url"] + "#reopen_comment",
+                             "survey": {"question": _("How satisfied are you with how we solved your request?"),
+                                        "links": [{"rating": rating, "url": f"{settings.SERVICEDESK_BASE_URL}"
+                                                                            f"/survey/sample-{rating}/"}
+                                                  for rating in range(1, 6)]}},
             Event.ASSIGNED_AGENT: {"group": ticket["group"], "assignee": ticket["assignee"],
                                    "note": _("Check the toner first.")},
             Event.ASSIGNED_GROUP: {"group": ticket["group"], "assignee": "", "note": _("Check the toner first.")},
@@ -149,6 +155,8 @@ def sample_context(event: str) -> dict:
                                           + "/approvals/link/1:sample/?outcome=approve",
                                           "reject_url": settings.SERVICEDESK_BASE_URL
                                           + "/approvals/link/1:sample/?outcome=reject"}},
+            Event.SURVEY_LOW_RATING: {"survey": {"rating": 2, "comment": _("It took three days."), "resolution": 1,
+                                                 "follow_up_url": ticket["url"] + "#survey"}},
         }
         if event == Event.FOLLOW_UP_DIGEST:
             return {

@@ -28,6 +28,7 @@ class Event(models.TextChoices):
     ANNOUNCEMENT = "announcement", _("Service notice (announcement)")
     MAJOR_INCIDENT = "major_incident", _("Major incident page (with the acknowledgement link)")
     APPROVAL = "approval", _("Approval wanted (with approve and reject links)")
+    SURVEY_LOW_RATING = "survey_low_rating", _("Low satisfaction rating (to the owner and the group lead)")
 
 
 # Events that a person's words start (not "automatic" in the sense of RFC 3834).

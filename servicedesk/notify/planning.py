@@ -47,6 +47,7 @@ from django.utils.translation import gettext as _
 
 from servicedesk.accounts.models import Desk, Group, User
 from servicedesk.intake.models import Direction, Mailbox, MessageReference
+from servicedesk.surveys import links as surveys
 from servicedesk.tickets import permissions
 from servicedesk.tickets.models import Channel, Comment, HistoryEntry, Status, Ticket
 
@@ -478,6 +479,7 @@ def _change_context(ticket: Ticket, seen: _Change, notice: Notice) -> dict:
         own = _is_requester(ticket, recipient)
         context["confirm_url"] = page + "#confirm-heading" if own else ""
         context["reopen_url"] = page + "#reopen_comment" if own else ""
+        context["survey"] = surveys.resolution_survey(ticket, seen.version) if own else ""
     if notice.event == Event.SOLVED_ON_CONTACT:
         context["channel"] = str(Channel(ticket.channel).label) if ticket.channel in Channel.values else ""
     if notice.event in (Event.ASSIGNED_AGENT, Event.ASSIGNED_GROUP):

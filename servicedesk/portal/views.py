@@ -28,6 +28,9 @@ from servicedesk.core.pagination import BadCursor, paginate
 from servicedesk.core.ratelimit import Limit, retry_after
 from servicedesk.knowledge import ranking
 from servicedesk.knowledge.actions import reading
+from servicedesk.surveys import actions as surveys
+from servicedesk.surveys import texts as survey_texts
+from servicedesk.surveys.forms import RateForm
 from servicedesk.tickets import actions, permissions
 from servicedesk.tickets.models import Attachment, Channel, Comment, Status, Ticket, TicketType
 
@@ -212,7 +215,7 @@ def _category_path(category) -> list[str]:
     return path
 
 
-def _request_context(request, ticket: Ticket, *, reply_form=None, reopen_form=None) -> dict:
+def _request_context(request, ticket: Ticket, *, reply_form=None, reopen_form=None, survey_form=None) -> dict:
     public_files = Attachment.objects.filter(internal=False).order_by("created_at", "id")
     comments = list(
         Comment.objects.filter(ticket=ticket, internal=False)
@@ -235,6 +238,10 @@ def _request_context(request, ticket: Ticket, *, reply_form=None, reopen_form=No
         "reopen_form": reopen_form or ReopenForm(initial={"version": ticket.version}, auto_id="reopen_%s"),
         "confirm_form": ConfirmForm(initial={"version": ticket.version}, auto_id="confirm_%s"),
         "is_own": ticket.requester_id == request.user.pk,
+        # Asked right after confirming (and until answered): how did the desk do?
+        "survey": surveys.open_survey(ticket) if ticket.requester_id == request.user.pk else None,
+        "survey_form": survey_form or RateForm(auto_id="survey_%s"),
+        "survey_texts": survey_texts.current(),
     }
 
 
@@ -250,6 +257,7 @@ def request_detail(request, number: str):
         "reply": (ReplyForm, "reply_%s"),
         "confirm": (ConfirmForm, "confirm_%s"),
         "reopen": (ReopenForm, "reopen_%s"),
+        "rate": (RateForm, "survey_%s"),
     }.get(action, (None, None))
     if form_class is None:
         raise Http404
@@ -266,6 +274,11 @@ def request_detail(request, number: str):
                 actions.transition(ticket, "confirm", actor=request.user, channel=Channel.PORTAL,
                                    expected_version=data["version"])
                 done = _("Thank you for confirming. %(number)s is now closed.") % {"number": ticket.number}
+            elif action == "rate":
+                survey = surveys.answer(ticket, actor=request.user, rating=data["rating"], comment=data["comment"],
+                                        channel=Channel.PORTAL)
+                texts = survey_texts.current()
+                done = f"{texts.thanks} {texts.low_rating}" if survey.is_low else texts.thanks
             else:
                 actions.transition(ticket, "reopen", actor=request.user, channel=Channel.PORTAL,
                                    expected_version=data["version"], comment=data["comment"])
@@ -288,7 +301,8 @@ def request_detail(request, number: str):
         status = 400
     if action == "reply" and request.FILES.getlist("attachments"):
         messages.warning(request, _("Files are not kept when a form is sent back: please choose them again."))
-    extra = {"reply": {"reply_form": form}, "reopen": {"reopen_form": form}}.get(action, {})
+    extra = {"reply": {"reply_form": form}, "reopen": {"reopen_form": form},
+             "rate": {"survey_form": form}}.get(action, {})
     return render(request, "portal/request.html", _request_context(request, ticket, **extra), status=status)
 
 

@@ -591,10 +591,12 @@ def transition(
     group: Group | None = None,
     assignee: User | None = None,
     attachments: Sequence[UploadedFile] = (),
+    note: str = "",
 ) -> Ticket:
     """Take a lifecycle action (acknowledge, assign, start, pend, resume, resolve, confirm, reopen, close).
     `comment` is written with it (the resolution, for a transition to resolved: required, whoever
-    resolves, through every channel), `attachments` with the comment."""
+    resolves, through every channel), `attachments` with the comment; `note` says in the history why the
+    desk took it by itself (e.g. closed without confirmation)."""
     ticket = lock_ticket(ticket, actor, expected_version)
     t = _transitions().get(action)
     if t is None:
@@ -617,7 +619,7 @@ def transition(
     if t.to_status == Status.RESOLVED and not (comment or "").strip():
         raise ActionError(_("Describe the resolution: the customer is asked to confirm it."))
     _check_attachment_count(ticket, len(attachments))
-    change = _Change(ticket, actor, channel, action)
+    change = _Change(ticket, actor, channel, action, note=note)
     if action == "reopen":
         if not _reopen_window_open(ticket, change.now):
             raise ActionError(

@@ -50,7 +50,13 @@ _FORMS: list[tuple[re.Pattern, object]] = [
     (re.compile(r"the requester replied"), gettext_lazy("the requester replied")),
     (re.compile(r"(?P<count>\d+) comments moved from (?P<number>\S+)"),
      gettext_lazy("%(count)s comments moved from %(number)s")),
+    (re.compile(r"closed without confirmation after (?P<days>\d+) working days"),
+     gettext_lazy("closed without confirmation after %(days)s working days")),
 ]
+
+
+def closed_unconfirmed_note(days: int) -> str:
+    return f"closed without confirmation after {days} working days"
 
 
 def routing_rule_note(name: str) -> str:
