@@ -27,8 +27,8 @@ def _title() -> str:
 # The desk's work in its order, the same in every language (Django sorts sections by translated name);
 # sign-in lockouts (axes) beside the people; the audit trail (core) of all of it last.
 APP_ORDER = ["accounts", "axes", "tickets", "routing", "sla", "intake", "monitoring", "notify", "webhooks", "knowledge",
-             "search", "console", "telephony", "major", "approvals", "cmdb", "problems", "changes", "reports", "surveys",
-             "core"]
+             "search", "console", "telephony", "major", "approvals", "cmdb", "problems", "changes", "reports",
+             "surveys", "core"]
 _django_app_list = admin.site.get_app_list
 
 
