@@ -88,6 +88,8 @@ class ConfigItem(models.Model):
             models.Index(fields=["type", "name", "id"], name="cmdb_item_type_name"),
             # The import matches rows to items by serial number.
             models.Index(fields=["serial"], name="cmdb_item_serial"),
+            # The console's list: recently changed first, a keyset page at a time.
+            models.Index(fields=["-updated_at", "-id"], name="cmdb_item_recent"),
         ]
 
     def __str__(self) -> str:
