@@ -8,8 +8,22 @@ target was met is the SLA engine's own verdict (its clock rows count business ti
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 
-from django.db.models import Case, Count, Exists, ExpressionWrapper, F, FloatField, OuterRef, Q, Subquery, Sum, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FilteredRelation,
+    FloatField,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    When,
+)
 from django.db.models import Value as V
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _g
@@ -55,13 +69,16 @@ for _channel, (_label, _definition) in CHANNEL_LABELS.items():
 # --- service levels -------------------------------------------------------------------------------------
 
 
-def _clock(kind: str, **state) -> Exists:
-    return Exists(SlaTarget.objects.filter(ticket=OuterRef("pk"), kind=kind, **state))
+def _clock(name: str, key: str) -> tuple[str, Callable[[], FilteredRelation]]:
+    """A ticket's response or resolution clock row, joined (a ticket has at most one of each key)."""
+    return name, lambda: FilteredRelation("sla_targets", condition=Q(sla_targets__key=key))
 
 
+RESPONSE_CLOCK = _clock("response_clock", TargetKind.RESPONSE)
+RESOLUTION_CLOCK = _clock("resolution_clock", TargetKind.RESOLUTION)
 # A response clock is decided once it stopped (the first public reply) or breached (late, answered or not).
-RESPONDED_IN_TIME = _clock(TargetKind.RESPONSE, state="stopped", breached=False)
-RESPONSE_DECIDED = _clock(TargetKind.RESPONSE, state="stopped") | _clock(TargetKind.RESPONSE, breached=True)
+RESPONDED_IN_TIME = Q(response_clock__state="stopped", response_clock__breached=False)
+RESPONSE_DECIDED = Q(response_clock__state="stopped") | Q(response_clock__breached=True)
 FIRST_RESPONSE_BUCKETS = ((15, _("< 15 min")), (30, _("15–30 min")), (60, _("30–60 min")), (240, _("1–4 h")),
                           (480, _("4–8 h")), (None, _("> 8 h")))
 
@@ -88,12 +105,14 @@ measure("first_response_in_time", _("First response within the committed time"),
           "the share answered by desk staff within the SLA's first-response target (business time on the "
           "policy's calendar)."),
         unit="percent", section="service", better="up", moment="created_at", kind="percent",
-        counted=Q(RESPONSE_DECIDED), hit=Q(RESPONDED_IN_TIME), distribution=first_response_distribution)
+        counted=RESPONSE_DECIDED, hit=RESPONDED_IN_TIME, joins=(RESPONSE_CLOCK,),
+        distribution=first_response_distribution)
 measure("resolution_in_sla", _("Resolution within SLA"),
         _("Of the tickets resolved in the period (latest resolution) that have a resolution target, the share "
           "whose resolution clock never breached."),
         unit="percent", section="service", better="up", moment="resolved_at", kind="percent",
-        counted=Q(_clock(TargetKind.RESOLUTION)), hit=Q(_clock(TargetKind.RESOLUTION, breached=False)))
+        counted=Q(resolution_clock__isnull=False), hit=Q(resolution_clock__breached=False),
+        joins=(RESOLUTION_CLOCK,))
 
 
 def breach_causes(user, key: str, filters: Filters) -> list[tuple[str, int]]:
