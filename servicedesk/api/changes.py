@@ -34,7 +34,7 @@ MoveName = Literal[tuple(actions.MOVES)]  # type: ignore[valid-type]
 MAX_PERIOD = datetime.timedelta(days=100)
 
 
-class ConflictOut(Out):
+class ChangeConflictOut(Out):
     kind: Literal["item", "freeze"]
     text: str
     change: str | None = Field(None, description="The other change's number (when you may see it).")
@@ -62,7 +62,7 @@ class ChangeOut(Out):
     outcome: str
     approval: int | None = Field(description="The approval request (approvals) of a normal or emergency change.")
     announcement: int | None = Field(description="The service notice published when it was scheduled.")
-    conflicts: list[ConflictOut]
+    conflicts: list[ChangeConflictOut]
     moves: list[MoveName] = Field(description="What you may do with it now.")
     version: int
 
@@ -118,7 +118,7 @@ class FreezeOut(Out):
     ends_at: datetime.datetime
 
 
-class CalendarOut(Out):
+class ChangeCalendarOut(Out):
     changes: list[ChangeOut]
     freezes: list[FreezeOut]
 
@@ -227,7 +227,7 @@ def create_change(request, payload: ChangeIn):
     return Reply(201, _answer(request, made.ticket_id))
 
 
-@router.get("/calendar", response={200: CalendarOut, 400: Message, 403: Message}, summary="The change calendar")
+@router.get("/calendar", response={200: ChangeCalendarOut, 400: Message, 403: Message}, summary="The change calendar")
 def change_calendar(request, filters: Query[CalendarFilters]):
     """The changes (scheduled or later) whose window meets [start, end), with their conflicts, and the freezes."""
     _staff(request)

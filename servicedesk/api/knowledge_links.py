@@ -24,7 +24,7 @@ router = Router(tags=["knowledge"])
 ERRORS = {400: Message, 403: Message, 404: Message, 409: ConflictOut, 422: Message}
 
 
-class ArticleRef(Out):
+class ArticleStateOut(Out):
     id: int
     title: str
     language: str
@@ -35,7 +35,7 @@ class ArticleRef(Out):
 
 
 class TicketArticleOut(Out):
-    article: ArticleRef
+    article: ArticleStateOut
     kind: str
     linked_by: UserRef | None
     created_at: datetime.datetime
@@ -47,7 +47,7 @@ class TicketArticleIn(Input):
 
 
 class PoorOut(Out):
-    article: ArticleRef
+    article: ArticleStateOut
     votes: int
     helpful: int
     comments: list[str]
@@ -63,8 +63,8 @@ class GapOut(Out):
 
 class UpkeepOut(Out):
     poor_feedback: list[PoorOut]
-    past_review_date: list[ArticleRef]
-    waiting_for_my_review: list[ArticleRef]
+    past_review_date: list[ArticleStateOut]
+    waiting_for_my_review: list[ArticleStateOut]
     knowledge_gap: list[GapOut]
 
 
@@ -123,7 +123,7 @@ def unlink_ticket_article(request, ticket_id: Id, article_id: Id, version: IdOrZ
     return Reply(204, None)
 
 
-@router.post("/tickets/{int:ticket_id}/draft-article", response={201: ArticleRef, **ERRORS},
+@router.post("/tickets/{int:ticket_id}/draft-article", response={201: ArticleStateOut, **ERRORS},
              summary="Turn a resolved ticket into a draft article")
 def draft_article(request, ticket_id: Id):
     """Desk staff: a draft article from this resolved or closed ticket (its question and public answer, no
