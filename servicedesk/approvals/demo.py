@@ -2,14 +2,11 @@
 (customer1) and 陈静; "Finance folder" access, a catalogue item under Accounts and access, needs the requester's
 manager's approval; and 刘伟's request for it, made yesterday, waits for Grace."""
 
-import datetime
-import zoneinfo
 
-from django.utils import timezone
 
 from servicedesk.accounts.models import User
 from servicedesk.tickets import actions as ticket_actions
-from servicedesk.tickets.demo import _clock
+from servicedesk.tickets.demo import _clock, previous_working_day
 from servicedesk.tickets.models import Category, Channel, TicketType
 
 from .models import ApprovalPolicy, ApprovalRequest, ApprovalStep, ApproverKind, CatalogueApproval, StepApprover
@@ -40,22 +37,14 @@ def load(demo) -> None:
 
 def _waiting_request(item: Category) -> None:
     """Asked for in yesterday's working hours (the demo's history is), with a word added an hour later."""
-    from servicedesk.sla.calendars import business_calendar
-    from servicedesk.sla.models import Calendar
-
-    default = Calendar.objects.get(is_default=True)
-    calendar, zone = business_calendar(default), zoneinfo.ZoneInfo(default.time_zone)
-    day = timezone.localtime(timezone.now(), zone).date() - datetime.timedelta(days=1)
-    while not calendar.schedule_for(day):
-        day -= datetime.timedelta(days=1)
-    start = calendar.next_working_moment(datetime.datetime.combine(day, datetime.time(), tzinfo=zone))
+    asked, added = previous_working_day([60, 120])
     requester = User.objects.get(username="customer1")
-    with _clock(calendar.add_business_minutes(start, 60)):
+    with _clock(asked):
         # Recorded through the ticket actions: the catalogue item's policy starts the approval.
         ticket = ticket_actions.create_ticket(
             actor=requester, requester=requester, type=TicketType.SERVICE_REQUEST, category=item,
             channel=Channel.PORTAL, title="申请财务文件夹的读写权限",
             description="下周起接手应付账款，需要财务共享文件夹的读写权限。")
-    with _clock(calendar.add_business_minutes(start, 120)):
+    with _clock(added):
         ticket_actions.add_comment(ticket, actor=requester, channel=Channel.PORTAL,
                                    body="只需要“应付账款”子文件夹即可。")

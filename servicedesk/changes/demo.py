@@ -13,6 +13,7 @@ from servicedesk.approvals.models import ApprovalPolicy, ApprovalStep, ApproverK
 from servicedesk.cmdb import actions as cmdb
 from servicedesk.cmdb.models import ConfigItem
 from servicedesk.core.audit import Channel
+from servicedesk.tickets.demo import _clock, previous_working_day
 from servicedesk.tickets.models import Service
 
 from . import actions
@@ -61,19 +62,28 @@ def load(demo) -> None:
     FreezeWindow.objects.create(reason="Year-end closing", reason_zh="年终结账封网", starts_at=today + 14 * day,
                                 ends_at=today + 21 * day)
 
-    patching = actions.create_change(actions.ChangeInput(
-        title="Patch srv-mail-01", template=patches, planned_start=today + 2 * day,
-        planned_end=today + 2 * day + datetime.timedelta(hours=2)), actor=people["agent1"], channel=channel)
-    _link(patching, "srv-mail-01", people["agent1"])
-    actions.move(patching, "submit", actor=people["agent1"], channel=channel)
+    # Raised in the previous working day, as the demo's other tickets are recorded in working hours.
+    raised, linked, submitted, *later = previous_working_day([30, 32, 35, 90, 95, 100])
+    with _clock(raised):
+        patching = actions.create_change(actions.ChangeInput(
+            title="Patch srv-mail-01", template=patches, planned_start=today + 2 * day,
+            planned_end=today + 2 * day + datetime.timedelta(hours=2)), actor=people["agent1"], channel=channel)
+    with _clock(linked):
+        _link(patching, "srv-mail-01", people["agent1"])
+    with _clock(submitted):
+        actions.move(patching, "submit", actor=people["agent1"], channel=channel)
+    raised, linked, submitted = later
 
-    upgrade = actions.create_change(actions.ChangeInput(
-        title="核心交换机 core-switch-01 固件升级", kind=Kind.NORMAL, risk=1, impact=1,
-        description="厂商发布了修复端口故障的固件，需要在业务低峰期升级。",
-        planned_start=today + 15 * day, planned_end=today + 15 * day + datetime.timedelta(hours=3),
-        services=[s for name, s in services.items() if name == "Network"],
-        implementation="1. 备份配置。\n2. 切换到备用交换机。\n3. 升级固件并重启。\n4. 检查所有端口和 VPN。",
-        backout="用备份的固件和配置回退，切回主交换机。", review="次日检查端口错误计数和监控告警。"),
-        actor=people["lead1"], channel=channel)
-    _link(upgrade, "core-switch-01", people["lead1"])
-    actions.move(upgrade, "submit", actor=people["lead1"], channel=channel)
+    with _clock(raised):
+        upgrade = actions.create_change(actions.ChangeInput(
+            title="核心交换机 core-switch-01 固件升级", kind=Kind.NORMAL, risk=1, impact=1,
+            description="厂商发布了修复端口故障的固件，需要在业务低峰期升级。",
+            planned_start=today + 15 * day, planned_end=today + 15 * day + datetime.timedelta(hours=3),
+            services=[s for name, s in services.items() if name == "Network"],
+            implementation="1. 备份配置。\n2. 切换到备用交换机。\n3. 升级固件并重启。\n4. 检查所有端口和 VPN。",
+            backout="用备份的固件和配置回退，切回主交换机。", review="次日检查端口错误计数和监控告警。"),
+            actor=people["lead1"], channel=channel)
+    with _clock(linked):
+        _link(upgrade, "core-switch-01", people["lead1"])
+    with _clock(submitted):
+        actions.move(upgrade, "submit", actor=people["lead1"], channel=channel)

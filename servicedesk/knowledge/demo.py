@@ -178,6 +178,21 @@ ARTICLES = [
      "and read-only or read/write.\n"
      "2. The folder's owner or the team's manager approves.\n"
      "3. Sign out and in again for the access to work.\n"),
+    ("finance-zh", None, "zh-hans", "Finance folder", CUSTOMERS, ["财务", "共享文件夹", "审批"], 180,
+     State.PUBLISHED,
+     "申请财务文件夹的访问权限", "财务共享文件夹需要直属经理审批后才会开通。",
+     "1. 在门户选择“账号与权限 → 权限申请 → 财务文件夹”，写明需要的子文件夹和只读还是读写。\n"
+     "2. 申请提交后先发给你的直属经理审批；经理可以在邮件里直接点“同意”或“拒绝”，也可以在门户的“审批”里处理。\n"
+     "3. 审批通过后服务台开通权限，注销再登录电脑即可生效；被拒绝时会收到经理的说明。\n"),
+    ("finance-en", "finance-zh", "en", "Finance folder", CUSTOMERS, ["finance", "shared folder", "approval"], 180,
+     State.PUBLISHED,
+     "Access to the finance folder", "Access to the finance share needs your manager's approval first.",
+     "1. In the portal choose \"Accounts and access → Access rights → Finance folder\" and say which subfolder "
+     "and read-only or read/write.\n"
+     "2. The request goes to your manager first, who approves or rejects it from the e-mail's link or under "
+     "Approvals in the portal.\n"
+     "3. Once approved the desk grants it; sign out and in again for it to work. If it is rejected you are told "
+     "why.\n"),
     ("erp-role-en", None, "en", "Application role", CUSTOMERS, ["ERP", "role", "approval"], None, State.REVIEW,
      "Requesting an ERP role", "Getting a role in the ERP, such as purchase approver or report viewer.",
      "1. In the portal choose \"Accounts and access → Access rights → Application role\" and name the role — "

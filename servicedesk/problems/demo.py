@@ -4,16 +4,11 @@ published as a known error, so a customer searching "VPN 掉线" in the help cen
 stays open for the demo's agents to resolve (with its incidents). It all happens in the previous working day's
 morning, as the demo's other tickets happen in working hours."""
 
-import datetime
-import zoneinfo
 
-from django.utils import timezone
 
 from servicedesk.core.audit import Channel
-from servicedesk.sla.calendars import business_calendar
-from servicedesk.sla.models import Calendar
 from servicedesk.tickets import actions as ticket_actions
-from servicedesk.tickets.demo import _clock
+from servicedesk.tickets.demo import _clock, previous_working_day
 from servicedesk.tickets.models import Category
 
 from . import actions
@@ -28,23 +23,12 @@ INCIDENTS = [
 ]
 
 
-def _mornings(minutes: list[int]) -> list[datetime.datetime]:
-    """The moments `minutes` business minutes into the previous working day."""
-    default = Calendar.objects.get(is_default=True)
-    calendar, zone = business_calendar(default), zoneinfo.ZoneInfo(default.time_zone)
-    day = timezone.localtime(timezone.now(), zone).date() - datetime.timedelta(days=1)
-    while not calendar.schedule_for(day):
-        day -= datetime.timedelta(days=1)
-    start = calendar.next_working_moment(datetime.datetime.combine(day, datetime.time(), tzinfo=zone))
-    return [calendar.add_business_minutes(start, n) for n in minutes]
-
-
 def load(demo) -> None:
     if not demo.full or ProblemRecord.objects.exists():
         return
     lead = demo.people["lead1"]
     category = Category.objects.filter(name="Cannot connect", parent__name="VPN").first()
-    moments = iter(_mornings([20, 45, 70, 110, 150, 170]))
+    moments = iter(previous_working_day([20, 45, 70, 110, 150, 170]))
     incidents = []
     for who, title, text in INCIDENTS:
         with _clock(next(moments)):

@@ -47,7 +47,8 @@ CATALOGUE = [
     ]),
     ("Accounts and access", "账号与权限", [
         ("Password", "密码", [("Password reset", "密码重置"), ("Account locked", "账号锁定")]),
-        ("Access rights", "权限申请", [("Shared folder", "共享文件夹"), ("Application role", "应用角色")]),
+        ("Access rights", "权限申请", [("Shared folder", "共享文件夹"), ("Application role", "应用角色"),
+                                       ("Finance folder", "财务文件夹")]),
     ]),
     ("Business applications", "业务应用", [
         ("Email", "邮件", [("Mailbox full", "邮箱已满"), ("Cannot send", "无法发送")]),
@@ -286,6 +287,22 @@ CRITICAL = [
                                            "No order confirmation mail has gone out for two hours and "
                                            "customers are calling."))),
 ]
+
+
+def previous_working_day(minutes: list[int]) -> list[datetime.datetime]:
+    """The moments `minutes` business minutes into the desk's previous working day (default calendar): where
+    the demo's other domains (problems, approvals, changes) date what they record, so their history stays in
+    working hours whenever the demo is loaded."""
+    from servicedesk.sla.calendars import business_calendar
+    from servicedesk.sla.models import Calendar
+
+    default = Calendar.objects.get(is_default=True)
+    calendar, zone = business_calendar(default), zoneinfo.ZoneInfo(default.time_zone)
+    day = timezone.localtime(timezone.now(), zone).date() - datetime.timedelta(days=1)
+    while not calendar.schedule_for(day):
+        day -= datetime.timedelta(days=1)
+    start = calendar.next_working_moment(datetime.datetime.combine(day, datetime.time(), tzinfo=zone))
+    return [calendar.add_business_minutes(start, n) for n in minutes]
 
 
 @contextlib.contextmanager
