@@ -28,12 +28,15 @@ def test_the_console_top_menu_stays_the_same(sign_in, e2e_desk, language):
     first = menus["/console/"]
     assert [href for href, _label in first] == ["/console/", "/console/quick-log/", "/console/canned/", "/console/kb/",
                                                 "/console/kb/upkeep/", "/console/announcements/", "/console/robots/",
-                                                "/console/calls/", "/console/major/"]
+                                                "/console/calls/", "/console/major/", "/console/reports/",
+                                                "/console/approvals/", "/console/cmdb/", "/console/problems/",
+                                                "/console/changes/"]
     assert all(menu == first for menu in menus.values()), menus
     expected = {"en": ["Queues", "Quick log", "Canned responses", "Knowledge base", "Knowledge upkeep",
-                       "Announcements", "Chat robots", "Calls", "Major incidents"],
+                       "Announcements", "Chat robots", "Calls", "Major incidents", "Reports", "Approvals",
+                       "Configuration items", "Problems", "Changes"],
                 "zh-hans": ["队列", "快速登记", "回复模板", "知识库", "知识维护", "公告", "聊天机器人", "呼叫记录",
-                            "重大事件"]}
+                            "重大事件", "报表", "审批", "配置项", "问题", "变更"]}
     assert [label for _href, label in first] == expected[language]
 
 

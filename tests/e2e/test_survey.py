@@ -88,7 +88,7 @@ def test_the_mail_link_rates_without_signing_in_once(browser, live_server, e2e_d
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
 def test_a_manager_edits_the_survey_texts(sign_in, e2e_desk, language):
     manager = sign_in("manager", language)
-    manager.goto(f"{manager.base_url}/console/")
+    manager.goto(f"{manager.base_url}/console/reports/")
     manager.click(f"text={translated(language, 'Survey texts')}")
     manager.wait_for_load_state("domcontentloaded")
     assert manager.url.endswith("/console/surveys/texts/")
