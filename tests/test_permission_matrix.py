@@ -559,7 +559,9 @@ ROWS = [
         overrides={"customer_a": DENIED, "customer_b": DENIED}),
     Row("GET /api/v1/approvals/policies", "/api/v1/approvals/policies", STAFF_READS),
     Row("GET /api/v1/approvals/delegations", "/api/v1/approvals/delegations", OPEN),
-    Row("POST /api/v1/approvals/delegations", "/api/v1/approvals/delegations", OPEN,
+    # A customer names staff or their own organisation's people: another organisation's customer is nobody.
+    Row("POST /api/v1/approvals/delegations", "/api/v1/approvals/delegations",
+        OPEN | {"customer_a": HIDDEN, "customer_b": HIDDEN},
         {"delegate": "{other_customer}", "starts": "2030-01-01T08:00:00Z", "ends": "2030-01-08T08:00:00Z"}),
     Row("DELETE /api/v1/approvals/delegations/{delegation_id}", "/api/v1/approvals/delegations/{delegation}",
         NOBODY | {"manager": ALLOWED, "admin": ALLOWED}),

@@ -10,7 +10,6 @@ from ninja import Query, Router
 from ninja import Status as Reply
 from pydantic import Field
 
-from servicedesk.accounts.models import User
 from servicedesk.approvals import actions, visibility
 from servicedesk.approvals.models import ApprovalPolicy, ApprovalRequest, Delegation
 from servicedesk.core import audit
@@ -168,7 +167,7 @@ def _delegation_out(d: Delegation) -> dict:
 @router.post("/delegations", response={201: ApprovalDelegationOut, **ERRORS}, summary="Hand over my approvals")
 def add_delegation(request, payload: ApprovalDelegationIn):
     """While you are away (from `starts` until `ends`) the delegate decides your approvals."""
-    delegate = User.objects.filter(pk=payload.delegate, is_active=True).first()
+    delegate = visibility.possible_delegates(request.user).filter(pk=payload.delegate).first()
     if delegate is None:
         raise NotFound(_("User not found."))
     made = actions.delegate(request.user, to=delegate, starts=payload.starts, ends=payload.ends,

@@ -25,6 +25,7 @@ from servicedesk.core.errors import ActionError, Conflict, NotAllowed, NotFound
 from servicedesk.tickets import actions as ticket_actions
 from servicedesk.tickets.models import Ticket, TicketType
 
+from . import visibility
 from .models import (
     ApprovalPolicy,
     ApprovalRequest,
@@ -396,6 +397,8 @@ def delegate(user: User, *, to: User, starts: datetime.datetime, ends: datetime.
         raise ActionError(_("Choose dates between %(first)s and %(last)s.") % {"first": FIRST_YEAR, "last": LAST_YEAR})
     # A time without a zone (the API's, a form's) is in the caller's time zone.
     starts, ends = (timezone.make_aware(m) if timezone.is_naive(m) else m for m in (starts, ends))
+    if not visibility.possible_delegates(actor).filter(pk=to.pk).exists():
+        raise NotFound(_("User not found."))
     if to.pk == user.pk:
         raise ActionError(_("Choose someone else to decide for you."))
     if not to.is_active or to.is_system_identity:

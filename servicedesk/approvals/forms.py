@@ -7,6 +7,7 @@ from servicedesk.core.forms import DeskFormMixin
 
 from .actions import MAX_COMMENT
 from .models import Outcome
+from .visibility import possible_delegates
 
 
 class DecisionForm(DeskFormMixin, forms.Form):
@@ -34,9 +35,13 @@ class DelegationForm(DeskFormMixin, forms.Form):
     starts = forms.DateTimeField(label=_("From"), widget=When(), input_formats=[LOCAL_INPUT])
     ends = forms.DateTimeField(label=_("Until"), widget=When(), input_formats=[LOCAL_INPUT])
 
+    def __init__(self, *args, viewer: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.viewer = viewer
+
     def clean_delegate(self):
         given = self.cleaned_data["delegate"].strip()
-        found = (User.objects.filter(is_active=True).filter(Q(username=given) | Q(email__iexact=given))
+        found = (possible_delegates(self.viewer).filter(Q(username=given) | Q(email__iexact=given))
                  .order_by("id").first()) if given else None
         if found is None:
             raise forms.ValidationError(_("Nobody of that name or address."))

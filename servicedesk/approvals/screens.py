@@ -29,7 +29,7 @@ def inbox(request, template: str, *, delegation_form: DelegationForm | None = No
         "items": items, "more": len(waiting) > INBOX_LIMIT,
         "delegations": Delegation.objects.filter(user=request.user).select_related("delegate")
         .order_by("-starts", "-id")[:20],
-        "delegation_form": delegation_form or DelegationForm(),
+        "delegation_form": delegation_form or DelegationForm(viewer=request.user),
     }, status=status)
 
 
@@ -51,7 +51,7 @@ def decide(request, pk: int, *, channel: str, back: str):
 
 
 def delegate(request, template: str, *, channel: str, back: str):
-    form = DelegationForm(request.POST)
+    form = DelegationForm(request.POST, viewer=request.user)
     if form.is_valid():
         try:
             actions.delegate(request.user, to=form.cleaned_data["delegate"], starts=form.cleaned_data["starts"],

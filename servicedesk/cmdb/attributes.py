@@ -15,6 +15,7 @@ from .models import CiType, FieldKind
 
 KEY_MAX = 50
 VALUE_MAX = 1000
+NUMBER_DIGITS_MAX = 15
 
 
 def field_label(definition: dict) -> str:
@@ -66,6 +67,10 @@ def _value(definition: dict, raw):
             raise ActionError(_("%(field)s must be a number.") % {"field": label}) from None
         if not number.is_finite():
             raise ActionError(_("%(field)s must be a number.") % {"field": label})
+        # Checked before converting: int() of "1e5000000" takes a worker for a minute, and one of more than
+        # 4300 digits cannot be written as JSON at all.
+        if number and number.adjusted() >= NUMBER_DIGITS_MAX:
+            raise ActionError(_("%(field)s is too large a number.") % {"field": label})
         return int(number) if number == number.to_integral_value() else float(number)
     if kind == FieldKind.DATE:
         if isinstance(raw, datetime.datetime):

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from servicedesk.changes import calendar
+from servicedesk.changes.actions import FIRST_YEAR, LAST_YEAR
 
 from .ticket_access import staff_required
 
@@ -31,6 +32,10 @@ def calendar_view(request):
     except ValueError:
         anchor, status = timezone.localdate(), 400
         error = _("“%(value)s” is not a date (YYYY-MM-DD).") % {"value": raw[:40]}
+    if not FIRST_YEAR <= anchor.year <= LAST_YEAR:
+        # A month or week around year 1 or 9999 runs past what a date can hold.
+        anchor, status = timezone.localdate(), 400
+        error = _("Times must lie between the years %(first)s and %(last)s.") % {"first": FIRST_YEAR, "last": LAST_YEAR}
     if view not in VIEWS:
         view, status = "month", 400
         error = _("The calendar shows a month or a week.")

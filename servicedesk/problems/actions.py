@@ -165,7 +165,7 @@ def open_problem(incidents: Sequence[Ticket | int], *, actor: User, channel: str
         actor=actor, title=title, description=description, type=TicketType.PROBLEM,
         channel=_ticket_channel(channel), requester=actor, category=first.category, group=first.group,
         impact=min(i.impact for i in found), urgency=first.urgency, desk=first.desk)
-    record = ProblemRecord.objects.create(ticket=ticket, created_by=actor)
+    record = ProblemRecord.objects.create(ticket=ticket, created_by=actor, created_at=ticket.created_at)
     audit.record_created(record, actor=actor, channel=channel, fields=["ticket"])
     for incident in found:
         _link(record, incident, actor, channel)

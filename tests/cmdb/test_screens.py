@@ -29,10 +29,11 @@ def test_list_item_page_and_impact(desk, estate):
         actions.link_item(ticket, estate["server"], actor=desk.agent1, channel=CONSOLE)
     ticket_actions.transition(incident, "resolve", actor=desk.manager, comment="Restarted")
     page = agent.get(f"/console/cmdb/{estate['server'].pk}/").content.decode()
-    page = page[page.index("<main"):]  # the item's page, not the top menu (which has "Problems")
-    # The resolved incident under "Past", then the open problem under its own type.
-    assert page.index("Incident") < page.index("Past") < page.index(incident.number) < page.index("Problem") < (
-        page.index(problem.number))
+    # The resolved incident under "Past", then the open problem under its own type (read from the tickets' card:
+    # the menu names "Problems" too).
+    tickets = page[page.index('id="tickets-title"'):]
+    assert tickets.index("Incident") < tickets.index("Past") < tickets.index(incident.number) < (
+        tickets.index("Problem")) < tickets.index(problem.number)
     assert "Payroll app" in page  # its relations
     impact = agent.get(f"/console/cmdb/{estate['server'].pk}/impact/").content.decode()
     assert "Level 2" in impact and "Payroll" in impact and 'id="impact-graph"' in impact
