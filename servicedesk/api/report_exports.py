@@ -36,6 +36,6 @@ def export_report(request, params: Query[ExportParams]):
     fmt = params.format
     if fmt not in FORMATS:
         raise ActionError(_("Parameter “format”: “%(value)s” is not one of: csv, xlsx.") % {"value": fmt[:60]})
-    filters = kpis.Filters.from_query(request.GET, user=request.user, tz=viewer_zone(request.user))
+    filters = kpis.Filters.from_query(request.GET, user=request.user, tz=viewer_zone(request.user)).known()
     table = export.build(request.user, filters, export.parse_keys(params.keys), export.parse_by(params.by))
     return download_response(FORMATS[fmt](table), f"{table.filename}.{fmt}")

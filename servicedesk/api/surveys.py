@@ -5,7 +5,7 @@ import datetime
 
 from django.utils.translation import gettext as _
 from ninja import Router
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from servicedesk.core.errors import NotFound
 from servicedesk.core.inputs import Id
@@ -21,7 +21,8 @@ router = Router(tags=["satisfaction surveys"])
 
 
 class SurveyIn(Input):
-    rating: int = Field(..., description="1 (very dissatisfied) to 5 (very satisfied).")
+    # Strict: pydantic's lax mode reads `true` as 1, a "very dissatisfied" nobody gave.
+    rating: StrictInt = Field(..., description="1 (very dissatisfied) to 5 (very satisfied).")
     comment: str = Field("", max_length=COMMENT_MAX)
 
 

@@ -47,7 +47,8 @@ def export_report(request, fmt: str):
     if not scope.may_view_reports(request.user):
         return _refused(request, _("Reports are for desk staff."), 403)
     try:
-        filters = kpis.Filters.from_query(request.GET, user=request.user, tz=viewer_zone(request.user))
+        filters = kpis.Filters.from_query(request.GET, user=request.user,
+                                           tz=viewer_zone(request.user)).known()
         table = export.build(request.user, filters, export.parse_keys(request.GET.get("keys")),
                              export.parse_by(request.GET.get("by")))
     except ActionError as error:

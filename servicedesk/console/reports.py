@@ -53,7 +53,7 @@ def read_filters(request, params: QueryDict) -> tuple[kpis.Filters, str]:
         data.pop("end", None)
     zone = timezone.get_current_timezone_name()
     try:
-        return kpis.Filters.from_query(data, user=request.user, tz=zone), ""
+        return kpis.Filters.from_query(data, user=request.user, tz=zone).known(), ""
     except ActionError as exc:
         return kpis.Filters.from_query({}, user=request.user, tz=zone), exc.message
 

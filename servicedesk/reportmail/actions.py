@@ -70,7 +70,7 @@ def _clean(actor: User, data: SubscriptionInput) -> SubscriptionInput:
     # The narrowing must read, and be within what the subscriber may see: refused now, not at the first mail.
     today = timezone.now().date()
     filters = kpis.Filters.from_query({**query, "start": today.isoformat(), "end": today.isoformat()},
-                                      user=actor, tz=data.time_zone)
+                                      user=actor, tz=data.time_zone).known()
     scope.restrict(actor, filters)
     return dataclasses.replace(data, name=" ".join(data.name.split())[:200], query=query, keys=keys)
 

@@ -7,6 +7,9 @@
   const brand = css.getPropertyValue("--brand").trim() || "#1f5fae";
   const muted = css.getPropertyValue("--muted").trim() || "#5d6b7a";
 
+  const lone = (values, i) => values[i] != null && values[i - 1] == null && values[i + 1] == null;
+  const hasLonePoint = (values) => values.some((_value, i) => lone(values, i));
+
   function draw(element) {
     const data = JSON.parse(element.dataset.chart);
     const horizontal = data.kind === "hbar";
@@ -28,8 +31,11 @@
         } },
       xAxis: horizontal ? value : category,
       yAxis: horizontal ? category : value,
+      // Every point's symbol, not only those on the axis labels' interval, on a long series too when a point
+      // stands between gaps (a rate on the one day with calls): no line leads to it, so only its symbol shows it.
       series: [{ name: data.name, type: data.kind === "line" ? "line" : "bar", data: data.values,
-        connectNulls: false, showSymbol: data.values.length <= 40, barMaxWidth: 28 }],
+        connectNulls: false, showSymbol: data.values.length <= 40 || hasLonePoint(data.values), showAllSymbol: true,
+        barMaxWidth: 28 }],
     });
     chart.getZr().on("click", (event) => {
       const pixel = [event.offsetX, event.offsetY];
