@@ -9,9 +9,11 @@ only the tickets assigned to them."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.db.models import Count, Exists, OuterRef, Q
 from django.shortcuts import render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -50,11 +52,24 @@ def wall_rows(user, desk: int | None = None, group: int | None = None) -> tuple[
                   at_risk=Count("pk", filter=Q(is_breached=False, is_at_risk=True))))
     names = accounts_refdata.group_names()
     rows = [{"group": names.get(row["group_id"], "—") if row["group_id"] else _("Intake (no group yet)"),
-             "open": row["open"], "breached": row["breached"], "at_risk": row["at_risk"],
-             "on_time": row["open"] - row["breached"] - row["at_risk"]} for row in counts]
+             "group_id": row["group_id"], "open": row["open"], "breached": row["breached"],
+             "at_risk": row["at_risk"], "on_time": row["open"] - row["breached"] - row["at_risk"]} for row in counts]
     rows.sort(key=lambda r: (-r["breached"], -r["at_risk"], -r["open"], r["group"]))
     totals = {name: sum(r[name] for r in rows) for name in ("open", "breached", "at_risk", "on_time")}
     return rows, totals
+
+
+def drill_links(user, rows: list[dict], now) -> None:
+    """Each group's open, at-risk and breached figures open the tickets behind them: the console's queue with the
+    ticket filter's own parameters (the group; `breached`; a running clock due before the window's end), the
+    viewer's own queue for an agent. The intake has no group to filter by, and "on time" no filter: no link."""
+    queue = reverse("console:queue", args=["all" if scope.may_view_desk_reports(user) else "mine"])
+    at_risk = urlencode({"breached": "false", "due_before": (now + breaching_window()).isoformat()})
+    for row in rows:
+        if row["group_id"] is None:
+            continue
+        base = f"{queue}?status=open&group={row['group_id']}"
+        row["links"] = {"open": base, "breached": f"{base}&breached=true", "at_risk": f"{base}&{at_risk}"}
 
 
 def _refresh(value: str | None) -> int:
@@ -74,6 +89,7 @@ def wall(request):
         error = _("The desk and the group are given by their number (id).")
         desk = group = None
     rows, totals = wall_rows(request.user, desk, group)
+    drill_links(request.user, rows, timezone.now())
     context = {"rows": rows, "totals": totals, "error": error, "refresh": _refresh(params.get("refresh")),
                "query": params.urlencode(), "updated": timezone.localtime(),
                "window_minutes": int(breaching_window().total_seconds() // 60),

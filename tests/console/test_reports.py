@@ -270,7 +270,12 @@ def open_work(desk):
 
 def cells(board: str, row: str) -> dict[str, int]:
     found = re.search(rf"<th scope=\"row\">{re.escape(row)}</th>(.*?)</tr>", board, re.S).group(1)
-    return {name: int(value) for name, value in re.findall(r'data-cell="(\w+)">(\d+)<', found)}
+    return {name: int(value) for name, value in re.findall(r'data-cell="(\w+)">(?:<a href="[^"]*">)?(\d+)<', found)}
+
+
+def cell_links(board: str, row: str) -> dict[str, str]:
+    found = re.search(rf"<th scope=\"row\">{re.escape(row)}</th>(.*?)</tr>", board, re.S).group(1)
+    return {name: html.unescape(url) for name, url in re.findall(r'data-cell="(\w+)"><a href="([^"]*)">', found)}
 
 
 def test_the_wall_counts_open_work_by_group_and_sla_state(client, desk, open_work):
@@ -279,6 +284,18 @@ def test_the_wall_counts_open_work_by_group_and_sla_state(client, desk, open_wor
                                                                     "breached": 1}
     assert cells(page, "Intake (no group yet)")["open"] == 1
     assert 'hx-trigger="every 30s"' in page and "<html" in page
+
+
+def test_the_walls_figures_open_the_tickets_behind_them(client, desk, open_work):
+    agent = signed_in(client, desk.admin)
+    links = cell_links(agent.get("/console/reports/wall/").content.decode(), "Network and Infrastructure (2nd line)")
+    assert set(links) == {"open", "at_risk", "breached"}  # "on time" has no filter of its own
+    listed = {name: {number for number in (open_work[k].number for k in open_work)
+                     if number in agent.get(url).content.decode()} for name, url in links.items()}
+    assert listed == {"open": {open_work["late"].number, open_work["soon"].number, open_work["fine"].number},
+                      "at_risk": {open_work["soon"].number}, "breached": {open_work["late"].number}}
+    # The intake has no group to filter by: its figures are not links.
+    assert cell_links(agent.get("/console/reports/wall/").content.decode(), "Intake (no group yet)") == {}
 
 
 def test_the_wall_refreshes_only_its_board(client, desk, open_work):
