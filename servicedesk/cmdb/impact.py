@@ -54,26 +54,33 @@ class Impact:
         return len(self.affected) == self.count
 
 
+def _ids_table() -> str:
+    """A table of ids, its column `value`, from ONE parameter (see _ids_param): tens of thousands of ids would
+    pass SQLite's limit of bound variables as `IN (%s, %s, …)`, and PostgreSQL plans an array literal of them
+    for 15 ms."""
+    return "unnest(%s::bigint[]) AS f(value)" if connection.vendor == "postgresql" else "json_each(%s) AS f"
+
+
+def _ids_param(ids) -> list[int] | str:
+    return list(ids) if connection.vendor == "postgresql" else json.dumps(list(ids))
+
+
 def id_set(ids) -> RawSQL:
-    """A subquery naming `ids` as ONE parameter (a JSON array on SQLite, an array on PostgreSQL): tens of
-    thousands of ids would pass SQLite's limit of bound variables as `IN (%s, %s, …)`."""
-    ids = list(ids)
-    if connection.vendor == "postgresql":
-        return RawSQL("SELECT unnest(%s::bigint[])", [ids])
-    return RawSQL("SELECT value FROM json_each(%s)", [json.dumps(ids)])
+    """`ids` as a subquery for `pk__in=`, however many there are."""
+    return RawSQL(f"SELECT f.value FROM {_ids_table()}", [_ids_param(ids)])
 
 
 def _sources_sql() -> str:
     quote = connection.ops.quote_name
-    table = quote(Relation._meta.db_table)
     kinds = ", ".join(["%s"] * len(IMPACT_KINDS))
-    if connection.vendor == "postgresql":
-        return (f"SELECT DISTINCT r.{quote('source_id')} FROM {table} r WHERE r.{quote('target_id')} = ANY(%s)"
-                f" AND r.{quote('kind')} IN ({kinds})")
-    # CROSS JOIN keeps SQLite's order (the frontier outside, one index lookup per item inside): with the
-    # table outside it built a Bloom filter over every relation at each step.
-    return (f"SELECT DISTINCT r.{quote('source_id')} FROM json_each(%s) f CROSS JOIN {table} r"
-            f" WHERE r.{quote('target_id')} = f.value AND r.{quote('kind')} IN ({kinds})")
+    # The frontier outside, one lookup of the covering index per item inside (CROSS JOIN keeps that order on
+    # SQLite; with the table outside it built a Bloom filter over every relation at each step). On SQLite the
+    # unary + keeps the kind out of the lookup: one seek per item, its few entries filtered in the index,
+    # rather than one seek per kind. The caller's set removes duplicates, faster than DISTINCT's sort: a
+    # frontier of 10,000 items takes 25 ms instead of 60 on either database.
+    kind = "r.{}" if connection.vendor == "postgresql" else "+r.{}"
+    return (f"SELECT r.{quote('source_id')} FROM {_ids_table()} CROSS JOIN {quote(Relation._meta.db_table)} r"
+            f" WHERE r.{quote('target_id')} = f.value AND {kind.format(quote('kind'))} IN ({kinds})")
 
 
 def affected_levels(item_id: int, depth: int = DEFAULT_DEPTH) -> dict[int, int]:
@@ -85,13 +92,12 @@ def affected_levels(item_id: int, depth: int = DEFAULT_DEPTH) -> dict[int, int]:
     network device's 37,000 affected items were hundreds of thousands of pairs (0.7 s); this is 30 ms."""
     sql = _sources_sql()
     kinds = [str(kind) for kind in IMPACT_KINDS]
-    postgres = connection.vendor == "postgresql"
     found: dict[int, int] = {}
     frontier = [item_id]
     with connection.cursor() as cursor:
         for level in range(1, depth + 1):
-            cursor.execute(sql, [frontier if postgres else json.dumps(frontier), *kinds])
-            frontier = [pk for (pk,) in cursor.fetchall() if pk not in found and pk != item_id]
+            cursor.execute(sql, [_ids_param(frontier), *kinds])
+            frontier = list({pk for (pk,) in cursor.fetchall()} - found.keys() - {item_id})
             if not frontier:
                 break
             found.update(dict.fromkeys(frontier, level))
