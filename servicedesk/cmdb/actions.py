@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from servicedesk.accounts.identity import system_user
 from servicedesk.accounts.models import Group, Organisation, User
-from servicedesk.core import audit
+from servicedesk.core import audit, rows
 from servicedesk.core.errors import ActionError, Conflict, NotAllowed, NotFound
 from servicedesk.tickets import actions as ticket_actions
 from servicedesk.tickets import permissions
@@ -183,21 +183,22 @@ def update_item(item: ConfigItem | int, *, actor: User, channel: str, data: Item
     return item
 
 
-IMPORT_BATCH = 500
 IMPORTED_FIELDS = [f.name for f in ConfigItem._meta.concrete_fields if not f.primary_key and f.name != "created_at"]
 
 
 @transaction.atomic
 def save_imported(created: list[ConfigItem], changed: list[ConfigItem],
                   history: list[tuple[ConfigItem, str, dict]], *, actor: User, channel: str, note: str) -> None:
-    """Many items at once, as the import made them with build_item / change_item (changed: locked when loaded):
-    inserted and updated in batches, each item's own audit entries as create_item / update_item write them
-    (with `note` saying where they came from) and its announcement after commit. `history`: (item,
-    audit action, changes) in the order the rows made them; an item created and changed by two rows appears
-    twice."""
+    """Many items at once, as the import made them with build_item / change_item (changed: locked when
+    loaded): inserted in batches and updated one prepared statement each (core.rows); each item's own audit
+    entries as create_item / update_item write them, with `note` saying where they came from; each item
+    announced after commit. `history`: (item, audit action, changes) in the order the rows made them; an item
+    created and changed by two rows appears twice."""
     require_manager(actor)
-    ConfigItem.objects.bulk_create(created, batch_size=IMPORT_BATCH)
-    ConfigItem.objects.bulk_update(changed, IMPORTED_FIELDS, batch_size=IMPORT_BATCH)
+    rows.insert_many(created)
+    # One prepared UPDATE per item: bulk_update's CASE WHEN per field and item cost 3 ms a row to compile.
+    for item in changed:
+        rows.update(item, IMPORTED_FIELDS)
     audit.record_many(history, actor=actor, channel=channel, note=note)
     for item, action, _changes in history:
         _announce(item, actor, "created" if action == audit.Action.CREATED else "updated")
