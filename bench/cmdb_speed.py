@@ -9,14 +9,14 @@ three servers and depending on two other applications (which makes cycles), serv
 ten applications, and end-user devices (the rest) each depending on services and applications, up to
 `--relations` in all. Then, one sequential client in-process, `--samples` (300) calls each after a warm-up:
 
-- **walk**: `cmdb.impact.affected_levels(item, 5)` — the one recursive query, five levels deep;
+- **walk**: `cmdb.impact.affected_levels(item, 5)` — one set query per level, five levels deep;
 - **impact**: `cmdb.impact.impact(item, depth=5)` — the walk plus the affected items, the services among
   them, the people and the graph's edges (what the console's impact page and the API answer with);
 
 for items drawn from each layer (a network device takes down most of the estate within five levels; an
 end-user device nothing). Then the import: a 50k-row workbook (.xlsx, half new items, half changes to existing
-ones, 1 % refused) through `cmdb.importing.run_import` — every row through the actions with its audit row —
-as a dry run and as an apply; rows per second by the clock.
+ones, 1 % refused) through `cmdb.importing.run_import` — a thousand rows at a time, checked as the actions
+check, each item with its audit entries — as a dry run and as an apply; rows per second by the clock.
 
 Prints a table per database and checks the goal: walk p95 under 100 ms at every layer.
 """

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from servicedesk.accounts.identity import system_user
 from servicedesk.accounts.models import Group, Organisation, User
-from servicedesk.core import audit
+from servicedesk.core import audit, rows
 from servicedesk.core.errors import ActionError, Conflict, NotAllowed, NotFound
 from servicedesk.tickets import actions as ticket_actions
 from servicedesk.tickets import permissions
@@ -133,9 +133,8 @@ def _apply(item: ConfigItem, data: ItemInput) -> None:
         item.attributes = clean_attributes(item.type, data.attributes)
 
 
-@transaction.atomic
-def create_item(*, actor: User, channel: str, data: ItemInput) -> ConfigItem:
-    require_manager(actor)
+def build_item(data: ItemInput) -> ConfigItem:
+    """A new item from `data`, checked as create_item checks it, not saved (create_item, the import)."""
     if data.type is None:
         raise ActionError(_("A configuration item needs a type."))
     item = ConfigItem(type=data.type)
@@ -145,6 +144,25 @@ def create_item(*, actor: User, channel: str, data: ItemInput) -> ConfigItem:
         raise ActionError(_("A configuration item needs a name."))
     _apply(item, data)
     item.created_at = item.updated_at = timezone.now()
+    return item
+
+
+def change_item(item: ConfigItem, data: ItemInput) -> tuple[dict, dict]:
+    """`data` applied to a loaded item as update_item applies it, not saved (update_item, the import): the
+    snapshot before and the changes, none when nothing changed (then neither the version moves)."""
+    before = audit.snapshot(item)
+    _apply(item, data)
+    changes = audit.diff(before, audit.snapshot(item, before.keys()))
+    if changes:
+        item.version += 1
+        item.updated_at = timezone.now()
+    return before, changes
+
+
+@transaction.atomic
+def create_item(*, actor: User, channel: str, data: ItemInput) -> ConfigItem:
+    require_manager(actor)
+    item = build_item(data)
     item.save()
     audit.record_created(item, actor=actor, channel=channel)
     _announce(item, actor, "created")
@@ -156,16 +174,34 @@ def update_item(item: ConfigItem | int, *, actor: User, channel: str, data: Item
                 expected_version: int | None = None) -> ConfigItem:
     require_manager(actor)
     item = lock_item(item, actor, expected_version)
-    before = audit.snapshot(item)
-    _apply(item, data)
-    if not audit.diff(before, audit.snapshot(item, before.keys())):
+    before, changes = change_item(item, data)
+    if not changes:
         return item
-    item.version += 1
-    item.updated_at = timezone.now()
     item.save()
     audit.record_change(item, before, actor=actor, channel=channel)
     _announce(item, actor, "updated")
     return item
+
+
+IMPORTED_FIELDS = [f.name for f in ConfigItem._meta.concrete_fields if not f.primary_key and f.name != "created_at"]
+
+
+@transaction.atomic
+def save_imported(created: list[ConfigItem], changed: list[ConfigItem],
+                  history: list[tuple[ConfigItem, str, dict]], *, actor: User, channel: str, note: str) -> None:
+    """Many items at once, as the import made them with build_item / change_item (changed: locked when
+    loaded): inserted in batches and updated one prepared statement each (core.rows); each item's own audit
+    entries as create_item / update_item write them, with `note` saying where they came from; each item
+    announced after commit. `history`: (item, audit action, changes) in the order the rows made them; an item
+    created and changed by two rows appears twice."""
+    require_manager(actor)
+    rows.insert_many(created)
+    # One prepared UPDATE per item: bulk_update's CASE WHEN per field and item cost 3 ms a row to compile.
+    for item in changed:
+        rows.update(item, IMPORTED_FIELDS)
+    audit.record_many(history, actor=actor, channel=channel, note=note)
+    for item, action, _changes in history:
+        _announce(item, actor, "created" if action == audit.Action.CREATED else "updated")
 
 
 @transaction.atomic

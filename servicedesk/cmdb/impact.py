@@ -1,23 +1,25 @@
 """What is affected if an item fails, and the tickets of an item.
 
 `impact` walks the relations backwards from the failing item (whatever runs on it, depends on it or is part of
-it is affected; see models.IMPACT_KINDS) in ONE recursive query with a depth limit: each item keeps the lowest
-level it was reached at, and a cycle (A depends on B depends on A) ends at the depth limit instead of running
-forever. The index cmdb_relation_impact (target, kind, source) answers each step.
+it is affected; see models.IMPACT_KINDS) level by level up to a depth limit, one set query per level: each item
+keeps the lowest level it was reached at and is never walked from twice, so a cycle (A depends on B depends on
+A) ends. The index cmdb_relation_impact (target, kind, source) answers each step without touching the table.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 
 from django.db import connection
 from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
 
 from servicedesk.accounts.models import User
 from servicedesk.tickets.models import OPEN_STATUSES, Ticket
 from servicedesk.tickets.permissions import visible_tickets
 
-from .models import IMPACT_KINDS, CiType, ConfigItem, Relation, TicketItem
+from .models import IMPACT_KINDS, ConfigItem, Relation, TicketItem
 
 DEFAULT_DEPTH = 5
 MAX_DEPTH = 10
@@ -52,70 +54,98 @@ class Impact:
         return len(self.affected) == self.count
 
 
-def _walk_sql(extra_columns: str = "", join: str = "") -> str:
+def _ids_table() -> str:
+    """A table of ids, its column `value`, from ONE parameter (see _ids_param): tens of thousands of ids would
+    pass SQLite's limit of bound variables as `IN (%s, %s, …)`, and PostgreSQL plans an array literal of them
+    for 15 ms."""
+    return "unnest(%s::bigint[]) AS f(value)" if connection.vendor == "postgresql" else "json_each(%s) AS f"
+
+
+def _ids_param(ids) -> list[int] | str:
+    return list(ids) if connection.vendor == "postgresql" else json.dumps(list(ids))
+
+
+def id_set(ids) -> RawSQL:
+    """`ids` as a subquery for `pk__in=`, however many there are."""
+    return RawSQL(f"SELECT f.value FROM {_ids_table()}", [_ids_param(ids)])
+
+
+def _sources_sql() -> str:
     quote = connection.ops.quote_name
-    table = quote(Relation._meta.db_table)
     kinds = ", ".join(["%s"] * len(IMPACT_KINDS))
-    # The kind is tested in the select list (a relation that spreads nothing yields NULL, which joins nothing
-    # further) rather than in the WHERE: a condition on the relation there made SQLite build a Bloom filter
-    # over the whole table at every step (15-30 ms for an item nothing depends on); this way each step is
-    # one covering-index lookup.
-    return (
-        f"WITH RECURSIVE affected(item, level) AS ("
-        f" SELECT CAST(%s AS BIGINT), 0"
-        f" UNION"
-        f" SELECT CASE WHEN r.{quote('kind')} IN ({kinds}) THEN r.{quote('source_id')} END, a.level + 1"
-        f" FROM affected a JOIN {table} r ON r.{quote('target_id')} = a.item WHERE a.level < %s"
-        f") SELECT a.item, MIN(a.level){extra_columns} FROM affected a{join}"
-        f" WHERE a.item IS NOT NULL AND a.item <> %s GROUP BY a.item"
-    )
+    # The frontier outside, one lookup of the covering index per item inside (CROSS JOIN keeps that order on
+    # SQLite; with the table outside it built a Bloom filter over every relation at each step). On SQLite the
+    # unary + keeps the kind out of the lookup: one seek per item, its few entries filtered in the index,
+    # rather than one seek per kind. The sources come back as one array (one row, not 20,000) and the caller's
+    # set removes duplicates, faster than DISTINCT's sort: a frontier of 10,000 items takes 17 ms instead of
+    # 60 on SQLite.
+    postgres = connection.vendor == "postgresql"
+    kind = ("r.{}" if postgres else "+r.{}").format(quote("kind"))
+    source = f"r.{quote('source_id')}"
+    return (f"SELECT {f'array_agg({source})' if postgres else f'json_group_array({source})'}"
+            f" FROM {_ids_table()} CROSS JOIN {quote(Relation._meta.db_table)} r"
+            f" WHERE r.{quote('target_id')} = f.value AND {kind} IN ({kinds})")
 
 
-def _walk(item_id: int, depth: int, sql: str) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [item_id, *[str(kind) for kind in IMPACT_KINDS], depth, item_id])
-        return cursor.fetchall()
+def _ids_result(value) -> list[int]:
+    if connection.vendor == "postgresql":
+        return value or []
+    return json.loads(value)
 
 
 def affected_levels(item_id: int, depth: int = DEFAULT_DEPTH) -> dict[int, int]:
     """{item id: the lowest level it is affected at} for everything a failure of `item_id` reaches within
-    `depth` steps (the item itself not included)."""
-    return dict(_walk(item_id, depth, _walk_sql()))
+    `depth` steps (the item itself not included).
+
+    Level by level, one query per level on the frontier (the items first reached at the level before), each
+    item's sources read once: a recursive CTE with UNION keeps every (item, level) pair it reaches, and a
+    network device's 37,000 affected items were hundreds of thousands of pairs (0.7 s); this is 30 ms."""
+    sql = _sources_sql()
+    kinds = [str(kind) for kind in IMPACT_KINDS]
+    found: dict[int, int] = {}
+    frontier = [item_id]
+    with connection.cursor() as cursor:
+        for level in range(1, depth + 1):
+            cursor.execute(sql, [_ids_param(frontier), *kinds])
+            frontier = list(set(_ids_result(cursor.fetchone()[0])) - found.keys() - {item_id})
+            if not frontier:
+                break
+            found.update(dict.fromkeys(frontier, level))
+    return found
 
 
 def impact(item_or_id: ConfigItem | int, *, depth: int = DEFAULT_DEPTH) -> Impact:
     """Everything affected if the item fails, by level; the services among them; the people who use them.
-    One walk names every affected item with its type and user; only what is shown is loaded as objects."""
+    The walk names the affected items by id and level only; the nearest LIST_LIMIT are loaded as objects, the
+    services and the people found by set queries over the rest."""
     depth = max(1, min(int(depth), MAX_DEPTH))
     item = item_or_id if isinstance(item_or_id, ConfigItem) else ConfigItem.objects.select_related("type").get(
         pk=item_or_id)
-    quote = connection.ops.quote_name
-    rows = _walk(item.pk, depth, _walk_sql(
-        f", MIN(i.{quote('type_id')}), MIN(i.{quote('user_id')})",
-        f" JOIN {quote(ConfigItem._meta.db_table)} i ON i.{quote('id')} = a.item"))
+    level_of = affected_levels(item.pk, depth)
     counts: dict[int, int] = {}
-    for _pk, level, _type, _user in rows:
+    for level in level_of.values():
         counts[level] = counts.get(level, 0) + 1
-    nearest = sorted(rows, key=lambda row: (row[1], row[0]))[:LIST_LIMIT]
-    service_types = set(CiType.objects.filter(is_service=True).values_list("pk", flat=True))
-    services = {pk for pk, _level, type_id, _user in rows if type_id in service_types}
-    loaded = {i.pk: i for i in ConfigItem.objects.filter(pk__in={row[0] for row in nearest} | services)
-              .select_related("type", "user")}
-    level_of = {pk: level for pk, level, _type, _user in rows}
+    nearest = sorted(level_of, key=lambda pk: (level_of[pk], pk))[:LIST_LIMIT]
+    # The whole affected set stays in the database's hands: only the services and the people come back.
+    affected = id_set(level_of)
+    found_services = [*ConfigItem.objects.filter(pk__in=affected, type__is_service=True).select_related("type"),
+                      *([item] if item.type.is_service else [])]
+    found_services.sort(key=lambda i: (level_of.get(i.pk, 0), i.name))
+    loaded = {i.pk: i for i in ConfigItem.objects.filter(pk__in=nearest).select_related("type", "user")}
     levels: dict[int, list[ConfigItem]] = {}
-    for pk, level, _type, _user in nearest:
-        levels.setdefault(level, []).append(loaded[pk])
+    for pk in nearest:
+        levels.setdefault(level_of[pk], []).append(loaded[pk])
     for listed in levels.values():
         listed.sort(key=lambda i: (i.name, i.pk))
-    found_services = [loaded[pk] for pk in services] + ([item] if item.type.is_service else [])
-    found_services.sort(key=lambda i: (level_of.get(i.pk, 0), i.name))
-    drawn = [item.pk, *[pk for pk, _level, _type, _user in nearest[:GRAPH_LIMIT - 1]]]
+    drawn = [item.pk, *nearest[:GRAPH_LIMIT - 1]]
     edges = list(Relation.objects.filter(source_id__in=drawn, target_id__in=drawn, kind__in=IMPACT_KINDS)
                  .values_list("source_id", "target_id", "kind"))
-    user_ids = {user for _pk, _level, _type, user in rows if user is not None} | ({item.user_id} - {None})
-    affected_ids = set(level_of) | {item.pk}
-    user_ids |= {requester for item_id, requester in TicketItem.objects.filter(ticket__status__in=OPEN_STATUSES)
-                 .values_list("item_id", "ticket__requester_id") if item_id in affected_ids}
+    user_ids = {item.user_id} - {None}
+    user_ids |= set(ConfigItem.objects.filter(pk__in=affected, user__isnull=False)
+                    .values_list("user_id", flat=True).distinct())
+    user_ids |= set(TicketItem.objects.filter(ticket__status__in=OPEN_STATUSES,
+                                              item_id__in=id_set([item.pk, *level_of]))
+                    .values_list("ticket__requester_id", flat=True).distinct())
     people = sorted(User.objects.filter(pk__in=sorted(user_ids)[:PEOPLE_LIMIT], is_active=True),
                     key=lambda u: (u.display_name.lower(), u.pk))
     return Impact(item=item, depth=depth, counts=counts, levels=levels, services=found_services, people=people,

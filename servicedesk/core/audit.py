@@ -184,8 +184,22 @@ def record_created(obj: models.Model, *, actor, channel: str, note: str = "",
                    at: datetime.datetime | None = None, fields: Iterable[str] | None = None) -> None:
     """Record a new object with the value of each field it was made with (`fields`: only those, when the
     caller knows which it set — a new object's many-to-many relations cost a query each to read)."""
-    values = {name: ("", value) for name, value in snapshot(obj, fields).items() if value != ""}
-    _write(_entries(obj, actor=actor, channel=channel, action=Action.CREATED, changes=values, note=note, at=at))
+    _write(_entries(obj, actor=actor, channel=channel, action=Action.CREATED, changes=created_changes(obj, fields),
+                    note=note, at=at))
+
+
+def created_changes(obj: models.Model, fields: Iterable[str] | None = None) -> dict[str, tuple[str, str]]:
+    """What record_created records for `obj`, as it is now (before it has a primary key, for record_many)."""
+    return {name: ("", value) for name, value in snapshot(obj, fields).items() if value != ""}
+
+
+def record_many(history: Iterable[tuple[models.Model, str, Mapping[str, tuple[str, str]]]], *, actor, channel: str,
+                note: str = "") -> None:
+    """(object, action, changes) for many objects saved at once (an import): their entries in as few
+    statements as the database's limit of parameters allows."""
+    _write([entry for obj, action, changes in history
+            for entry in _entries(obj, actor=actor, channel=channel, action=action, changes=changes, note=note,
+                                  at=None)])
 
 
 def record_deleted(obj: models.Model, *, actor, channel: str, note: str = "",
