@@ -61,6 +61,8 @@ ALLOWED = {
                                                      "retried, failed) and a webhook's count of failures in a row",
     ("servicedesk/reportmail/sending.py", "reportmail"): "a report mail's own outbox states (claimed, sent, retried, "
                                                          "failed)",
+    ("servicedesk/reports/facts.py", "reports"): "the per-ticket report facts, derived from the ticket, its clocks, "
+                                                 "history and time log (rebuilt by rebuild-report-facts)",
 }
 
 # Writes outside actions still to be moved into one (none: keep it that way).

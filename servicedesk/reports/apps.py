@@ -8,4 +8,4 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Reports")
 
     def ready(self):
-        from servicedesk.reports import ticket_kpis  # noqa: F401  (registers the ticket-derived KPIs)
+        from servicedesk.reports import receivers, ticket_kpis  # noqa: F401  (keep the facts; register the KPIs)

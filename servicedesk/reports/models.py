@@ -40,3 +40,55 @@ class CostRate(models.Model):
     def clean(self):
         if bool(self.group_id) == bool(self.role):
             raise ValidationError(_("A rate is for a group or for a role: choose one of them."))
+
+
+class TicketFacts(models.Model):
+    """One narrow row per ticket: its dimensions, moments and every per-ticket quantity the ticket KPIs
+    read beside the ticket row (its clocks, history and time log), so each KPI is a conditional aggregate
+    over this one table. Derived data: `facts.refresh` writes it from the raw tables whenever one of them
+    changes (reports/receivers.py) and `servicedesk rebuild-report-facts` rewrites it all; never edit it.
+
+    The dimensions keep the ticket's field names (dimensions.FIELDS reads them here as on the ticket);
+    the category is a relation so its service and parent are read live, not copied.
+    """
+
+    ticket = models.OneToOneField("tickets.Ticket", primary_key=True, on_delete=models.CASCADE,
+                                  related_name="report_facts")
+    desk_id = models.BigIntegerField(null=True)
+    group_id = models.BigIntegerField(null=True)
+    assignee_id = models.BigIntegerField(null=True)
+    organisation_id = models.BigIntegerField(null=True)
+    category = models.ForeignKey("tickets.Category", null=True, on_delete=models.DO_NOTHING, db_constraint=False,
+                                 related_name="+")
+    channel = models.CharField(max_length=16)
+    type = models.CharField(max_length=20)
+    created_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True)
+    closed_at = models.DateTimeField(null=True)
+    response_decided = models.BooleanField(default=False)
+    responded_in_time = models.BooleanField(default=False)
+    has_resolution_target = models.BooleanField(default=False)
+    resolved_in_time = models.BooleanField(default=False)
+    beyond_first_line = models.BooleanField(default=False)
+    first_transfer_at = models.DateTimeField(null=True)
+    reopened = models.BooleanField(default=False)
+    # Logged minutes, in all and by the current role of the agent who logged them (the cost's inputs:
+    # the rates are applied when the report runs).
+    logged_minutes = models.IntegerField(default=0)
+    minutes_agent = models.IntegerField(default=0)
+    minutes_lead = models.IntegerField(default=0)
+    minutes_manager = models.IntegerField(default=0)
+    minutes_admin = models.IntegerField(default=0)
+    minutes_customer = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["created_at"], name="facts_created"),
+            models.Index(fields=["resolved_at"], name="facts_resolved"),
+            models.Index(fields=["closed_at"], name="facts_closed"),
+            models.Index(fields=["group_id", "created_at"], name="facts_group_created"),
+            models.Index(fields=["assignee_id", "resolved_at"], name="facts_assignee_resolved"),
+        ]
+
+    def __str__(self) -> str:
+        return f"facts of ticket {self.ticket_id}"

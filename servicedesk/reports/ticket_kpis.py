@@ -1,6 +1,10 @@
 """The KPIs read from the ticket record, its clocks, SLA events, history and time log, each with its
 definition (docs/kpis.md says the same, with the formula and the timestamps).
 
+What a KPI reads of one ticket (its dimensions, moments, clocks' verdicts, routing, reopening, logged time) is
+read from the ticket's facts row (facts.py holds those definitions, models.TicketFacts the row): one narrow
+indexed table, no look beside it per ticket.
+
 Times are wall-clock minutes between two stored instants unless a definition says otherwise; whether a
 target was met is the SLA engine's own verdict (its clock rows count business time on the policy's calendar).
 """
@@ -8,50 +12,35 @@ target was met is the SLA engine's own verdict (its clock rows count business ti
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
 
-from django.db.models import (
-    Case,
-    Count,
-    Exists,
-    ExpressionWrapper,
-    F,
-    FilteredRelation,
-    FloatField,
-    OuterRef,
-    Q,
-    Subquery,
-    Sum,
-    When,
-)
+from django.db.models import Case, Count, F, FloatField, Q, When
 from django.db.models import Value as V
-from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 
-from servicedesk.accounts.models import Group, Tier
 from servicedesk.sla.models import SlaEvent, SlaTarget, TargetKind
-from servicedesk.tickets.models import Channel, HistoryEntry, PendingReason, Ticket, TimeEntry
+from servicedesk.tickets.models import Channel, HistoryEntry, PendingReason, Ticket
 
 from . import dimensions
+from .facts import ROLE_MINUTES
 from .filters import Filters
 from .kpis import Kpi, Row, Value, register
 from .measures import in_range, measure, minutes_between
-from .models import CostRate
+from .models import CostRate, TicketFacts
 
 # --- volume ---------------------------------------------------------------------------------------------
 
 measure("tickets_created", _("Tickets created"),
         _("Tickets recorded in the period (by their creation time), whatever their type, channel or state now."),
-        unit="count", section="volume", better=None, moment="created_at")
+        unit="count", section="volume", better=None, moment="created_at", source=TicketFacts)
 measure("tickets_resolved", _("Tickets resolved"),
         _("Tickets whose latest resolution falls in the period (a ticket reopened and resolved again counts "
           "once, in the period of its last resolution)."),
-        unit="count", section="volume", better=None, moment="resolved_at")
+        unit="count", section="volume", better=None, moment="resolved_at", source=TicketFacts)
 measure("tickets_closed", _("Tickets closed"),
         _("Tickets closed in the period (confirmed by the customer, closed by an agent or closed without "
           "confirmation)."),
-        unit="count", section="volume", better=None, moment="closed_at")
+        unit="count", section="volume", better=None, moment="closed_at", source=TicketFacts)
 CHANNEL_LABELS = {
     Channel.PORTAL: (_("Contacts by web portal"), _("Tickets created in the period through the web portal.")),
     Channel.EMAIL: (_("Contacts by e-mail"), _("Tickets created in the period from an e-mail.")),
@@ -64,21 +53,11 @@ CHANNEL_LABELS = {
 }
 for _channel, (_label, _definition) in CHANNEL_LABELS.items():
     measure(f"contacts_{_channel.value}", _label, _definition, unit="count", section="volume", better=None,
-            moment="created_at", counted=Q(channel=_channel.value))
+            moment="created_at", source=TicketFacts, counted=Q(channel=_channel.value))
 
 # --- service levels -------------------------------------------------------------------------------------
 
 
-def _clock(name: str, key: str) -> tuple[str, Callable[[], FilteredRelation]]:
-    """A ticket's response or resolution clock row, joined (a ticket has at most one of each key)."""
-    return name, lambda: FilteredRelation("sla_targets", condition=Q(sla_targets__key=key))
-
-
-RESPONSE_CLOCK = _clock("response_clock", TargetKind.RESPONSE)
-RESOLUTION_CLOCK = _clock("resolution_clock", TargetKind.RESOLUTION)
-# A response clock is decided once it stopped (the first public reply) or breached (late, answered or not).
-RESPONDED_IN_TIME = Q(response_clock__state="stopped", response_clock__breached=False)
-RESPONSE_DECIDED = Q(response_clock__state="stopped") | Q(response_clock__breached=True)
 FIRST_RESPONSE_BUCKETS = ((15, _("< 15 min")), (30, _("15–30 min")), (60, _("30–60 min")), (240, _("1–4 h")),
                           (480, _("4–8 h")), (None, _("> 8 h")))
 
@@ -105,14 +84,13 @@ measure("first_response_in_time", _("First response within the committed time"),
           "the share answered by desk staff within the SLA's first-response target (business time on the "
           "policy's calendar)."),
         unit="percent", section="service", better="up", moment="created_at", kind="percent",
-        counted=RESPONSE_DECIDED, hit=RESPONDED_IN_TIME, joins=(RESPONSE_CLOCK,),
+        source=TicketFacts, counted=Q(response_decided=True), hit=Q(responded_in_time=True),
         distribution=first_response_distribution)
 measure("resolution_in_sla", _("Resolution within SLA"),
         _("Of the tickets resolved in the period (latest resolution) that have a resolution target, the share "
           "whose resolution clock never breached."),
         unit="percent", section="service", better="up", moment="resolved_at", kind="percent",
-        counted=Q(resolution_clock__isnull=False), hit=Q(resolution_clock__breached=False),
-        joins=(RESOLUTION_CLOCK,))
+        source=TicketFacts, counted=Q(has_resolution_target=True), hit=Q(resolved_in_time=True))
 
 
 def breach_causes(user, key: str, filters: Filters) -> list[tuple[str, int]]:
@@ -147,17 +125,11 @@ measure("ola_met", _("OLA performance"),
 
 # --- quality --------------------------------------------------------------------------------------------
 
-# Routed beyond the 1st line at any time: a history line giving the ticket to a 2nd- or 3rd-line group
-# (history keeps a group's stable English name).
-BEYOND_FIRST_LINE = Exists(HistoryEntry.objects.filter(
-    ticket=OuterRef("pk"), field="group", new_value__in=Group.objects.filter(tier__gt=Tier.FIRST).values("name")))
-REOPENED = Exists(HistoryEntry.objects.filter(ticket=OuterRef("pk"), event="reopen", field="status"))
-
 measure("first_contact_resolution", _("First-contact resolution rate"),
         _("Of the tickets resolved in the period, the share resolved by the 1st line without transfer: never "
           "routed to a 2nd- or 3rd-line group and never reopened (e.g. a call solved on the spot)."),
         unit="percent", section="quality", better="up", moment="resolved_at", kind="percent",
-        hit=~Q(BEYOND_FIRST_LINE) & ~Q(REOPENED))
+        source=TicketFacts, hit=Q(beyond_first_line=False, reopened=False))
 measure("reopen_rate", _("Reopen rate"),
         _("Reopenings in the period as a share of resolutions in the period (both read from the tickets' "
           "history: each resolution and each reopening counts, so a ticket resolved twice counts twice)."),
@@ -167,30 +139,27 @@ measure("reopen_rate", _("Reopen rate"),
 
 # --- flow -----------------------------------------------------------------------------------------------
 
-FIRST_TRANSFER = Subquery(HistoryEntry.objects.filter(
-    ticket=OuterRef("pk"), field="group", new_value__in=Group.objects.filter(tier__gt=Tier.FIRST).values("name"))
-    .order_by("at", "id").values("at")[:1])
-
 measure("time_to_second_line", _("Time to transfer to the 2nd line"),
         _("For the tickets created in the period that were routed beyond the 1st line, the mean time in "
           "minutes from creation to the first assignment to a 2nd- or 3rd-line group."),
         unit="minutes", section="flow", better="down", moment="created_at", kind="average",
-        counted=Q(BEYOND_FIRST_LINE), minutes=minutes_between("created_at", FIRST_TRANSFER))
+        source=TicketFacts, counted=Q(beyond_first_line=True),
+        minutes=minutes_between("created_at", "first_transfer_at"))
 measure("time_to_resolve_mean", _("Mean time to resolve"),
         _("For the tickets resolved in the period, the mean time in minutes from creation to the latest "
           "resolution (wall-clock, pauses included)."),
         unit="minutes", section="flow", better="down", moment="resolved_at", kind="average",
-        minutes=minutes_between("created_at", "resolved_at"))
+        source=TicketFacts, minutes=minutes_between("created_at", "resolved_at"))
 measure("time_to_resolve_median", _("Median time to resolve"),
         _("For the tickets resolved in the period, the median time in minutes from creation to the latest "
           "resolution: half were resolved faster."),
         unit="minutes", section="flow", better="down", moment="resolved_at", kind="median",
-        minutes=minutes_between("created_at", "resolved_at"))
+        source=TicketFacts, minutes=minutes_between("created_at", "resolved_at"))
 measure("tickets_per_agent", _("Tickets per agent"),
         _("Tickets resolved in the period divided by the number of agents they were assigned to when resolved "
           "(tickets resolved without an assignee are left out)."),
         unit="number", section="flow", better=None, moment="resolved_at", kind="per",
-        counted=Q(assignee__isnull=False), per="assignee")
+        source=TicketFacts, counted=Q(assignee_id__isnull=False), per="assignee_id")
 
 
 # Backlog: not a timestamp within the period but a state at its end, so its own query: one conditional
@@ -213,7 +182,7 @@ def _period_ends(filters: Filters) -> list[datetime.datetime]:
 def _backlog_rows(filters: Filters):
     first_end, last_end = _period_ends(filters)[0], filters.utc_range()[1]
     # Resolved before the first period ended: in no backlog of this report (this bound uses the indexes).
-    return Ticket.objects.filter(
+    return TicketFacts.objects.filter(
         dimensions.ticket_q(filters), created_at__lt=last_end,
     ).filter(Q(resolved_at__isnull=True) | Q(resolved_at__gte=first_end)).filter(
         Q(closed_at__isnull=True) | Q(closed_at__gte=first_end))
@@ -239,7 +208,7 @@ def backlog_breakdown(user, key: str, filters: Filters, by: str) -> list[Row]:
 
 def backlog_tickets(user, key: str, filters: Filters, period: datetime.date | None = None):
     end = filters.period_range(period)[1] if period is not None else filters.utc_range()[1]
-    return _backlog_rows(filters).filter(open_at(end))
+    return Ticket.objects.filter(pk__in=_backlog_rows(filters).filter(open_at(end)).values("ticket_id"))
 
 
 def backlog_ageing(user, key: str, filters: Filters) -> list[tuple[str, int]]:
@@ -266,28 +235,24 @@ register(BACKLOG, compute=backlog_compute, tickets=backlog_tickets, breakdown=ba
 # --- cost -----------------------------------------------------------------------------------------------
 
 
-def _hourly_rate():
-    """A time entry's rate: the rate of its ticket's resolver group, else that of its agent's role, else 0
-    (rates read when the report runs: a handful of rows, written into the query as constants)."""
-    rates = list(CostRate.objects.values_list("group_id", "role", "hourly_rate"))
-    by_group = [When(ticket__group_id=group, then=V(float(rate))) for group, _role, rate in rates if group]
-    by_role = [When(agent__role=role, then=V(float(rate))) for _group, role, rate in rates if role]
-    if not by_group and not by_role:
-        return V(0.0)
-    return Case(*by_group, *by_role, default=V(0.0), output_field=FloatField())
-
-
 def ticket_cost():
-    """What the time logged on the outer ticket cost."""
-    entries = (TimeEntry.objects.filter(ticket=OuterRef("pk")).order_by().values("ticket")
-               .annotate(cost=Sum(ExpressionWrapper(F("minutes") * _hourly_rate() / V(60.0),
-                                                    output_field=FloatField())))
-               .values("cost"))
-    return Coalesce(Subquery(entries, output_field=FloatField()), V(0.0))
+    """What the time logged on a ticket cost, from its facts: every entry at the rate of the ticket's resolver
+    group when it has one, else at the rate of the role of the agent who logged it, else 0 (rates read when
+    the report runs: a handful of rows, written into the query as constants)."""
+    rates = list(CostRate.objects.values_list("group_id", "role", "hourly_rate"))
+    by_role = V(0.0)
+    for _group, role, rate in rates:
+        if role:
+            by_role = by_role + F(ROLE_MINUTES[role]) * V(float(rate))
+    by_group = [When(group_id=group, then=F("logged_minutes") * V(float(rate)))
+                for group, _role, rate in rates if group]
+    cost = Case(*by_group, default=by_role, output_field=FloatField()) if by_group else by_role
+    return cost / V(60.0)
 
 
 measure("cost_per_ticket", _("Average cost per ticket"),
         _("For the tickets resolved in the period, the time logged on them (at any date) times the hourly rate, "
           "divided by the number of those tickets (a ticket without logged time costs 0). The rate is the "
           "ticket's resolver group's when it has one, else the rate of the role of the agent who logged the time."),
-        unit="money", section="cost", better="down", moment="resolved_at", kind="average", minutes=ticket_cost)
+        unit="money", section="cost", better="down", moment="resolved_at", kind="average", source=TicketFacts,
+        minutes=ticket_cost)

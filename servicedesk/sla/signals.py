@@ -13,9 +13,15 @@ follow_up_digest
     kwargs: recipient (User), tickets (list[Ticket]: routed, unresolved tickets with no update
     since the last follow-up), as_lead (bool: True when the recipient gets it as the group's lead,
     listing the group's overdue follow-ups). Sent with ``send_robust``.
+
+clocks_written
+    kwargs: ticket_ids (list[int]). Sent inside the transaction that rewrote those tickets' clock rows
+    (tracking.recompute_ticket / rebuild), so what is derived from them (the reports' facts) commits with
+    them.
 """
 
 from django.dispatch import Signal
 
 threshold_reached = Signal()
 follow_up_digest = Signal()
+clocks_written = Signal()

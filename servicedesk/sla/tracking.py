@@ -51,6 +51,7 @@ from servicedesk.sla.models import (
     TargetKind,
 )
 from servicedesk.sla.ola import ola_state
+from servicedesk.sla.signals import clocks_written
 from servicedesk.tickets.models import OPEN_STATUSES, HistoryEntry, Ticket
 
 log = logging.getLogger("servicedesk.sla")
@@ -178,6 +179,7 @@ def recompute_ticket(ticket_id: int, config: Config | None = None, now: datetime
         SlaTarget.objects.bulk_create(targets)
         PendingThreshold.objects.bulk_create(pending)
         _mark_synced({ticket.pk: ticket.version})
+        clocks_written.send(sender=SlaTarget, ticket_ids=[ticket.pk])
     return len(targets)
 
 
@@ -231,6 +233,7 @@ def rebuild(*, batch: int = 500, progress=None, open_only: bool = False) -> int:
             SlaTarget.objects.bulk_create(targets)
             PendingThreshold.objects.bulk_create(pending)
             _mark_synced({t.pk: t.version for t in tickets})
+            clocks_written.send(sender=SlaTarget, ticket_ids=ids)
         count += len(ids)
         last = ids[-1]
         if progress:

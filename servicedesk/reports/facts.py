@@ -1,0 +1,85 @@
+"""The per-ticket facts row (models.TicketFacts): what the ticket KPIs read beside the ticket row, worked out
+once per ticket from the raw tables with the KPIs' definitions (below), and rewritten by `refresh` whenever
+one of its inputs changes (receivers.py), in the writing transaction.
+"""
+
+from __future__ import annotations
+
+from django.db.models import BooleanField, Exists, ExpressionWrapper, FilteredRelation, OuterRef, Q, Subquery, Sum
+
+from servicedesk.accounts.models import Group, Role, Tier
+from servicedesk.sla.models import TargetKind
+from servicedesk.tickets.models import HistoryEntry, Ticket, TimeEntry
+
+from .models import TicketFacts
+
+# A response clock is decided once it stopped (the first public reply) or breached (late, answered or not).
+RESPONSE_DECIDED = Q(response_clock__state="stopped") | Q(response_clock__breached=True)
+RESPONDED_IN_TIME = Q(response_clock__state="stopped", response_clock__breached=False)
+# Routed beyond the 1st line at any time: a history line giving the ticket to a 2nd- or 3rd-line group
+# (history keeps a group's stable English name).
+_BEYOND = HistoryEntry.objects.filter(
+    ticket=OuterRef("pk"), field="group", new_value__in=Group.objects.filter(tier__gt=Tier.FIRST).values("name"))
+BEYOND_FIRST_LINE = Exists(_BEYOND)
+FIRST_TRANSFER = Subquery(_BEYOND.order_by("at", "id").values("at")[:1])
+REOPENED = Exists(HistoryEntry.objects.filter(ticket=OuterRef("pk"), event="reopen", field="status"))
+
+DIMENSIONS = ("desk_id", "group_id", "assignee_id", "organisation_id", "category_id", "channel", "type",
+              "created_at", "resolved_at", "closed_at")
+ROLE_MINUTES = {role: f"minutes_{role}" for role in Role.values}
+
+
+def _flag(q: Q) -> ExpressionWrapper:
+    return ExpressionWrapper(q, output_field=BooleanField())
+
+
+def _clock(key: str) -> FilteredRelation:
+    return FilteredRelation("sla_targets", condition=Q(sla_targets__key=key))
+
+
+def refresh(ticket_ids) -> int:
+    """Rewrite the facts of the given tickets from their current rows (tickets gone have lost theirs with
+    them); returns how many were written."""
+    ids = list(set(ticket_ids))
+    if not ids:
+        return 0
+    found = (Ticket.objects.filter(pk__in=ids)
+             .annotate(response_clock=_clock(TargetKind.RESPONSE), resolution_clock=_clock(TargetKind.RESOLUTION))
+             .annotate(_decided=_flag(RESPONSE_DECIDED), _in_time=_flag(RESPONDED_IN_TIME),
+                       _target=_flag(Q(resolution_clock__isnull=False)),
+                       _resolved_in_time=_flag(Q(resolution_clock__breached=False)),
+                       _beyond=BEYOND_FIRST_LINE, _transfer=FIRST_TRANSFER, _reopened=REOPENED)
+             .values("pk", *DIMENSIONS, "_decided", "_in_time", "_target", "_resolved_in_time", "_beyond",
+                     "_transfer", "_reopened"))
+    logged: dict[int, dict[str, int]] = {}
+    for ticket_id, role, minutes in (TimeEntry.objects.filter(ticket_id__in=ids).order_by()
+                                     .values("ticket_id", "agent__role").annotate(minutes=Sum("minutes"))
+                                     .values_list("ticket_id", "agent__role", "minutes")):
+        logged.setdefault(ticket_id, {})[role] = minutes or 0
+    rows = []
+    for row in found:
+        by_role = logged.get(row["pk"], {})
+        rows.append(TicketFacts(
+            ticket_id=row["pk"], **{name: row[name] for name in DIMENSIONS},
+            response_decided=bool(row["_decided"]), responded_in_time=bool(row["_in_time"]),
+            has_resolution_target=bool(row["_target"]), resolved_in_time=bool(row["_resolved_in_time"]),
+            beyond_first_line=bool(row["_beyond"]), first_transfer_at=row["_transfer"],
+            reopened=bool(row["_reopened"]), logged_minutes=sum(by_role.values()),
+            **{column: by_role.get(role, 0) for role, column in ROLE_MINUTES.items()}))
+    fields = [f.attname for f in TicketFacts._meta.concrete_fields if not f.primary_key]
+    TicketFacts.objects.bulk_create(rows, update_conflicts=True, unique_fields=["ticket"], update_fields=fields)
+    return len(rows)
+
+
+def rebuild(*, batch: int = 2000, progress=None) -> int:
+    """Rewrite every ticket's facts (after a bulk load, or to repair); returns the number of tickets."""
+    last, count = 0, 0
+    while True:
+        ids = list(Ticket.objects.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:batch])
+        if not ids:
+            return count
+        refresh(ids)
+        count += len(ids)
+        last = ids[-1]
+        if progress:
+            progress(count)

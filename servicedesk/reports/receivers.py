@@ -1,0 +1,49 @@
+"""Keep the report facts current, in the same transaction as the change (as search does): a write to a
+ticket's record, its clock rows, its history or its time log rewrites that ticket's facts row
+(facts.refresh); a ticket's deletion takes its row with it (CASCADE). Writes that cannot change a fact
+(a ticket save touching none of its dimensions or moments, a history line about another field) cost nothing.
+Bulk writes that bypass the model (QuerySet.update, raw SQL) must call facts.refresh or rebuild themselves."""
+
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from servicedesk.sla.models import SlaTarget, TargetKind
+from servicedesk.sla.signals import clocks_written
+from servicedesk.tickets.models import HistoryEntry, Ticket, TimeEntry
+
+from . import facts
+
+TICKET_FIELDS = frozenset({"desk", "group", "assignee", "organisation", "category", "channel", "type", "created_at",
+                           "resolved_at", "closed_at"})
+CLOCKS = frozenset({TargetKind.RESPONSE.value, TargetKind.RESOLUTION.value})
+
+
+@receiver(post_save, sender=Ticket, dispatch_uid="reports_ticket_saved")
+def ticket_saved(sender, instance: Ticket, created: bool, update_fields=None, raw=False, **kwargs):
+    if not raw and (created or update_fields is None or TICKET_FIELDS & set(update_fields)):
+        facts.refresh([instance.pk])
+
+
+@receiver(post_save, sender=HistoryEntry, dispatch_uid="reports_history_saved")
+def history_saved(sender, instance: HistoryEntry, raw=False, **kwargs):
+    # Only group changes (routed beyond the 1st line, first transfer) and reopenings are facts.
+    if not raw and (instance.field == "group" or instance.event == "reopen"):
+        facts.refresh([instance.ticket_id])
+
+
+@receiver(post_save, sender=TimeEntry, dispatch_uid="reports_time_saved")
+@receiver(post_delete, sender=TimeEntry, dispatch_uid="reports_time_deleted")
+def time_changed(sender, instance: TimeEntry, raw=False, **kwargs):
+    if not raw:
+        facts.refresh([instance.ticket_id])
+
+
+@receiver(post_save, sender=SlaTarget, dispatch_uid="reports_clock_saved")
+def clock_saved(sender, instance: SlaTarget, raw=False, **kwargs):
+    if not raw and instance.key in CLOCKS:
+        facts.refresh([instance.ticket_id])
+
+
+@receiver(clocks_written, dispatch_uid="reports_clocks_written")
+def clocks_rewritten(sender, ticket_ids, **kwargs):
+    facts.refresh(ticket_ids)
