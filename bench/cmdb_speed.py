@@ -30,9 +30,8 @@ import os
 import random
 import statistics
 import time
-from pathlib import Path
 
-from bench.run import RESULTS, ROOT, bench_url, log, manage, percentile, recreate_postgres
+from bench.run import RESULTS, engine_env, log, manage, percentile
 
 GOAL_MS = 100.0
 LAYERS = [("network", 0.01), ("server", 0.20), ("application", 0.20), ("service", 0.02), ("device", 0.57)]
@@ -181,23 +180,7 @@ def child(args) -> None:
 
 
 def run_engine(engine: str, args) -> dict:
-    env = dict(os.environ)
-    env.update({
-        "SERVICEDESK_SECRET_KEY": "bench-not-secret",
-        "SERVICEDESK_LOG_LEVEL": "ERROR",
-        "SERVICEDESK_DEBUG": "0",
-        "SERVICEDESK_FAST_HASHER": "1",
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-    })
-    if engine == "postgresql":
-        env["DATABASE_URL"] = bench_url(args.server, args.db)
-        recreate_postgres(args.server, args.db)
-    else:
-        env.pop("DATABASE_URL", None)
-        Path(args.sqlite_dir).mkdir(parents=True, exist_ok=True)
-        env["SERVICEDESK_DATA_DIR"] = str(Path(args.sqlite_dir).resolve())
-        for name in ("servicedesk.sqlite3", "servicedesk.sqlite3-wal", "servicedesk.sqlite3-shm"):
-            Path(args.sqlite_dir, name).unlink(missing_ok=True)
+    env = engine_env(engine, args.server, args.db, args.sqlite_dir)
     log(f"{engine}: migrate, demo people, {args.items:,} items and {args.relations:,} relations")
     manage(env, "servicedesk", "migrate", "--noinput", "-v0")
     manage(env, "servicedesk", "demo", "--no-tickets", capture=True)

@@ -18,9 +18,8 @@ import argparse
 import json
 import os
 import time
-from pathlib import Path
 
-from .run import RESULTS, ROOT, bench_url, log, manage, recreate_postgres
+from .run import RESULTS, engine_env, log, manage
 
 SECRET = "bench-cti-secret"
 CUSTOMERS = 200
@@ -81,21 +80,8 @@ def child(calls: int) -> None:
 
 
 def run_engine(engine: str, args) -> dict:
-    env = dict(os.environ)
-    env.update({"SERVICEDESK_SECRET_KEY": "bench-not-secret", "SERVICEDESK_LOG_LEVEL": "ERROR",
-                "SERVICEDESK_DEBUG": "0", "SERVICEDESK_FAST_HASHER": "1", "SERVICEDESK_CTI_SECRETS": SECRET,
-                "SERVICEDESK_NOTIFY_ENABLED": "0",
-                "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))})
-    if engine == "postgresql":
-        env["DATABASE_URL"] = bench_url(args.server, args.db)
-        recreate_postgres(args.server, args.db)
-    else:
-        env.pop("DATABASE_URL", None)
-        folder = Path(args.sqlite_dir).resolve()
-        folder.mkdir(parents=True, exist_ok=True)
-        env["SERVICEDESK_DATA_DIR"] = str(folder)
-        for name in ("servicedesk.sqlite3", "servicedesk.sqlite3-wal", "servicedesk.sqlite3-shm"):
-            (folder / name).unlink(missing_ok=True)
+    env = engine_env(engine, args.server, args.db, args.sqlite_dir, SERVICEDESK_CTI_SECRETS=SECRET,
+                     SERVICEDESK_NOTIFY_ENABLED="0")
     log(f"{engine}: migrate, demo people, {args.calls} calls")
     manage(env, "servicedesk", "migrate", "--noinput", "-v0")
     manage(env, "servicedesk", "demo", "--no-tickets", capture=True)

@@ -38,9 +38,8 @@ import random
 import re
 import statistics
 import time
-from pathlib import Path
 
-from bench.run import RESULTS, ROOT, bench_url, log, manage, percentile, recreate_postgres
+from bench.run import RESULTS, engine_env, log, manage, percentile
 
 GOAL_MS, GOAL_RATIO = 100.0, 2.0
 
@@ -221,25 +220,8 @@ def child(sizes: list[int], samples: int, seed: int, no_load: bool) -> None:
 
 
 def run_engine(engine: str, args) -> list[dict]:
-    env = dict(os.environ)
-    env.update({
-        "SERVICEDESK_SECRET_KEY": "bench-not-secret",
-        "SERVICEDESK_LOG_LEVEL": "ERROR",
-        "SERVICEDESK_DEBUG": "0",
-        "SERVICEDESK_FAST_HASHER": "1",  # the demo's people are made, never signed in
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-    })
-    if engine == "postgresql":
-        env["DATABASE_URL"] = bench_url(args.server, args.db)
-    else:
-        env.pop("DATABASE_URL", None)
-        env["SERVICEDESK_DATA_DIR"] = str(Path(args.sqlite_dir).resolve())
+    env = engine_env(engine, args.server, args.db, args.sqlite_dir, fresh=bool(args.tickets))
     if args.tickets:
-        if engine == "postgresql":
-            recreate_postgres(args.server, args.db)
-        else:
-            for name in ("servicedesk.sqlite3", "servicedesk.sqlite3-wal", "servicedesk.sqlite3-shm"):
-                Path(args.sqlite_dir, name).unlink(missing_ok=True)
         log(f"{engine}: migrate, demo people and catalogue, {args.tickets:,} tickets")
         manage(env, "servicedesk", "migrate", "--noinput", "-v0")
         manage(env, "servicedesk", "demo", "--no-tickets", capture=True)
