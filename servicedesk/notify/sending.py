@@ -63,7 +63,7 @@ def build_email(row: OutboundMessage, connection=None) -> EmailMultiAlternatives
     return message
 
 
-def _permanent(error: Exception) -> bool:
+def is_permanent(error: Exception) -> bool:
     """A refusal that sending again will not change (SMTP 5xx for the recipient or the message; a chat app's
     refusal)."""
     if isinstance(error, chat.ChatError):
@@ -111,7 +111,7 @@ def send_row(pk: int, now: datetime.datetime | None = None) -> Outcome | None:
         limit = int(getattr(settings, "SERVICEDESK_NOTIFY_MAX_ATTEMPTS", 8))
         if by_mail and _unreachable(error):  # a chat app out of reach says nothing of the mail server
             _unreachable_until = time.monotonic() + backoff(row.attempts)
-        if _permanent(error) or row.attempts >= limit:
+        if is_permanent(error) or row.attempts >= limit:
             log.warning("Notification %s failed for good: %s", pk, reason)
             OutboundMessage.objects.filter(pk=pk, state=State.SENDING).update(
                 state=State.FAILED, last_error=reason, next_attempt_at=None)

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from servicedesk.core import outbox
 from servicedesk.core.errors import ActionError
 from servicedesk.core.outbox import Outcome, backoff
-from servicedesk.notify.sending import _permanent, from_address
+from servicedesk.notify.sending import from_address, is_permanent
 from servicedesk.reports import export, kpis, scope
 
 from .actions import filters_for, unsubscribe_token
@@ -109,7 +109,7 @@ def send_mailing(pk: int, now: datetime.datetime | None = None) -> Outcome | Non
     except Exception as error:
         reason = (error.message if isinstance(error, ActionError) else f"{type(error).__name__}: {error}")[:2000]
         limit = int(settings.SERVICEDESK_REPORT_MAIL_MAX_ATTEMPTS)
-        if isinstance(error, ActionError) or _permanent(error) or mailing.attempts >= limit:
+        if isinstance(error, ActionError) or is_permanent(error) or mailing.attempts >= limit:
             log.warning("Report mailing %s failed for good: %s", pk, reason)
             Mailing.objects.filter(pk=pk, state=MailingState.SENDING).update(
                 state=MailingState.FAILED, last_error=reason, next_attempt_at=None)
