@@ -71,6 +71,15 @@ def refresh(ticket_ids) -> int:
     return len(rows)
 
 
+def created(ticket: Ticket) -> None:
+    """The facts of a ticket just inserted, from its instance: it has no history, time log or clocks yet (the
+    clocks announce themselves through sla.signals.clocks_written), so nothing needs reading back."""
+    TicketFacts.objects.bulk_create(
+        [TicketFacts(ticket_id=ticket.pk, **{name: getattr(ticket, name) for name in DIMENSIONS})],
+        update_conflicts=True, unique_fields=["ticket"],
+        update_fields=[f.attname for f in TicketFacts._meta.concrete_fields if not f.primary_key])
+
+
 def rebuild(*, batch: int = 2000, progress=None) -> int:
     """Rewrite every ticket's facts (after a bulk load, or to repair); returns the number of tickets."""
     last, count = 0, 0

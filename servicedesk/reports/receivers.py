@@ -20,7 +20,11 @@ CLOCKS = frozenset({TargetKind.RESPONSE.value, TargetKind.RESOLUTION.value})
 
 @receiver(post_save, sender=Ticket, dispatch_uid="reports_ticket_saved")
 def ticket_saved(sender, instance: Ticket, created: bool, update_fields=None, raw=False, **kwargs):
-    if not raw and (created or update_fields is None or TICKET_FIELDS & set(update_fields)):
+    if raw:
+        return
+    if created:
+        facts.created(instance)
+    elif update_fields is None or TICKET_FIELDS & set(update_fields):
         facts.refresh([instance.pk])
 
 

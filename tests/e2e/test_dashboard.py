@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from servicedesk.reports import facts
 from servicedesk.tickets import actions
 from servicedesk.tickets.models import Ticket
 
@@ -96,6 +97,7 @@ def test_the_wall_view_refreshes_itself(sign_in, e2e_desk, language):
 def test_an_agent_reaches_their_own_figures_from_the_menu(sign_in, e2e_desk):
     mine = record(e2e_desk, "Mine")
     Ticket.objects.filter(pk=mine.pk).update(assignee=e2e_desk["agent1"])
+    facts.refresh([mine.pk])  # a bulk update bypasses the receivers that keep the report facts
     record(e2e_desk, "Not mine")
     page = sign_in("agent1")
     assert page.url.endswith("/console/queues/mine/")
@@ -113,6 +115,7 @@ def test_a_line_charts_lone_point_is_drawn(sign_in, e2e_desk):
     ticket = record(e2e_desk, "Solved in two hours")
     now = timezone.now()
     Ticket.objects.filter(pk=ticket.pk).update(created_at=now - datetime.timedelta(hours=2), resolved_at=now)
+    facts.refresh([ticket.pk])
     today = timezone.localdate()
     start, end = today - datetime.timedelta(days=9), today + datetime.timedelta(days=21)
     page = sign_in("manager")
