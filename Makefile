@@ -27,17 +27,27 @@ run: migrate
 	@echo "Service desk on http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/api/v1/docs)"
 	$(SD) serve --bind $(HOST):$(PORT) --workers $(WORKERS)
 
-# The whole suite on SQLite, then on PostgreSQL when DATABASE_URL names one. The two-Celery-worker
-# tests (real Redis, subprocess workers on the test database) run in a session of their own.
+# The whole suite on SQLite and, when DATABASE_URL names a PostgreSQL database, on PostgreSQL at the same time
+# (one pass per core; the PostgreSQL pass has its own data folder and its output is printed after the SQLite
+# pass's). The two-Celery-worker tests (real Redis, subprocess workers on the test database) run in a session of
+# their own after each pass.
 WORKER_TESTS := tests/sla/test_workers.py
+PG_TEST_LOG := var/test-postgres.log
 test: install
-	env -u DATABASE_URL SERVICEDESK_FAST_HASHER=1 $(PY) -m pytest --ignore=$(WORKER_TESTS) $(PYTEST_ARGS)
-	env -u DATABASE_URL SERVICEDESK_FAST_HASHER=1 SERVICEDESK_TEST_ON_DISK=1 $(PY) -m pytest $(WORKER_TESTS)
-	@if echo "$$DATABASE_URL" | grep -qE '^postgres(ql)?://'; then \
-		echo "== again on PostgreSQL =="; \
-		SERVICEDESK_FAST_HASHER=1 $(PY) -m pytest --ignore=$(WORKER_TESTS) $(PYTEST_ARGS) && \
-		SERVICEDESK_FAST_HASHER=1 $(PY) -m pytest $(WORKER_TESTS); \
-	else echo "DATABASE_URL names no PostgreSQL database: PostgreSQL run skipped."; fi
+	@mkdir -p var; pg_pid=; \
+	if echo "$$DATABASE_URL" | grep -qE '^postgres(ql)?://'; then \
+		echo "== PostgreSQL pass started in the background (output: $(PG_TEST_LOG)) =="; \
+		( export SERVICEDESK_DATA_DIR=$(CURDIR)/var/test-postgres SERVICEDESK_FAST_HASHER=1; \
+		  $(PY) -m pytest --ignore=$(WORKER_TESTS) $(PYTEST_ARGS) && $(PY) -m pytest $(WORKER_TESTS) \
+		) > $(PG_TEST_LOG) 2>&1 & pg_pid=$$!; \
+	else echo "DATABASE_URL names no PostgreSQL database: PostgreSQL run skipped."; fi; \
+	echo "== SQLite =="; \
+	env -u DATABASE_URL SERVICEDESK_FAST_HASHER=1 $(PY) -m pytest --ignore=$(WORKER_TESTS) $(PYTEST_ARGS) && \
+	env -u DATABASE_URL SERVICEDESK_FAST_HASHER=1 SERVICEDESK_TEST_ON_DISK=1 $(PY) -m pytest $(WORKER_TESTS); \
+	sqlite_rc=$$?; pg_rc=0; \
+	if [ -n "$$pg_pid" ]; then wait $$pg_pid; pg_rc=$$?; echo "== PostgreSQL =="; cat $(PG_TEST_LOG); fi; \
+	echo "== SQLite exit $$sqlite_rc, PostgreSQL exit $$pg_rc =="; \
+	[ $$sqlite_rc -eq 0 ] && [ $$pg_rc -eq 0 ]
 
 lint: install
 	$(VENV)/bin/ruff check servicedesk tests bench
