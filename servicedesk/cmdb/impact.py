@@ -104,13 +104,24 @@ def affected_levels(item_id: int, depth: int = DEFAULT_DEPTH) -> dict[int, int]:
     kinds = [str(kind) for kind in IMPACT_KINDS]
     found: dict[int, int] = {}
     frontier = [item_id]
+    # PostgreSQL estimates a frontier of thousands of items to meet hundreds of thousands of relations and hashes
+    # the whole table for it (spilling to disk: 0.5 s) where as many index lookups take 30 ms, and JIT-compiles
+    # the plan on that cost: a large frontier's step runs without either.
+    planned = False
     with connection.cursor() as cursor:
-        for level in range(1, depth + 1):
-            cursor.execute(sql, [_ids_param(frontier), *kinds])
-            frontier = list(set(_ids_result(cursor.fetchone()[0])) - found.keys() - {item_id})
-            if not frontier:
-                break
-            found.update(dict.fromkeys(frontier, level))
+        try:
+            for level in range(1, depth + 1):
+                if not planned and len(frontier) > 500 and connection.vendor == "postgresql":
+                    cursor.execute("SET enable_hashjoin = off; SET enable_mergejoin = off; SET jit = off")
+                    planned = True
+                cursor.execute(sql, [_ids_param(frontier), *kinds])
+                frontier = list(set(_ids_result(cursor.fetchone()[0])) - found.keys() - {item_id})
+                if not frontier:
+                    break
+                found.update(dict.fromkeys(frontier, level))
+        finally:
+            if planned:
+                cursor.execute("RESET enable_hashjoin; RESET enable_mergejoin; RESET jit")
     return found
 
 

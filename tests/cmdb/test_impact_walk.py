@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from servicedesk.cmdb.impact import affected_levels, id_set, impact
-from servicedesk.cmdb.models import ConfigItem
+from servicedesk.cmdb.models import ConfigItem, Relation
 
 from .conftest import make, relate
 
@@ -32,3 +32,23 @@ def test_an_id_set_passes_the_limit_of_bound_variables(desk, estate):
     ids = [estate["server"].pk, *range(10**9, 10**9 + 40_000)]
     assert list(ConfigItem.objects.filter(pk__in=id_set(ids)).values_list("name", flat=True)) == ["srv-db-01"]
     assert not ConfigItem.objects.filter(pk__in=id_set([])).exists()
+
+
+def test_a_large_frontier_is_walked_by_index_and_leaves_the_connection_as_it_found_it(desk, types, estate):
+    # 600 laptops depend on the app: the step from them is planned without hash joins or JIT on PostgreSQL,
+    # and the session's planner settings are restored after the walk (the connection is reused).
+    laptops = ConfigItem.objects.bulk_create(
+        ConfigItem(type=types["laptop"], name=f"Laptop {n}") for n in range(600))
+    Relation.objects.bulk_create(Relation(source=laptop, target=estate["app"], kind="depends_on")
+                                 for laptop in laptops)
+    def planner():
+        if connection.vendor != "postgresql":
+            return None
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('enable_hashjoin'), current_setting('jit')")
+            return cursor.fetchone()
+
+    before = planner()
+    found = affected_levels(estate["server"].pk, 5)
+    assert found == {estate["app"].pk: 1, estate["service"].pk: 2, **{laptop.pk: 2 for laptop in laptops}}
+    assert planner() == before
