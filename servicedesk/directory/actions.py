@@ -311,3 +311,18 @@ def _finish(run: SyncRun, errors: list[str], *, succeeded: bool) -> SyncRun:
     if not succeeded:
         log.warning("Directory sync failed: %s", run.errors)
     return run
+
+
+def export_person(user: User) -> dict:
+    """What the directory link holds about a person, for their personal-data export."""
+    link = DirectoryLink.objects.filter(user=user).first()
+    if link is None:
+        return {}
+    return {"dn": link.dn, "directory_id": link.guid, "deactivated_by_directory": link.deactivated_by_directory,
+            "synced_at": link.synced_at.isoformat() if link.synced_at else None}
+
+
+def forget_person(user: User) -> None:
+    """A person's erasure: their directory link goes (a person still in the directory comes back at the next
+    sync or sign-in, as a new account: the directory, not the desk, is where they are removed)."""
+    DirectoryLink.objects.filter(user=user).delete()

@@ -8,4 +8,8 @@ class DirectoryConfig(AppConfig):
     verbose_name = _("Directory (LDAP)")
 
     def ready(self) -> None:
-        from . import receivers  # noqa: F401  (the session's sign-in method)
+        from servicedesk.people.registry import register_personal_data
+
+        from . import actions, receivers  # noqa: F401  (receivers: the session's sign-in method)
+
+        register_personal_data("directory", export=actions.export_person, erase=actions.forget_person)
