@@ -44,11 +44,13 @@ audit.register_events(Event.choices)
 
 
 class Outcome(models.TextChoices):
-    CREATED = "created", gettext_lazy("created")
-    UPDATED = "updated", gettext_lazy("updated")
-    DEACTIVATED = "deactivated", gettext_lazy("deactivated")
-    REACTIVATED = "reactivated", gettext_lazy("reactivated")
-    UNCHANGED = "unchanged", gettext_lazy("unchanged")
+    """What a sync did to one person's account (SyncRun counts each)."""
+
+    CREATED = "created"
+    UPDATED = "updated"
+    DEACTIVATED = "deactivated"
+    REACTIVATED = "reactivated"
+    UNCHANGED = "unchanged"
 
 
 def _fit(model_field: str, value: str) -> str:

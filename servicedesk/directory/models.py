@@ -32,11 +32,11 @@ class SyncRun(models.Model):
     started_at = models.DateTimeField(_("started"), default=timezone.now)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     succeeded = models.BooleanField(_("succeeded"), default=False)
-    created = models.PositiveIntegerField(_("created"), default=0)
-    updated = models.PositiveIntegerField(_("updated"), default=0)
-    deactivated = models.PositiveIntegerField(_("deactivated"), default=0)
-    reactivated = models.PositiveIntegerField(_("reactivated"), default=0)
-    unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    created = models.PositiveIntegerField(_("people created"), default=0)
+    updated = models.PositiveIntegerField(_("people updated"), default=0)
+    deactivated = models.PositiveIntegerField(_("people deactivated"), default=0)
+    reactivated = models.PositiveIntegerField(_("people reactivated"), default=0)
+    unchanged = models.PositiveIntegerField(_("people unchanged"), default=0)
     errors = models.TextField(_("errors"), blank=True)
 
     class Meta:
