@@ -64,13 +64,17 @@ class _Known:
     by_guid: dict[str, DirectoryLink] = field(default_factory=dict)
     by_dn: dict[str, DirectoryLink] = field(default_factory=dict)
     organisations: dict[str, Organisation] = field(default_factory=dict)
+    resolver_groups: dict[str, Group] = field(default_factory=dict)  # the mapped ones, by name
 
     @classmethod
-    def load(cls, links: models.QuerySet[DirectoryLink]) -> _Known:
+    def load(cls, links: models.QuerySet[DirectoryLink], config: directory_config.DirectoryConfig) -> _Known:
         known = cls()
-        for link in links.select_related("user"):
+        # The account's organisation is part of its snapshot, and its groups of the comparison: read with it.
+        for link in links.select_related("user__organisation").prefetch_related("user__member_of"):
             known.remember(link)
         known.organisations = {org.name: org for org in Organisation.objects.all()}
+        known.resolver_groups = {group.name: group for group in Group.objects.filter(
+            name__in=set(config.resolver_groups.values()))}
         return known
 
     def remember(self, link: DirectoryLink) -> None:
@@ -127,24 +131,21 @@ def _set_manager(user: User, person: Person, known: _Known, actor: User) -> bool
     return True
 
 
-def _set_groups(user: User, person: Person, config: directory_config.DirectoryConfig, actor: User,
+def _set_groups(user: User, person: Person, config: directory_config.DirectoryConfig, known: _Known, actor: User,
                 created: bool) -> bool:
     """Membership of the resolver groups the mapping names, as the person's directory groups say; whether it
     changed. Groups the mapping does not name are the desk's to manage."""
-    if not config.resolver_groups:
+    if not known.resolver_groups:
         return False
-    managed = set(config.resolver_groups.values())
     wanted = {config.resolver_groups[name] for name in person.groups if name in config.resolver_groups}
-    current = set() if created else set(user.member_of.filter(name__in=managed).values_list("name", flat=True))
+    wanted &= set(known.resolver_groups)  # a mapped group the desk does not have is no membership
+    current = set() if created else {group.name for group in user.member_of.all()} & set(known.resolver_groups)
     if wanted == current:
         return False
-    joining = list(Group.objects.filter(name__in=wanted - current))
-    leaving = list(Group.objects.filter(name__in=current - wanted))
-    user.member_of.add(*joining)
-    user.member_of.remove(*leaving)
+    user.member_of.add(*(known.resolver_groups[name] for name in wanted - current))
+    user.member_of.remove(*(known.resolver_groups[name] for name in current - wanted))
     audit.record_event(user, Event.GROUPS_SET, actor=actor, channel=CHANNEL,
-                       changes={"groups": (", ".join(sorted(current)), ", ".join(sorted(wanted & (
-                           current | {g.name for g in joining}))))})
+                       changes={"groups": (", ".join(sorted(current)), ", ".join(sorted(wanted)))})
     return True
 
 
@@ -201,19 +202,21 @@ def _reactivate(link: DirectoryLink, actor: User) -> bool:
 
 
 def _bring_in(person: Person, config: directory_config.DirectoryConfig, known: _Known, actor: User) -> tuple[
-        User | None, str]:
+        User | None, str | None]:
     """Create, update, deactivate or reactivate one person's account, in the caller's transaction."""
     link = known.link_of(person)
     if person.disabled:
-        if link is not None and _deactivate(link, actor, _("disabled in the directory")):
+        if link is None:  # nobody the desk knows: nothing to do
+            return None, None
+        if _deactivate(link, actor, _("disabled in the directory")):
             return link.user, Outcome.DEACTIVATED
-        return (link.user if link else None), Outcome.UNCHANGED
+        return link.user, Outcome.UNCHANGED
     if link is None:
         user = _create(person, config, known, actor)
-        _set_groups(user, person, config, actor, created=True)
+        _set_groups(user, person, config, known, actor, created=True)
         return user, Outcome.CREATED
     changed = _update(link, person, config, known, actor)
-    changed = _set_groups(link.user, person, config, actor, created=False) or changed
+    changed = _set_groups(link.user, person, config, known, actor, created=False) or changed
     if _reactivate(link, actor):
         return link.user, Outcome.REACTIVATED
     return link.user, Outcome.UPDATED if changed else Outcome.UNCHANGED
@@ -236,7 +239,7 @@ def sign_in(person: Person) -> User | None:
     actor = system_user()
     try:
         with transaction.atomic():
-            known = _Known.load(DirectoryLink.objects.filter(_links_of(person)))
+            known = _Known.load(DirectoryLink.objects.filter(_links_of(person)), config)
             user, outcome = _bring_in(person, config, known, actor)
             if user is not None:
                 _set_manager(user, person, known, actor)
@@ -254,7 +257,10 @@ def sync(*, progress: Callable[[int, int], None] | None = None) -> SyncRun:
     longer has (or has disabled) is deactivated. Safe to run again: a second run finds everything unchanged.
     A directory that cannot be read changes nothing; nor does one that finds nobody (a wrong base or filter
     would otherwise deactivate everyone)."""
-    config = directory_config.load()
+    try:
+        config = directory_config.load()
+    except ValueError as exc:
+        raise ActionError(str(exc)) from None
     if config is None:
         raise ActionError(_("No directory is configured (SERVICEDESK_LDAP_URI is not set)."))
     actor = system_user()
@@ -266,7 +272,7 @@ def sync(*, progress: Callable[[int, int], None] | None = None) -> SyncRun:
             people = list(directory.people())
     except DirectoryUnavailable as exc:
         return _finish(run, [_("The directory could not be read: %(error)s") % {"error": exc}], succeeded=False)
-    known = _Known.load(DirectoryLink.objects.all())
+    known = _Known.load(DirectoryLink.objects.all(), config)
     counts = dict.fromkeys(Outcome.values, 0)
     seen: set[int] = set()
     managers: list[tuple[User, Person, str | None]] = []

@@ -10,6 +10,6 @@ class DirectoryConfig(AppConfig):
     def ready(self) -> None:
         from servicedesk.people.registry import register_personal_data
 
-        from . import actions, receivers  # noqa: F401  (receivers: the session's sign-in method)
+        from . import actions, checks, receivers  # noqa: F401  (checks and receivers register themselves)
 
         register_personal_data("directory", export=actions.export_person, erase=actions.forget_person)

@@ -24,7 +24,8 @@ def sync_command() -> str:
     return out.getvalue()
 
 
-def test_the_sync_reads_everyone_in_pages_and_a_second_run_changes_nothing(desk, directory):
+def test_the_sync_reads_everyone_in_pages_and_a_second_run_changes_nothing(desk, directory, settings):
+    settings.SERVICEDESK_LDAP_RESOLVER_GROUPS += "; desk-managers=A group the desk does not have"
     for n in range(4):
         directory.add_person(f"person{n}", givenName=f"Person {n}", mail=f"person{n}@example.org")
     # The server returns at most SIZE_LIMIT entries to one search: six people need pages.
