@@ -275,7 +275,7 @@ def sync(*, progress: Callable[[int, int], None] | None = None) -> SyncRun:
     known = _Known.load(DirectoryLink.objects.all(), config)
     counts = dict.fromkeys(Outcome.values, 0)
     seen: set[int] = set()
-    managers: list[tuple[User, Person, str | None]] = []
+    processed: list[tuple[User, Person, str]] = []  # their managers, once everyone has an account
     for done, person in enumerate(people, start=1):
         person.groups = groups.get(person.dn.lower(), set())
         try:
@@ -288,12 +288,12 @@ def sync(*, progress: Callable[[int, int], None] | None = None) -> SyncRun:
         if user is not None:
             seen.add(user.pk)
             if outcome is not None:
-                managers.append((user, person, outcome))
+                processed.append((user, person, outcome))
         if outcome is not None:
             counts[outcome] += 1
         if progress is not None:
             progress(done, len(people))
-    for user, person, outcome in managers:
+    for user, person, outcome in processed:
         with transaction.atomic():
             if _set_manager(user, person, known, actor) and outcome == Outcome.UNCHANGED:
                 counts[Outcome.UNCHANGED] -= 1

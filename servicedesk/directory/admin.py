@@ -11,10 +11,10 @@ from .models import DirectoryLink, SyncRun
 class SyncRunAdmin(ReadOnlyAdmin):
     """The directory's status page: whether it answers now, then every sync with its counts and errors."""
 
-    list_display = ("started_at", "finished_at", "succeeded", "created", "updated", "deactivated", "reactivated",
-                    "unchanged", "error_lines")
+    list_display = ("started_at", "succeeded", "created", "updated", "deactivated", "reactivated", "unchanged",
+                    "error_lines")
     list_filter = ("succeeded",)
-    fields = list_display[:-1] + ("errors",)
+    fields = ("started_at", "finished_at", *list_display[1:-1], "errors")
 
     @admin.display(description=_("errors"))
     def error_lines(self, run: SyncRun) -> str:
