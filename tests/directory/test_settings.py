@@ -1,11 +1,15 @@
 """The directory's settings: a mapping the desk cannot read is named by `servicedesk check` and turns the
 directory's sign-in off (the desk's own accounts still sign in); the directory link in the personal data."""
 
+import runpy
+from pathlib import Path
+
 import pytest
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.test import Client
 
+from servicedesk import settings as settings_module
 from servicedesk.accounts.models import User
 from servicedesk.directory.config import parse_pairs
 from servicedesk.people.registry import registered
@@ -33,3 +37,16 @@ def test_the_directory_link_is_in_the_personal_data_export_and_erased(desk, dire
     assert part.export(user)["dn"] == f"uid=zhangwei,ou=Beijing,{slapd.PEOPLE}"
     part.erase(user)
     assert part.export(user) == {}
+
+
+@pytest.mark.parametrize("uri", ["", "ldap://dc1.example.org"])
+def test_the_uri_turns_on_the_backend_and_the_schedule(monkeypatch, uri):
+    monkeypatch.setenv("SERVICEDESK_LDAP_URI", uri)
+    read = runpy.run_path(str(Path(settings_module.__file__)))
+    backend = "servicedesk.directory.backend.DirectoryBackend"
+    if uri:  # after the desk's own backend: its accounts sign in first, also while the directory is down
+        assert read["AUTHENTICATION_BACKENDS"][-1] == backend
+    else:
+        assert backend not in read["AUTHENTICATION_BACKENDS"]
+    assert ("directory-sync" in read["CELERY_BEAT_SCHEDULE"]) is bool(uri)
+    assert ("directory-sync" in read["SERVICEDESK_PERIODIC_TASKS"]) is bool(uri)
