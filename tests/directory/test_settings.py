@@ -45,7 +45,8 @@ def test_the_uri_turns_on_the_backend_and_the_schedule(monkeypatch, uri):
     read = runpy.run_path(str(Path(settings_module.__file__)))
     backend = "servicedesk.directory.backend.DirectoryBackend"
     if uri:  # after the desk's own backend: its accounts sign in first, also while the directory is down
-        assert read["AUTHENTICATION_BACKENDS"][-1] == backend
+        backends = read["AUTHENTICATION_BACKENDS"]
+        assert backends.index(backend) > backends.index("servicedesk.accounts.identity.DeskBackend")
     else:
         assert backend not in read["AUTHENTICATION_BACKENDS"]
     assert ("directory-sync" in read["CELERY_BEAT_SCHEDULE"]) is bool(uri)
