@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "servicedesk.problems",
     "servicedesk.changes",
     "servicedesk.surveys",
+    "servicedesk.people",
 ]
 
 MIDDLEWARE = [
