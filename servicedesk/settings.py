@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "servicedesk.changes",
     "servicedesk.surveys",
     "servicedesk.directory",
+    "servicedesk.people",
 ]
 
 MIDDLEWARE = [

@@ -64,8 +64,8 @@ def manageable_people(actor: User, queryset: QuerySet | None = None) -> QuerySet
     return queryset.none()
 
 
-def may_erase(actor: User, person: User) -> bool:
-    """Erasing a person's data is for administrators and desk managers, within the rule above."""
+def may_handle_personal_data(actor: User, person: User) -> bool:
+    """Exporting and erasing a person's data: administrators and desk managers, within the rule above."""
     return (actor.is_system_identity or _is_admin(actor) or actor.role == Role.MANAGER) and may_manage(actor, person)
 
 
