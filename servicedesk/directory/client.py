@@ -75,6 +75,13 @@ def person_from(config: DirectoryConfig, dn: str, attributes: dict) -> Person:
     )
 
 
+def _drop(connection: Connection) -> None:
+    try:
+        connection.unbind()
+    except LDAPException:  # a socket a failed TLS handshake already broke: nothing left to close
+        pass
+
+
 class Directory:
     """One connection bound as the desk's service account (or anonymously when no bind DN is set)."""
 
@@ -102,10 +109,9 @@ class Directory:
             if connection.bind():
                 return connection
         except LDAPException as exc:
+            _drop(connection)
             raise DirectoryUnavailable(str(exc)) from exc
-        finally:
-            if not connection.bound:
-                connection.unbind()
+        _drop(connection)
         if connection.result and connection.result.get("result") == 49:  # invalidCredentials
             return None
         raise DirectoryUnavailable(f"bind refused: {connection.result}")

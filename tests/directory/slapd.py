@@ -51,6 +51,8 @@ rootdn "{root_dn}"
 rootpw {root_password}
 directory {folder}/db
 maxsize 20971520
+TLSCertificateFile {folder}/cert.pem
+TLSCertificateKeyFile {folder}/key.pem
 access to attrs=userPassword by self write by anonymous auth by * none
 access to * by * read
 limits dn.exact="{reader_dn}" size.soft={size_limit} size.hard={size_limit} size.prtotal=unlimited
@@ -130,6 +132,7 @@ class Slapd:
     def __init__(self, folder: Path, port: int, process: subprocess.Popen):
         self.folder, self.port, self.process = folder, port, process
         self.uri = f"ldap://127.0.0.1:{port}"
+        self.certificate = folder / "cert.pem"
         self.added: list[str] = []
         self.restore: list[tuple[str, dict]] = []
 
@@ -178,6 +181,12 @@ def start() -> Slapd:
         folder=folder, suffix=SUFFIX, root_dn=ROOT_DN, root_password=ROOT_PASSWORD, reader_dn=READER_DN,
         size_limit=SIZE_LIMIT))
     (folder / "data.ldif").write_text(LDIF)
+    # A certificate for 127.0.0.1, for STARTTLS; the tests trust it through SERVICEDESK_LDAP_CA_FILE.
+    subprocess.run([require_program("openssl"), "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", folder / "key.pem",
+                    "-out", folder / "cert.pem", "-days", "2", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True)
     subprocess.run([slapadd, "-f", folder / "slapd.conf", "-l", folder / "data.ldif"], check=True,
                    capture_output=True)
     port = free_port()

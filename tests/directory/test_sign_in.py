@@ -93,3 +93,13 @@ def test_without_a_directory_uri_the_backend_does_nothing(desk, directory, setti
     settings.SERVICEDESK_LDAP_URI = ""
     assert WRONG in sign_in("zhangwei").response.content.decode()
     assert not User.objects.filter(username="zhangwei").exists()
+
+
+def test_starttls_with_the_directorys_certificate(desk, directory, settings):
+    settings.SERVICEDESK_LDAP_START_TLS = True
+    settings.SERVICEDESK_LDAP_CA_FILE = str(directory.certificate)
+    assert sign_in("zhangwei").response.status_code == 302
+    # A certificate the desk does not trust: no sign-in, the same error.
+    settings.SERVICEDESK_LDAP_CA_FILE = ""
+    assert WRONG in sign_in("liming").response.content.decode()
+    assert not User.objects.filter(username="liming").exists()
