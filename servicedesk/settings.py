@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "servicedesk.problems",
     "servicedesk.changes",
     "servicedesk.surveys",
+    "servicedesk.sso",
 ]
 
 MIDDLEWARE = [
@@ -468,3 +469,8 @@ SERVICEDESK_PERIODIC_TASKS["surveys-close-unconfirmed"] = {"task": "servicedesk.
 CELERY_BEAT_SCHEDULE["surveys-close-unconfirmed"] = {"task": "servicedesk.surveys.tasks.close_unconfirmed",
                                                      "schedule": 900.0}
 # --- end of satisfaction surveys ---------------------------------------------------------------------
+
+# Single sign-on (servicedesk.sso): the WeCom, DingTalk and Feishu hosts, replaced when set (a proxy, the tests).
+SERVICEDESK_WECOM_URL = os.environ.get("SERVICEDESK_WECOM_URL", "")
+SERVICEDESK_DINGTALK_URL = os.environ.get("SERVICEDESK_DINGTALK_URL", "")
+SERVICEDESK_FEISHU_URL = os.environ.get("SERVICEDESK_FEISHU_URL", "")

@@ -1,0 +1,202 @@
+"""Real identity providers on loopback, started by the tests: an OpenID Connect provider
+(oidc-provider-mock: a real authorization server issuing RS256-signed ID tokens with a JWKS), and a stand-in
+of WeCom's, DingTalk's and Feishu's OAuth endpoints speaking their JSON."""
+
+from __future__ import annotations
+
+import json
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from servicedesk.sso.models import IdentityProvider, Kind
+
+
+class _NoRedirect(urllib.request.HTTPErrorProcessor):
+    def http_response(self, request, response):
+        return response
+
+    https_response = http_response
+
+
+_opener = urllib.request.build_opener(_NoRedirect)
+
+
+def location(url: str, form: dict | None = None) -> str:
+    """Where `url` (GET, or POST of `form`) redirects to, without following it."""
+    data = urllib.parse.urlencode(form).encode() if form is not None else None
+    with _opener.open(urllib.request.Request(url, data=data), timeout=10) as response:
+        assert response.status in (302, 303), (response.status, response.read()[:500])
+        return response.headers["Location"]
+
+
+def local_path(url: str) -> str:
+    """The desk's URL a provider sent the browser back to, as the test client requests it."""
+    parts = urllib.parse.urlsplit(url)
+    return f"{parts.path}?{parts.query}"
+
+
+class OidcProvider:
+    def __init__(self, url: str):
+        self.url = url
+
+    def set_user(self, sub: str, **claims) -> None:
+        request = urllib.request.Request(f"{self.url}/users/{urllib.parse.quote(sub)}", method="PUT",
+                                         data=json.dumps(claims).encode(),
+                                         headers={"Content-Type": "application/json"})
+        urllib.request.urlopen(request, timeout=10).close()
+
+    def approve(self, authorize_url: str, sub: str) -> str:
+        """The person `sub` signs in at the provider's page: the desk's callback URL it redirects to."""
+        return location(authorize_url, {"sub": sub})
+
+    def deny(self, authorize_url: str) -> str:
+        return location(authorize_url, {"action": "deny"})
+
+
+@pytest.fixture(scope="session")
+def oidc_server():
+    from oidc_provider_mock import run_server_in_thread
+
+    with run_server_in_thread(port=0) as server:
+        yield OidcProvider(f"http://localhost:{server.server_port}")
+
+
+@pytest.fixture
+def oidc_provider(db, oidc_server):
+    provider = IdentityProvider.objects.create(
+        name="Keycloak", slug="keycloak", kind=Kind.OIDC, issuer=oidc_server.url, client_id="servicedesk",
+        client_secret="s3cret", role_claim="groups",
+        role_mapping={"sd-agents": "agent", "sd-admins": "admin", "sd-leads": "lead"})
+    provider.server = oidc_server
+    return provider
+
+
+# --- the messengers' stand-in ----------------------------------------------------------------------------
+
+class Messengers:
+    """What the stand-in knows: the people of the directory, the codes handed out, what it was asked."""
+
+    def __init__(self):
+        self.next_person: dict = {}
+        self.codes: dict[str, dict] = {}
+        self.tokens: dict[str, dict] = {}
+        self.requests: list[tuple[str, str, dict]] = []
+        self.down = False
+
+
+def _handler(state: Messengers):
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def _answer(self, status: int, payload: dict) -> None:
+            body = json.dumps(payload, ensure_ascii=False).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def _redirect_with_code(self, query: dict, code_name: str = "code") -> None:
+            code = f"code-{len(state.codes) + 1}"
+            state.codes[code] = dict(state.next_person)
+            target = query["redirect_uri"]
+            target += ("&" if "?" in target else "?") + urllib.parse.urlencode(
+                {code_name: code, "state": query["state"]})
+            self.send_response(302)
+            self.send_header("Location", target)
+            self.end_headers()
+
+        def _issue_token(self, code: str) -> str | None:
+            person = state.codes.pop(code, None)
+            if person is None:
+                return None
+            token = f"token-{len(state.tokens) + 1}"
+            state.tokens[token] = person
+            return token
+
+        def do_GET(self):
+            url = urllib.parse.urlsplit(self.path)
+            query = dict(urllib.parse.parse_qsl(url.query))
+            state.requests.append(("GET", url.path, query))
+            if state.down:
+                return self._answer(503, {"message": "down"})
+            if url.path in ("/wwlogin/sso/login", "/oauth2/auth", "/open-apis/authen/v1/authorize"):
+                return self._redirect_with_code(query, "authCode" if url.path == "/oauth2/auth" else "code")
+            # WeCom: an application token, then code → UserId, then the directory entry.
+            if url.path == "/cgi-bin/gettoken":
+                if query.get("corpsecret") != "wecom-secret":
+                    return self._answer(200, {"errcode": 40001, "errmsg": "invalid credential"})
+                return self._answer(200, {"errcode": 0, "errmsg": "ok", "access_token": "corp-token",
+                                          "expires_in": 7200})
+            if url.path == "/cgi-bin/auth/getuserinfo":
+                person = state.codes.pop(query.get("code", ""), None)
+                if person is None or query.get("access_token") != "corp-token":
+                    return self._answer(200, {"errcode": 40029, "errmsg": "invalid code"})
+                state.tokens[person["userid"]] = person
+                return self._answer(200, {"errcode": 0, "errmsg": "ok", "userid": person["userid"]})
+            if url.path == "/cgi-bin/user/get":
+                person = state.tokens.get(query.get("userid", ""))
+                if person is None:
+                    return self._answer(200, {"errcode": 60111, "errmsg": "userid not found"})
+                return self._answer(200, {"errcode": 0, "errmsg": "ok", **person})
+            # DingTalk and Feishu: the person's own token.
+            if url.path == "/v1.0/contact/users/me":
+                person = state.tokens.get(self.headers.get("x-acs-dingtalk-access-token", ""))
+                if person is None:
+                    return self._answer(401, {"code": "InvalidAuthentication", "message": "bad token"})
+                return self._answer(200, person)
+            if url.path == "/open-apis/authen/v1/user_info":
+                person = state.tokens.get(self.headers.get("Authorization", "").removeprefix("Bearer "))
+                if person is None:
+                    return self._answer(200, {"code": 20005, "msg": "invalid access token"})
+                return self._answer(200, {"code": 0, "msg": "success", "data": person})
+            return self._answer(404, {"message": "not found"})
+
+        def do_POST(self):
+            url = urllib.parse.urlsplit(self.path)
+            body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+            state.requests.append(("POST", url.path, body))
+            if state.down:
+                return self._answer(503, {"message": "down"})
+            if url.path == "/v1.0/oauth2/userAccessToken":
+                token = self._issue_token(body.get("code", "")) if body.get("clientSecret") == "ding-secret" else None
+                if token is None:
+                    return self._answer(400, {"code": "invalidAuthCode", "message": "bad code"})
+                return self._answer(200, {"accessToken": token, "refreshToken": "r", "expireIn": 7200,
+                                          "corpId": "ding-corp"})
+            if url.path == "/open-apis/authen/v2/oauth/token":
+                token = self._issue_token(body.get("code", "")) if body.get("client_secret") == "lark-secret" else None
+                if token is None or not body.get("code_verifier"):
+                    return self._answer(400, {"code": 20003, "error": "invalid_grant"})
+                return self._answer(200, {"code": 0, "access_token": token, "expires_in": 7200,
+                                          "token_type": "Bearer", "scope": ""})
+            return self._answer(404, {"message": "not found"})
+
+    return Handler
+
+
+@pytest.fixture(scope="session")
+def _messenger_server():
+    state = Messengers()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server, state
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def messengers(_messenger_server, settings):
+    server, state = _messenger_server
+    state.__init__()
+    url = f"http://127.0.0.1:{server.server_port}"
+    settings.SERVICEDESK_WECOM_URL = settings.SERVICEDESK_DINGTALK_URL = settings.SERVICEDESK_FEISHU_URL = url
+    state.url = url
+    return state
