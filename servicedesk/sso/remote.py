@@ -37,8 +37,8 @@ def unavailable(provider) -> ProviderUnavailable:
 def call_json(provider, url: str, *, form: dict | None = None, body: dict | None = None,
               headers: dict | None = None, query: dict | None = None) -> dict:
     """The JSON object an endpoint answers (GET, or POST of a form or of JSON); ProviderUnavailable when it
-    cannot be reached or answers something else. An error status whose body is JSON is returned as that
-    JSON: OAuth endpoints explain a refusal there."""
+    cannot be reached, fails (5xx) or answers something else. A refusal (4xx) whose body is JSON is returned
+    as that JSON: OAuth endpoints explain a refusal there."""
     if query:
         url = f"{url}{'&' if '?' in url else '?'}{urllib.parse.urlencode(query)}"
     data = None
@@ -56,6 +56,8 @@ def call_json(provider, url: str, *, form: dict | None = None, body: dict | None
     except urllib.error.HTTPError as error:
         raw = error.read()
         log.warning("%s answered %s to %s: %r", provider.slug, error.code, url, raw[:500])
+        if error.code >= 500:
+            raise unavailable(provider) from error
     except (urllib.error.URLError, OSError, ValueError) as error:
         log.warning("%s unreachable at %s: %s", provider.slug, url, error)
         raise unavailable(provider) from error
