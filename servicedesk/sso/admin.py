@@ -18,7 +18,9 @@ class IdentityProviderForm(forms.ModelForm):
 
     class Meta:
         model = IdentityProvider
-        fields = "__all__"
+        fields = ("name", "slug", "kind", "enabled", "position", "issuer", "client_id", "client_secret", "agent_id",
+                  "scopes", "jit", "allowed_domains", "default_role", "role_claim", "role_mapping", "group_claim",
+                  "group_mapping")
 
     def clean_client_secret(self):
         return self.cleaned_data.get("client_secret") or self.instance.client_secret

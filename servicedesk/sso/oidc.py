@@ -53,7 +53,8 @@ def _token(provider: IdentityProvider, config: dict, code: str, redirect_uri: st
     headers = {}
     methods = config.get("token_endpoint_auth_methods_supported") or ["client_secret_basic"]
     if "client_secret_basic" in methods:
-        pair = f"{urllib.parse.quote(provider.client_id, safe='')}:{urllib.parse.quote(provider.client_secret, safe='')}"
+        quote = urllib.parse.quote
+        pair = f"{quote(provider.client_id, safe='')}:{quote(provider.client_secret, safe='')}"
         headers["Authorization"] = "Basic " + base64.b64encode(pair.encode()).decode()
     else:
         form |= {"client_id": provider.client_id, "client_secret": provider.client_secret}

@@ -34,6 +34,21 @@ def unavailable(provider) -> ProviderUnavailable:
                                % {"provider": provider.name})
 
 
+def not_this_browser() -> FlowError:
+    return FlowError(_("This sign-in was not started in this browser, was already used, or took too long. "
+                       "Please sign in again."))
+
+
+def fetch_text(provider, url: str) -> str:
+    """A document (a SAML metadata file); ProviderUnavailable when it cannot be had."""
+    try:
+        with urllib.request.urlopen(url, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310 (URLs from admin)
+            return response.read().decode("utf-8")
+    except (urllib.error.URLError, OSError, ValueError) as error:
+        log.warning("%s unreachable at %s: %s", provider.slug, url, error)
+        raise unavailable(provider) from error
+
+
 def call_json(provider, url: str, *, form: dict | None = None, body: dict | None = None,
               headers: dict | None = None, query: dict | None = None) -> dict:
     """The JSON object an endpoint answers (GET, or POST of a form or of JSON); ProviderUnavailable when it

@@ -5,23 +5,26 @@ from __future__ import annotations
 
 import secrets
 import time
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import login
-from django.http import HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
 
 from servicedesk.core.errors import ActionError
 
-from . import actions, im, oidc
+from . import actions, im, oidc, saml
 from .models import IdentityProvider, Kind
-from .remote import FlowError
+from .remote import not_this_browser
 
 FLOWS = {Kind.OIDC: oidc, Kind.WECOM: im.WECOM, Kind.DINGTALK: im.DINGTALK, Kind.FEISHU: im.FEISHU}
+KINDS = [*FLOWS, Kind.SAML]
 SESSION_FLOWS = "sso_flows"
 # Sign-ins started in other tabs are kept as well, up to this many; one older than FLOW_SECONDS is refused.
 FLOWS_KEPT = 5
@@ -31,8 +34,8 @@ FLOW_SECONDS = 15 * 60
 BACKEND = "servicedesk.accounts.identity.DeskBackend"
 
 
-def _provider(slug: str, kinds=FLOWS) -> IdentityProvider:
-    return get_object_or_404(IdentityProvider, slug=slug, enabled=True, kind__in=list(kinds))
+def _provider(slug: str, kinds=KINDS) -> IdentityProvider:
+    return get_object_or_404(IdentityProvider, slug=slug, enabled=True, kind__in=kinds)
 
 
 def refused(request, message: str, status: int = 400):
@@ -63,8 +66,7 @@ def take_flow(request, provider: IdentityProvider, state: str) -> dict:
     flow = flows.pop(state, None) if state else None
     request.session[SESSION_FLOWS] = flows
     if flow is None or flow["slug"] != provider.slug or time.time() - flow["at"] > FLOW_SECONDS:
-        raise FlowError(_("This sign-in was not started in this browser, was already used, or took too long. "
-                          "Please sign in again."))
+        raise not_this_browser()
     return flow
 
 
@@ -79,15 +81,26 @@ def _callback_url(request, provider: IdentityProvider) -> str:
     return request.build_absolute_uri(reverse("sso:callback", args=[provider.slug]))
 
 
+def _saml_urls(request, provider: IdentityProvider) -> tuple[str, str]:
+    """This desk's entity id (configured, else its metadata URL) and its assertion consumer service."""
+    metadata_url = request.build_absolute_uri(reverse("sso:saml_metadata", args=[provider.slug]))
+    return provider.client_id or metadata_url, request.build_absolute_uri(reverse("sso:saml_acs",
+                                                                                  args=[provider.slug]))
+
+
 @require_GET
 def start(request, slug: str):
     provider = _provider(slug)
     flow = new_flow(request, provider)
     try:
-        return HttpResponseRedirect(FLOWS[provider.kind].authorize_url(provider, _callback_url(request, provider),
-                                                                       flow))
+        if provider.kind == Kind.SAML:
+            url = saml.authorize_url(provider, *_saml_urls(request, provider), flow)
+            request.session.modified = True  # the flow now names its SAML request
+        else:
+            url = FLOWS[provider.kind].authorize_url(provider, _callback_url(request, provider), flow)
     except ActionError as error:
         return refused(request, error.message, error.status_code)
+    return HttpResponseRedirect(url)
 
 
 @require_GET
@@ -99,7 +112,32 @@ def callback(request, slug: str):
             return refused(request, _("%(provider)s did not sign you in (%(reason)s). Nothing was changed.")
                            % {"provider": provider.name, "reason": request.GET["error"][:100]}, 403)
         flow = take_flow(request, provider, request.GET.get("state", ""))
-        profile = FLOWS[provider.kind].profile(provider, _callback_url(request, provider), request.GET, flow)
+        if provider.kind == Kind.SAML:
+            profile = saml.profile(provider, request.GET.get("assertion", ""), flow)
+        else:
+            profile = FLOWS[provider.kind].profile(provider, _callback_url(request, provider), request.GET, flow)
         return finish(request, provider, profile, flow)
+    except ActionError as error:
+        return refused(request, error.message, error.status_code)
+
+
+@csrf_exempt  # the identity provider's page posts here; the response's signature and the callback's check guard it
+@require_POST
+def saml_acs(request, slug: str):
+    provider = _provider(slug, [Kind.SAML])
+    try:
+        signed = saml.verified(provider, *_saml_urls(request, provider), request.POST.get("SAMLResponse", ""))
+    except ActionError as error:
+        return refused(request, error.message, error.status_code)
+    query = urlencode({"state": request.POST.get("RelayState", ""), "assertion": signed})
+    return HttpResponseRedirect(f"{reverse('sso:callback', args=[provider.slug])}?{query}", status=303)
+
+
+@require_GET
+def saml_metadata(request, slug: str):
+    provider = _provider(slug, [Kind.SAML])
+    try:
+        return HttpResponse(saml.metadata(provider, *_saml_urls(request, provider)),
+                            content_type="application/samlmetadata+xml")
     except ActionError as error:
         return refused(request, error.message, error.status_code)

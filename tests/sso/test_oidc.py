@@ -98,7 +98,8 @@ def test_the_role_follows_the_mapped_claim_at_every_sign_in(oidc_provider):
     sign_in(Client(), oidc_provider, "erin", email="erin@example.com", email_verified=True, groups=[])
     erin.refresh_from_db()
     assert (erin.role, erin.is_staff, erin.is_superuser) == (Role.CUSTOMER, False, False)
-    changes = AuditEntry.objects.filter(object_id=str(erin.pk), field="role", channel="sso", action="changed").order_by("id")
+    changes = AuditEntry.objects.filter(object_id=str(erin.pk), field="role", channel="sso",
+                                        action="changed").order_by("id")
     assert [(c.old_value, c.new_value) for c in changes] == [("Group lead", "Administrator"),
                                                             ("Administrator", "Customer")]
 
