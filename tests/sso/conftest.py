@@ -200,3 +200,114 @@ def messengers(_messenger_server, settings):
     settings.SERVICEDESK_WECOM_URL = settings.SERVICEDESK_DINGTALK_URL = settings.SERVICEDESK_FEISHU_URL = url
     state.url = url
     return state
+
+
+# --- a SAML identity provider (pysaml2 playing the IdP, signing real responses with xmlsec1) ------------------
+
+class SamlIdentityProvider:
+    def __init__(self, folder, port: int):
+        self.folder, self.url = folder, f"http://127.0.0.1:{port}"
+        self.entity_id = f"{self.url}/idp"
+        self.metadata = b""
+
+    def config(self, sp_metadata: str | None = None):
+        from saml2 import BINDING_HTTP_REDIRECT
+        from saml2.config import IdPConfig
+
+        settings = {
+            "entityid": self.entity_id, "xmlsec_binary": self.xmlsec,
+            "key_file": str(self.folder / "idp.key"), "cert_file": str(self.folder / "idp.crt"),
+            "service": {"idp": {"endpoints": {"single_sign_on_service": [(f"{self.url}/sso", BINDING_HTTP_REDIRECT)]},
+                                "name_id_format": ["urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"]}},
+        }
+        if sp_metadata:
+            settings["metadata"] = {"inline": [sp_metadata]}
+        config = IdPConfig()
+        config.load(settings)
+        return config
+
+    def answer(self, client, authorize_url: str, subject: str, attributes: dict, *, key_folder=None) -> dict:
+        """The POST the person's browser makes to the desk's ACS after signing in at this provider."""
+        import base64
+
+        from saml2 import BINDING_HTTP_REDIRECT
+        from saml2.saml import AUTHN_PASSWORD_PROTECTED, NAMEID_FORMAT_PERSISTENT, NameID
+        from saml2.server import Server
+
+        query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(authorize_url).query))
+        assert urllib.parse.urlsplit(authorize_url).path == "/sso"
+        sp_metadata = client.get(self.sp_metadata_path).content.decode()
+        config = self.config(sp_metadata)
+        if key_folder is not None:  # a provider the desk does not trust: another key
+            config.key_file, config.cert_file = str(key_folder / "idp.key"), str(key_folder / "idp.crt")
+        server = Server(config=config)
+        request = server.parse_authn_request(query["SAMLRequest"], BINDING_HTTP_REDIRECT).message
+        response = server.create_authn_response(
+            identity=attributes, in_response_to=request.id, destination=request.assertion_consumer_service_url,
+            sp_entity_id=request.issuer.text, name_id=NameID(format=NAMEID_FORMAT_PERSISTENT, text=subject),
+            userid=subject, sign_response=True, sign_assertion=True,
+            authn={"class_ref": AUTHN_PASSWORD_PROTECTED, "authn_auth": self.entity_id})
+        return {"SAMLResponse": base64.b64encode(str(response).encode()).decode(), "RelayState": query["RelayState"]}
+
+
+def _self_signed(folder) -> None:
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    folder.mkdir(parents=True, exist_ok=True)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "idp.test")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=30)).sign(key, hashes.SHA256()))
+    (folder / "idp.key").write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                       serialization.NoEncryption()))
+    (folder / "idp.crt").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+
+
+@pytest.fixture(scope="session")
+def saml_idp(tmp_path_factory):
+    from saml2.metadata import create_metadata_string
+
+    from tests.services import require_program
+
+    xmlsec = require_program("xmlsec1")
+    folder = tmp_path_factory.mktemp("saml-idp")
+    _self_signed(folder)
+    _self_signed(folder / "other")
+
+    class Metadata(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "application/samlmetadata+xml")
+            self.send_header("Content-Length", str(len(idp.metadata)))
+            self.end_headers()
+            self.wfile.write(idp.metadata)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Metadata)
+    idp = SamlIdentityProvider(folder, server.server_port)
+    idp.xmlsec = xmlsec
+    metadata = create_metadata_string(None, config=idp.config())
+    idp.metadata = metadata if isinstance(metadata, bytes) else metadata.encode()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield idp
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def saml_provider(db, saml_idp):
+    provider = IdentityProvider.objects.create(
+        name="Corporate SAML", slug="corp-saml", kind=Kind.SAML, issuer=f"{saml_idp.url}/metadata",
+        role_claim="role", role_mapping={"helpdesk": "agent"})
+    saml_idp.sp_metadata_path = "/sso/corp-saml/metadata/"
+    provider.idp = saml_idp
+    return provider
