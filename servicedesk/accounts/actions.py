@@ -42,6 +42,8 @@ class Event(models.TextChoices):
     TOKENS_REVOKED = "tokens_revoked", gettext_lazy("all API tokens revoked")
     SIGN_IN_UNLOCKED = "sign_in_unlocked", gettext_lazy("sign-in unlocked")
     PASSWORD_SET = "password_set", gettext_lazy("password set by an administrator")
+    DEACTIVATED = "deactivated", gettext_lazy("deactivated")
+    REACTIVATED = "reactivated", gettext_lazy("reactivated")
 
 
 audit.register_events(Event.choices)
@@ -251,3 +253,74 @@ def password_set(user: User, *, actor: User, channel: str) -> int:
         count = revoke_all_tokens(user, actor=actor, channel=channel, reason=_("Password set by an administrator."))
     _announce("Password of %s set by %s", user.username, actor.username)
     return count
+
+
+# ---------------------------------------------------------------------------------------------
+# Deactivation
+
+
+def _may_manage(actor: User, user: User) -> bool:
+    # The rule of who manages whom is the people app's (servicedesk/people/permissions.py): there it is
+    # stated once for these checks and for the lists of people.
+    from servicedesk.people.permissions import may_manage
+
+    return may_manage(actor, user)
+
+
+def end_sessions(user: User) -> int:
+    """Sign `user` out everywhere: each of their stored sessions deleted (through the session engine, so a
+    cached copy goes too); the number ended. Sessions are not indexed by person: the live ones are read."""
+    from importlib import import_module
+
+    from django.contrib.sessions.models import Session
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    ended = 0
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if session.get_decoded().get("_auth_user_id") == str(user.pk):
+            store(session_key=session.session_key).delete()
+            ended += 1
+    return ended
+
+
+def deactivate_user(user: User, *, actor: User, channel: str, reason: str = "") -> User:
+    """Take `user`'s access away: not active (no sign-in, no mail to them as a person), their API tokens
+    revoked and their sessions ended; their tickets and history stay as they are.
+
+    Who may: administrators and the system identity (directory sync) anyone but the system identity;
+    desk managers customers, agents and leads; group leads customers and the agents of their groups;
+    agents customers (servicedesk/people/permissions.py). Nobody deactivates themselves."""
+    if not _may_manage(actor, user):
+        raise NotAllowed(_("You may not deactivate %(user)s.") % {"user": user.username})
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        if not locked.is_active:
+            user.is_active = False
+            return user
+        User.objects.filter(pk=user.pk).update(is_active=False)
+        user.is_active = False
+        tokens = ApiToken.objects.filter(user=user, revoked=False).update(revoked=True)
+        sessions = end_sessions(user)
+        ended = _("%(tokens)d API tokens revoked, %(sessions)d sessions ended") % {"tokens": tokens,
+                                                                                  "sessions": sessions}
+        _record(user, Event.DEACTIVATED, actor=actor, channel=channel,
+                note="; ".join(part for part in (reason.strip(), ended) if part))
+    _announce("%s deactivated by %s (%s): %s", user.username, actor.username, channel, reason)
+    return user
+
+
+def reactivate_user(user: User, *, actor: User, channel: str, reason: str = "") -> User:
+    """Give a deactivated person their access back (their revoked API tokens stay revoked). Who may: as
+    for deactivate_user."""
+    if not _may_manage(actor, user):
+        raise NotAllowed(_("You may not reactivate %(user)s.") % {"user": user.username})
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        if locked.is_active:
+            user.is_active = True
+            return user
+        User.objects.filter(pk=user.pk).update(is_active=True)
+        user.is_active = True
+        _record(user, Event.REACTIVATED, actor=actor, channel=channel, note=reason.strip())
+    _announce("%s reactivated by %s (%s): %s", user.username, actor.username, channel, reason)
+    return user
