@@ -163,3 +163,16 @@ def sign_in(provider: IdentityProvider, profile: Profile) -> User:
         audit.record_event(user, Event.SIGNED_IN, actor=actor, channel=CHANNEL, note=provider.name)
     transaction.on_commit(lambda: log.info("%s signed in through %s", user.username, provider.slug))
     return user
+
+
+def export_person(user: User) -> list[dict]:
+    """The person's external identities, for their personal-data export (servicedesk.people)."""
+    return [{"provider": identity.provider.name, "subject": identity.subject, "email": identity.email,
+             "linked": identity.created_at.isoformat(),
+             "last_sign_in": identity.last_sign_in.isoformat() if identity.last_sign_in else None}
+            for identity in ExternalIdentity.objects.filter(user=user).select_related("provider").order_by("id")]
+
+
+def forget_person(user: User) -> None:
+    """Erasure: the links to the person's identities at the providers go (a later sign-in is a new person)."""
+    ExternalIdentity.objects.filter(user=user).delete()

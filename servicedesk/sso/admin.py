@@ -34,7 +34,7 @@ class IdentityProviderAdmin(AuditedAdmin):
     prepopulated_fields = {"slug": ("name",)}
     fieldsets = (
         (None, {"fields": ("name", "slug", "kind", "enabled", "position")}),
-        (_("Connection"), {"fields": ("issuer", "client_id", "client_secret", "agent_id", "scopes")}),
+        (_("Provider connection"), {"fields": ("issuer", "client_id", "client_secret", "agent_id", "scopes")}),
         (_("Accounts"), {"fields": ("jit", "allowed_domains", "default_role", "role_claim", "role_mapping",
                                     "group_claim", "group_mapping")}),
     )

@@ -9,7 +9,9 @@ class SsoConfig(AppConfig):
 
     def ready(self) -> None:
         from servicedesk.core import audit
+        from servicedesk.people.registry import register_personal_data
 
-        from .actions import Event
+        from . import actions
 
-        audit.register_events(Event.choices)
+        audit.register_events(actions.Event.choices)
+        register_personal_data("sso", export=actions.export_person, erase=actions.forget_person)

@@ -222,3 +222,15 @@ def test_an_id_token_for_another_nonce_is_refused(oidc_provider):
     session.save()
     response = client.get(local_path(back))
     assert response.status_code == 400 and "could not be verified" in response.content.decode()
+
+
+def test_external_identities_are_in_the_personal_data_export_and_erased(oidc_provider):
+    from servicedesk.people.registry import registered
+
+    sign_in(Client(), oidc_provider, "nora", email="nora@example.com", email_verified=True)
+    nora = User.objects.get(email="nora@example.com")
+    part = next(p for p in registered() if p.label == "sso")
+    assert [(i["provider"], i["subject"], i["email"]) for i in part.export(nora)] == [
+        ("Keycloak", "nora", "nora@example.com")]
+    part.erase(nora)
+    assert not ExternalIdentity.objects.filter(user=nora).exists()
