@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "servicedesk.problems",
     "servicedesk.changes",
     "servicedesk.surveys",
+    "servicedesk.directory",
     "servicedesk.sso",
 ]
 
@@ -469,6 +470,33 @@ SERVICEDESK_PERIODIC_TASKS["surveys-close-unconfirmed"] = {"task": "servicedesk.
 CELERY_BEAT_SCHEDULE["surveys-close-unconfirmed"] = {"task": "servicedesk.surveys.tasks.close_unconfirmed",
                                                      "schedule": 900.0}
 # --- end of satisfaction surveys ---------------------------------------------------------------------
+# --- Directory (servicedesk.directory: LDAP / Active Directory) -----------------------------------------
+# Off while SERVICEDESK_LDAP_URI is unset. Sign-in with the directory's password after the desk's own accounts;
+# people synced on a schedule (docs/identity.md).
+SERVICEDESK_LDAP_URI = os.environ.get("SERVICEDESK_LDAP_URI", "").strip()
+SERVICEDESK_LDAP_BIND_DN = os.environ.get("SERVICEDESK_LDAP_BIND_DN", "")
+SERVICEDESK_LDAP_BIND_PASSWORD = os.environ.get("SERVICEDESK_LDAP_BIND_PASSWORD", "")
+SERVICEDESK_LDAP_START_TLS = env_bool("SERVICEDESK_LDAP_START_TLS", False)
+SERVICEDESK_LDAP_CA_FILE = os.environ.get("SERVICEDESK_LDAP_CA_FILE", "")
+SERVICEDESK_LDAP_TIMEOUT_SECONDS = float(os.environ.get("SERVICEDESK_LDAP_TIMEOUT_SECONDS", 5))
+SERVICEDESK_LDAP_USER_BASE = os.environ.get("SERVICEDESK_LDAP_USER_BASE", "")
+SERVICEDESK_LDAP_USER_FILTER = os.environ.get("SERVICEDESK_LDAP_USER_FILTER", "(objectClass=person)")
+SERVICEDESK_LDAP_USERNAME_ATTRIBUTE = os.environ.get("SERVICEDESK_LDAP_USERNAME_ATTRIBUTE", "uid")
+SERVICEDESK_LDAP_GROUP_BASE = os.environ.get("SERVICEDESK_LDAP_GROUP_BASE", "")
+SERVICEDESK_LDAP_GROUP_FILTER = os.environ.get(
+    "SERVICEDESK_LDAP_GROUP_FILTER", "(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames)(objectClass=group))")
+SERVICEDESK_LDAP_ATTRIBUTES = os.environ.get("SERVICEDESK_LDAP_ATTRIBUTES", "")
+SERVICEDESK_LDAP_ROLE_GROUPS = os.environ.get("SERVICEDESK_LDAP_ROLE_GROUPS", "")
+SERVICEDESK_LDAP_RESOLVER_GROUPS = os.environ.get("SERVICEDESK_LDAP_RESOLVER_GROUPS", "")
+SERVICEDESK_LDAP_PAGE_SIZE = int(os.environ.get("SERVICEDESK_LDAP_PAGE_SIZE", 500))
+SERVICEDESK_LDAP_SYNC_MINUTES = int(os.environ.get("SERVICEDESK_LDAP_SYNC_MINUTES", 60))
+if SERVICEDESK_LDAP_URI:
+    AUTHENTICATION_BACKENDS.append("servicedesk.directory.backend.DirectoryBackend")
+    SERVICEDESK_PERIODIC_TASKS["directory-sync"] = {"task": "servicedesk.directory.tasks.sync",
+                                                    "every": SERVICEDESK_LDAP_SYNC_MINUTES * 60}
+    CELERY_BEAT_SCHEDULE["directory-sync"] = {"task": "servicedesk.directory.tasks.sync",
+                                              "schedule": SERVICEDESK_LDAP_SYNC_MINUTES * 60.0}
+# --- end of directory -----------------------------------------------------------------------------------
 
 # Single sign-on (servicedesk.sso): the WeCom, DingTalk and Feishu hosts, replaced when set (a proxy, the tests).
 SERVICEDESK_WECOM_URL = os.environ.get("SERVICEDESK_WECOM_URL", "")

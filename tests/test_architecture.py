@@ -63,6 +63,8 @@ ALLOWED = {
                                                          "failed)",
     ("servicedesk/reports/facts.py", "reports"): "the per-ticket report facts, derived from the ticket, its clocks, "
                                                  "history and time log (rebuilt by rebuild-report-facts)",
+    ("servicedesk/directory/actions.py", "accounts"): "the directory's people: accounts made at the first sign-in "
+                                                      "and kept in line by the sync (IDENTITY.md §2)",
     ("servicedesk/sso/actions.py", "accounts"): "accounts made just in time at a first single sign-on, their role "
                                                 "and mapped groups as the identity provider says (IDENTITY.md §2)",
 }

@@ -464,6 +464,7 @@ ROWS = [
     Row("GET admin/", "/admin/", ADMIN_SITE),
     Row("GET admin/ ticket", "/admin/tickets/ticket/{ticket}/change/", ADMIN_SITE),
     Row("GET admin/ user", "/admin/accounts/user/{other_customer}/change/", ADMIN_SITE),
+    Row("GET admin/ directory status", "/admin/directory/syncrun/", ADMIN_SITE),
     # --- monitoring webhooks (ch-monitor): only the alert source's own token or signature, never a person's ---
     Row("POST /api/v1/monitoring/{source}/alertmanager", "/api/v1/monitoring/matrix/alertmanager", SIGNED_ONLY,
         {"version": "4", "status": "firing", "alerts": [{"status": "firing", "fingerprint": "probe", "labels": {}}]}),

@@ -28,8 +28,8 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin):
             if "groups" in options["fields"] else (title, options)
             for title, options in BaseUserAdmin.fieldsets
         ),
-        (_("Service desk"), {"fields": ("role", "organisation", "phone", "language", "time_zone", "is_away",
-                                        "manager")}),
+        (_("Service desk"), {"fields": ("role", "organisation", "phone", "department", "language", "time_zone",
+                                        "is_away", "manager")}),
     )
     autocomplete_fields = ("manager",)
     add_fieldsets = (

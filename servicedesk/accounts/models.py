@@ -101,6 +101,8 @@ class User(AbstractUser):
     language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, blank=True)
     time_zone = models.CharField(_("time zone"), max_length=64, blank=True, validators=[validate_time_zone])
     phone = models.CharField(_("phone"), max_length=50, blank=True)
+    # As the directory names it (servicedesk.directory); the desk's department groups are resolver groups.
+    department = models.CharField(_("department"), max_length=200, blank=True)
     is_away = models.BooleanField(_("away"), default=False)
     # Approvals relative to the requester (servicedesk.approvals) ask the manager.
     manager = models.ForeignKey(
