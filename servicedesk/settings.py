@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "servicedesk.surveys",
     "servicedesk.directory",
     "servicedesk.people",
+    "servicedesk.sso",
 ]
 
 MIDDLEWARE = [
@@ -497,3 +498,8 @@ if SERVICEDESK_LDAP_URI:
     CELERY_BEAT_SCHEDULE["directory-sync"] = {"task": "servicedesk.directory.tasks.sync",
                                               "schedule": SERVICEDESK_LDAP_SYNC_MINUTES * 60.0}
 # --- end of directory -----------------------------------------------------------------------------------
+
+# Single sign-on (servicedesk.sso): the WeCom, DingTalk and Feishu hosts, replaced when set (a proxy, the tests).
+SERVICEDESK_WECOM_URL = os.environ.get("SERVICEDESK_WECOM_URL", "")
+SERVICEDESK_DINGTALK_URL = os.environ.get("SERVICEDESK_DINGTALK_URL", "")
+SERVICEDESK_FEISHU_URL = os.environ.get("SERVICEDESK_FEISHU_URL", "")

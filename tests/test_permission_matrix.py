@@ -631,6 +631,11 @@ ROWS = [
     # The rating link needs no sign-in; a token the desk did not sign is nothing, for everyone.
     Row("GET survey/<path:token>/", "/survey/1/1/5:forged:token/", GONE),
     Row("POST survey/<path:token>/", "/survey/1/1/5:forged:token/", GONE, {"rating": "5"}),
+    # Single sign-on: open to everyone, signed in or not; the world has no identity provider (tests/sso).
+    Row("GET sso/<slug:slug>/start/", "/sso/nowhere/start/", GONE),
+    Row("GET sso/<slug:slug>/callback/", "/sso/nowhere/callback/?state=x", GONE),
+    Row("POST sso/<slug:slug>/acs/", "/sso/nowhere/acs/", GONE, {"SAMLResponse": "x"}),
+    Row("GET sso/<slug:slug>/metadata/", "/sso/nowhere/metadata/", GONE),
 ]
 ADMIN_PREFIX = "admin/"  # the admin site's URLs, many and generated, are covered by the rows above
 

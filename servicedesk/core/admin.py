@@ -28,7 +28,7 @@ def _title() -> str:
 # sign-in lockouts (axes) beside the people; the audit trail (core) of all of it last.
 APP_ORDER = ["accounts", "axes", "tickets", "routing", "sla", "intake", "monitoring", "notify", "webhooks", "knowledge",
              "search", "console", "telephony", "major", "approvals", "cmdb", "problems", "changes", "reports",
-             "surveys", "directory", "core"]
+             "surveys", "directory", "sso", "core"]
 _django_app_list = admin.site.get_app_list
 
 

@@ -30,6 +30,7 @@ class AuditEntry(models.Model):
         ADMIN = "admin", _("Administration")
         COMMAND = "command", _("Command on the server")
         SYSTEM = "system", _("System")
+        SSO = "sso", _("Single sign-on")
 
     class Action(models.TextChoices):
         # Verbs here; "created" and "changed" elsewhere name dates.
