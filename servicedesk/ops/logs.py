@@ -20,6 +20,11 @@ def request_id_from(header: str | None) -> str:
     return header if _ACCEPTABLE_ID.fullmatch(header) else uuid.uuid4().hex
 
 
+def forget_request(**kwargs) -> None:
+    """request_finished: lines logged after the response was sent belong to no request."""
+    request_id.set("")
+
+
 class ContextFilter(logging.Filter):
     """Stamps every record with the current request id and task id (empty outside them)."""
 
