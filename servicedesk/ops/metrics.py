@@ -5,7 +5,8 @@ Two kinds:
   among them): with several gunicorn workers, the worker and the scheduler on one machine, each process
   writes its samples under PROMETHEUS_MULTIPROC_DIR and a scrape adds them up over every process;
 - read from the database and the broker at scrape time (tickets created, mail ingested and quarantined, the
-  outbox's backlog and failures, the task queue's length): the same figures from any web process.
+  outbox's backlog and failures, the task queue's length, the scheduler's last run): the same figures from
+  any web process.
 """
 
 import hmac
@@ -20,7 +21,7 @@ from prometheus_client import CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 
-from . import health, logs
+from . import health, heartbeat, logs
 
 log = logging.getLogger("servicedesk.ops")
 
@@ -85,6 +86,11 @@ class DeskCollector:
                                 "being sent).", value=backlog)
         yield GaugeMetricFamily("servicedesk_outbox_failed", "Outbound messages given up after their attempts.",
                                 value=outbox.get(OutboxState.FAILED, 0))
+        last_run = heartbeat.last_run()
+        if last_run is not None:
+            yield GaugeMetricFamily("servicedesk_scheduler_last_run_timestamp_seconds",
+                                    "When the scheduler last went round its table (Unix time).",
+                                    value=last_run.timestamp())
         queue = GaugeMetricFamily("servicedesk_task_queue_length", "Tasks waiting in the broker's queue.",
                                   labels=["queue"])
         client = health.broker_client()

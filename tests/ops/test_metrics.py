@@ -9,6 +9,8 @@ from servicedesk.intake.models import InboundMessage
 from servicedesk.intake.models import State as MailState
 from servicedesk.notify.models import OutboundMessage
 from servicedesk.notify.models import State as OutboxState
+from servicedesk.ops import heartbeat
+from servicedesk.ops.models import SchedulerRun
 from servicedesk.tickets import actions
 from servicedesk.tickets.models import Ticket
 
@@ -46,7 +48,7 @@ def test_request_latency_by_view_name(client, settings, db):
     assert samples[("servicedesk_http_request_duration_seconds_count", (("method", "GET"), ("view", "unmatched")))]
 
 
-def test_desk_figures_read_at_scrape_time(client, settings, desk, redis_url):
+def test_desk_figures_read_at_scrape_time(client, settings, desk, redis_url, monkeypatch):
     settings.SERVICEDESK_METRICS_TOKEN = TOKEN
     settings.CELERY_BROKER_URL = redis_url
     for n in range(3):
@@ -72,6 +74,11 @@ def test_desk_figures_read_at_scrape_time(client, settings, desk, redis_url):
     assert samples[("servicedesk_outbox_backlog", ())] == 2
     assert samples[("servicedesk_outbox_failed", ())] == 1
     assert samples[("servicedesk_task_queue_length", (("queue", "celery"),))] == 2
+    assert ("servicedesk_scheduler_last_run_timestamp_seconds", ()) not in samples
+    monkeypatch.setitem(heartbeat._last_recorded, "at", float("-inf"))
+    heartbeat.record_run()
+    last_run = SchedulerRun.objects.get().last_run.timestamp()
+    assert scrape(client)[("servicedesk_scheduler_last_run_timestamp_seconds", ())] == last_run
 
 
 @shared_task(name="tests.ops.sleepy")
