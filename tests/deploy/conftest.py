@@ -3,7 +3,6 @@ the production paths swapped for this checkout's and a temporary folder's."""
 
 import re
 import shlex
-import subprocess
 import sys
 from pathlib import Path
 
@@ -51,16 +50,6 @@ def unit_command(name: str, paths: dict[str, str]) -> tuple[list[str], dict[str,
     (exec_start,) = lines["ExecStart"]
     env = dict(item.split("=", 1) for value in lines.get("Environment", []) for item in shlex.split(value))
     return shlex.split(exec_start), env
-
-
-def stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @pytest.fixture

@@ -14,7 +14,8 @@ import time
 import httpx
 from axes.models import AccessFailureLog
 
-from tests.deploy.conftest import DEPLOY, production_paths, relocated, stop, unit_command
+from tests.deploy.conftest import DEPLOY, production_paths, relocated, unit_command
+from tests.ops.conftest import stop
 from tests.services import free_port, wait_for_port
 
 TOKEN = "deploy-test-metrics-token"

@@ -1,4 +1,5 @@
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -24,3 +25,13 @@ def process_env(transactional_db):
 
 def desk_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "servicedesk", *args]
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

@@ -10,16 +10,7 @@ from pathlib import Path
 from celery import Celery
 
 from servicedesk.ops.models import SchedulerRun
-from tests.ops.conftest import ROOT, desk_command
-
-
-def stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+from tests.ops.conftest import ROOT, desk_command, stop
 
 
 def wait_until(condition, what: str, procs, logs: list[Path], timeout: float = 60) -> None:
