@@ -477,7 +477,7 @@ CELERY_BEAT_SCHEDULE["surveys-close-unconfirmed"] = {"task": "servicedesk.survey
 # /readyz fails when the scheduler (`servicedesk scheduler`, or `servicedesk serve`'s embedded one) has not
 # gone round its table for this many seconds; 0 leaves the scheduler out of the check.
 SERVICEDESK_READY_SCHEDULER_SECONDS = int(os.environ.get("SERVICEDESK_READY_SCHEDULER_SECONDS", 180))
-# Seconds each readiness check (database, broker) may take before it counts as failed.
+# Seconds /readyz waits for the broker before that check counts as failed.
 SERVICEDESK_READY_TIMEOUT_SECONDS = float(os.environ.get("SERVICEDESK_READY_TIMEOUT_SECONDS", 2))
 # Celery beat records its last run (servicedesk.ops.beat) as the embedded scheduler does.
 CELERY_BEAT_SCHEDULER = "servicedesk.ops.beat.DeskScheduler"
