@@ -3,8 +3,8 @@
 With a broker (`SERVICEDESK_BROKER_URL`, e.g. redis://127.0.0.1:6379/0) tasks go to Celery workers and
 the periodic schedule runs under `celery beat`:
 
-    celery -A servicedesk.celery_app worker -l info
-    celery -A servicedesk.celery_app beat -l info
+    servicedesk worker -l info       (celery -A servicedesk.celery_app worker)
+    servicedesk scheduler -l info    (celery -A servicedesk.celery_app beat, recording its last run for /readyz)
 
 Without a broker (the embedded default) every task runs in-process when it is sent, and
 `servicedesk serve` runs the same periodic schedule inside its own process.

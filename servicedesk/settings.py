@@ -12,6 +12,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from servicedesk.ops.logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("SERVICEDESK_DATA_DIR", "var")).resolve()
 
@@ -78,9 +80,13 @@ INSTALLED_APPS = [
     "servicedesk.directory",
     "servicedesk.people",
     "servicedesk.sso",
+    "servicedesk.ops",
 ]
 
 MIDDLEWARE = [
+    # First: the request id for every later log line, the latency of the whole chain, and the health probes
+    # answered before host validation, the SSL redirect, sessions and the locale.
+    "servicedesk.ops.middleware.OpsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "servicedesk.core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -243,12 +249,11 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SERVICEDESK_HSTS_INCLUDE_SUBDOMAINS",
 SECURE_HSTS_PRELOAD = env_bool("SERVICEDESK_HSTS_PRELOAD", SECURE_HSTS_SECONDS > 0)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("SERVICEDESK_LOG_LEVEL", "WARNING")},
-}
+# SERVICEDESK_LOG_FORMAT=json: one JSON object a line, with the request id (X-Request-ID) or the Celery task id.
+SERVICEDESK_LOG_FORMAT = os.environ.get("SERVICEDESK_LOG_FORMAT", "text").strip().lower()
+LOGGING = logging_config(SERVICEDESK_LOG_FORMAT, os.environ.get("SERVICEDESK_LOG_LEVEL", "WARNING"))
+# In JSON, Celery workers keep the desk's log handler (and its format) instead of installing their own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = SERVICEDESK_LOG_FORMAT != "json"
 
 # Inbound mail: loop protection and limits.
 SERVICEDESK_MAIL_RATE_LIMIT = int(os.environ.get("SERVICEDESK_MAIL_RATE_LIMIT", 20))
@@ -503,3 +508,15 @@ if SERVICEDESK_LDAP_URI:
 SERVICEDESK_WECOM_URL = os.environ.get("SERVICEDESK_WECOM_URL", "")
 SERVICEDESK_DINGTALK_URL = os.environ.get("SERVICEDESK_DINGTALK_URL", "")
 SERVICEDESK_FEISHU_URL = os.environ.get("SERVICEDESK_FEISHU_URL", "")
+# --- Operations (servicedesk.ops, docs/deploy.md): health probes, metrics, logs --------------------
+# /readyz fails when the scheduler (`servicedesk scheduler`, or `servicedesk serve`'s embedded one) has not
+# gone round its table for this many seconds; 0 leaves the scheduler out of the check.
+SERVICEDESK_READY_SCHEDULER_SECONDS = int(os.environ.get("SERVICEDESK_READY_SCHEDULER_SECONDS", 180))
+# Seconds /readyz waits for the broker before that check counts as failed.
+SERVICEDESK_READY_TIMEOUT_SECONDS = float(os.environ.get("SERVICEDESK_READY_TIMEOUT_SECONDS", 2))
+# Celery beat records its last run (servicedesk.ops.beat) as the embedded scheduler does.
+CELERY_BEAT_SCHEDULER = "servicedesk.ops.beat.DeskScheduler"
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+# The bearer token Prometheus sends for /metrics; unset, /metrics is a 404.
+SERVICEDESK_METRICS_TOKEN = os.environ.get("SERVICEDESK_METRICS_TOKEN", "").strip()
+# --- end of operations ---------------------------------------------------------------------------

@@ -1,8 +1,8 @@
 """`servicedesk serve`: the web server (gunicorn) plus, in the embedded mode, the periodic scheduler.
 
 With no Celery broker configured, the SLA evaluator, mail polling and the other periodic tasks run
-in this process (see servicedesk.core.scheduler). With a broker, run `celery -A servicedesk.celery_app
-worker` and `celery -A servicedesk.celery_app beat` instead; this command then only serves the web.
+in this process (see servicedesk.core.scheduler). With a broker, run `servicedesk worker` and
+`servicedesk scheduler` instead (docs/deploy.md); this command then only serves the web.
 
 Links in notifications point at ``SERVICEDESK_BASE_URL``; without it, at the address this command
 serves (``--bind``), for the web workers and the periodic tasks alike.

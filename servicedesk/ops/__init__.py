@@ -1,0 +1,2 @@
+"""Running the desk in production: health probes, Prometheus metrics, structured logs, and the
+`servicedesk worker` / `servicedesk scheduler` commands (docs/deploy.md)."""
