@@ -104,8 +104,10 @@ class Directory:
                                 receive_timeout=self.config.timeout, raise_exceptions=False)
         try:
             connection.open()
-            if self.config.start_tls:
-                connection.start_tls()
+            # Never a password over a connection STARTTLS did not secure.
+            if self.config.start_tls and not connection.start_tls():
+                _drop(connection)
+                raise DirectoryUnavailable(f"STARTTLS refused: {connection.result}")
             if connection.bind():
                 return connection
         except LDAPException as exc:
@@ -117,7 +119,7 @@ class Directory:
         raise DirectoryUnavailable(f"bind refused: {connection.result}")
 
     def close(self) -> None:
-        self.connection.unbind()
+        _drop(self.connection)
 
     def __enter__(self) -> Directory:
         return self
