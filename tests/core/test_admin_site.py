@@ -81,4 +81,4 @@ def test_the_sections_come_in_the_desks_order_in_both_languages(desk, language):
     sections = re.findall(r'<div class="app-([a-z_]+) module', html)
     assert sections == ["accounts", "axes", "tickets", "routing", "sla", "intake", "monitoring", "notify", "webhooks",
                         "knowledge", "search", "console", "telephony", "major", "approvals", "cmdb", "problems",
-                        "changes", "reports", "surveys", "directory", "core"]
+                        "changes", "reports", "surveys", "directory", "sso", "core"]
