@@ -31,6 +31,7 @@ class AuditEntry(models.Model):
         COMMAND = "command", _("Command on the server")
         SYSTEM = "system", _("System")
         SSO = "sso", _("Single sign-on")
+        DIRECTORY = "directory", _("Directory (LDAP)")
 
     class Action(models.TextChoices):
         # Verbs here; "created" and "changed" elsewhere name dates.

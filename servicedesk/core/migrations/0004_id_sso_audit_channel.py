@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='auditentry',
             name='channel',
-            field=models.CharField(choices=[('console', 'Agent console'), ('portal', 'Web portal'), ('api', 'API'), ('email', 'Email'), ('phone', 'Phone'), ('monitoring', 'Monitoring'), ('admin', 'Administration'), ('command', 'Command on the server'), ('system', 'System'), ('sso', 'Single sign-on')], max_length=16, verbose_name='channel'),
+            field=models.CharField(choices=[('console', 'Agent console'), ('portal', 'Web portal'), ('api', 'API'), ('email', 'Email'), ('phone', 'Phone'), ('monitoring', 'Monitoring'), ('admin', 'Administration'), ('command', 'Command on the server'), ('system', 'System'), ('sso', 'Single sign-on'), ('directory', 'Directory (LDAP)')], max_length=16, verbose_name='channel'),
         ),
     ]
