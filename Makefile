@@ -57,3 +57,8 @@ messages: install
 
 bench: install
 	$(PY) -m bench.run $(BENCH_ARGS)
+
+# Side by side with django-helpdesk on the peer's workload (bench/peer.py; the peer's virtualenv under var/peer).
+.PHONY: bench-peer
+bench-peer: install
+	$(PY) -m bench.peer $(BENCH_ARGS)

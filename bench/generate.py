@@ -526,10 +526,13 @@ class Generator:
     """Yields, per ticket, a ticket row (dict by attname) plus its comment and history rows."""
 
     POOL = 3000  # distinct texts per (domain, type), drawn lazily; picking from a pool is cheaper
+    STATUS_WEIGHTS = STATUS_WEIGHTS
+    COMMENTS = ((1, 2, 3, 4), (35, 35, 20, 10))  # comments per ticket, weights
+    TEXT = Text
 
     def __init__(self, rng: random.Random, cast: dict, categories: dict, priority: dict, now: float):
         self.rng = rng
-        self.text = Text(rng)
+        self.text = self.TEXT(rng)
         self.texts: dict[tuple[str, str], list] = {}
         self.cast = cast
         self.categories = categories
@@ -539,7 +542,7 @@ class Generator:
         groups = cast["groups"]
         self.groups = groups
         self.group_cum = list(itertools.accumulate(g["weight"] for g in groups))
-        self.status_cum = list(itertools.accumulate(STATUS_WEIGHTS))
+        self.status_cum = list(itertools.accumulate(self.STATUS_WEIGHTS))
         self.type_cum = list(itertools.accumulate(TYPE_WEIGHTS))
         self.channel_cum = list(itertools.accumulate(CHANNEL_WEIGHTS))
         customers = cast["customers"]
@@ -666,7 +669,7 @@ class Generator:
         last_step = t
 
         # Comments: between creation and the last step (or a bit after, for open tickets).
-        n_comments = r.choices((1, 2, 3, 4), (35, 35, 20, 10))[0]
+        n_comments = r.choices(*self.COMMENTS)[0]
         comments = []  # (offset, author, body, internal)
         open_end = last_step + r.expovariate(1 / (0.5 * DAY))
         end = last_step if status in ("resolved", "closed") else open_end
@@ -798,6 +801,55 @@ class Generator:
         return row, comment_rows, history
 
 
+# The peer's workload (django-helpdesk's bench.py, ../shared/peer-bench): the same words, a rare word in
+# 1 % of the descriptions, two comments per ticket, 80 % of the tickets open.
+PEER_WORDS = (
+    "printer network email password reset laptop monitor vpn access account "
+    "login error crash slow install update license server backup disk phone "
+    "meeting room projector keyboard mouse wifi outlook calendar share drive "
+    "permission folder invoice payroll badge camera headset driver browser "
+    "certificate firewall ticket request urgent broken missing cannot open"
+).split()
+PEER_RARE_WORD = "zeppelin"
+PEER_COMMON_WORD = "network"
+
+
+class PeerText(Text):
+    """The peer's texts: a six-word title, sixty words of description (the rare word in every hundredth,
+    as the peer's ticket 7, 107, …), thirty-word comments."""
+
+    def __init__(self, rng: random.Random):
+        super().__init__(rng)
+        self.made = 0
+
+    def _words(self, n: int) -> str:
+        return " ".join(self.rng.choice(PEER_WORDS) for _ in range(n))
+
+    def ticket(self, domain: str, kind: str) -> tuple[str, str]:
+        title, description = self._words(6).capitalize(), self._words(60)
+        if self.made % 100 == 7:
+            description += " " + PEER_RARE_WORD
+        self.made += 1
+        return title, description
+
+    def comment(self, pool) -> str:
+        return self._words(30)
+
+
+class PeerGenerator(Generator):
+    """Our desk's tickets (groups, timelines, history) with the peer's texts, comment count and status
+    shares (peer: 70 % open, 10 % reopened, 10 % resolved, 10 % closed; ours: the 80 % spread over the
+    open statuses)."""
+
+    POOL = 10**9  # every ticket its own text, so the rare word lands in exactly 1 %
+    STATUS_WEIGHTS = [10, 10, 20, 30, 10, 10, 10]
+    COMMENTS = ((2,), (1,))
+    TEXT = PeerText
+
+
+GENERATORS = {"desk": Generator, "peer": PeerGenerator}
+
+
 # ---------------------------------------------------------------------------------------------
 # Loading
 
@@ -845,6 +897,7 @@ def generate(
     customers: int = 5000,
     chunk: int = 20000,
     vacuum: bool = True,
+    shape: str = "desk",
     log=print,
 ) -> dict:
     _setup_django()
@@ -862,7 +915,7 @@ def generate(
     )
     priority = {(p.impact, p.urgency): p.priority for p in PriorityRule.objects.all()}
     now = time.time()
-    gen = Generator(rng, cast, _categories(), priority, now)
+    gen = GENERATORS[shape](rng, cast, _categories(), priority, now)
 
     t_table, t_cols, t_attnames = _columns(Ticket)
     c_table, c_cols, c_attnames = _columns(Comment)
@@ -1012,6 +1065,8 @@ def main(argv=None) -> None:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--chunk", type=int, default=20000, help="tickets per COPY / executemany batch")
     parser.add_argument("--no-vacuum", action="store_true", help="PostgreSQL: ANALYZE only, no VACUUM")
+    parser.add_argument("--shape", choices=sorted(GENERATORS), default="desk",
+                        help="peer: django-helpdesk's benchmark workload (its words, 2 comments, 80 %% open)")
     args = parser.parse_args(argv)
     counts = generate(
         args.tickets,
@@ -1020,6 +1075,7 @@ def main(argv=None) -> None:
         customers=args.customers,
         chunk=args.chunk,
         vacuum=not args.no_vacuum,
+        shape=args.shape,
         log=lambda m: print(m, file=sys.stderr, flush=True),
     )
     print(counts)

@@ -21,7 +21,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from servicedesk.core import audit
+from servicedesk.core import audit, refdata
 from servicedesk.core.errors import ActionError, NotAllowed, NotFound
 
 from .identity import system_user
@@ -246,10 +246,15 @@ def create_customer(*, name: str, email: str = "", phone: str = "", organisation
     return customer
 
 
+def _find_default_desk() -> Desk | None:
+    return Desk.objects.filter(is_default=True).first() or Desk.objects.order_by("id").first()
+
+
 def default_desk() -> Desk:
     """The desk a ticket is recorded at when none is named: the one marked default, else the first; on a
     desk with none yet (a fresh install's first ticket), one is made, recorded as the system's."""
-    desk = Desk.objects.filter(is_default=True).first() or Desk.objects.order_by("id").first()
+    # Read once per reference-data version (desks are reference data: core.refdata), not per ticket.
+    desk = refdata.cached("default-desk", _find_default_desk, fresh=True)
     if desk is None:
         with transaction.atomic():
             desk = Desk.objects.create(name="Service Desk", prefix="SD", is_default=True)

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from servicedesk.core.refdata import cached
 from servicedesk.tickets.models import Category, PendingReason, Service, Status
 
 
@@ -39,7 +40,12 @@ class ServiceNode:
 
 
 def catalogue() -> list[ServiceNode]:
-    """Active services → active categories → active subcategories, in catalogue order (two queries)."""
+    """Active services → active categories → active subcategories, in catalogue order: read (two queries)
+    once per reference-data version (core.refdata), not on every form the portal shows or checks."""
+    return cached("portal-catalogue", _catalogue)
+
+
+def _catalogue() -> list[ServiceNode]:
     active = Service.objects.filter(is_active=True).order_by("order", "name")
     services = {s.pk: ServiceNode(s) for s in active}
     categories = Category.objects.filter(is_active=True, service_id__in=services.keys())

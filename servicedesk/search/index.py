@@ -129,9 +129,9 @@ class Documents:
             return [(self.pg_table, self.key)]
         return [(self.fts_table, "rowid"), *([(self.scope_table, self.key)] if self.scope else [])]
 
-    def write(self, rows: list[tuple], using: str) -> None:
+    def write(self, rows: list[tuple], using: str, *, new: bool = False) -> None:
         """Store rows as document_row() makes them (id first, the scope's values last), replacing those
-        of the same ids."""
+        of the same ids (`new`: there are none, the rows' owners were just created)."""
         if not rows:
             return
         with connections[using].cursor() as cur:
@@ -145,7 +145,8 @@ class Documents:
                 )
                 return
             width = 1 + len(self.columns)
-            cur.executemany(f"DELETE FROM {self.fts_table} WHERE rowid = %s", [(row[0],) for row in rows])
+            if not new:
+                cur.executemany(f"DELETE FROM {self.fts_table} WHERE rowid = %s", [(row[0],) for row in rows])
             cur.executemany(f"INSERT INTO {self.fts_table} (rowid, {', '.join(self.columns)}) "
                             f"VALUES (%s{', %s' * len(self.columns)})", [row[:width] for row in rows])
             if self.scope:
@@ -189,10 +190,11 @@ def remove(ticket_id: int, using: str = "default") -> None:
     TICKETS.remove(ticket_id, using)
 
 
-def index_ticket(ticket: Ticket | int, using: str = "default", *, replies: bool = True) -> None:
+def index_ticket(ticket: Ticket | int, using: str = "default", *, replies: bool = True, new: bool = False) -> None:
     """(Re)index one ticket from what is in the database now. Merged tickets are removed.
 
-    `replies=False` skips reading the conversation (a ticket just created has none)."""
+    `replies=False` skips reading the conversation; `new`: the ticket was just created (no conversation,
+    no document to replace)."""
     if not isinstance(ticket, Ticket):
         ticket = Ticket.objects.using(using).only("id", "title", "description", "merged_into").filter(
             pk=ticket).first()
@@ -201,8 +203,9 @@ def index_ticket(ticket: Ticket | int, using: str = "default", *, replies: bool 
     if ticket.merged_into_id:
         remove(ticket.pk, using)
         return
-    texts = _public_replies([ticket.pk], using).get(ticket.pk, []) if replies else []
-    TICKETS.write([document_row(ticket.pk, ticket.title, _body(ticket.description, texts), _vendor(using))], using)
+    texts = _public_replies([ticket.pk], using).get(ticket.pk, []) if replies and not new else []
+    TICKETS.write([document_row(ticket.pk, ticket.title, _body(ticket.description, texts), _vendor(using))], using,
+                  new=new)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ def ticket_saved(sender, instance: Ticket, created: bool, update_fields=None, ra
     if raw:
         return
     if created:
-        index.index_ticket(instance, using, replies=False)
+        index.index_ticket(instance, using, new=True)
     elif update_fields is None or TEXT_FIELDS & set(update_fields):
         index.index_ticket(instance, using)
         if instance.merged_into_id:

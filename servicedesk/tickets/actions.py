@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from servicedesk.accounts import actions as account_actions
 from servicedesk.accounts.models import Desk, Group, User
+from servicedesk.core import refdata as core_refdata
 from servicedesk.core import rows
 from servicedesk.core.downloads import content_type_for
 from servicedesk.core.errors import ActionError, Conflict, NotAllowed, NotFound, TooLarge  # noqa: F401 (re-exported)
@@ -263,6 +264,8 @@ def _first_line_group(actor: User) -> Group | None:
 
 
 @transaction.atomic
+# One read of the reference data's version for the matrix, the desk and the routing rules, not one each.
+@core_refdata.one_version()
 def create_ticket(
     *,
     actor: User,
