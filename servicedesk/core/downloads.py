@@ -90,13 +90,20 @@ def stored_download(file: FieldFile, filename: str, *, redirect: bool = True) ->
             "ResponseContentDisposition": content_disposition(filename),
         })
         return HttpResponseRedirect(signed)
-    handle = storage.open(file.name, "rb")
+    stream, size = open_stored(storage, file.name)
+    response = download_response(stream, filename)
+    if size is not None:
+        response["Content-Length"] = str(size)
+    return response
+
+
+def open_stored(storage, name: str):
+    """A stored file opened for reading as a stream, and its size when the storage told it on the way.
+
+    django-storages' S3File copies the whole object into memory on its first read: an object's body
+    is streamed instead. Raises FileNotFoundError."""
+    handle = storage.open(name, "rb")
     remote = getattr(handle, "obj", None)
-    if remote is not None:
-        # django-storages' S3File copies the whole object into memory on its first read: the object's
-        # body is streamed instead.
-        body = remote.get()["Body"]
-        response = download_response(body, filename)
-        response["Content-Length"] = str(remote.content_length)  # known from the open's HEAD
-        return response
-    return download_response(handle, filename)
+    if remote is None:
+        return handle, None
+    return remote.get()["Body"], remote.content_length  # known from the open's HEAD
