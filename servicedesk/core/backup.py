@@ -78,7 +78,8 @@ class BackupError(Exception):
 
 
 class Progress:
-    """A progress bar on a terminal, plain lines otherwise (logs, cron mails)."""
+    """A progress bar on a terminal, plain lines otherwise (logs, cron mails); on stderr by default, so that
+    stdout keeps only the result."""
 
     def __init__(self, stream=None, *, tty: bool | None = None):
         self.stream = stream if stream is not None else sys.stderr
