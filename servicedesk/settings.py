@@ -211,8 +211,38 @@ STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_ROOT = Path(os.environ.get("SERVICEDESK_MEDIA_ROOT", DATA_DIR / "media"))
+# A download is sent by the desk after its permission check: streamed through, or (with object storage and
+# SERVICEDESK_DOWNLOAD_REDIRECT) a redirect to a signed URL of the object valid for this many seconds.
+SERVICEDESK_DOWNLOAD_REDIRECT = env_bool("SERVICEDESK_DOWNLOAD_REDIRECT", False)
+SERVICEDESK_DOWNLOAD_URL_SECONDS = int(os.environ.get("SERVICEDESK_DOWNLOAD_URL_SECONDS", 60))
+
+
+def file_storage_settings(environ=os.environ) -> dict:
+    """Where attachments, article files and raw mail are kept: MEDIA_ROOT, or an S3-compatible bucket
+    when SERVICEDESK_S3_BUCKET names one (docs/storage.md). The bucket stays private: every object URL
+    the desk makes is signed and expires."""
+    bucket = environ.get("SERVICEDESK_S3_BUCKET", "")
+    if not bucket:
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
+        "bucket_name": bucket,
+        "endpoint_url": environ.get("SERVICEDESK_S3_ENDPOINT_URL") or None,
+        "region_name": environ.get("SERVICEDESK_S3_REGION") or None,
+        "access_key": environ.get("SERVICEDESK_S3_ACCESS_KEY") or None,
+        "secret_key": environ.get("SERVICEDESK_S3_SECRET_KEY") or None,
+        "addressing_style": environ.get("SERVICEDESK_S3_ADDRESSING_STYLE") or None,  # "path" for most non-AWS
+        "location": environ.get("SERVICEDESK_S3_PREFIX", "").strip("/"),
+        "signature_version": "s3v4",
+        "default_acl": None,
+        "querystring_auth": True,
+        "querystring_expire": SERVICEDESK_DOWNLOAD_URL_SECONDS,
+        # Two files of one name in one folder must both be kept, as on the filesystem.
+        "file_overwrite": False,
+    }}
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": file_storage_settings(),
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True

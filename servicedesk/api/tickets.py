@@ -12,7 +12,7 @@ from ninja.files import UploadedFile
 from pydantic import Field, TypeAdapter, WithJsonSchema
 
 from servicedesk.accounts.models import Group, User
-from servicedesk.core.downloads import download_response
+from servicedesk.core.downloads import stored_download
 from servicedesk.core.inputs import Id, IdOrZero
 from servicedesk.core.pagination import paginate
 from servicedesk.tickets import actions, permissions
@@ -308,10 +308,9 @@ def download_attachment(request, attachment_id: Id):
     ):
         raise actions.NotFound(_("Attachment not found."))
     try:
-        handle = attachment.file.open("rb")
+        return stored_download(attachment.file, attachment.filename)
     except (FileNotFoundError, ValueError):
         raise actions.NotFound(_("Attachment not found.")) from None
-    return download_response(handle, attachment.filename)
 
 
 @router.get("/{int:ticket_id}/history", response={200: list[HistoryOut], 404: Message}, summary="History")

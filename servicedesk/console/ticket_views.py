@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from servicedesk.accounts import refdata as accounts_refdata
 from servicedesk.accounts.models import Group, User
-from servicedesk.core.downloads import download_response
+from servicedesk.core.downloads import stored_download
 from servicedesk.core.inputs import is_id, parse_id
 from servicedesk.knowledge.actions import links as knowledge_links
 from servicedesk.routing.engine import tags_of
@@ -562,7 +562,6 @@ def download(request, number, attachment_id):
     ):
         raise Http404
     try:
-        handle = attachment.file.open("rb")
+        return stored_download(attachment.file, attachment.filename)
     except (FileNotFoundError, ValueError):
         raise Http404 from None
-    return download_response(handle, attachment.filename)

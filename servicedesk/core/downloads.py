@@ -1,5 +1,9 @@
 """Serving stored files (attachments, raw mail): one response shape for every download route.
 
+A stored file is read through its storage (the filesystem, or object storage: docs/storage.md) only
+after the caller's permission check, and streamed; with SERVICEDESK_DOWNLOAD_REDIRECT an object
+store's file is a redirect to a signed URL that expires, carrying the same type and disposition.
+
 The type sent is decided by the desk from the file name's extension through a fixed map of types a
 browser only displays or saves; anything else, above all what a browser could run (HTML, SVG, XHTML,
 JavaScript, XML), goes out as application/octet-stream. What the uploader claimed is never used. Every
@@ -13,7 +17,9 @@ import re
 import unicodedata
 from urllib.parse import quote
 
-from django.http import FileResponse, HttpResponse
+from django.conf import settings
+from django.db.models.fields.files import FieldFile
+from django.http import FileResponse, HttpResponse, HttpResponseRedirect
 
 SAFE_TYPES = {
     ".txt": "text/plain", ".log": "text/plain", ".csv": "text/csv", ".md": "text/plain",
@@ -66,3 +72,38 @@ def download_response(content, filename: str) -> HttpResponse:
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = DOWNLOAD_CSP
     return response
+
+
+def stored_download(file: FieldFile, filename: str, *, redirect: bool = True) -> HttpResponse:
+    """A download of a stored file, for a caller that has checked the viewer may have it; `redirect=False`
+    always streams it (a file shown inside the desk's pages, which load nothing from another origin).
+
+    Raises FileNotFoundError (or ValueError for an empty field) when there is nothing to send."""
+    if not file:
+        raise ValueError("No file is stored.")
+    storage = file.storage
+    if redirect and settings.SERVICEDESK_DOWNLOAD_REDIRECT and getattr(storage, "querystring_auth", False):
+        if not storage.exists(file.name):
+            raise FileNotFoundError(file.name)
+        signed = storage.url(file.name, expire=settings.SERVICEDESK_DOWNLOAD_URL_SECONDS, parameters={
+            "ResponseContentType": content_type_for(filename),
+            "ResponseContentDisposition": content_disposition(filename),
+        })
+        return HttpResponseRedirect(signed)
+    stream, size = open_stored(storage, file.name)
+    response = download_response(stream, filename)
+    if size is not None:
+        response["Content-Length"] = str(size)
+    return response
+
+
+def open_stored(storage, name: str):
+    """A stored file opened for reading as a stream, and its size when the storage told it on the way.
+
+    django-storages' S3File copies the whole object into memory on its first read: an object's body
+    is streamed instead. Raises FileNotFoundError."""
+    handle = storage.open(name, "rb")
+    remote = getattr(handle, "obj", None)
+    if remote is None:
+        return handle, None
+    return remote.get()["Body"], remote.content_length  # known from the open's HEAD

@@ -3,7 +3,7 @@
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from servicedesk.core.downloads import download_response
+from servicedesk.core.downloads import stored_download
 
 from . import visibility
 from .models import ArticleAttachment
@@ -17,9 +17,9 @@ def file_download(request, pk: int, name: str):
     user = request.user
     if not (visibility.sees_working_copies(user) or visibility.can_read(user, attachment.article)):
         raise Http404
+    # The ticket attachments' headers: an <img> still shows an image sent as an attachment. Never a
+    # redirect to object storage: the pages' CSP loads images from the desk's own origin only.
     try:
-        handle = attachment.file.open("rb")
+        return stored_download(attachment.file, attachment.filename, redirect=False)
     except (FileNotFoundError, ValueError):
         raise Http404 from None
-    # The ticket attachments' headers: an <img> still shows an image sent as an attachment.
-    return download_response(handle, attachment.filename)

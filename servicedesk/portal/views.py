@@ -24,7 +24,7 @@ from django.views.decorators.http import require_http_methods
 from servicedesk import search
 from servicedesk.cmdb import actions as cmdb_actions
 from servicedesk.cmdb.visibility import own_devices
-from servicedesk.core.downloads import download_response
+from servicedesk.core.downloads import stored_download
 from servicedesk.core.inputs import parse_id
 from servicedesk.core.pagination import BadCursor, paginate
 from servicedesk.knowledge import ranking
@@ -332,7 +332,6 @@ def download(request, attachment_id: int):
     if not permissions.can_see(request.user, attachment.ticket):
         raise Http404
     try:
-        handle = attachment.file.open("rb")
+        return stored_download(attachment.file, attachment.filename)
     except (FileNotFoundError, ValueError):
         raise Http404 from None
-    return download_response(handle, attachment.filename)

@@ -25,13 +25,22 @@ def clear_orphans_after_flush(sender, using="default", **kwargs) -> None:
             cursor.execute(f"DELETE FROM {table}")
 
 
+def rebuild_after_restore(sender, using="default", progress=None, **kwargs) -> None:
+    """A restored desk's index is rebuilt, not archived: it is derived from the tickets and articles."""
+    from . import articles, index
+
+    progress.start(_("search index"), 0)
+    progress.advance(index.rebuild(using=using) + articles.rebuild_articles(using=using))
+    progress.finish(unit="documents")
+
+
 class SearchConfig(AppConfig):
     name = "servicedesk.search"
     label = "search"
     verbose_name = _("Search")
 
     def ready(self) -> None:
-        from servicedesk.core import refdata
+        from servicedesk.core import backup, refdata
 
         from . import (
             receivers,  # noqa: F401  (connects the signals that keep the index current)
@@ -43,3 +52,4 @@ class SearchConfig(AppConfig):
         refdata.watch(Synonym)
         tokens.words_from(synonyms.words)
         post_migrate.connect(clear_orphans_after_flush, sender=self, dispatch_uid="search-clear-orphans")
+        backup.restored.connect(rebuild_after_restore, dispatch_uid="search-rebuild-after-restore")
