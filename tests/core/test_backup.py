@@ -3,8 +3,8 @@ installation (whichever engine this run's database is, the source is it: the SQL
 SQLite → SQLite and SQLite → PostgreSQL, the PostgreSQL run PostgreSQL → both), comparing every row
 of every model and every stored file's checksum; the refusals; a backup beside a writer.
 
-The PostgreSQL side is a database of its own: SD_BACKUP_PG_URL, else DATABASE_URL's database with
-`_backup` appended; it is dropped and made again (`migrate`) once per session.
+The PostgreSQL side is a database of its own: DATABASE_URL's database with `_backup` appended, or in the
+SQLite run SD_BACKUP_PG_URL; it is dropped and made again (`migrate`) once per session.
 """
 
 import gzip
@@ -37,13 +37,13 @@ RAW_MAIL = ("From: 王芳 <wang.fang@example.com>\r\nTo: desk@example.com\r\nSub
 
 
 def pg_target_url() -> str | None:
-    if os.environ.get("SD_BACKUP_PG_URL"):
-        return os.environ["SD_BACKUP_PG_URL"]
+    # The PostgreSQL run restores beside its own database; the SQLite run (which has none) into
+    # SD_BACKUP_PG_URL's: `make test` runs the two at the same time, so they must not share one.
     url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        return None
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=parts.path + "_backup"))
+    if url.startswith(("postgres://", "postgresql://")):
+        parts = urlsplit(url)
+        return urlunsplit(parts._replace(path=parts.path + "_backup"))
+    return os.environ.get("SD_BACKUP_PG_URL") or None
 
 
 def desk_env(data_dir: Path, database_url: str | None) -> dict:
