@@ -225,6 +225,40 @@ CMDB_ROWS = [
 
 T = "/api/v1/tickets/{ticket}"
 C = "/console/tickets/{number}"
+def _people_rows():
+    """People managed by the desk (issue 19): rows aimed at the desk manager, whom only administrators manage
+    (nobody acts on themselves); the audit export at another organisation's customer."""
+    only_admin = NOBODY | {"admin": ALLOWED}
+    only_admin_screen = NOBODY_ELSE | {"admin": ALLOWED}
+    auditors_screen = NOBODY_ELSE | {"manager": ALLOWED, "admin": ALLOWED}
+    api, screen = "/api/v1/people/{manager_id}", "/console/people/{manager_id}/"
+    return [
+        Row("GET /api/v1/people", "/api/v1/people", STAFF_READS),
+        Row("POST /api/v1/people", "/api/v1/people", STAFF_READS, {"name": "Matrix probe"}),
+        Row("GET /api/v1/people/audit", "/api/v1/people/audit?kind=person&id={other_customer}", MANAGERS),
+        Row("GET /api/v1/people/{person_id}", api, only_admin),
+        Row("PATCH /api/v1/people/{person_id}", api, only_admin, {"phone": "1"}),
+        Row("POST /api/v1/people/{person_id}/invite", api + "/invite", only_admin),
+        Row("POST /api/v1/people/{person_id}/reset-link", api + "/reset-link", only_admin),
+        Row("POST /api/v1/people/{person_id}/unlock", api + "/unlock", only_admin),
+        Row("POST /api/v1/people/{person_id}/deactivate", api + "/deactivate", only_admin, {}),
+        Row("POST /api/v1/people/{person_id}/reactivate", api + "/reactivate", only_admin, {}),
+        Row("GET /api/v1/people/{person_id}/personal-data", api + "/personal-data", only_admin),
+        Row("POST /api/v1/people/{person_id}/erase", api + "/erase", only_admin, {"confirm": "wrong"}),
+        Row("GET console/people/", "/console/people/", STAFF),
+        Row("POST console/people/new/", "/console/people/new/", STAFF, {"name": "Matrix probe"}),
+        Row("GET console/people/audit/", "/console/people/audit/?kind=person&id={other_customer}"
+            "&start=2026-01-01&end=2026-12-31", auditors_screen),
+        Row("GET console/people/<int:pk>/", screen, only_admin_screen),
+        Row("POST console/people/<int:pk>/", screen, only_admin_screen, {"phone": "1"}),
+        Row("GET console/people/<int:pk>/personal-data.json", screen + "personal-data.json", only_admin_screen),
+        Row("GET console/people/<int:pk>/personal-data/", screen + "personal-data/", only_admin_screen),
+        Row("GET console/people/<int:pk>/erase/", screen + "erase/", only_admin_screen),
+        Row("POST console/people/<int:pk>/erase/", screen + "erase/", only_admin_screen, {"confirm": "wrong"}),
+        Row("POST console/people/<int:pk>/<slug:what>/", screen + "deactivate/", only_admin_screen),
+    ]
+
+
 ROWS = [
     # --- the API ---------------------------------------------------------------------------------
     Row("GET /api/v1/tickets", "/api/v1/tickets?limit=200", OPEN),
@@ -636,6 +670,7 @@ ROWS = [
     Row("GET sso/<slug:slug>/callback/", "/sso/nowhere/callback/?state=x", GONE),
     Row("POST sso/<slug:slug>/acs/", "/sso/nowhere/acs/", GONE, {"SAMLResponse": "x"}),
     Row("GET sso/<slug:slug>/metadata/", "/sso/nowhere/metadata/", GONE),
+    *_people_rows(),
 ]
 ADMIN_PREFIX = "admin/"  # the admin site's URLs, many and generated, are covered by the rows above
 

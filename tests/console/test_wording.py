@@ -53,7 +53,8 @@ def test_the_top_menu_is_the_same_on_every_console_page(agent1, desk):
                 reverse("console:kb_upkeep"), reverse("console:notices"), reverse("console:robots"),
                 reverse("console:calls"), reverse("console:majors"), reverse("console:reports_dashboard"),
                 reverse("console:approvals"),
-                reverse("console:cmdb_items"), reverse("console:problems"), reverse("console:changes")]
+                reverse("console:cmdb_items"), reverse("console:problems"), reverse("console:changes"),
+                reverse("people:list")]
     assert all(menu == expected for menu in menus.values()), menus
     # The page's own entry is marked, the others are not.
     quick_log = agent1.get(reverse("console:quick_log")).content.decode()
