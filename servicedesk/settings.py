@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "servicedesk.problems",
     "servicedesk.changes",
     "servicedesk.surveys",
+    "servicedesk.mfa",
 ]
 
 MIDDLEWARE = [
@@ -87,6 +88,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "servicedesk.mfa.middleware.SecondFactorMiddleware",
     "servicedesk.core.middleware.UserPreferencesMiddleware",
     "servicedesk.core.middleware.RefuseUnstorableTextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -468,3 +470,13 @@ SERVICEDESK_PERIODIC_TASKS["surveys-close-unconfirmed"] = {"task": "servicedesk.
 CELERY_BEAT_SCHEDULE["surveys-close-unconfirmed"] = {"task": "servicedesk.surveys.tasks.close_unconfirmed",
                                                      "schedule": 900.0}
 # --- end of satisfaction surveys ---------------------------------------------------------------------
+# --- Two-factor and passkeys (servicedesk.mfa) ---------------------------------------------------------
+# Roles that must have a second factor (comma list of customer, agent, lead, manager, admin; empty: optional for
+# everyone). Sessions signed in through an identity provider (OIDC, SAML, WeCom, DingTalk, Feishu) count as
+# verified while SERVICEDESK_MFA_TRUST_SSO is on. Wrong codes per person within 5 minutes before a wait. The
+# passkeys' relying party id (a domain; empty: the host the request came to).
+SERVICEDESK_MFA_REQUIRED_ROLES = env_list("SERVICEDESK_MFA_REQUIRED_ROLES", "")
+SERVICEDESK_MFA_TRUST_SSO = env_bool("SERVICEDESK_MFA_TRUST_SSO", True)
+SERVICEDESK_MFA_FAILURE_LIMIT = int(os.environ.get("SERVICEDESK_MFA_FAILURE_LIMIT", 5))
+SERVICEDESK_WEBAUTHN_RP_ID = os.environ.get("SERVICEDESK_WEBAUTHN_RP_ID", "")
+# --- end of two-factor and passkeys --------------------------------------------------------------------

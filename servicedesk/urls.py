@@ -37,4 +37,5 @@ urlpatterns = [
     path("report-mail/", include("servicedesk.reportmail.urls")),
     path("approvals/", include("servicedesk.approvals.urls")),
     path("survey/", include("servicedesk.surveys.urls")),
+    path("security/", include("servicedesk.mfa.urls")),
 ]
