@@ -630,6 +630,22 @@ ROWS = [
     # The rating link needs no sign-in; a token the desk did not sign is nothing, for everyone.
     Row("GET survey/<path:token>/", "/survey/1/1/5:forged:token/", GONE),
     Row("POST survey/<path:token>/", "/survey/1/1/5:forged:token/", GONE, {"rating": "5"}),
+    # --- two-factor and passkeys (issue 19): each person's own; nobody has a passkey, so any is someone else's ---
+    Row("GET security/", "/security/", OPEN),
+    Row("GET security/enrol/", "/security/enrol/", OPEN),
+    Row("GET security/totp/", "/security/totp/", OPEN),
+    Row("POST security/totp/", "/security/totp/", OPEN, {"code": "000000"}),
+    Row("POST security/totp/remove/", "/security/totp/remove/", OPEN),
+    Row("GET security/passkeys/", "/security/passkeys/", OPEN),
+    Row("POST security/passkeys/options/", "/security/passkeys/options/", OPEN),
+    Row("POST security/passkeys/register/", "/security/passkeys/register/", OPEN),
+    Row("POST security/passkeys/<int:passkey_id>/remove/", "/security/passkeys/2147483000/remove/", NOBODY),
+    Row("POST security/recovery-codes/", "/security/recovery-codes/", OPEN),
+    Row("GET security/verify/", "/security/verify/", OPEN),
+    Row("POST security/verify/", "/security/verify/", OPEN, {"code": "000000"}),
+    Row("POST security/verify/passkey/options/", "/security/verify/passkey/options/", OPEN),
+    Row("POST security/verify/passkey/", "/security/verify/passkey/", OPEN),
+    Row("POST security/reset/", "/security/reset/", ADMIN_WRITES, {"username": "customer1"}),
 ]
 ADMIN_PREFIX = "admin/"  # the admin site's URLs, many and generated, are covered by the rows above
 

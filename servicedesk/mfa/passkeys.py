@@ -75,9 +75,12 @@ def take_authentication_challenge(request) -> bytes | None:
     return base64url_to_bytes(challenge) if challenge else None
 
 
-def parse(body: bytes) -> dict | None:
+def parse(request) -> dict | None:
+    """The JSON object passkeys.js sent, or None for anything else."""
+    if request.content_type != "application/json":
+        return None
     try:
-        value = json.loads(body)
+        value = json.loads(request.body)
     except (ValueError, UnicodeDecodeError):
         return None
     return value if isinstance(value, dict) else None

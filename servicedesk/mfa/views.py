@@ -4,6 +4,7 @@ actions decide; the WebAuthn ceremonies answer JSON to static/mfa/passkeys.js.""
 
 import base64
 import io
+import logging
 
 import qrcode
 import qrcode.image.svg
@@ -11,7 +12,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -22,10 +23,12 @@ from webauthn.helpers.exceptions import WebAuthnException
 
 from servicedesk.accounts.models import Role, User
 from servicedesk.core import audit
-from servicedesk.core.errors import ActionError
+from servicedesk.core.errors import ActionError, NotFound
 
 from . import actions, passkeys, session
 from .models import Passkey, TotpDevice
+
+log = logging.getLogger(__name__)
 
 PENDING_SECRET = "sd_mfa_totp_secret"
 
@@ -140,13 +143,14 @@ def passkey_options(request):
 @login_required
 @require_POST
 def passkey_register(request):
-    body = passkeys.parse(request.body)
+    body = passkeys.parse(request)
     if body is None or not isinstance(body.get("credential"), dict):
         return _json_error(_("The request is malformed."))
     try:
         verified = passkeys.verify_registration(request, body["credential"])
     except (WebAuthnException, ValueError) as exc:
-        return _json_error(_("The passkey could not be registered: %(reason)s") % {"reason": exc})
+        log.info("Passkey registration of %s refused: %s", request.user.username, exc)
+        return _json_error(_("The passkey could not be registered."))
     user = request.user
     try:
         actions.register_passkey(user, name=str(body.get("name") or ""), credential_id=verified.credential_id,
@@ -164,10 +168,9 @@ def passkey_register(request):
 def remove_passkey(request, passkey_id):
     try:
         actions.remove_passkey(request.user, passkey_id, actor=request.user, channel=_channel(request.user))
-    except ActionError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("The passkey is removed."))
+    except NotFound as exc:
+        raise Http404(exc.message) from None
+    messages.success(request, _("The passkey is removed."))
     return redirect("mfa:security")
 
 
@@ -210,7 +213,7 @@ def verify_passkey_options(request):
 @login_required
 @require_POST
 def verify_passkey(request):
-    body = passkeys.parse(request.body)
+    body = passkeys.parse(request)
     challenge = passkeys.take_authentication_challenge(request)
     if body is None or not isinstance(body.get("credential"), dict) or challenge is None:
         return _json_error(_("The request is malformed."))

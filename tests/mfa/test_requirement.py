@@ -95,3 +95,12 @@ def test_only_administrators_and_the_system_reset(desk):
     with pytest.raises(NotAllowed):
         actions.reset_devices(desk.users["customer1"], actor=desk.users["manager"], channel="console")
     assert actions.reset_devices(desk.users["customer1"], actor=system_user(), channel="command") == 0
+
+
+def test_a_passkey_answer_that_is_not_json_is_refused_with_a_message(signed_in):
+    client = signed_in("agent1")
+    for path in ("/security/passkeys/register/", "/security/verify/passkey/"):
+        response = client.post(path, {"credential": "x"})
+        assert response.status_code == 400 and response.json() == {"message": "The request is malformed."}
+    response = client.post("/security/passkeys/register/", "{\"credential\": {}}", content_type="application/json")
+    assert response.status_code == 400 and "could not be registered" in response.json()["message"]
