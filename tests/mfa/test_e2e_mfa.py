@@ -8,8 +8,7 @@ import pytest
 
 from servicedesk.core import audit
 
-# The browser tests' fixtures, used here from this app's own folder.
-from ..e2e.conftest import PASSWORD, browser, chromium_path, e2e_desk, screenshot, sign_in  # noqa: F401
+from ..e2e.conftest import PASSWORD, screenshot
 
 pytestmark = pytest.mark.e2e
 
