@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "servicedesk.changes",
     "servicedesk.surveys",
     "servicedesk.mfa",
+    "servicedesk.people",
 ]
 
 MIDDLEWARE = [

@@ -38,4 +38,5 @@ urlpatterns = [
     path("approvals/", include("servicedesk.approvals.urls")),
     path("survey/", include("servicedesk.surveys.urls")),
     path("security/", include("servicedesk.mfa.urls")),
+    path("console/people/", include("servicedesk.people.urls")),
 ]

@@ -42,6 +42,9 @@ class Event(models.TextChoices):
     TOKENS_REVOKED = "tokens_revoked", gettext_lazy("all API tokens revoked")
     SIGN_IN_UNLOCKED = "sign_in_unlocked", gettext_lazy("sign-in unlocked")
     PASSWORD_SET = "password_set", gettext_lazy("password set by an administrator")
+    DEACTIVATED = "deactivated", gettext_lazy("deactivated")
+    REACTIVATED = "reactivated", gettext_lazy("reactivated")
+    ERASED = "erased", gettext_lazy("personal data erased")
 
 
 audit.register_events(Event.choices)
@@ -119,11 +122,12 @@ def revoke_all_tokens(user: User, *, actor: User, channel: str, reason: str) -> 
 
 
 def unlock_sign_in(user: User, *, actor: User, channel: str) -> int:
-    """Lift a sign-in lock on `user`'s user name (its failures are forgotten); the failures cleared."""
+    """Lift a sign-in lock on `user`'s user name (its failures are forgotten); the failures cleared. Who
+    may: whoever manages the person (servicedesk/people/permissions.py)."""
     from axes.utils import reset
 
-    if not (actor.is_system_identity or actor.role == Role.ADMIN or actor.is_superuser):
-        raise NotAllowed(_("Only administrators unlock sign-in."))
+    if not _may_manage(actor, user):
+        raise NotAllowed(_("You may not unlock %(user)s.") % {"user": user.username})
     with transaction.atomic():
         count = reset(username=user.username)
         _record(user, Event.SIGN_IN_UNLOCKED, actor=actor, channel=channel,
@@ -209,6 +213,19 @@ def customer_username(email: str, name: str = "") -> str:
 CUSTOMER_FIELDS = ("username", "first_name", "email", "phone", "organisation", "language", "role")
 
 
+def check_email(value: str | None) -> str:
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    value = (value or "").strip()
+    if value:
+        try:
+            validate_email(value)
+        except ValidationError:
+            raise ActionError(_("%(address)s is not an e-mail address.") % {"address": value}) from None
+    return value
+
+
 def create_customer(*, name: str, email: str = "", phone: str = "", organisation: Organisation | None = None,
                     language: str = "", actor: User, channel: str) -> User:
     """A new customer without a password (the quick log's new caller, the sender of a first mail), named
@@ -251,3 +268,139 @@ def password_set(user: User, *, actor: User, channel: str) -> int:
         count = revoke_all_tokens(user, actor=actor, channel=channel, reason=_("Password set by an administrator."))
     _announce("Password of %s set by %s", user.username, actor.username)
     return count
+
+
+# ---------------------------------------------------------------------------------------------
+# Deactivation
+
+
+def _may_manage(actor: User, user: User) -> bool:
+    # The rule of who manages whom is the people app's (servicedesk/people/permissions.py): there it is
+    # stated once for these checks and for the lists of people.
+    from servicedesk.people.permissions import may_manage
+
+    return may_manage(actor, user)
+
+
+def end_sessions(user: User) -> int:
+    """Sign `user` out everywhere: each of their stored sessions deleted (through the session engine, so a
+    cached copy goes too); the number ended. Sessions are not indexed by person: the live ones are read."""
+    from importlib import import_module
+
+    from django.contrib.sessions.models import Session
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    ended = 0
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if session.get_decoded().get("_auth_user_id") == str(user.pk):
+            store(session_key=session.session_key).delete()
+            ended += 1
+    return ended
+
+
+def deactivate_user(user: User, *, actor: User, channel: str, reason: str = "") -> User:
+    """Take `user`'s access away: not active (no sign-in, no mail to them as a person), their API tokens
+    revoked and their sessions ended; their tickets and history stay as they are.
+
+    Who may: administrators and the system identity (directory sync) anyone but the system identity;
+    desk managers customers, agents and leads; group leads customers and the agents of their groups;
+    agents customers (servicedesk/people/permissions.py). Nobody deactivates themselves."""
+    if not _may_manage(actor, user):
+        raise NotAllowed(_("You may not deactivate %(user)s.") % {"user": user.username})
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        if not locked.is_active:
+            user.is_active = False
+            return user
+        User.objects.filter(pk=user.pk).update(is_active=False)
+        user.is_active = False
+        tokens = ApiToken.objects.filter(user=user, revoked=False).update(revoked=True)
+        sessions = end_sessions(user)
+        ended = _("%(tokens)d API tokens revoked, %(sessions)d sessions ended") % {"tokens": tokens,
+                                                                                  "sessions": sessions}
+        _record(user, Event.DEACTIVATED, actor=actor, channel=channel,
+                note="; ".join(part for part in (reason.strip(), ended) if part))
+    _announce("%s deactivated by %s (%s): %s", user.username, actor.username, channel, reason)
+    return user
+
+
+def reactivate_user(user: User, *, actor: User, channel: str, reason: str = "") -> User:
+    """Give a deactivated person their access back (their revoked API tokens stay revoked). Who may: as
+    for deactivate_user."""
+    if not _may_manage(actor, user):
+        raise NotAllowed(_("You may not reactivate %(user)s.") % {"user": user.username})
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        if locked.is_active:
+            user.is_active = True
+            return user
+        User.objects.filter(pk=user.pk).update(is_active=True)
+        user.is_active = True
+        _record(user, Event.REACTIVATED, actor=actor, channel=channel, note=reason.strip())
+    _announce("%s reactivated by %s (%s): %s", user.username, actor.username, channel, reason)
+    return user
+
+
+# ---------------------------------------------------------------------------------------------
+# People managed by the desk (servicedesk/people)
+
+# What the desk's people screen and API edit of a person.
+DETAIL_FIELDS = ("first_name", "last_name", "email", "phone", "organisation", "language", "time_zone")
+PHONE_MAX = User._meta.get_field("phone").max_length
+
+
+def update_person(user: User, *, actor: User, channel: str, **changes) -> User:
+    """Change a person's details (DETAIL_FIELDS; a field left out stays as it is). Who may: whoever
+    manages the person. One address, one person: a known address is refused."""
+    if not _may_manage(actor, user):
+        raise NotAllowed(_("You may not change %(user)s.") % {"user": user.username})
+    unknown = set(changes) - set(DETAIL_FIELDS)
+    if unknown:
+        raise ValueError(f"not a person's detail: {sorted(unknown)}")
+    for name in ("first_name", "last_name"):
+        if name in changes:
+            changes[name] = (changes[name] or "").strip()
+            if len(changes[name]) > NAME_MAX:
+                raise ActionError(_("A name can be at most %(max)d characters.") % {"max": NAME_MAX})
+    if "phone" in changes:
+        changes["phone"] = (changes["phone"] or "").strip()
+        if len(changes["phone"]) > PHONE_MAX:
+            raise ActionError(_("A phone number can be at most %(max)d characters.") % {"max": PHONE_MAX})
+    if "language" in changes:
+        changes["language"] = check_language(changes["language"])
+    if "time_zone" in changes:
+        changes["time_zone"] = check_time_zone(changes["time_zone"])
+    with transaction.atomic():
+        if "email" in changes:
+            changes["email"] = check_email(changes["email"])
+            if changes["email"] and User.objects.filter(email__iexact=changes["email"]).exclude(pk=user.pk).exists():
+                raise ActionError(_("Someone with the address %(address)s is already known.")
+                                  % {"address": changes["email"]})
+        before = audit.snapshot(user, changes)
+        for name, value in changes.items():
+            setattr(user, name, value)
+        user.save(update_fields=list(changes))
+        if audit.record_change(user, before, actor=actor, channel=channel):
+            _announce("Details of %s changed by %s (%s)", user.username, actor.username, channel)
+    return user
+
+
+def erase_account(user: User, *, placeholder: str, actor: User, channel: str) -> User:
+    """The account's own part of erasing a person (servicedesk/people/actions.erase_person, which checks
+    who may and erases the rest first): the row is kept — tickets, comments and figures point at it — with
+    nothing left that names the person: `placeholder` as its name, no address, phone or password, no
+    manager, not active. The audit row says it was erased, not what was there."""
+    with transaction.atomic():
+        user.username = f"erased-{user.pk}"
+        user.first_name, user.last_name = placeholder[:NAME_MAX], ""
+        user.email = user.phone = ""
+        user.manager = None
+        user.is_active = False
+        user.set_unusable_password()
+        user.save(update_fields=["username", "first_name", "last_name", "email", "phone", "manager", "is_active",
+                                 "password"])
+        ApiToken.objects.filter(user=user).delete()
+        end_sessions(user)
+        _record(user, Event.ERASED, actor=actor, channel=channel)
+    _announce("Personal data of user %s erased by %s (%s)", user.pk, actor.username, channel)
+    return user

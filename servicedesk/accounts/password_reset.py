@@ -134,3 +134,16 @@ urlpatterns = [
     path("done/", auth_views.PasswordResetCompleteView.as_view(
         template_name="servicedesk/password/reset_complete.html"), name="password_reset_complete"),
 ]
+
+
+def send_password_link(user, *, subject_template: str = ResetRequestView.subject_template_name,
+                       body_template: str = ResetRequestView.email_template_name) -> None:
+    """Mail `user` a set-your-password link, as the reset form does (the same token, expiry and page; the
+    person's language): a reset link, or with other templates an invitation to a new account."""
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    context = {"user": user, "uid": urlsafe_base64_encode(force_bytes(user.pk)),
+               "token": default_token_generator.make_token(user)}
+    ResetRequestForm().send_mail(subject_template, body_template, context, None, user.email)

@@ -233,3 +233,6 @@ api.add_router("/problems", problems.router)
 from servicedesk.api import surveys  # noqa: E402
 
 api.add_router("/tickets", surveys.router)
+from servicedesk.api import people  # noqa: E402
+
+api.add_router("", people.router)
