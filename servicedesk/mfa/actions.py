@@ -223,3 +223,22 @@ def reset_devices(user: User, *, actor: User, channel: str) -> int:
                            note=ngettext("%(count)d second factor removed", "%(count)d second factors removed",
                                          removed) % {"count": removed})
     return removed
+
+
+def personal_data(user: User) -> dict:
+    """What the personal-data export shows of a person's second factors: never a secret or a key."""
+    totp = TotpDevice.objects.filter(user=user).first()
+    return {
+        "authenticator_app_added": totp.created_at.isoformat() if totp else None,
+        "passkeys": [{"name": p.name, "added": p.created_at.isoformat(),
+                      "last_used": p.last_used_at.isoformat() if p.last_used_at else None}
+                     for p in Passkey.objects.filter(user=user).order_by("created_at")],
+        "unused_recovery_codes": recovery_codes_left(user),
+    }
+
+
+def erase_personal_data(user: User) -> None:
+    """Part of a person's erasure (servicedesk.people), which records it: every factor and code goes."""
+    TotpDevice.objects.filter(user=user).delete()
+    Passkey.objects.filter(user=user).delete()
+    RecoveryCode.objects.filter(user=user).delete()

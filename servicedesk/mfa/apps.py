@@ -8,4 +8,9 @@ class MfaConfig(AppConfig):
     verbose_name = _("Two-factor and passkeys")
 
     def ready(self):
-        from . import signals  # noqa: F401  (connects the sign-in receiver)
+        from servicedesk.people.registry import register_personal_data
+
+        from . import actions, signals  # noqa: F401  (signals connects the sign-in receiver)
+
+        register_personal_data("second_factors", export=actions.personal_data,
+                               erase=actions.erase_personal_data)
