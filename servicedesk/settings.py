@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "servicedesk.changes",
     "servicedesk.surveys",
     "servicedesk.directory",
+    "servicedesk.mfa",
     "servicedesk.people",
     "servicedesk.sso",
     "servicedesk.ops",
@@ -96,6 +97,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "servicedesk.mfa.middleware.SecondFactorMiddleware",
     "servicedesk.core.middleware.UserPreferencesMiddleware",
     "servicedesk.core.middleware.RefuseUnstorableTextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -550,3 +552,13 @@ CELERY_TASK_DEFAULT_QUEUE = "celery"
 # The bearer token Prometheus sends for /metrics; unset, /metrics is a 404.
 SERVICEDESK_METRICS_TOKEN = os.environ.get("SERVICEDESK_METRICS_TOKEN", "").strip()
 # --- end of operations ---------------------------------------------------------------------------
+# --- Two-factor and passkeys (servicedesk.mfa) ---------------------------------------------------------
+# Roles that must have a second factor (comma list of customer, agent, lead, manager, admin; empty: optional for
+# everyone). Sessions signed in through an identity provider (OIDC, SAML, WeCom, DingTalk, Feishu) count as
+# verified while SERVICEDESK_MFA_TRUST_SSO is on. Wrong codes per person within 5 minutes before a wait. The
+# passkeys' relying party id (a domain; empty: the host the request came to).
+SERVICEDESK_MFA_REQUIRED_ROLES = env_list("SERVICEDESK_MFA_REQUIRED_ROLES", "")
+SERVICEDESK_MFA_TRUST_SSO = env_bool("SERVICEDESK_MFA_TRUST_SSO", True)
+SERVICEDESK_MFA_FAILURE_LIMIT = int(os.environ.get("SERVICEDESK_MFA_FAILURE_LIMIT", 5))
+SERVICEDESK_WEBAUTHN_RP_ID = os.environ.get("SERVICEDESK_WEBAUTHN_RP_ID", "")
+# --- end of two-factor and passkeys --------------------------------------------------------------------

@@ -38,5 +38,6 @@ urlpatterns = [
     path("approvals/", include("servicedesk.approvals.urls")),
     path("survey/", include("servicedesk.surveys.urls")),
     path("sso/", include("servicedesk.sso.urls")),
+    path("security/", include("servicedesk.mfa.urls")),
     path("console/people/", include("servicedesk.people.urls")),
 ]

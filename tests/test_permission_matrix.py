@@ -671,6 +671,22 @@ ROWS = [
     Row("POST sso/<slug:slug>/acs/", "/sso/nowhere/acs/", GONE, {"SAMLResponse": "x"}),
     Row("GET sso/<slug:slug>/metadata/", "/sso/nowhere/metadata/", GONE),
     *_people_rows(),
+    # --- two-factor and passkeys (issue 19): each person's own; nobody has a passkey, so any is someone else's ---
+    Row("GET security/", "/security/", OPEN),
+    Row("GET security/enrol/", "/security/enrol/", OPEN),
+    Row("GET security/totp/", "/security/totp/", OPEN),
+    Row("POST security/totp/", "/security/totp/", OPEN, {"code": "000000"}),
+    Row("POST security/totp/remove/", "/security/totp/remove/", OPEN),
+    Row("GET security/passkeys/", "/security/passkeys/", OPEN),
+    Row("POST security/passkeys/options/", "/security/passkeys/options/", OPEN),
+    Row("POST security/passkeys/register/", "/security/passkeys/register/", OPEN),
+    Row("POST security/passkeys/<int:passkey_id>/remove/", "/security/passkeys/2147483000/remove/", NOBODY),
+    Row("POST security/recovery-codes/", "/security/recovery-codes/", OPEN),
+    Row("GET security/verify/", "/security/verify/", OPEN),
+    Row("POST security/verify/", "/security/verify/", OPEN, {"code": "000000"}),
+    Row("POST security/verify/passkey/options/", "/security/verify/passkey/options/", OPEN),
+    Row("POST security/verify/passkey/", "/security/verify/passkey/", OPEN),
+    Row("POST security/reset/", "/security/reset/", ADMIN_WRITES, {"username": "customer1"}),
 ]
 ADMIN_PREFIX = "admin/"  # the admin site's URLs, many and generated, are covered by the rows above
 
