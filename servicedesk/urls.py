@@ -38,3 +38,6 @@ urlpatterns = [
     path("approvals/", include("servicedesk.approvals.urls")),
     path("survey/", include("servicedesk.surveys.urls")),
 ]
+
+# A database, cache or file storage that is unavailable answers 503 (JSON under /api/), not the 500 page.
+handler500 = "servicedesk.core.views.server_error"
