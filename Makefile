@@ -8,7 +8,7 @@ PORT ?= 8000
 WORKERS ?= 2
 export SERVICEDESK_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: install run serve migrate test test-sqlite test-postgres lint bench messages
+.PHONY: install run serve migrate test test-sqlite test-postgres lint bench messages test-cluster
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -30,12 +30,13 @@ run: migrate
 # The whole suite on SQLite, then on PostgreSQL when DATABASE_URL names one. The two-Celery-worker
 # tests (real Redis, subprocess workers on the test database) run in a session of their own.
 WORKER_TESTS := tests/sla/test_workers.py
+CLUSTER_TESTS := tests/cluster
 test: install
-	env -u DATABASE_URL SERVICEDESK_FAST_HASHER=1 $(PY) -m pytest --ignore=$(WORKER_TESTS) $(PYTEST_ARGS)
+	env -u DATABASE_URL SERVICEDESK_FAST_HASHER=1 $(PY) -m pytest --ignore=$(WORKER_TESTS) --ignore=$(CLUSTER_TESTS) $(PYTEST_ARGS)
 	env -u DATABASE_URL SERVICEDESK_FAST_HASHER=1 SERVICEDESK_TEST_ON_DISK=1 $(PY) -m pytest $(WORKER_TESTS)
 	@if echo "$$DATABASE_URL" | grep -qE '^postgres(ql)?://'; then \
 		echo "== again on PostgreSQL =="; \
-		SERVICEDESK_FAST_HASHER=1 $(PY) -m pytest --ignore=$(WORKER_TESTS) $(PYTEST_ARGS) && \
+		SERVICEDESK_FAST_HASHER=1 $(PY) -m pytest --ignore=$(WORKER_TESTS) --ignore=$(CLUSTER_TESTS) $(PYTEST_ARGS) && \
 		SERVICEDESK_FAST_HASHER=1 $(PY) -m pytest $(WORKER_TESTS); \
 	else echo "DATABASE_URL names no PostgreSQL database: PostgreSQL run skipped."; fi
 
@@ -47,3 +48,8 @@ messages: install
 
 bench: install
 	$(PY) -m bench.run $(BENCH_ARGS)
+
+# The desk as a cluster under load and faults (tests/cluster): it starts its own PostgreSQL, Redis, three
+# gunicorn processes, two Celery workers and beat; about four minutes.
+test-cluster: install
+	env -u DATABASE_URL SERVICEDESK_FAST_HASHER=1 $(PY) -m pytest $(CLUSTER_TESTS) -s $(PYTEST_ARGS)
