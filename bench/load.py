@@ -34,7 +34,8 @@ CUSTOMER_ACTIONS = ("open ticket", "my requests", "reply (customer)")
 GOAL_MS = 100.0
 
 SETUP = """
-import json, random, django
+import json, os, django
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "servicedesk.settings")
 django.setup()
 from servicedesk.accounts.models import ApiToken, Group, Role, User
 from servicedesk.tickets.models import OPEN_STATUSES, Ticket
@@ -46,7 +47,7 @@ queue = list(open_tickets.values_list("id", flat=True)[:2000])
 recent = set(Ticket.objects.order_by("-id").values_list("requester_id", flat=True)[:2000])
 customers = []
 for user in User.objects.filter(pk__in=recent, role=Role.CUSTOMER, is_active=True)[:40]:
-    mine = list(Ticket.objects.filter(requester=user).order_by("-id").values_list("id", flat=True)[:20])
+    mine = list(Ticket.objects.filter(requester=user, status__in=OPEN_STATUSES).values_list("id", flat=True)[:20])
     customers.append({"token": ApiToken.issue(user, name="load bench")[1], "tickets": mine})
 print(json.dumps({"agent": ApiToken.issue(agent, name="load bench")[1], "group": group.pk,
                   "colleagues": colleagues, "queue": queue, "customers": customers}))
@@ -195,7 +196,9 @@ def main(argv=None) -> None:
 
 def _setup(env: dict) -> dict:
     """Tokens and tickets the clients use, from the bench database (a child process on it)."""
-    out = subprocess.run([PYTHON, "-c", SETUP], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+    out = subprocess.run([PYTHON, "-c", SETUP], cwd=ROOT, env=env, capture_output=True, text=True)
+    if out.returncode:
+        raise SystemExit(out.stderr[-2000:])
     return json.loads(out.stdout.splitlines()[-1])
 
 
