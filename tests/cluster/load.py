@@ -94,7 +94,8 @@ class Load:
                 continue
             body = read.json()
             version, offered = body["version"], TRANSITIONS.intersection(body["actions"])
-            kind = random.choice(["assign", "comment"] + (["transition"] * 2 if offered else []))
+            kind = random.choice(["comment"] + (["assign"] if "assign" in body["actions"] else [])
+                                 + (["transition"] * 2 if offered else []))
             if kind == "assign":
                 # Someone else than the assignee: routing a ticket where it is already changes nothing.
                 current = (body.get("assignee") or {}).get("id")
@@ -151,24 +152,27 @@ class Load:
             else:
                 self.create_api(api, name)
 
-    def sign_in(self, browser: httpx.Client, name: str) -> bool:
-        entry, form = self._request(browser, "sign in", "GET", "/login/", changes=False)
+    def _form_token(self, browser: httpx.Client, op: str, path: str) -> str | None:
+        """The CSRF token of the form at path, as a browser reads it before it sends the form."""
+        entry, form = self._request(browser, op, "GET", path, changes=False)
         self._write(entry)
         token = CSRF.search(form.text) if entry.accepted else None
+        return token.group(1) if token else None
+
+    def sign_in(self, browser: httpx.Client, name: str) -> bool:
+        token = self._form_token(browser, "sign in", "/login/")
         if token is None:
             return False
         entry, _ = self._request(browser, "sign in", "POST", "/login/", changes=False, data={
-            "csrfmiddlewaretoken": token.group(1), "username": name, "password": PASSWORD, "next": ""})
+            "csrfmiddlewaretoken": token, "username": name, "password": PASSWORD, "next": ""})
         self._write(entry)
         return entry.status == 302
 
-    def create_portal(self, browser: httpx.Client, name: str) -> Entry:
-        entry, form = self._request(browser, "read", "GET", "/portal/new/", changes=False)
-        self._write(entry)
-        token = CSRF.search(form.text) if entry.accepted else None
+    def create_portal(self, browser: httpx.Client, name: str) -> Entry | None:
+        token = self._form_token(browser, "read", "/portal/new/")
         if token is None:
-            return entry
-        data = {"csrfmiddlewaretoken": token.group(1), "type": "incident", "urgency": "2",
+            return None
+        data = {"csrfmiddlewaretoken": token, "type": "incident", "urgency": "2",
                 "title": f"Portal {uuid.uuid4().hex[:12]} cannot print", "description": "Nothing comes out."}
         entry, response = self._request(browser, "create (portal)", "POST", "/portal/new/", data=data)
         if entry.status == 302 and "/portal/requests/" in response.headers.get("location", ""):
