@@ -156,6 +156,11 @@ class Cluster:
                 raise RuntimeError("the Celery workers did not start:\n" + self.logs("worker1", "worker2"))
             time.sleep(0.5)
 
+    def send_task(self, name: str) -> None:
+        from celery import Celery
+
+        Celery("sd-cluster-sender", broker=self.redis.url).send_task(name)
+
     def kill(self, name: str) -> None:
         """kill -9: the process gets no chance to finish anything."""
         proc = self.procs.pop(name)
