@@ -8,7 +8,7 @@ PORT ?= 8000
 WORKERS ?= 2
 export SERVICEDESK_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: install run serve migrate test test-sqlite test-postgres lint bench messages
+.PHONY: install run serve migrate test test-sqlite test-postgres lint bench messages test-cluster
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -32,17 +32,18 @@ run: migrate
 # pass's). The two-Celery-worker tests (real Redis, subprocess workers on the test database) run in a session of
 # their own after each pass.
 WORKER_TESTS := tests/sla/test_workers.py
+CLUSTER_TESTS := tests/cluster
 PG_TEST_LOG := var/test-postgres.log
 test: install
 	@mkdir -p var; pg_pid=; \
 	if echo "$$DATABASE_URL" | grep -qE '^postgres(ql)?://'; then \
 		echo "== PostgreSQL pass started in the background (output: $(PG_TEST_LOG)) =="; \
 		( export SERVICEDESK_DATA_DIR=$(CURDIR)/var/test-postgres SERVICEDESK_FAST_HASHER=1; \
-		  $(PY) -m pytest --ignore=$(WORKER_TESTS) $(PYTEST_ARGS) && $(PY) -m pytest $(WORKER_TESTS) \
+		  $(PY) -m pytest --ignore=$(WORKER_TESTS) --ignore=$(CLUSTER_TESTS) $(PYTEST_ARGS) && $(PY) -m pytest $(WORKER_TESTS) \
 		) > $(PG_TEST_LOG) 2>&1 & pg_pid=$$!; \
 	else echo "DATABASE_URL names no PostgreSQL database: PostgreSQL run skipped."; fi; \
 	echo "== SQLite =="; \
-	env -u DATABASE_URL SERVICEDESK_FAST_HASHER=1 $(PY) -m pytest --ignore=$(WORKER_TESTS) $(PYTEST_ARGS) && \
+	env -u DATABASE_URL SERVICEDESK_FAST_HASHER=1 $(PY) -m pytest --ignore=$(WORKER_TESTS) --ignore=$(CLUSTER_TESTS) $(PYTEST_ARGS) && \
 	env -u DATABASE_URL SERVICEDESK_FAST_HASHER=1 SERVICEDESK_TEST_ON_DISK=1 $(PY) -m pytest $(WORKER_TESTS); \
 	sqlite_rc=$$?; pg_rc=0; \
 	if [ -n "$$pg_pid" ]; then wait $$pg_pid; pg_rc=$$?; echo "== PostgreSQL =="; cat $(PG_TEST_LOG); fi; \
@@ -62,3 +63,7 @@ bench: install
 .PHONY: bench-peer
 bench-peer: install
 	$(PY) -m bench.peer $(BENCH_ARGS)
+# The desk as a cluster under load and faults (tests/cluster): it starts its own PostgreSQL, Redis, three
+# gunicorn processes, two Celery workers and beat; about four minutes.
+test-cluster: install
+	env -u DATABASE_URL SERVICEDESK_FAST_HASHER=1 $(PY) -m pytest $(CLUSTER_TESTS) -s $(PYTEST_ARGS)

@@ -41,3 +41,6 @@ urlpatterns = [
     path("security/", include("servicedesk.mfa.urls")),
     path("console/people/", include("servicedesk.people.urls")),
 ]
+
+# A database, cache or file storage that is unavailable answers 503 (JSON under /api/), not the 500 page.
+handler500 = "servicedesk.core.views.server_error"

@@ -44,23 +44,44 @@ def wait_for_port(port: int, timeout: float = 10.0) -> None:
     raise TimeoutError(f"nothing listens on 127.0.0.1:{port}")
 
 
+class RedisServer:
+    """A private redis-server on a free loopback port, in a temporary folder; stopped and started again on
+    the same port (the cluster test restarts it under load)."""
+
+    def __init__(self):
+        self.program = require_program("redis-server")
+        self.port = free_port()
+        self.folder = tempfile.mkdtemp(prefix="sd-redis-")
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.proc = None
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [self.program, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", self.folder],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        wait_for_port(self.port)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+    def close(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.stop()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def redis_url():
-    """A private redis-server on a free loopback port, for the whole session; yields its URL."""
-    program = require_program("redis-server")
-    port = free_port()
-    folder = tempfile.mkdtemp(prefix="sd-redis-")
-    proc = subprocess.Popen(
-        [program, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", folder],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
+    """A private redis-server for the whole session; yields its URL."""
+    server = RedisServer()
     try:
-        wait_for_port(port)
-        yield f"redis://127.0.0.1:{port}/0"
+        server.start()
+        yield server.url
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        shutil.rmtree(folder, ignore_errors=True)
+        server.close()
 
 
 class SmtpSink:

@@ -20,6 +20,7 @@ process, whatever the cache; a rolled-back one changes nothing. Changes that sen
 """
 
 import contextlib
+import logging
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -30,10 +31,23 @@ from django.utils import translation
 T = TypeVar("T")
 VERSION_KEY = "refdata:version"
 TIMEOUT = 60
+log = logging.getLogger(__name__)
 
 
-def version() -> int:
-    return cache.get_or_set(VERSION_KEY, 1, None)
+def _unreachable(error: Exception) -> None:
+    # A shared cache that does not answer (Redis restarting) is no reason to refuse a page or to fail a
+    # request after its change is committed: the lists are built from the database meanwhile, and entries
+    # written before it went away expire within TIMEOUT once it is back.
+    log.warning("The reference-data cache does not answer (%s): reading the database", error)
+
+
+def version() -> int | None:
+    """The cached lists' version; None while the cache does not answer."""
+    try:
+        return cache.get_or_set(VERSION_KEY, 1, None)
+    except Exception as error:
+        _unreachable(error)
+        return None
 
 
 _UNREAD = object()  # inside one_version(), before the first read
@@ -96,9 +110,12 @@ def changed(sender=None, **kwargs) -> None:
     if kwargs.get("created") and getattr(instance, "is_customer", False) is True:
         return  # a new customer is in no cached list (the mail ingester creates them as mail comes)
     try:
-        cache.incr(VERSION_KEY)
-    except ValueError:
-        cache.set(VERSION_KEY, 1, None)
+        try:
+            cache.incr(VERSION_KEY)
+        except ValueError:
+            cache.set(VERSION_KEY, 1, None)
+    except Exception as error:
+        _unreachable(error)
     connection = connections[kwargs.get("using") or DEFAULT_DB_ALIAS]
     with connection.cursor() as cursor:
         cursor.execute(_BUMP_SQL)
@@ -121,7 +138,10 @@ def cached(name: str, build: Callable[[], T], *, per_language: bool = False, fre
     """`build()`'s value, computed once per version (and language when it holds translated text).
     fresh: also once per database version, so a change committed by another process shows at once
     (for the writes, see above)."""
-    key = f"refdata:{version()}:{name}"
+    cached_version = version()
+    if cached_version is None:
+        return build()
+    key = f"refdata:{cached_version}:{name}"
     if fresh:
         stored = stored_version()
         if stored == _uncommitted_version(connections[DEFAULT_DB_ALIAS]):
@@ -136,10 +156,17 @@ def cached(name: str, build: Callable[[], T], *, per_language: bool = False, fre
         memo = _memo.get(name)
         if memo is not None and memo[0] == key:
             return memo[1]
-    value = cache.get(key)
+    try:
+        value = cache.get(key)
+    except Exception as error:
+        _unreachable(error)
+        return build()
     if value is None:
         value = build()
-        cache.set(key, value, TIMEOUT)
+        try:
+            cache.set(key, value, TIMEOUT)
+        except Exception as error:
+            _unreachable(error)
     if fresh:
         _memo[name] = (key, value)
     return value

@@ -25,7 +25,9 @@ def recompute_on_change(sender, ticket, **kwargs):
         return
 
     # ticket_changed is sent after commit already; a nested atomic block (tests) defers to its commit.
-    transaction.on_commit(lambda: recompute_ticket.delay(ticket.pk))
+    # robust: a broker that is down (Redis restarting) is logged, not raised into the request whose change
+    # is stored already; the periodic catch-up recomputes what was not queued.
+    transaction.on_commit(lambda: recompute_ticket.delay(ticket.pk), robust=True)
 
 
 def _configuration_changed(sender, **kwargs):
