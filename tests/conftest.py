@@ -1,6 +1,8 @@
 """Shared fixtures: the demo desk's people, groups and catalogue, and API clients that act as them."""
 
 import json
+import os
+import shutil
 
 import pytest
 from django.core.management import call_command
@@ -164,3 +166,30 @@ def pytest_collection_modifyitems(items):
     (e.g. content types) whatever the order the tests run in."""
     for item in items:
         item.fixturenames.append("django_db_serialized_rollback")
+
+
+# --- the browser tests' Chromium (tests/e2e and the apps' own browser tests) -----------------------------
+# One definition for the whole run: Playwright's sync API runs an event loop in this thread, and a second
+# session-scoped instance (a test module importing the fixture) cannot start while the first one runs.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+@pytest.fixture(scope="session")
+def chromium_path():
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is not installed; .ci/run installs Debian's chromium package.")
+        pytest.skip("Chromium is not installed (apt-get install chromium).")
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()

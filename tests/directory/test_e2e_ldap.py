@@ -6,7 +6,7 @@ import pytest
 from servicedesk.accounts.models import User
 from servicedesk.directory import actions
 from tests.directory import slapd
-from tests.e2e.conftest import PASSWORD, browser, chromium_path, e2e_desk, screenshot, watch_csp  # noqa: F401
+from tests.e2e.conftest import PASSWORD, e2e_desk, screenshot, watch_csp  # noqa: F401
 
 pytestmark = pytest.mark.e2e
 

@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 # The browser tests' fixtures, for test_e2e_mfa.py in this app's own folder.
-from ..e2e.conftest import browser, chromium_path, e2e_desk, sign_in  # noqa: F401
+from ..e2e.conftest import e2e_desk, sign_in  # noqa: F401
 
 PASSWORD = "demo-pass-123"
 

@@ -7,7 +7,7 @@ import pytest
 from servicedesk.sso.models import IdentityProvider, Kind
 
 # The browser tests' fixtures (tests/e2e/conftest.py), used here outside tests/e2e.
-from tests.e2e.conftest import browser, chromium_path, e2e_desk, screenshot, watch_csp  # noqa: F401
+from tests.e2e.conftest import e2e_desk, screenshot, watch_csp  # noqa: F401
 
 pytestmark = pytest.mark.e2e
 
