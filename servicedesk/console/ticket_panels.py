@@ -1,9 +1,11 @@
 """Which of the ticket page's side panels have rows for a ticket, asked in one statement.
 
-The console's panels (major incident, configuration items, announcements, problem) each read their rows with
-a query or three; most tickets have none of them, and those reads were a third of the page's time.
+The console's panels (major incident, configuration items, announcements, problem, satisfaction) each read
+their rows with a query or three; most tickets have none of them, and those reads were a third of the page's time.
 One statement of EXISTS tests, by primary and foreign keys, says which panels have something to read;
-the others read nothing more. Kept on the ticket object for the page's request.
+the others read nothing more. Kept on the ticket object for the page's request. Another app's panel (the
+satisfaction surveys', which may not import the console) is included by the console's side column only when
+its row test says so (the `has_panel` filter).
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ from servicedesk.announcements.models import Announcement, TicketAnnouncement
 from servicedesk.cmdb.models import ConfigItem, ItemStatus, TicketItem
 from servicedesk.major.models import MajorIncident, State
 from servicedesk.problems.models import ProblemRecord
+from servicedesk.surveys.models import SurveyResponse
 from servicedesk.tickets.models import LinkKind, Ticket, TicketLink
 
 # The ticket's own rows, then the desk's: any active major incident (but this ticket's), any current announcement.
-NAMES = ("major", "child_of", "items", "devices", "notices", "problem", "caused_by", "active_majors", "announcements")
+NAMES = ("major", "child_of", "items", "devices", "notices", "problem", "caused_by", "surveys", "active_majors",
+         "announcements")
 
 
 def _sql() -> str:
@@ -35,6 +39,7 @@ def _sql() -> str:
         f"SELECT 1 FROM {table(ProblemRecord)} WHERE ticket_id = %(t)s",
         f"SELECT 1 FROM {link} l JOIN {table(ProblemRecord)} p ON p.ticket_id = l.target_id "
         f"WHERE l.source_id = %(t)s AND l.kind = '{LinkKind.CAUSED_BY.value}'",
+        f"SELECT 1 FROM {table(SurveyResponse)} WHERE ticket_id = %(t)s AND rating IS NOT NULL",
         f"SELECT 1 FROM {table(MajorIncident)} WHERE state = '{State.ACTIVE.value}' AND ticket_id <> %(t)s",
         f"SELECT 1 FROM {table(Announcement)} WHERE ends_at IS NULL OR ends_at > %(now)s",
     ]

@@ -385,7 +385,7 @@ def _page_queries(client, ticket, django_assert_max_num_queries, bound):
 
 
 def test_query_count_does_not_grow_with_the_conversation(agent1, desk, django_assert_max_num_queries):
-    bound = 15
+    bound = 14
     small = make_ticket(desk, Status.IN_PROGRESS)
     big = make_ticket(desk, Status.IN_PROGRESS)
     for i in range(3):
