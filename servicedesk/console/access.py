@@ -1,12 +1,12 @@
 """Who may use the console's screens, and where a ticket's page is."""
 
 import functools
-from urllib.parse import quote
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
-from django.utils.http import RFC3986_SUBDELIMS
+
+from servicedesk.core.jinja import url
 
 
 def staff_required(view):
@@ -22,14 +22,10 @@ def staff_required(view):
     return wrapper
 
 
-_MARK = "NUMBER"
-
-
 def ticket_urls():
-    """`ticket_url` for a page of rows: the route reversed once, each number quoted as reverse() quotes it
-    (reverse() per row was a tenth of a search page's time)."""
-    head, tail = ticket_url(_MARK).rsplit(_MARK, 1)
-    return lambda number: head + quote(str(number), safe=RFC3986_SUBDELIMS + "/~:@") + tail
+    """`ticket_url` for a page of rows: the route's shape reversed once, each number quoted into it
+    (core.jinja.url; reverse() per row was a tenth of a search page's time)."""
+    return functools.partial(url, "console:ticket")
 
 
 def ticket_url(number: str) -> str:
