@@ -6,6 +6,8 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
 
+from servicedesk.core.jinja import url
+
 
 def staff_required(view):
     """Desk staff only: anonymous users sign in, customers go to the portal."""
@@ -18,6 +20,12 @@ def staff_required(view):
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def ticket_urls():
+    """`ticket_url` for a page of rows: the route's shape reversed once, each number quoted into it
+    (core.jinja.url; reverse() per row was a tenth of a search page's time)."""
+    return functools.partial(url, "console:ticket")
 
 
 def ticket_url(number: str) -> str:

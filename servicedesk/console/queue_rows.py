@@ -11,7 +11,7 @@ from servicedesk.accounts.models import User, person_name
 from servicedesk.tickets import refdata as tickets_refdata
 from servicedesk.tickets.models import Priority, Status, Ticket
 
-from .access import ticket_url
+from .access import ticket_urls
 from .clocks import clock_label, due_cells
 
 # The columns a queue row shows, read as plain values: building model instances (and joining the
@@ -45,6 +45,7 @@ def queue_rows(tickets: list, due: dict[int, dict] | None = None, names: dict[in
     groups, categories = accounts_refdata.group_names(), tickets_refdata.category_labels()
     statuses = {value: str(label) for value, label in Status.choices}
     priorities = {value: str(label) for value, label in Priority.choices}
+    ticket_url = ticket_urls()
     rows = []
     for t in tickets:
         # Formatted here once: date filters were the costliest part of rendering a page of rows.

@@ -3,7 +3,6 @@ as an optional filter; a ticket is also found by its number with or without the 
 (`38`, `SD-38`, `sd-000038`). The queues' filters (status, type, group, …) narrow it too."""
 
 from dataclasses import replace
-from types import SimpleNamespace
 
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -19,7 +18,7 @@ from servicedesk.tickets import permissions
 
 from .access import staff_required
 from .queue_defs import QUEUES_BY_SLUG, queues_for
-from .queue_rows import ROW_FIELDS, queue_rows
+from .queue_rows import ROW_FIELDS, as_rows, queue_rows
 from .sidebar import build_sidebar
 
 # Ranked results shown: a search is for finding a ticket, not for paging through thousands.
@@ -58,10 +57,7 @@ def search_view(request):
         filter_error, text = exc.message, ""
     else:
         scope = chosen.apply(scope, user)
-    found = search.ranked(scope, text, limit=RESULTS) if text else []
-    tickets = [SimpleNamespace(pk=t.pk, **{name: getattr(t, name) for name in ROW_FIELDS if name != "id"})
-               for t in found]
-    rows = queue_rows(tickets)
+    rows = queue_rows(as_rows(search.ranked(scope, text, limit=RESULTS, fields=ROW_FIELDS) if text else []))
     context = {
         "q": text,
         "queue": queue,

@@ -60,6 +60,7 @@ from .ticket_canned import (
     transition_label,
     usable,
 )
+from .ticket_panels import has
 
 CHANNEL = Channel.CONSOLE
 # Transitions with a form of their own on the page.
@@ -126,7 +127,8 @@ def render_page(
         assign_group = next((g.pk for g in groups if g.pk == parse_id(posted["group"])), assign_group)
     # Linked and other tickets: the few columns shown, not whole rows.
     brief = ("id", "number", "title", "status")
-    links = list(TicketLink.objects.filter(Q(source=ticket) | Q(target=ticket)).order_by("created_at", "id"))
+    links = (list(TicketLink.objects.filter(Q(source=ticket) | Q(target=ticket)).order_by("created_at", "id"))
+             if has(ticket, "links") else [])
     if links:  # most tickets have none: the linked tickets are read only when there are some
         ids = {link.source_id for link in links} | {link.target_id for link in links}
         linked = Ticket.objects.only(*brief, *SCOPE_COLUMNS).in_bulk(ids)
@@ -137,13 +139,16 @@ def render_page(
             link.source, link.target = linked[link.source_id], linked[link.target_id]
     links_out = [link for link in links if link.source_id == ticket.pk]
     links_in = [link for link in links if link.target_id == ticket.pk and link.source_id != ticket.pk]
-    time_entries = list(TimeEntry.objects.filter(ticket=ticket).order_by("-created_at", "-id"))
-    watchers = list(ticket.watchers.only("username", "first_name", "last_name", "role").order_by("username"))
+    # The lists most tickets lack are read only when the page's one statement of row tests says they have rows.
+    time_entries = (list(TimeEntry.objects.filter(ticket=ticket).order_by("-created_at", "-id"))
+                    if has(ticket, "time") else [])
+    watchers = (list(ticket.watchers.only("username", "first_name", "last_name", "role").order_by("username"))
+                if has(ticket, "watchers") else [])
     watcher_ids = {w.pk for w in watchers}
     attachments = [
         a for a in Attachment.objects.filter(ticket=ticket).order_by("id")
         if permissions.sees_internal(user) or not a.internal
-    ]
+    ] if has(ticket, "attachments") else []
     # The timeline loads everyone the page names in one query: the ticket's people, authors, actors,
     # time loggers, uploaders.
     items = ticket_timeline.timeline(ticket, user, attachments, holders=[*time_entries, *attachments])
@@ -196,7 +201,7 @@ def render_page(
         "canned_responses": canned_choices(user),
         "composer": _composer(request, ticket, posted, canned),
         "loose_attachments": [a for a in attachments if a.comment_id is None],
-        "tags": tags_of(ticket),
+        "tags": tags_of(ticket) if has(ticket, "tags") else [],
         "clocks": header_clocks(ticket),
         "posted": posted or {},
         # Articles the knowledge panel inserted into a reply that came back with an error: still named.

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import datetime
 import functools
+from urllib.parse import quote
 
 from django.template.defaultfilters import filesizeformat, truncatechars
-from django.urls import get_script_prefix, get_urlconf, reverse
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils import dateformat, timezone
+from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.translation import gettext, ngettext
 from jinja2 import Environment
 
@@ -22,8 +24,63 @@ from servicedesk.core.templatetags.desk import options
 
 def url(name: str, *args) -> str:
     """reverse(name, args), remembered: a ticket page builds some thirty links, and reversing one
-    costs more than rendering the form around it. The key holds what reverse depends on."""
-    return _reverse(get_script_prefix(), get_urlconf(), name, tuple(str(a) for a in args))
+    costs more than rendering the form around it. Each route is reversed once with marks in place of
+    its arguments, and the arguments (ids, ticket numbers) are quoted into that shape as reverse()
+    quotes them: a page of a ticket not shown before reversed every link afresh. An argument the
+    shape cannot stand for (a "/", a number with leading zeros, which a converter would refuse or
+    rewrite), or a route with no shape, goes through reverse() itself. The key holds what reverse
+    depends on."""
+    prefix, urlconf, texts = get_script_prefix(), get_urlconf(), tuple(str(a) for a in args)
+    shape = _shape(prefix, urlconf, name, len(texts))
+    if shape is None or not all(_plain(text, digits) for text, digits in zip(texts, shape[1], strict=True)):
+        return _reverse(prefix, urlconf, name, texts)
+    pieces = shape[0]
+    parts = [pieces[0]]
+    for text, tail in zip(texts, pieces[1:], strict=True):
+        parts += [quote(text, safe=_SAFE), tail]
+    return "".join(parts)
+
+
+# Digits only: they match every converter the desk's routes use (str, int, id, slug, path).
+_MARKS = tuple(f"80{i}1357913579" for i in range(10))
+_SAFE = RFC3986_SUBDELIMS + "/~:@"  # what reverse() leaves unquoted
+
+
+def _plain(text: str, digits: bool) -> bool:
+    if not text or "/" in text:
+        return False
+    if text.isdigit():
+        return text == "0" or text[0] != "0"
+    return not digits
+
+
+@functools.lru_cache(maxsize=1024)
+def _shape(prefix: str, urlconf, name: str, count: int) -> tuple[tuple[str, ...], tuple[bool, ...]] | None:
+    """The route's path split at its arguments (count + 1 pieces) and, for each argument, whether the
+    route takes digits only there; None when marks cannot stand for its arguments."""
+    if count > len(_MARKS):
+        return None
+    marks = _MARKS[:count]
+    try:
+        path = reverse(name, urlconf=urlconf, args=marks)
+    except NoReverseMatch:
+        return None
+    pieces = []
+    for mark in marks:
+        head, found, path = path.partition(mark)
+        if not found or mark in path:
+            return None
+        pieces.append(head)
+    return (*pieces, path), tuple(not _takes(name, urlconf, marks, i) for i in range(count))
+
+
+def _takes(name: str, urlconf, marks: tuple[str, ...], i: int) -> bool:
+    """Whether the route takes a word (not only digits) as its i-th argument."""
+    try:
+        reverse(name, urlconf=urlconf, args=[*marks[:i], "SDx" + marks[i], *marks[i + 1:]])
+    except NoReverseMatch:
+        return False
+    return True
 
 
 @functools.lru_cache(maxsize=8192)

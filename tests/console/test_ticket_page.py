@@ -385,7 +385,7 @@ def _page_queries(client, ticket, django_assert_max_num_queries, bound):
 
 
 def test_query_count_does_not_grow_with_the_conversation(agent1, desk, django_assert_max_num_queries):
-    bound = 15
+    bound = 12
     small = make_ticket(desk, Status.IN_PROGRESS)
     big = make_ticket(desk, Status.IN_PROGRESS)
     for i in range(3):
@@ -406,6 +406,9 @@ def test_query_count_does_not_grow_with_the_conversation(agent1, desk, django_as
         )
         actions.log_time(big, actor=desk.agent2, minutes=5)
     actions.set_watchers(big, actor=desk.agent2, add=[desk.lead1, desk.agent1])
+    # The small one has a row of each list too: a list without rows is not read at all (test_ticket_page_parts).
+    actions.log_time(small, actor=desk.agent2, minutes=5)
+    actions.set_watchers(small, actor=desk.agent2, add=[desk.lead1])
     agent1.get(url(small))  # warm the per-process caches (jieba's dictionary, the session)
     assert _page_queries(agent1, small, django_assert_max_num_queries, bound) == _page_queries(
         agent1, big, django_assert_max_num_queries, bound
