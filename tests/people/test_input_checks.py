@@ -1,5 +1,6 @@
 """Bad input to the people acts, found trying the screens and the API as their users would: the API's
-new customer is checked as the console's is, and an edit does not leave a person nameless."""
+new customer is checked as the console's is, an edit does not leave a person nameless, and the screen says
+what it shows in Chinese."""
 
 from servicedesk.accounts.models import User
 
@@ -30,3 +31,9 @@ def test_a_person_made_without_a_name_can_still_be_edited(api):
     made = User.objects.create(username="bare@example.org", email="bare@example.org", role="customer")
     changed = api("agent1").patch(f"people/{made.pk}", {"first_name": "", "last_name": "", "phone": "123"})
     assert changed.status_code == 200 and changed.json_body["phone"] == "123"
+
+
+def test_a_persons_details_are_not_called_a_description_in_chinese(desk):
+    User.objects.filter(pk=desk.agent1.pk).update(language="zh-hans")
+    page = signed_in(User.objects.get(pk=desk.agent1.pk), "zh-hans").get(f"/console/people/{desk.customer2.pk}/")
+    assert '<h2 id="details">基本信息</h2>' in page.content.decode()
