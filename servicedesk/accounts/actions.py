@@ -367,6 +367,11 @@ def update_person(user: User, *, actor: User, channel: str, **changes) -> User:
             changes[name] = (changes[name] or "").strip()
             if len(changes[name]) > NAME_MAX:
                 raise ActionError(_("A name can be at most %(max)d characters.") % {"max": NAME_MAX})
+    # Clearing the name a person has leaves only their user name to tell them by (a person made without
+    # one, from a bare mail address, may still have their other details changed).
+    named = (changes.get("first_name", user.first_name), changes.get("last_name", user.last_name))
+    if (user.first_name or user.last_name) and not any(named):
+        raise ActionError(_("A person needs a name."))
     if "phone" in changes:
         changes["phone"] = (changes["phone"] or "").strip()
         if len(changes["phone"]) > PHONE_MAX:

@@ -29,12 +29,12 @@ def lockout_message() -> str:
     minutes = settings.SERVICEDESK_LOCKOUT_MINUTES
     if minutes <= 0:
         return _("Too many failed sign-ins for this user name or from this address: signing in is locked "
-                 "until an administrator unlocks it.")
+                 "until the service desk unlocks it.")
     return ngettext(
         "Too many failed sign-ins for this user name or from this address: signing in is locked for "
-        "%(minutes)d minute. Try again later, or ask an administrator to unlock it.",
+        "%(minutes)d minute. Try again later, or ask the service desk to unlock it.",
         "Too many failed sign-ins for this user name or from this address: signing in is locked for "
-        "%(minutes)d minutes. Try again later, or ask an administrator to unlock it.",
+        "%(minutes)d minutes. Try again later, or ask the service desk to unlock it.",
         minutes,
     ) % {"minutes": minutes}
 

@@ -12,4 +12,5 @@ class DirectoryConfig(AppConfig):
 
         from . import actions, checks, receivers  # noqa: F401  (checks and receivers register themselves)
 
-        register_personal_data("directory", export=actions.export_person, erase=actions.forget_person)
+        register_personal_data("directory", export=actions.export_person, erase=actions.forget_person,
+                               title=self.verbose_name)

@@ -13,4 +13,4 @@ class MfaConfig(AppConfig):
         from . import actions, signals  # noqa: F401  (signals connects the sign-in receiver)
 
         register_personal_data("second_factors", export=actions.personal_data,
-                               erase=actions.erase_personal_data)
+                               erase=actions.erase_personal_data, title=self.verbose_name)

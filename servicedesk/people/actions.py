@@ -70,6 +70,10 @@ def create_person(*, name: str, email: str = "", phone: str = "", organisation=N
     when asked."""
     # Typed by a person (the mail ingester takes any address a message came from): checked.
     email = accounts.check_email(email)
+    name = (name or "").strip()
+    if not name:
+        raise ActionError(_("A person needs a name."))
+    language = accounts.check_language(language)
     with transaction.atomic():
         person = accounts.create_customer(name=name, email=email, phone=phone, organisation=organisation,
                                           language=language, actor=actor, channel=channel)

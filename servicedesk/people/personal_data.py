@@ -5,10 +5,14 @@ Secrets never leave: no password hash, no token hash or value, no session key.""
 from __future__ import annotations
 
 import datetime
+import json
 
 from django.contrib.sessions.models import Session
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
 
 from servicedesk.accounts.models import User
 from servicedesk.core.audit import action_label
@@ -31,6 +35,35 @@ def account(user: User) -> dict:
         "time_zone": user.time_zone, "active": user.is_active, "has_password": user.has_usable_password(),
         "joined": _when(user.date_joined), "last_sign_in": _when(user.last_login),
     }
+
+
+# The account's keys that are not the model's own field names (their labels are the fields').
+_ACCOUNT_FIELDS = {"active": "is_active", "joined": "date_joined", "last_sign_in": "last_login"}
+
+
+def account_label(key: str) -> str:
+    """What the printable summary calls an account's key, in the reader's language."""
+    if key == "id":
+        return _("Id")
+    if key == "name":
+        return _("Name")
+    if key == "has_password":
+        return _("Password set")
+    try:
+        return capfirst(User._meta.get_field(_ACCOUNT_FIELDS.get(key, key)).verbose_name)
+    except FieldDoesNotExist:
+        return key
+
+
+def shown(value) -> str:
+    """A value of the export as a reader of the printable summary reads it (the JSON keeps it as it is)."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, indent=2)
+    return str(value)
 
 
 def tickets(user: User) -> list[dict]:

@@ -10,6 +10,7 @@ identity, a second-factor device's name) registers it here from its AppConfig.re
         "sso",                                             # the key of its part in the export
         export=lambda user: [...],                         # JSON-able dict or list: never a secret
         erase=lambda user: ExternalIdentity.objects.filter(user=user).delete(),
+        title=_("Single sign-on"),                         # its heading on the printable summary
     )
 
 `erase` runs inside the erasure's transaction, before the account itself is anonymised; it removes or
@@ -28,14 +29,16 @@ class PersonalData:
     label: str
     export: Callable[[Any], dict | list]
     erase: Callable[[Any], None]
+    title: Any = None  # its heading on the printable summary (a lazy translation); the label when none
 
 
 _registered: dict[str, PersonalData] = {}
 
 
-def register_personal_data(label: str, export: Callable[[Any], dict | list], erase: Callable[[Any], None]) -> None:
+def register_personal_data(label: str, export: Callable[[Any], dict | list], erase: Callable[[Any], None],
+                           title: Any = None) -> None:
     """Register (or, by the same label, replace: ready() may run twice in tests) an app's personal data."""
-    _registered[label] = PersonalData(label, export, erase)
+    _registered[label] = PersonalData(label, export, erase, title)
 
 
 def registered() -> list[PersonalData]:

@@ -21,9 +21,10 @@ from servicedesk.console.access import staff_required
 from servicedesk.core import audit
 from servicedesk.core.errors import ActionError, NotFound
 
-from . import actions, audit_export, queries
+from . import actions, audit_export, personal_data, queries
 from .forms import AuditForm, DetailsForm, EraseForm, NewCustomerForm, PeopleFilters, yes_no
 from .permissions import may_handle_personal_data, may_read_audit
+from .registry import registered
 
 CONSOLE = audit.Channel.CONSOLE
 PAGE_SIZE = 50
@@ -154,7 +155,12 @@ def personal_data_page(request, pk: int):
     person, data = _export(request, pk)
     if data is None:
         return redirect("people:person", person.pk)
-    return render(request, "people/personal_data.html", {"person": person, "data": data})
+    titles = {part.label: part.title or part.label for part in registered()}
+    return render(request, "people/personal_data.html", {
+        "person": person, "data": data,
+        "account": [(personal_data.account_label(key), personal_data.shown(value))
+                    for key, value in data["account"].items()],
+        "other": [(titles.get(label, label), personal_data.shown(part)) for label, part in data["other"].items()]})
 
 
 @staff_required

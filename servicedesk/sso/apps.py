@@ -14,4 +14,5 @@ class SsoConfig(AppConfig):
         from . import actions
 
         audit.register_events(actions.Event.choices)
-        register_personal_data("sso", export=actions.export_person, erase=actions.forget_person)
+        register_personal_data("sso", export=actions.export_person, erase=actions.forget_person,
+                               title=self.verbose_name)
