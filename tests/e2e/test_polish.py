@@ -30,13 +30,13 @@ def test_the_console_top_menu_stays_the_same(sign_in, e2e_desk, language):
                                                 "/console/kb/upkeep/", "/console/announcements/", "/console/robots/",
                                                 "/console/calls/", "/console/major/", "/console/reports/",
                                                 "/console/approvals/", "/console/cmdb/", "/console/problems/",
-                                                "/console/changes/"]
+                                                "/console/changes/", "/console/people/"]
     assert all(menu == first for menu in menus.values()), menus
     expected = {"en": ["Queues", "Quick log", "Canned responses", "Knowledge base", "Knowledge upkeep",
                        "Announcements", "Chat robots", "Calls", "Major incidents", "Reports", "Approvals",
-                       "Configuration items", "Problems", "Changes"],
+                       "Configuration items", "Problems", "Changes", "People"],
                 "zh-hans": ["队列", "快速登记", "回复模板", "知识库", "知识维护", "公告", "聊天机器人", "呼叫记录",
-                            "重大事件", "报表", "审批", "配置项", "问题", "变更"]}
+                            "重大事件", "报表", "审批", "配置项", "问题", "变更", "人员"]}
     assert [label for _href, label in first] == expected[language]
 
 
