@@ -16,12 +16,13 @@ from celery import shared_task
 from servicedesk.core import outbox
 
 from . import planning, sending
+from .receivers import broker_in_use
 
 log = logging.getLogger(__name__)
 
 
 def _send_all(row_ids: list[int], *, sweep: bool = False) -> None:
-    if not sweep and send_notification.app.conf.task_always_eager and sending.server_unreachable():
+    if not sweep and not broker_in_use() and sending.server_unreachable():
         # In-process, with the mail server down: leave them queued for send_due rather than make the
         # change that caused them wait on the server's timeout.
         log.info("Mail server unreachable; %s notifications left for the next send_due", len(row_ids))

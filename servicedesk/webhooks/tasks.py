@@ -20,7 +20,9 @@ log = logging.getLogger(__name__)
 
 
 def broker_in_use() -> bool:
-    return not deliver.app.conf.task_always_eager
+    from servicedesk.celery_app import app  # the desk's app, not whichever Celery app was made current last
+
+    return not app.conf.task_always_eager
 
 
 def dispatch(pks: list[int]) -> None:

@@ -149,7 +149,7 @@ class Cluster:
                             "-s", str(self.folder / "beat-schedule"), "--loglevel=WARNING"])
         from celery import Celery
 
-        app = Celery("sd-cluster-probe", broker=self.redis.url)
+        app = Celery("sd-cluster-probe", broker=self.redis.url, set_as_current=False)
         deadline = time.monotonic() + 90
         while len(app.control.ping(timeout=1) or []) < 2:
             if time.monotonic() > deadline:
@@ -159,7 +159,7 @@ class Cluster:
     def send_task(self, name: str) -> None:
         from celery import Celery
 
-        Celery("sd-cluster-sender", broker=self.redis.url).send_task(name)
+        Celery("sd-cluster-sender", broker=self.redis.url, set_as_current=False).send_task(name)
 
     def kill(self, name: str) -> None:
         """kill -9: the process gets no chance to finish anything."""

@@ -40,7 +40,7 @@ def test_worker_and_scheduler_run_under_the_desks_names(process_env, redis_url, 
         subprocess.Popen(desk_command("scheduler", "--loglevel=INFO"),
                          cwd=ROOT, env=env, stdout=logs[1].open("w"), stderr=subprocess.STDOUT),
     ]
-    control = Celery(broker=redis_url)
+    control = Celery(broker=redis_url, set_as_current=False)  # never the app shared_task resolves to
     try:
         # The worker's options went to Celery: it answers under the host name given.
         wait_until(lambda: any("ops1@" in name for reply in control.control.ping(timeout=0.5) or []

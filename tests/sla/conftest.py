@@ -97,7 +97,7 @@ class Workers:
         self.broker_url = broker_url
         self.log_path = log_path
         self.procs = procs
-        self.app = Celery("sd-test-sender", broker=broker_url)
+        self.app = Celery("sd-test-sender", broker=broker_url, set_as_current=False)
 
     def send(self, task: str, count: int = 1) -> None:
         for _ in range(count):
