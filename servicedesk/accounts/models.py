@@ -7,7 +7,7 @@ import secrets
 import zoneinfo
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
@@ -92,7 +92,16 @@ def system_usernames() -> frozenset[str]:
     return frozenset({LEGACY_MAIL_ROBOT_USERNAME, settings.SERVICEDESK_SYSTEM_USERNAME})
 
 
+class DeskUserManager(UserManager):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        # `servicedesk createsuperuser` makes the first administrator: the console's role, not only the admin site's.
+        extra_fields.setdefault("role", Role.ADMIN)
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
 class User(AbstractUser):
+    objects = DeskUserManager()
+
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.CUSTOMER)
     organisation = models.ForeignKey(
         Organisation, verbose_name=_("organisation"), null=True, blank=True,
