@@ -10,7 +10,8 @@ import json
 from django.contrib.sessions.models import Session
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q
-from django.utils import timezone
+from django.template.defaultfilters import filesizeformat
+from django.utils import formats, timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
@@ -55,15 +56,56 @@ def account_label(key: str) -> str:
         return key
 
 
+def _instant(value: str) -> datetime.datetime | None:
+    """The moment an ISO timestamp of the export names (as _when wrote it), or None for any other text."""
+    if len(value) < 19 or value[4] != "-" or value[10] != "T":
+        return None
+    try:
+        return datetime.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
 def shown(value) -> str:
-    """A value of the export as a reader of the printable summary reads it (the JSON keeps it as it is)."""
+    """A value of the export as a reader of the printable summary reads it (the JSON keeps it as it is):
+    moments in the reader's time zone, yes/no in their language."""
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False, indent=2)
+    if isinstance(value, str) and (instant := _instant(value)):
+        return formats.date_format(timezone.localtime(instant), "Y-m-d H:i")
     return str(value)
+
+
+# The codes the export keeps as they are stored, and their names on the printable summary.
+def _choices(model, field: str) -> dict:
+    return {str(code): str(label) for code, label in model._meta.get_field(field).flatchoices}
+
+
+def printable(data: dict) -> dict:
+    """The export as the printable summary shows it: the same records, codes named and moments local."""
+    from servicedesk.tickets.models import Ticket
+
+    names = {"status": _choices(Ticket, "status"), "type": _choices(Ticket, "type"),
+             "role": _choices(User, "role"), "language": _choices(User, "language")}
+
+    def readable(key, value):
+        if isinstance(value, dict):
+            return {k: readable(k, v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [readable(key, v) for v in value]
+        if key in names and value in names[key]:
+            return names[key][value]
+        if key == "size" and isinstance(value, int):
+            return filesizeformat(value)
+        if key == "rating" or isinstance(value, int) and not isinstance(value, bool):
+            return value
+        return shown(value) if key not in ("text", "title", "filename", "subject", "comment") else value
+
+    return readable("", data)
 
 
 def tickets(user: User) -> list[dict]:

@@ -156,11 +156,12 @@ def personal_data_page(request, pk: int):
     if data is None:
         return redirect("people:person", person.pk)
     titles = {part.label: part.title or part.label for part in registered()}
+    page = personal_data.printable(data)
     return render(request, "people/personal_data.html", {
-        "person": person, "data": data,
+        "person": person, "data": page,
         "account": [(personal_data.account_label(key), personal_data.shown(value))
-                    for key, value in data["account"].items()],
-        "other": [(titles.get(label, label), personal_data.shown(part)) for label, part in data["other"].items()]})
+                    for key, value in page["account"].items()],
+        "other": [(titles.get(label, label), personal_data.shown(part)) for label, part in page["other"].items()]})
 
 
 @staff_required
