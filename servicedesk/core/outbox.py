@@ -1,4 +1,4 @@
-"""The claim-and-retry mechanism of the desk's outboxes (notify's mail, webhooks' deliveries).
+"""The claim-and-retry mechanism of the desk's outboxes (notify's mail, webhooks' deliveries, report mailings).
 
 An outbox row has ``state`` (queued, sending, then a final state), ``attempts``, ``next_attempt_at``
 and ``claimed_at``. A sender first claims a row: one conditional UPDATE (queued and due → sending) that
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from django.db.models import F, Q, QuerySet
 
-QUEUED, SENDING = "queued", "sending"
+QUEUED, SENDING, FAILED = "queued", "sending", "failed"
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,24 @@ def release_stale(rows: QuerySet, now: datetime.datetime, timeout_minutes: int, 
     stale = now - datetime.timedelta(minutes=timeout_minutes)
     return rows.filter(state=SENDING, claimed_at__lt=stale).update(state=QUEUED, next_attempt_at=now,
                                                                    last_error=reason)
+
+
+def failed(sending: QuerySet, *, now: datetime.datetime, attempts: int, for_good: bool, what: str, reason: str,
+           wait: int | None = None, log=None, **fields) -> Outcome:
+    """A claimed row's attempt failed: it fails for good (``for_good``: the error is permanent or the attempts are
+    used up), or it is queued again after its backoff (``wait`` when the receiver asked for longer). ``sending``
+    is the row while still claimed (``state=sending``), so a row released meanwhile is not overwritten;
+    ``fields``: what else the outbox records of the attempt (the error's text under its own column name)."""
+    if for_good:
+        if log:
+            log.warning("%s failed for good: %s", what, reason)
+        sending.update(state=FAILED, next_attempt_at=None, **fields)
+        return Outcome(FAILED)
+    wait = backoff(attempts) if wait is None else wait
+    if log:
+        log.warning("%s failed (attempt %s), next in %ss: %s", what, attempts, wait, reason)
+    sending.update(state=QUEUED, next_attempt_at=now + datetime.timedelta(seconds=wait), **fields)
+    return Outcome(QUEUED, retry_in=wait)
 
 
 def attempt(task, send: Callable[[int], Outcome | None], pk: int) -> str | None:

@@ -111,16 +111,9 @@ def send_row(pk: int, now: datetime.datetime | None = None) -> Outcome | None:
         limit = int(getattr(settings, "SERVICEDESK_NOTIFY_MAX_ATTEMPTS", 8))
         if by_mail and _unreachable(error):  # a chat app out of reach says nothing of the mail server
             _unreachable_until = time.monotonic() + backoff(row.attempts)
-        if is_permanent(error) or row.attempts >= limit:
-            log.warning("Notification %s failed for good: %s", pk, reason)
-            OutboundMessage.objects.filter(pk=pk, state=State.SENDING).update(
-                state=State.FAILED, last_error=reason, next_attempt_at=None)
-            return Outcome(State.FAILED)
-        wait = backoff(row.attempts)
-        log.warning("Notification %s failed (attempt %s), next in %ss: %s", pk, row.attempts, wait, reason)
-        OutboundMessage.objects.filter(pk=pk, state=State.SENDING).update(
-            state=State.QUEUED, last_error=reason, next_attempt_at=now + datetime.timedelta(seconds=wait))
-        return Outcome(State.QUEUED, retry_in=wait)
+        return outbox.failed(OutboundMessage.objects.filter(pk=pk, state=State.SENDING), now=now,
+                             attempts=row.attempts, for_good=is_permanent(error) or row.attempts >= limit,
+                             what=f"Notification {pk}", reason=reason, log=log, last_error=reason)
     if by_mail:
         _mark_reachable()
     OutboundMessage.objects.filter(pk=pk, state=State.SENDING).update(

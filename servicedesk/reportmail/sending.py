@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from servicedesk.core import outbox
 from servicedesk.core.errors import ActionError
-from servicedesk.core.outbox import Outcome, backoff
+from servicedesk.core.outbox import Outcome
 from servicedesk.notify.sending import from_address, is_permanent
 from servicedesk.reports import export, kpis, scope
 
@@ -109,16 +109,10 @@ def send_mailing(pk: int, now: datetime.datetime | None = None) -> Outcome | Non
     except Exception as error:
         reason = (error.message if isinstance(error, ActionError) else f"{type(error).__name__}: {error}")[:2000]
         limit = int(settings.SERVICEDESK_REPORT_MAIL_MAX_ATTEMPTS)
-        if isinstance(error, ActionError) or is_permanent(error) or mailing.attempts >= limit:
-            log.warning("Report mailing %s failed for good: %s", pk, reason)
-            Mailing.objects.filter(pk=pk, state=MailingState.SENDING).update(
-                state=MailingState.FAILED, last_error=reason, next_attempt_at=None)
-            return Outcome(MailingState.FAILED)
-        wait = backoff(mailing.attempts)
-        log.warning("Report mailing %s failed (attempt %s), next in %ss: %s", pk, mailing.attempts, wait, reason)
-        Mailing.objects.filter(pk=pk, state=MailingState.SENDING).update(
-            state=MailingState.QUEUED, last_error=reason, next_attempt_at=now + datetime.timedelta(seconds=wait))
-        return Outcome(MailingState.QUEUED, retry_in=wait)
+        for_good = isinstance(error, ActionError) or is_permanent(error) or mailing.attempts >= limit
+        return outbox.failed(Mailing.objects.filter(pk=pk, state=MailingState.SENDING), now=now,
+                             attempts=mailing.attempts, for_good=for_good, what=f"Report mailing {pk}",
+                             reason=reason, log=log, last_error=reason)
     Mailing.objects.filter(pk=pk, state=MailingState.SENDING).update(
         state=MailingState.SENT, sent_at=timezone.now(), next_attempt_at=None, last_error="")
     return Outcome(MailingState.SENT)

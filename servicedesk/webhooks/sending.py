@@ -118,16 +118,13 @@ def send(pk: int, now: datetime.datetime | None = None) -> Outcome | None:
         Subscription.objects.filter(pk=delivery.subscription_id, consecutive_failures__gt=0).update(
             consecutive_failures=0)
         return Outcome(State.DELIVERED)
-    if _retried(answer) and delivery.attempts < settings.SERVICEDESK_WEBHOOK_MAX_ATTEMPTS:
-        wait = min(max(outbox.backoff(delivery.attempts), answer.retry_after or 0), 3600)
-        log.warning("Webhook delivery %s failed (attempt %s), next in %ss: %s", pk, delivery.attempts, wait,
-                    answer.error)
-        rows.update(state=State.QUEUED, next_attempt_at=now + datetime.timedelta(seconds=wait), **measured)
-        return Outcome(State.QUEUED, retry_in=wait)
-    log.warning("Webhook delivery %s failed for good: %s", pk, answer.error)
-    rows.update(state=State.FAILED, next_attempt_at=None, **measured)
-    _count_failure(delivery.subscription)
-    return Outcome(State.FAILED)
+    for_good = not _retried(answer) or delivery.attempts >= settings.SERVICEDESK_WEBHOOK_MAX_ATTEMPTS
+    outcome = outbox.failed(rows, now=now, attempts=delivery.attempts, for_good=for_good, reason=answer.error,
+                            what=f"Webhook delivery {pk}", log=log, **measured,
+                            wait=min(max(outbox.backoff(delivery.attempts), answer.retry_after or 0), 3600))
+    if for_good:
+        _count_failure(delivery.subscription)
+    return outcome
 
 
 def _count_failure(subscription: Subscription) -> None:
