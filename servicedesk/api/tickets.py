@@ -3,6 +3,7 @@
 import datetime
 from typing import Annotated, Literal
 
+from django.db import transaction
 from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -127,7 +128,9 @@ def _category(pk: int | None) -> Category | None:
 
 
 def _out(request, ticket: Ticket) -> dict:
-    # Re-read with the related rows the JSON needs (the action returned the locked row only).
+    # Re-read with the related rows the JSON needs (the action returned the locked row only). The views that
+    # change a ticket are atomic, so this read comes before the commit: a database lost now rolls the change
+    # back with its 503, and once committed nothing is left to fail (a 503 means "not stored").
     fresh = Ticket.objects.select_related(*LIST_JOINED).get(pk=ticket.pk)
     attach_people([fresh])
     return serialize.ticket(fresh, request.user, tickets_refdata.transitions())
@@ -187,6 +190,7 @@ def list_tickets(request, filters: Query[TicketFilters]):
 
 
 @router.post("", response={201: TicketOut, **ERRORS}, summary="Open a ticket")
+@transaction.atomic
 def create_ticket(request, payload: TicketIn):
     user = request.user
     ticket = actions.create_ticket(
@@ -223,6 +227,7 @@ def list_clocks(request, ticket_id: Id):
 
 
 @router.patch("/{int:ticket_id}", response={200: TicketOut, **ERRORS}, summary="Change fields or route")
+@transaction.atomic
 def update_ticket(request, ticket_id: Id, payload: TicketPatch):
     """Send only the fields to change, with the `version` you read. `group`/`assignee` route the ticket."""
     ticket = _get_ticket(request, ticket_id)
@@ -243,6 +248,7 @@ def update_ticket(request, ticket_id: Id, payload: TicketPatch):
 
 
 @router.post("/{int:ticket_id}/transitions", response={200: TicketOut, **ERRORS}, summary="Take a lifecycle action")
+@transaction.atomic
 def take_transition(request, ticket_id: Id, payload: TransitionIn):
     """`{"action": "acknowledge"}` and so on; the ticket's `actions` lists what the caller may take now."""
     ticket = _get_ticket(request, ticket_id)
@@ -362,6 +368,7 @@ def remove_link(request, ticket_id: Id, link_id: Id, version: IdOrZero | None = 
 
 
 @router.post("/{int:ticket_id}/merge", response={200: TicketOut, **ERRORS}, summary="Merge into another ticket")
+@transaction.atomic
 def merge_ticket(request, ticket_id: Id, payload: MergeIn):
     """This ticket's conversation moves to `into`; this one is closed as its duplicate. Returns `into`."""
     ticket = _get_ticket(request, ticket_id)

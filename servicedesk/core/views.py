@@ -10,6 +10,7 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views import defaults
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -64,14 +65,18 @@ def server_error(request):
     """handler500: a database that is restarting or failing over, a cache that cannot be reached or a full
     attachment folder is a 503 the client can act on (JSON under /api/), sent without touching the database;
     anything else is the desk's own fault, the 500 page."""
-    unavailable = _unavailable(sys.exc_info()[1])
-    if unavailable is None:
-        return defaults.server_error(request)
-    message, retry = unavailable
-    if is_api(request):
-        response = JsonResponse({"message": message}, status=503)
-    else:
-        response = HttpResponse(render_to_string("503.html", {"message": message}), status=503)
+    # The language the middleware chose (the user's own, or the browser's), or, when the request failed before
+    # it ran, the browser's: the language still active in this thread may be an earlier request's.
+    language = getattr(request, "LANGUAGE_CODE", None) or translation.get_language_from_request(request)
+    with translation.override(language):
+        unavailable = _unavailable(sys.exc_info()[1])
+        if unavailable is None:
+            return defaults.server_error(request)
+        message, retry = unavailable
+        if is_api(request):
+            response = JsonResponse({"message": message}, status=503)
+        else:
+            response = HttpResponse(render_to_string("503.html", {"message": message}), status=503)
     if retry:
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response

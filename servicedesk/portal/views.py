@@ -133,10 +133,12 @@ def new_request(request):
                     )
                     for device in data["devices"]:
                         cmdb_actions.link_item(ticket, device, actor=request.user, channel=Channel.PORTAL)
+                    # In the same transaction: a database lost after the commit must not answer 503 for a
+                    # request that is stored.
+                    reading.record_draft_submitted(data["draft"], ticket)
             except actions.ActionError as exc:
                 messages.error(request, exc.message)
             else:
-                reading.record_draft_submitted(data["draft"], ticket)
                 messages.success(request, _("Thank you. Your request %(number)s has been received; we will "
                                             "keep you posted here and by email.") % {"number": ticket.number})
                 return redirect("portal:request", number=ticket.number)

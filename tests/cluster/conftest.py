@@ -222,4 +222,8 @@ def cluster():
         pg.close()
         if mounted:
             subprocess.run(["umount", str(media)], capture_output=True)
-        shutil.rmtree(folder, ignore_errors=True)
+        # SD_CLUSTER_KEEP=1 keeps the processes' logs for reading after a failure.
+        if os.environ.get("SD_CLUSTER_KEEP") == "1":
+            print(f"\nthe cluster's logs: {folder}")
+        else:
+            shutil.rmtree(folder, ignore_errors=True)

@@ -30,6 +30,7 @@ class Entry:
     status: int  # 0: no answer (connection refused, or a hang past TIMEOUT)
     ticket: int | None = None  # the ticket the request changed or created (a portal or mail creation: None)
     key: str = ""  # what finds a portal or mail creation in the census: its number or Message-ID
+    title: str = ""  # a creation's title (unique): a refused creation must not be stored under it
     changes: bool = True  # a request that changes a ticket when accepted (reads: False)
     json: bool | None = None  # the answer's body was JSON
     api: bool = False  # sent to /api/
@@ -125,6 +126,7 @@ class Load:
         if on_behalf:
             payload["requester"] = self.info["users"][customer]["id"]
         entry, response = self._request(client, "create (API)", "POST", "/api/v1/tickets", json=payload)
+        entry.title = payload["title"]
         if entry.accepted:
             entry.ticket = response.json()["id"]
         entry.key = customer
@@ -175,6 +177,7 @@ class Load:
         data = {"csrfmiddlewaretoken": token, "type": "incident", "urgency": "2",
                 "title": f"Portal {uuid.uuid4().hex[:12]} cannot print", "description": "Nothing comes out."}
         entry, response = self._request(browser, "create (portal)", "POST", "/portal/new/", data=data)
+        entry.title = data["title"]
         if entry.status == 302 and "/portal/requests/" in response.headers.get("location", ""):
             entry.key = response.headers["location"].rstrip("/").rsplit("/", 1)[1]
         elif entry.accepted:
@@ -195,6 +198,8 @@ class Load:
             status = 250
         except smtplib.SMTPResponseException as error:
             status = error.smtp_code
+        except smtplib.SMTPRecipientsRefused as error:  # refused at RCPT: an answer, not a dropped connection
+            status = next(iter(error.recipients.values()))[0]
         except (OSError, smtplib.SMTPException):
             status = 0
         entry = Entry("create (mail)", self.cluster.mail_port, status, key=message["Message-ID"].strip("<>"),

@@ -62,6 +62,12 @@ def check(load: Load, census: dict, sink_ids: list[str], sla_expected: int, dupl
             continue
         expected[ticket] += 1
     assert not lost, f"accepted and not stored: {lost[:5]}"
+    # A refusal means "not stored" (the client sends again): a creation refused (4xx/5xx) must not be there.
+    # No answer at all (0) is the one case whose outcome the client cannot know.
+    titles = {t["title"] for t in tickets.values()}
+    refused_stored = [e for e in load.entries if e.status >= 400 and (
+        (e.title and e.title in titles) or (e.op == "create (mail)" and e.key in census["inbound_tickets"]))]
+    assert not refused_stored, f"refused and stored all the same: {refused_stored[:5]}"
     mismatched = {pk: (n, tickets[str(pk)]["by_people"]) for pk, n in expected.items()
                   if tickets[str(pk)]["by_people"] != n}
     assert not mismatched, f"ticket → (accepted changes, changes in its history): {mismatched}"
