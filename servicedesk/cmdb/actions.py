@@ -22,7 +22,7 @@ from servicedesk.tickets import actions as ticket_actions
 from servicedesk.tickets import permissions
 from servicedesk.tickets.models import Channel, Level, Ticket, TicketType
 
-from . import visibility
+from . import graph, visibility
 from .attributes import clean_attributes
 from .impact import affected_levels
 from .models import CiType, ConfigItem, ItemStatus, Relation, RelationKind, TicketItem
@@ -236,6 +236,7 @@ def add_relation(source: ConfigItem | int, target: ConfigItem | int, kind: str, 
     except IntegrityError:
         raise ActionError(_("%(source)s is already related to %(target)s that way.")
                           % {"source": source.name, "target": target.name}) from None
+    graph.note_relations([(source.pk, target.pk, kind, +1)])
     described = f"{kind} {target.name} (#{target.pk})"
     audit.record_event(source, "relation_added", actor=actor, channel=channel, changes={"relation": ("", described)})
     _announce(source, actor, "relation_added")
@@ -252,6 +253,7 @@ def remove_relation(relation: Relation | int, *, actor: User, channel: str) -> N
     source = lock_item(found.source_id, actor)
     described = f"{found.kind} {found.target.name} (#{found.target_id})"
     found.delete()
+    graph.note_relations([(found.source_id, found.target_id, found.kind, -1)])
     audit.record_event(source, "relation_removed", actor=actor, channel=channel,
                        changes={"relation": (described, "")})
     _announce(source, actor, "relation_removed")
