@@ -107,8 +107,9 @@ def build(cursor) -> Copy:
     statements is in the copy and is applied again from the log at the next walk, which changes nothing."""
     version, token = _read_version(cursor)
     kinds = ", ".join(["%s"] * len(_KINDS))
+    # In the order of the index cmdb_relation_impact (target, kind, source): read from it alone.
     cursor.execute(f"SELECT target_id, source_id, kind FROM {Relation._meta.db_table} WHERE kind IN ({kinds})"
-                   f" ORDER BY target_id", _KINDS)
+                   " ORDER BY target_id, kind, source_id", _KINDS)
     index: dict[int, int] = {}
     offsets, sources, codes = array("q"), array("q"), array("b")
     last = None
