@@ -80,7 +80,7 @@ def _load(bounds, items, relations) -> None:
     from django.db import connection
     from django.utils import timezone
 
-    from servicedesk.cmdb import graph
+    from servicedesk.cmdb import actions
     from servicedesk.cmdb.models import CiType, ConfigItem, Relation
 
     types = {layer: CiType.objects.create(key=layer, name=layer.title(), is_service=layer == "service").pk
@@ -109,7 +109,7 @@ def _load(bounds, items, relations) -> None:
                                f"VALUES ({marks})", [row + ("", "", "") for row in item_rows])
             cursor.executemany(f"INSERT INTO {Relation._meta.db_table} (id, source_id, target_id, kind, created_at) "
                                "VALUES (%s, %s, %s, %s, %s)", relation_rows)
-    graph.relations_replaced()
+    actions.relations_replaced()
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
 

@@ -3,8 +3,8 @@ over models.IMPACT_KINDS), walked breadth-first in Python: a network device's fi
 and asking the database for them level by level cost 150–250 ms on PostgreSQL, mostly in returning the ids.
 
 The copy is never stale. Every change of an impact relation bumps the database's graph version (one row,
-GraphVersion) and logs the change (RelationChange) in the same transaction (`note_relation`, called by the
-actions; `relations_replaced` for rows written in bulk). A walk first reads the version — one small statement
+GraphVersion) and logs the change (RelationChange) in the same transaction (cmdb.actions: add_relation,
+remove_relation, and relations_replaced for rows written in bulk). A walk first reads the version — one small statement
 — and, when it moved, the copy applies the logged changes since its own version or, when they are too many,
 pruned, or the copy's version is not in the log (a rolled-back transaction's), is built again from the
 relation table. The version's token (random at each bump) tells a version from a rolled-back one that had the
@@ -18,18 +18,15 @@ database keeps two threads from building at once.
 
 from __future__ import annotations
 
-import secrets
 import threading
 from array import array
 
-from django.db import connections, transaction
+from django.db import connections
 
 from .models import IMPACT_KINDS, GraphVersion, Relation, RelationChange
 
 # More logged changes than this since a copy's version: building again is cheaper than applying them.
 MAX_DELTA = 20_000
-# The log keeps this many versions; a copy further behind is built again.
-KEEP_VERSIONS = 1_000
 FETCH = 20_000
 
 _KINDS = [str(kind) for kind in IMPACT_KINDS]
@@ -163,37 +160,3 @@ def current(using: str = "default") -> Copy:
             if copy is None or (copy.version, copy.token) != (version, token):
                 copy = _copies[using] = _refresh(cursor, copy, version, token)
         return copy
-
-
-def _bump(using: str) -> tuple[int, int]:
-    """The next version, under the version row's lock until the caller's transaction ends: versions commit in
-    the order of their numbers."""
-    token = secrets.randbits(62)
-    table = GraphVersion._meta.db_table
-    with connections[using].cursor() as cursor:
-        cursor.execute(f"INSERT INTO {table} (id, version, token) VALUES (1, 1, %s) ON CONFLICT (id) DO UPDATE"
-                       f" SET version = {table}.version + 1, token = excluded.token RETURNING version", [token])
-        version = cursor.fetchone()[0]
-    RelationChange.objects.using(using).filter(version__lt=version - KEEP_VERSIONS).delete()
-    return version, token
-
-
-def note_relations(changes: list[tuple[int, int, str, int]], using: str = "default") -> None:
-    """Relations (source, target, kind, +1 added / -1 removed) changed in the current transaction. Changes of
-    kinds the walk does not follow are left out."""
-    changes = [change for change in changes if change[2] in _KIND_CODE]
-    if not changes:
-        return
-    with transaction.atomic(using=using):
-        version, token = _bump(using)
-        RelationChange.objects.using(using).bulk_create(
-            RelationChange(version=version, token=token, source=source, target=target, kind=kind, change=change)
-            for source, target, kind, change in changes)
-
-
-def relations_replaced(using: str = "default") -> None:
-    """Relation rows were written without the actions (a bulk load): every copy is built again."""
-    with transaction.atomic(using=using):
-        version, token = _bump(using)
-        RelationChange.objects.using(using).create(version=version, token=token, source=0, target=0, kind="",
-                                                   change=0)

@@ -4,7 +4,7 @@ item walked from once, and id sets larger than SQLite's limit of bound variables
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from servicedesk.cmdb import graph
+from servicedesk.cmdb import actions
 from servicedesk.cmdb.impact import affected_levels, id_set, impact
 from servicedesk.cmdb.models import ConfigItem, Relation
 
@@ -42,6 +42,6 @@ def test_relations_written_in_bulk_are_seen_once_announced(desk, types, estate):
         ConfigItem(type=types["laptop"], name=f"Laptop {n}") for n in range(600))
     Relation.objects.bulk_create(Relation(source=laptop, target=estate["app"], kind="depends_on")
                                  for laptop in laptops)
-    graph.relations_replaced()
+    actions.relations_replaced()
     found = affected_levels(estate["server"].pk, 5)
     assert found == {estate["app"].pk: 1, estate["service"].pk: 2, **{laptop.pk: 2 for laptop in laptops}}
