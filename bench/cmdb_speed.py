@@ -161,8 +161,8 @@ def child(args) -> None:
         copy = graph.build(cursor)
         size = tracemalloc.get_traced_memory()[0]
         tracemalloc.stop()
-    result["copy"] = {"build_seconds": built, "megabytes": size / 1e6, "relations": len(copy.sources),
-                      "load_average": os.getloadavg()[0]}
+    result["copy"] = {"build_seconds": built, "megabytes": size / 1e6,
+                      "relations": sum(map(len, copy.sources.values())), "load_average": os.getloadavg()[0]}
     log(f"{connection.vendor} copy of the graph: {result['copy']}")
     for layer, _share in LAYERS:
         low, high = bounds[layer]

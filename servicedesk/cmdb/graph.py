@@ -10,8 +10,9 @@ pruned, or the copy's version is not in the log (a rolled-back transaction's), i
 relation table. The version's token (random at each bump) tells a version from a rolled-back one that had the
 same number.
 
-The base is compact (CSR: the targets' ids → positions in `offsets`, the sources of each target a slice of
-one array('q')); changes since it are an overlay of (source, kind) → present per target. A copy is never
+The base maps each target to a tuple of its sources (one int object per item): 13 MB at 500,000 relations,
+against 9 MB for arrays in CSR form, whose slices the walk had to box into new ints — twice as slow. Changes
+since the base are an overlay of (source, kind) → present per target. A copy is never
 changed once published: applying changes makes a new one, so threads walk without a lock; one lock per
 database keeps two threads from building at once.
 """
@@ -19,7 +20,6 @@ database keeps two threads from building at once.
 from __future__ import annotations
 
 import threading
-from array import array
 
 from django.db import connections
 
@@ -34,40 +34,34 @@ _KIND_CODE = {kind: code for code, kind in enumerate(_KINDS)}
 
 
 class Copy:
-    __slots__ = ("version", "token", "index", "offsets", "sources", "kinds", "overlay", "changes")
+    __slots__ = ("version", "token", "sources", "kinds", "overlay", "changes")
 
-    def __init__(self, version, token, index, offsets, sources, kinds, overlay=None, changes=0):
+    def __init__(self, version, token, sources, kinds, overlay=None, changes=0):
         self.version, self.token = version, token
-        self.index: dict[int, int] = index  # target id → its position in offsets
-        self.offsets: array = offsets  # sources[offsets[i]:offsets[i + 1]]: the sources of target i
-        self.sources: array = sources
-        self.kinds: array = kinds  # the kind code of each entry of sources (read only under an overlay)
+        self.sources: dict[int, tuple[int, ...]] = sources  # target → the items a failure of it reaches directly
+        self.kinds: dict[int, bytes] = kinds  # target → the kind code of each of those relations (for the overlay)
         self.overlay: dict[int, dict[tuple[int, int], bool]] = overlay or {}
         self.changes = changes
 
     def sources_of(self, target: int) -> set[int]:
         """The items a failure of `target` reaches directly, the overlay applied."""
-        i = self.index.get(target)
-        base = range(self.offsets[i], self.offsets[i + 1]) if i is not None else ()
         changed = self.overlay.get(target, {})
-        found = {self.sources[j] for j in base if changed.get((self.sources[j], self.kinds[j]), True)}
+        base = zip(self.sources.get(target, ()), self.kinds.get(target, b""), strict=True)
+        found = {source for source, kind in base if changed.get((source, kind), True)}
         found.update(source for (source, _kind), present in changed.items() if present)
         return found
 
     def walk(self, item_id: int, depth: int) -> dict[int, int]:
-        index, offsets, sources, overlay = self.index, self.offsets, self.sources, self.overlay
+        get, overlay = self.sources.get, self.overlay
         found: dict[int, int] = {}
         seen = {item_id}
         frontier = [item_id]
         for level in range(1, depth + 1):
-            reached: set[int] = set()
-            for target in frontier:
-                if overlay and target in overlay:
-                    reached.update(self.sources_of(target))
-                    continue
-                i = index.get(target)
-                if i is not None:
-                    reached.update(sources[offsets[i]:offsets[i + 1]])
+            if overlay:
+                reached = set().union(*(self.sources_of(t) if t in overlay else get(t, ()) for t in frontier))
+            else:
+                # The union in C over the frontier's tuples: a Python loop over them took twice as long.
+                reached = set().union(*filter(None, map(get, frontier)))
             reached -= seen
             if not reached:
                 break
@@ -83,8 +77,7 @@ class Copy:
         for source, target, kind, change in rows:
             entries = overlay[target] = dict(overlay.get(target, {}))
             entries[(source, _KIND_CODE[kind])] = change > 0
-        return Copy(version, token, self.index, self.offsets, self.sources, self.kinds, overlay,
-                    self.changes + len(rows))
+        return Copy(version, token, self.sources, self.kinds, overlay, self.changes + len(rows))
 
 
 _copies: dict[str, Copy] = {}
@@ -107,19 +100,22 @@ def build(cursor) -> Copy:
     # In the order of the index cmdb_relation_impact (target, kind, source): read from it alone.
     cursor.execute(f"SELECT target_id, source_id, kind FROM {Relation._meta.db_table} WHERE kind IN ({kinds})"
                    " ORDER BY target_id, kind, source_id", _KINDS)
-    index: dict[int, int] = {}
-    offsets, sources, codes = array("q"), array("q"), array("b")
-    last = None
+    sources: dict[int, tuple[int, ...]] = {}
+    kinds: dict[int, bytes] = {}
+    # One int object per item however many relations name it: 3 MB rather than 16 at 500,000 relations.
+    same: dict[int, int] = {}
+    last, found, codes = None, [], bytearray()
     while rows := cursor.fetchmany(FETCH):
         for target, source, kind in rows:
             if target != last:
-                index[target] = len(offsets)
-                offsets.append(len(sources))
-                last = target
-            sources.append(source)
+                if found:
+                    sources[last], kinds[last] = tuple(found), bytes(codes)
+                last, found, codes = target, [], bytearray()
+            found.append(same.setdefault(source, source))
             codes.append(_KIND_CODE[kind])
-    offsets.append(len(sources))
-    return Copy(version, token, index, offsets, sources, codes)
+    if found:
+        sources[last], kinds[last] = tuple(found), bytes(codes)
+    return Copy(version, token, sources, kinds)
 
 
 def _refresh(cursor, copy: Copy | None, version: int, token: int) -> Copy:
