@@ -280,8 +280,10 @@ def _next_graph_version() -> tuple[int, int]:
     token = secrets.randbits(62)
     table = GraphVersion._meta.db_table
     with connection.cursor() as cursor:
+        # No RETURNING: Django 5.2 runs on SQLite 3.31, which has none (3.35).
         cursor.execute(f"INSERT INTO {table} (id, version, token) VALUES (1, 1, %s) ON CONFLICT (id) DO UPDATE"
-                       f" SET version = {table}.version + 1, token = excluded.token RETURNING version", [token])
+                       f" SET version = {table}.version + 1, token = excluded.token", [token])
+        cursor.execute(f"SELECT version FROM {table} WHERE id = 1")
         version = cursor.fetchone()[0]
     RelationChange.objects.filter(version__lt=version - KEEP_VERSIONS).delete()
     return version, token
