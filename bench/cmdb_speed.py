@@ -9,7 +9,9 @@ three servers and depending on two other applications (which makes cycles), serv
 ten applications, and end-user devices (the rest) each depending on services and applications, up to
 `--relations` in all. Then, one sequential client in-process, `--samples` (300) calls each after a warm-up:
 
-- **walk**: `cmdb.impact.affected_levels(item, 5)` — one set query per level, five levels deep;
+- **walk**: `cmdb.impact.affected_levels(item, 5)` — five levels deep on the process's copy of the graph
+  (`cmdb.graph`), after its one-statement version check; the copy's build (seconds) and size (tracemalloc)
+  are measured first;
 - **impact**: `cmdb.impact.impact(item, depth=5)` — the walk plus the affected items, the services among
   them, the people and the graph's edges (what the console's impact page and the API answer with);
 
@@ -30,6 +32,7 @@ import os
 import random
 import statistics
 import time
+import tracemalloc
 
 from bench.run import RESULTS, engine_env, log, manage, percentile
 
@@ -77,6 +80,7 @@ def _load(bounds, items, relations) -> None:
     from django.db import connection
     from django.utils import timezone
 
+    from servicedesk.cmdb import actions
     from servicedesk.cmdb.models import CiType, ConfigItem, Relation
 
     types = {layer: CiType.objects.create(key=layer, name=layer.title(), is_service=layer == "service").pk
@@ -105,6 +109,7 @@ def _load(bounds, items, relations) -> None:
                                f"VALUES ({marks})", [row + ("", "", "") for row in item_rows])
             cursor.executemany(f"INSERT INTO {Relation._meta.db_table} (id, source_id, target_id, kind, created_at) "
                                "VALUES (%s, %s, %s, %s, %s)", relation_rows)
+    actions.relations_replaced()
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
 
@@ -137,6 +142,7 @@ def child(args) -> None:
     from django.db import connection
 
     from servicedesk.accounts.models import User
+    from servicedesk.cmdb import graph
     from servicedesk.cmdb.impact import affected_levels, impact
     from servicedesk.cmdb.importing import run_import
 
@@ -147,6 +153,17 @@ def child(args) -> None:
     loaded = time.perf_counter() - started
     result = {"vendor": connection.vendor, "items": len(items), "relations": len(relations),
               "load_seconds": loaded, "layers": [], "load_average": os.getloadavg()[0]}
+    with connection.cursor() as cursor:
+        t0 = time.perf_counter()
+        graph.build(cursor)
+        built = time.perf_counter() - t0
+        tracemalloc.start()
+        copy = graph.build(cursor)
+        size = tracemalloc.get_traced_memory()[0]
+        tracemalloc.stop()
+    result["copy"] = {"build_seconds": built, "megabytes": size / 1e6,
+                      "relations": sum(map(len, copy.sources.values())), "load_average": os.getloadavg()[0]}
+    log(f"{connection.vendor} copy of the graph: {result['copy']}")
     for layer, _share in LAYERS:
         low, high = bounds[layer]
         picks = [rng.randint(low, high) for _ in range(args.samples)]
@@ -209,6 +226,10 @@ def report(results: list[dict]) -> tuple[str, list[str]]:
                          f"{one['rows_per_second']:.0f} | {c['create']:,} / {c['change']:,} / {c['unchanged']:,} / "
                          f"{c['refused']:,} |")
     lines.append("")
+    for r in results:
+        c = r["copy"]
+        lines.append(f"{r['vendor']}: the copy of the graph ({c['relations']:,} impact relations) built in "
+                     f"{c['build_seconds']:.2f} s, {c['megabytes']:.1f} MB (load {c['load_average']:.1f})")
     lines.append("Load average at the end: " + ", ".join(f"{r['vendor']} {r['load_average']:.1f}" for r in results))
     return "\n".join(lines), missed
 

@@ -1,9 +1,9 @@
 """What is affected if an item fails, and the tickets of an item.
 
 `impact` walks the relations backwards from the failing item (whatever runs on it, depends on it or is part of
-it is affected; see models.IMPACT_KINDS) level by level up to a depth limit, one set query per level: each item
-keeps the lowest level it was reached at and is never walked from twice, so a cycle (A depends on B depends on
-A) ends. The index cmdb_relation_impact (target, kind, source) answers each step without touching the table.
+it is affected; see models.IMPACT_KINDS) level by level up to a depth limit, on the process's copy of the graph
+(cmdb.graph, checked against the database's version first): each item keeps the lowest level it was reached at
+and is never walked from twice, so a cycle (A depends on B depends on A) ends.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from servicedesk.accounts.models import User
 from servicedesk.tickets.models import OPEN_STATUSES, Ticket
 from servicedesk.tickets.permissions import visible_tickets
 
+from . import graph
 from .models import IMPACT_KINDS, ConfigItem, Relation, TicketItem
 
 DEFAULT_DEPTH = 5
@@ -70,59 +71,10 @@ def id_set(ids) -> RawSQL:
     return RawSQL(f"SELECT f.value FROM {_ids_table()}", [_ids_param(ids)])
 
 
-def _sources_sql() -> str:
-    quote = connection.ops.quote_name
-    kinds = ", ".join(["%s"] * len(IMPACT_KINDS))
-    # The frontier outside, one lookup of the covering index per item inside (CROSS JOIN keeps that order on
-    # SQLite; with the table outside it built a Bloom filter over every relation at each step). On SQLite the
-    # unary + keeps the kind out of the lookup: one seek per item, its few entries filtered in the index,
-    # rather than one seek per kind. The sources come back as one array (one row, not 20,000) and the caller's
-    # set removes duplicates, faster than DISTINCT's sort: a frontier of 10,000 items takes 17 ms instead of
-    # 60 on SQLite.
-    postgres = connection.vendor == "postgresql"
-    kind = ("r.{}" if postgres else "+r.{}").format(quote("kind"))
-    source = f"r.{quote('source_id')}"
-    return (f"SELECT {f'array_agg({source})' if postgres else f'json_group_array({source})'}"
-            f" FROM {_ids_table()} CROSS JOIN {quote(Relation._meta.db_table)} r"
-            f" WHERE r.{quote('target_id')} = f.value AND {kind} IN ({kinds})")
-
-
-def _ids_result(value) -> list[int]:
-    if connection.vendor == "postgresql":
-        return value or []
-    return json.loads(value)
-
-
 def affected_levels(item_id: int, depth: int = DEFAULT_DEPTH) -> dict[int, int]:
     """{item id: the lowest level it is affected at} for everything a failure of `item_id` reaches within
-    `depth` steps (the item itself not included).
-
-    Level by level, one query per level on the frontier (the items first reached at the level before), each
-    item's sources read once: a recursive CTE with UNION keeps every (item, level) pair it reaches, and a
-    network device's 37,000 affected items were hundreds of thousands of pairs (0.7 s); this is 30 ms."""
-    sql = _sources_sql()
-    kinds = [str(kind) for kind in IMPACT_KINDS]
-    found: dict[int, int] = {}
-    frontier = [item_id]
-    # PostgreSQL estimates a frontier of thousands of items to meet hundreds of thousands of relations and hashes
-    # the whole table for it (spilling to disk: 0.5 s) where as many index lookups take 30 ms, and JIT-compiles
-    # the plan on that cost: a large frontier's step runs without either.
-    planned = False
-    with connection.cursor() as cursor:
-        try:
-            for level in range(1, depth + 1):
-                if not planned and len(frontier) > 500 and connection.vendor == "postgresql":
-                    cursor.execute("SET enable_hashjoin = off; SET enable_mergejoin = off; SET jit = off")
-                    planned = True
-                cursor.execute(sql, [_ids_param(frontier), *kinds])
-                frontier = list(set(_ids_result(cursor.fetchone()[0])) - found.keys() - {item_id})
-                if not frontier:
-                    break
-                found.update(dict.fromkeys(frontier, level))
-        finally:
-            if planned:
-                cursor.execute("RESET enable_hashjoin; RESET enable_mergejoin; RESET jit")
-    return found
+    `depth` steps (the item itself not included), walked on the process's copy of the graph (cmdb.graph)."""
+    return graph.current(connection.alias).walk(item_id, depth)
 
 
 def impact(item_or_id: ConfigItem | int, *, depth: int = DEFAULT_DEPTH) -> Impact:

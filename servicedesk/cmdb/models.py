@@ -158,3 +158,30 @@ class TicketItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} → {self.item_id}"
+
+
+class GraphVersion(models.Model):
+    """One row: the version of the impact relations, moved (with a new random token) by every transaction that
+    changes one; the in-process copies of the graph (cmdb.graph) compare theirs with it before each walk."""
+
+    version = models.BigIntegerField(default=0)
+    token = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.version} ({self.token})"
+
+
+class RelationChange(models.Model):
+    """The log of changes to impact relations, by version: a copy of the graph behind applies them. Plain ids,
+    not foreign keys: the log outlives the relation (and the items). change: +1 added, -1 removed, 0 the
+    relations were replaced in bulk (every copy is built again)."""
+
+    version = models.BigIntegerField(db_index=True)
+    token = models.BigIntegerField()
+    source = models.BigIntegerField()
+    target = models.BigIntegerField()
+    kind = models.CharField(max_length=16)
+    change = models.SmallIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.version}: {self.source} {self.kind} {self.target} {self.change:+d}"
