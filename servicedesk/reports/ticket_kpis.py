@@ -25,7 +25,7 @@ from . import dimensions
 from .facts import ROLE_MINUTES
 from .filters import Filters
 from .kpis import Kpi, Row, Value, register
-from .measures import Bucket, in_range, measure, minutes_between
+from .measures import in_range, measure, minutes_between
 from .models import CostRate, Resolution, TicketFacts
 
 # --- volume ---------------------------------------------------------------------------------------------
@@ -190,19 +190,11 @@ def backlog_compute(user, filters: Filters, keys: list[str], previous: Filters |
     ranges = [previous, filters] if previous is not None else [filters]
     ends = [_period_ends(part) for part in ranges]
     flat = [end for part in ends for end in part]
-    # Open at end i ⇔ created before it and not ended by then: with c and e the first ends after the creation
-    # and after the end (NULL: none), c ≤ i < e. Counting the rows by (c, e) costs two CASEs a row, where a
-    # conditional count per end cost one comparison per end per row (60 for a month and the one before).
-    found = (_backlog_rows(filters, flat[0])
-             .annotate(_created=Bucket("created_at", flat), _ended=Bucket("ended_at", flat)).order_by()
-             .values("_created", "_ended").annotate(n=Count("pk")))
-    open_counts = [0] * len(flat)
-    for row in found:
-        for index in range(row["_created"], min(row["_ended"], len(flat))):
-            open_counts[index] += row["n"]
+    found = _backlog_rows(filters, flat[0]).aggregate(**{f"p{i}": Count("pk", filter=open_at(end))
+                                                         for i, end in enumerate(flat)})
     values, index = [], 0
     for part, part_ends in zip(ranges, ends, strict=True):
-        counts = open_counts[index:index + len(part_ends)]
+        counts = [found[f"p{index + i}"] for i in range(len(part_ends))]
         index += len(part_ends)
         series = [(period, float(count)) for period, count in zip(part.periods(), counts, strict=True)]
         values.append({"backlog": Value(key="backlog", total=float(counts[-1]), count=counts[-1], series=series)})
