@@ -61,6 +61,13 @@ def report_inputs(log) -> None:
          "'stopped', created_at, resolved_at, NULL, "
          f"{minutes.format(end='resolved_at')} > 2880 FROM tickets_ticket "
          "WHERE group_id IS NOT NULL AND resolved_at IS NOT NULL"),
+        # The generator writes each ticket's status lines; the actions also write a line per changed field, and
+        # the reopen rate counts the resolved_at ones.
+        ("resolution history lines",
+         "INSERT INTO tickets_historyentry (ticket_id, actor_id, at, channel, event, field, old_value, new_value, "
+         f"note, internal, version) SELECT id, assignee_id, resolved_at, 'console', 'resolve', 'resolved_at', '', "
+         f"{'resolved_at::text' if pg else 'resolved_at'}, '', FALSE, 0 FROM tickets_ticket "
+         "WHERE resolved_at IS NOT NULL"),
         ("breach events",
          "INSERT INTO sla_slaevent (ticket_id, key, kind, group_id, started_at, percent, due_at, reached_at, "
          "recorded_at, cause, escalation) SELECT ticket_id, key, kind, group_id, started_at, 100, due_at, "

@@ -11,7 +11,7 @@ from servicedesk.accounts.models import Group, Role, Tier
 from servicedesk.sla.models import TargetKind
 from servicedesk.tickets.models import HistoryEntry, Ticket, TimeEntry
 
-from .models import TicketFacts
+from .models import Resolution, TicketFacts
 
 # A response clock is decided once it stopped (the first public reply) or breached (late, answered or not).
 RESPONSE_DECIDED = Q(response_clock__state="stopped") | Q(response_clock__breached=True)
@@ -22,7 +22,10 @@ _BEYOND = HistoryEntry.objects.filter(
     ticket=OuterRef("pk"), field="group", new_value__in=Group.objects.filter(tier__gt=Tier.FIRST).values("name"))
 BEYOND_FIRST_LINE = Exists(_BEYOND)
 FIRST_TRANSFER = Subquery(_BEYOND.order_by("at", "id").values("at")[:1])
-REOPENED = Exists(HistoryEntry.objects.filter(ticket=OuterRef("pk"), event="reopen", field="status"))
+REOPENING = Q(event="reopen", field="status")
+REOPENED = Exists(HistoryEntry.objects.filter(REOPENING, ticket=OuterRef("pk")))
+# The history lines the reopen rate counts (models.Resolution): each resolution and each reopening.
+RESOLUTION_LINES = (Q(field="resolved_at") & ~Q(new_value="")) | REOPENING
 
 DIMENSIONS = ("desk_id", "group_id", "assignee_id", "organisation_id", "category_id", "channel", "type",
               "created_at", "resolved_at", "closed_at")
@@ -37,9 +40,14 @@ def _clock(key: str) -> FilteredRelation:
     return FilteredRelation("sla_targets", condition=Q(sla_targets__key=key))
 
 
+def ended(resolved_at, closed_at):
+    """When a ticket stopped being open: the earlier of its resolution and its closing, None while open."""
+    return min((moment for moment in (resolved_at, closed_at) if moment is not None), default=None)
+
+
 def refresh(ticket_ids) -> int:
-    """Rewrite the facts of the given tickets from their current rows (tickets gone have lost theirs with
-    them); returns how many were written."""
+    """Rewrite the facts and resolutions of the given tickets from their current rows (tickets gone have lost
+    theirs with them); returns how many facts rows were written."""
     ids = list(set(ticket_ids))
     if not ids:
         return 0
@@ -61,6 +69,7 @@ def refresh(ticket_ids) -> int:
         by_role = logged.get(row["pk"], {})
         rows.append(TicketFacts(
             ticket_id=row["pk"], **{name: row[name] for name in DIMENSIONS},
+            ended_at=ended(row["resolved_at"], row["closed_at"]),
             response_decided=bool(row["_decided"]), responded_in_time=bool(row["_in_time"]),
             has_resolution_target=bool(row["_target"]), resolved_in_time=bool(row["_resolved_in_time"]),
             beyond_first_line=bool(row["_beyond"]), first_transfer_at=row["_transfer"],
@@ -68,6 +77,11 @@ def refresh(ticket_ids) -> int:
             **{column: by_role.get(role, 0) for role, column in ROLE_MINUTES.items()}))
     fields = [f.attname for f in TicketFacts._meta.concrete_fields if not f.primary_key]
     TicketFacts.objects.bulk_create(rows, update_conflicts=True, unique_fields=["ticket"], update_fields=fields)
+    Resolution.objects.filter(ticket_id__in=ids).delete()
+    Resolution.objects.bulk_create(
+        Resolution(history_id=pk, ticket_id=ticket_id, at=at, reopened=event == "reopen")
+        for pk, ticket_id, at, event in HistoryEntry.objects.filter(RESOLUTION_LINES, ticket_id__in=ids)
+        .order_by().values_list("pk", "ticket_id", "at", "event"))
     return len(rows)
 
 
@@ -75,7 +89,8 @@ def created(ticket: Ticket) -> None:
     """The facts of a ticket just inserted, from its instance: it has no history, time log or clocks yet (the
     clocks announce themselves through sla.signals.clocks_written), so nothing needs reading back."""
     TicketFacts.objects.bulk_create(
-        [TicketFacts(ticket_id=ticket.pk, **{name: getattr(ticket, name) for name in DIMENSIONS})],
+        [TicketFacts(ticket_id=ticket.pk, **{name: getattr(ticket, name) for name in DIMENSIONS},
+                     ended_at=ended(ticket.resolved_at, ticket.closed_at))],
         update_conflicts=True, unique_fields=["ticket"],
         update_fields=[f.attname for f in TicketFacts._meta.concrete_fields if not f.primary_key])
 

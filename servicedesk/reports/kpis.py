@@ -72,14 +72,17 @@ class _Provider:
     tickets: Callable | None
     breakdown: Callable | None
     distribution: Callable | None
+    compare: bool
 
 
 KPIS: dict[str, Kpi] = {}
 _providers: dict[str, _Provider] = {}
 
 
-def register(kpi: Kpi, *, compute, tickets=None, breakdown=None, distribution=None) -> None:
-    """Add a KPI (from an AppConfig.ready()). `compute(user, filters, keys) -> {key: Value}`;
+def register(kpi: Kpi, *, compute, tickets=None, breakdown=None, distribution=None, compare=False) -> None:
+    """Add a KPI (from an AppConfig.ready()). `compute(user, filters, keys) -> {key: Value}`; with `compare`,
+    compute also takes `previous=` (the range just before) and then returns (values, previous values), both
+    from the same queries;
     `tickets(user, key, filters, period) -> QuerySet[Ticket]` when kpi.drill; optionally
     `breakdown(user, key, filters, by) -> [Row]` (else the figure is computed once per value of the
     dimension) and `distribution(user, key, filters) -> [(label, count)]`. Registering a key again
@@ -89,7 +92,7 @@ def register(kpi: Kpi, *, compute, tickets=None, breakdown=None, distribution=No
     if kpi.drill and tickets is None:
         raise ValueError(f"KPI {kpi.key}: drill needs a tickets function")
     KPIS.pop(kpi.key, None)
-    _providers[kpi.key] = _Provider(compute, tickets, breakdown, distribution)
+    _providers[kpi.key] = _Provider(compute, tickets, breakdown, distribution, compare)
     ordered = sorted([*KPIS.values(), kpi], key=lambda k: SECTIONS.index(k.section))
     KPIS.clear()
     KPIS.update((k.key, k) for k in ordered)
@@ -101,14 +104,23 @@ def _kpi(key: str) -> Kpi:
     return KPIS[key]
 
 
-def _values(user, filters: Filters, keys: list[str]) -> dict[str, Value]:
-    by_provider: dict[Callable, list[str]] = {}
+def _values(user, filters: Filters, keys: list[str], previous: Filters | None = None):
+    """{key: Value} of the range and, given `previous`, of the previous range too (None without it)."""
+    by_provider: dict[tuple[Callable, bool], list[str]] = {}
     for key in keys:
-        by_provider.setdefault(_providers[key].compute, []).append(key)
+        by_provider.setdefault((_providers[key].compute, _providers[key].compare), []).append(key)
     found: dict[str, Value] = {}
-    for function, wanted in by_provider.items():
+    before: dict[str, Value] = {}
+    for (function, compares), wanted in by_provider.items():
+        if previous is not None and compares:
+            now, then = function(user, filters, wanted, previous=previous)
+            found.update(now)
+            before.update(then)
+            continue
         found.update(function(user, filters, wanted))
-    return {key: found[key] for key in keys}
+        if previous is not None:
+            before.update(function(user, previous, wanted))
+    return {key: found[key] for key in keys}, ({key: before[key] for key in keys} if previous is not None else None)
 
 
 @contextmanager
@@ -129,8 +141,7 @@ def compute(user, filters: Filters, keys: Iterable[str] | None = None, *, compar
     for key in keys:
         _kpi(key)
     with _reading():
-        values = _values(user, filters, keys)
-        previous = _values(user, filters.previous(), keys) if compare else None
+        values, previous = _values(user, filters, keys, filters.previous() if compare else None)
     return Report(filters=filters, values=values, previous=previous)
 
 

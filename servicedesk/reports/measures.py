@@ -23,7 +23,7 @@ import statistics
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Aggregate, Count, F, FloatField, Func, IntegerField, Model, Q, Sum
+from django.db.models import Aggregate, Case, Count, F, FloatField, Func, IntegerField, Model, Q, Sum, When
 from django.db.models import Value as V
 
 from servicedesk.tickets.models import Ticket
@@ -129,19 +129,23 @@ def rows(m: Measure, filters: Filters, span=None):
         dimensions.ticket_q(filters, m.prefix, m.fields), in_range(m.moment, *span), m.where)
 
 
-def _aggregates(measures: list[Measure]) -> dict:
+def _aggregates(measures: list[Measure], span=None) -> dict:
+    """One conditional aggregate per measure and quantity; with `span`, each counts only the rows whose own
+    moment falls within it (a scan read for several moments)."""
     aggregates = {}
     for m in measures:
         key = m.kpi.key
         if m.kind == "median":
             continue
-        aggregates[f"{key}__n"] = Count("pk", filter=m.counted)
+        counted = m.counted & in_range(m.moment, *span) if span is not None else m.counted
+        aggregates[f"{key}__n"] = Count("pk", filter=counted)
         if m.kind == "percent":
-            aggregates[f"{key}__hit"] = Count("pk", filter=m.hit if m.ratio else m.counted & m.hit)
+            hit = m.hit if m.ratio else m.counted & m.hit
+            aggregates[f"{key}__hit"] = Count("pk", filter=hit & in_range(m.moment, *span) if span else hit)
         elif m.kind == "average":
-            aggregates[f"{key}__sum"] = Sum(m.value(), filter=m.counted, output_field=FloatField())
+            aggregates[f"{key}__sum"] = Sum(m.value(), filter=counted, output_field=FloatField())
         elif m.kind == "per":
-            aggregates[f"{key}__per"] = Count(m.per, filter=m.counted, distinct=True)
+            aggregates[f"{key}__per"] = Count(m.per, filter=counted, distinct=True)
     return aggregates
 
 
@@ -166,10 +170,11 @@ class Median(Aggregate):
     output_field = FloatField()
 
 
-def _medians(m: Measure, filters: Filters, group_by) -> dict:
-    """{group: (median, count)} of the measure's minutes, grouped by `group_by` (an expression or a field):
-    in SQL on PostgreSQL; elsewhere the one column is read and the medians taken here."""
-    counted = rows(m, filters).filter(m.counted).annotate(_minutes=m.value()).filter(_minutes__isnull=False)
+def _medians(m: Measure, filters: Filters, group_by, span=None) -> dict:
+    """{group: (median, count)} of the measure's minutes over `span` (default: the filters' range), grouped by
+    `group_by` (an expression or a field): in SQL on PostgreSQL; elsewhere the one column is read and the
+    medians taken here."""
+    counted = rows(m, filters, span).filter(m.counted).annotate(_minutes=m.value()).filter(_minutes__isnull=False)
     if connection.vendor == "postgresql":
         found = (counted.annotate(_group=group_by).order_by().values("_group")
                  .annotate(_median=Median("_minutes"), _n=Count("pk")))
@@ -180,39 +185,107 @@ def _medians(m: Measure, filters: Filters, group_by) -> dict:
     return {group: (statistics.median(found), len(found)) for group, found in values.items()}
 
 
-def compute(user, filters: Filters, keys: list[str]) -> dict[str, Value]:
-    periods = filters.periods()
+def _ranges(filters: Filters, previous: Filters | None) -> list[Filters]:
+    """The ranges computed together, earliest first: the previous range ends the day before the report's
+    starts (Filters.previous), so the two are one span of the moments' indexes."""
+    return [previous, filters] if previous is not None else [filters]
+
+
+def _boundaries(ranges: list[Filters]) -> tuple[list[datetime.datetime], list[int]]:
+    """Every period boundary of the ranges in one sorted list (each range's own, then the next range's start),
+    and the index of each range's first period in it."""
+    boundaries: list[datetime.datetime] = []
+    offsets = []
+    for index, filters in enumerate(ranges):
+        if index:
+            boundaries.append(filters.utc_range()[0])
+        offsets.append(len(boundaries))
+        boundaries += filters.boundaries()
+    return boundaries, offsets
+
+
+def _table_key(m: Measure) -> tuple:
+    # A distinct count does not add up over the groups of a scan cut by several moments: it keeps its own.
+    return (*m.table, m.moment) if m.kind == "per" else (m.source, m.own, str(m.where))
+
+
+def _scan(measures: list[Measure], filters: Filters, span, boundaries) -> dict[int, dict]:
+    """{period index: {aggregate: amount}} of measures over one table, in one scan whatever their moments: the
+    rows are grouped by the period each moment falls in (NULL outside the span), each aggregate counts only the
+    rows of its own moment's span, and the groups are added up here by the period of that moment."""
+    moments = sorted({m.moment for m in measures})
+    aggregates = _aggregates(measures, span if len(moments) > 1 else None)
+    if not aggregates:
+        return {}
+    buckets = {f"_b_{moment}": Case(When(in_range(moment, *span), then=Bucket(moment, boundaries)), default=None)
+               for moment in moments}
+    anywhere = Q()
+    for moment in moments:
+        anywhere |= in_range(moment, *span)
+    first = measures[0]
+    found = (first.source.objects.filter(dimensions.ticket_q(filters, first.prefix, first.fields), first.where)
+             .filter(anywhere).annotate(**buckets).order_by().values(*buckets).annotate(**aggregates))
+    by_moment = {f"_b_{moment}": [name for m in measures if m.moment == moment for name in aggregates
+                                  if name.startswith(f"{m.kpi.key}__")] for moment in moments}
+    per_bucket: dict[int, dict] = {}
+    for row in found:
+        for column, names in by_moment.items():
+            if row[column] is None:
+                continue
+            into = per_bucket.setdefault(row[column], {})
+            for name in names:
+                if row[name] is not None:
+                    into[name] = into.get(name, 0) + row[name]
+    return per_bucket
+
+
+def _range_index(moment: str, ranges: list[Filters]):
+    """Which of the ranges a row's moment falls in (the rows are within their span)."""
+    if len(ranges) == 1:
+        return V(0, output_field=IntegerField())
+    return Bucket(moment, [r.utc_range()[0] for r in ranges[1:]])
+
+
+def compute(user, filters: Filters, keys: list[str], previous: Filters | None = None):
+    """{key: Value} of the report's range; with `previous` (the range just before it), a pair of them, both
+    from the same queries: one scan per table (the ticket facts: every moment at once), over both ranges."""
+    ranges = _ranges(filters, previous)
+    span = (ranges[0].utc_range()[0], filters.utc_range()[1])
+    boundaries, offsets = _boundaries(ranges)
     tables: dict[tuple, list[Measure]] = {}
     for key in keys:
-        tables.setdefault(MEASURES[key].table, []).append(MEASURES[key])
-    values = {}
+        tables.setdefault(_table_key(MEASURES[key]), []).append(MEASURES[key])
+    values: list[dict[str, Value]] = [{} for _ in ranges]
     for measures in tables.values():
-        first = measures[0]
-        aggregates = _aggregates(measures)
-        per_bucket, total = {}, {}
-        if aggregates:
-            found = (rows(first, filters).annotate(_bucket=bucket(first.moment, filters)).order_by()
-                     .values("_bucket").annotate(**aggregates))
-            for row in found:
-                per_bucket[row["_bucket"]] = row
-                for name, amount in row.items():
-                    if name != "_bucket" and amount is not None:
-                        total[name] = total.get(name, 0) + amount
-            # Distinct counts do not add up over periods (an agent resolving on two days is one agent).
-            distinct = {name: aggregate for name, aggregate in aggregates.items() if name.endswith("__per")}
-            if distinct:
-                total.update(rows(first, filters).aggregate(**distinct))
+        per_bucket = _scan(measures, filters, span, boundaries)
+        totals: list[dict] = [{} for _ in ranges]
+        for index, (offset, part) in enumerate(zip(offsets, ranges, strict=True)):
+            for bucket_index in range(offset, offset + len(part.periods())):
+                for name, amount in per_bucket.get(bucket_index, {}).items():
+                    totals[index][name] = totals[index].get(name, 0) + amount
+        for m in measures:
+            if m.kind == "per":
+                # Distinct counts do not add up over periods (an agent resolving on two days is one agent).
+                distinct = {name: aggregate for name, aggregate in _aggregates([m]).items() if name.endswith("__per")}
+                found = (rows(m, filters, span).annotate(_range=_range_index(m.moment, ranges)).order_by()
+                         .values("_range").annotate(**distinct))
+                for row in found:
+                    totals[row["_range"]].update({name: row[name] for name in distinct})
         for m in measures:
             if m.kind == "median":
-                by_bucket = _medians(m, filters, bucket(m.moment, filters))
-                everything = _medians(m, filters, V(0, output_field=IntegerField())).get(0, (None, 0))
-                series = [(period, by_bucket.get(index, (None, 0))[0]) for index, period in enumerate(periods)]
-                values[m.kpi.key] = Value(key=m.kpi.key, total=everything[0], count=everything[1], series=series)
-                continue
-            value, count = _figure(m, total)
-            series = [(period, _figure(m, per_bucket.get(index, {}))[0]) for index, period in enumerate(periods)]
-            values[m.kpi.key] = Value(key=m.kpi.key, total=value, count=count, series=series)
-    return values
+                by_bucket = _medians(m, filters, Bucket(m.moment, boundaries), span)
+                by_range = _medians(m, filters, _range_index(m.moment, ranges), span)
+            for index, (offset, part) in enumerate(zip(offsets, ranges, strict=True)):
+                if m.kind == "median":
+                    total, count = by_range.get(index, (None, 0))
+                    series = [(period, by_bucket.get(offset + i, (None, 0))[0])
+                              for i, period in enumerate(part.periods())]
+                else:
+                    total, count = _figure(m, totals[index])
+                    series = [(period, _figure(m, per_bucket.get(offset + i, {}))[0])
+                              for i, period in enumerate(part.periods())]
+                values[index][m.kpi.key] = Value(key=m.kpi.key, total=total, count=count, series=series)
+    return (values[1], values[0]) if previous is not None else values[0]
 
 
 def breakdown(user, key: str, filters: Filters, by: str) -> list[Row]:
@@ -241,5 +314,5 @@ def measure(key: str, label, definition, *, unit: str, section: str, better: str
             kind: str = "count", distribution=None, **options) -> Measure:
     kpi = Kpi(key=key, label=label, definition=definition, unit=unit, section=section, better=better, drill=True)
     m = MEASURES[key] = Measure(kpi=kpi, kind=kind, moment=moment, **options)
-    register(kpi, compute=compute, tickets=tickets, breakdown=breakdown, distribution=distribution)
+    register(kpi, compute=compute, tickets=tickets, breakdown=breakdown, distribution=distribution, compare=True)
     return m

@@ -30,8 +30,8 @@ def ticket_saved(sender, instance: Ticket, created: bool, update_fields=None, ra
 
 @receiver(post_save, sender=HistoryEntry, dispatch_uid="reports_history_saved")
 def history_saved(sender, instance: HistoryEntry, raw=False, **kwargs):
-    # Only group changes (routed beyond the 1st line, first transfer) and reopenings are facts.
-    if not raw and (instance.field == "group" or instance.event == "reopen"):
+    # Only group changes (routed beyond the 1st line, first transfer), resolutions and reopenings are facts.
+    if not raw and (instance.field in ("group", "resolved_at") or instance.event == "reopen"):
         facts.refresh([instance.ticket_id])
 
 

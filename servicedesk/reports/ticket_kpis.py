@@ -19,14 +19,14 @@ from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 
 from servicedesk.sla.models import SlaEvent, SlaTarget, TargetKind
-from servicedesk.tickets.models import Channel, HistoryEntry, PendingReason, Ticket
+from servicedesk.tickets.models import Channel, PendingReason, Ticket
 
 from . import dimensions
 from .facts import ROLE_MINUTES
 from .filters import Filters
 from .kpis import Kpi, Row, Value, register
 from .measures import in_range, measure, minutes_between
-from .models import CostRate, TicketFacts
+from .models import CostRate, Resolution, TicketFacts
 
 # --- volume ---------------------------------------------------------------------------------------------
 
@@ -133,9 +133,8 @@ measure("first_contact_resolution", _("First-contact resolution rate"),
 measure("reopen_rate", _("Reopen rate"),
         _("Reopenings in the period as a share of resolutions in the period (both read from the tickets' "
           "history: each resolution and each reopening counts, so a ticket resolved twice counts twice)."),
-        unit="percent", section="quality", better="down", moment="at", source=HistoryEntry, kind="percent",
-        counted=Q(field="resolved_at") & ~Q(new_value=""), hit=Q(event="reopen", field="status"), ratio=True,
-        listed=Q(event="reopen", field="status"), where=Q(field__in=("resolved_at", "status")))
+        unit="percent", section="quality", better="down", moment="at", source=Resolution, kind="percent",
+        hit=Q(reopened=True), counted=Q(reopened=False), ratio=True, listed=Q(reopened=True))
 
 # --- flow -----------------------------------------------------------------------------------------------
 
@@ -171,30 +170,35 @@ AGEING_BUCKETS = ((1, _("< 1 day")), (3, _("1–3 days")), (7, _("3–7 days")),
 def open_at(instant: datetime.datetime) -> Q:
     """Open at `instant` by the current record: created before it, not resolved or closed by then (a ticket
     reopened later counts as open since its creation: the record keeps only its latest resolution)."""
-    return (Q(created_at__lt=instant) & (Q(resolved_at__isnull=True) | Q(resolved_at__gte=instant))
-            & (Q(closed_at__isnull=True) | Q(closed_at__gte=instant)))
+    return Q(created_at__lt=instant) & (Q(ended_at__isnull=True) | Q(ended_at__gte=instant))
 
 
 def _period_ends(filters: Filters) -> list[datetime.datetime]:
     return [*filters.boundaries(), filters.utc_range()[1]]
 
 
-def _backlog_rows(filters: Filters):
-    first_end, last_end = _period_ends(filters)[0], filters.utc_range()[1]
+def _backlog_rows(filters: Filters, first_end: datetime.datetime | None = None):
+    first_end = first_end or _period_ends(filters)[0]
     # Resolved before the first period ended: in no backlog of this report (this bound uses the indexes).
     return TicketFacts.objects.filter(
-        dimensions.ticket_q(filters), created_at__lt=last_end,
-    ).filter(Q(resolved_at__isnull=True) | Q(resolved_at__gte=first_end)).filter(
-        Q(closed_at__isnull=True) | Q(closed_at__gte=first_end))
+        dimensions.ticket_q(filters), created_at__lt=filters.utc_range()[1],
+    ).filter(Q(ended_at__isnull=True) | Q(ended_at__gte=first_end))
 
 
-def backlog_compute(user, filters: Filters, keys: list[str]) -> dict[str, Value]:
-    ends = _period_ends(filters)
-    found = _backlog_rows(filters).aggregate(**{f"p{i}": Count("pk", filter=open_at(end))
-                                                for i, end in enumerate(ends)})
-    series = [(period, float(found[f"p{i}"])) for i, period in enumerate(filters.periods())]
-    last = found[f"p{len(ends) - 1}"]
-    return {"backlog": Value(key="backlog", total=float(last), count=last, series=series)}
+def backlog_compute(user, filters: Filters, keys: list[str], previous: Filters | None = None):
+    """The backlog at each period end of the range (and of the previous range, in the same query)."""
+    ranges = [previous, filters] if previous is not None else [filters]
+    ends = [_period_ends(part) for part in ranges]
+    flat = [end for part in ends for end in part]
+    found = _backlog_rows(filters, flat[0]).aggregate(**{f"p{i}": Count("pk", filter=open_at(end))
+                                                         for i, end in enumerate(flat)})
+    values, index = [], 0
+    for part, part_ends in zip(ranges, ends, strict=True):
+        counts = [found[f"p{index + i}"] for i in range(len(part_ends))]
+        index += len(part_ends)
+        series = [(period, float(count)) for period, count in zip(part.periods(), counts, strict=True)]
+        values.append({"backlog": Value(key="backlog", total=float(counts[-1]), count=counts[-1], series=series)})
+    return (values[1], values[0]) if previous is not None else values[0]
 
 
 def backlog_breakdown(user, key: str, filters: Filters, by: str) -> list[Row]:
@@ -230,7 +234,7 @@ BACKLOG = Kpi(key="backlog", label=_("Backlog"),
                            "tickets had been open."),
               unit="count", section="flow", better="down", drill=True)
 register(BACKLOG, compute=backlog_compute, tickets=backlog_tickets, breakdown=backlog_breakdown,
-         distribution=backlog_ageing)
+         distribution=backlog_ageing, compare=True)
 
 # --- cost -----------------------------------------------------------------------------------------------
 

@@ -4,8 +4,8 @@ from servicedesk.reports.facts import rebuild
 
 
 class Command(BaseCommand):
-    help = "Rewrite every ticket's report facts (the row the ticket KPIs read) from the tickets, clocks, history " \
-           "and time log (after a bulk load, or to repair)."
+    help = "Rewrite every ticket's report facts and resolutions (the rows the ticket KPIs read) from the tickets, " \
+           "clocks, history and time log (after a bulk load, or to repair)."
 
     def add_arguments(self, parser):
         parser.add_argument("--batch", type=int, default=2000, help="Tickets per statement (default 2000).")
