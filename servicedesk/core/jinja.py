@@ -12,7 +12,9 @@ import datetime
 import functools
 from urllib.parse import quote
 
+from django.contrib.messages import get_messages
 from django.template.defaultfilters import filesizeformat, truncatechars
+from django.templatetags.static import static
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils import dateformat, timezone
 from django.utils.http import RFC3986_SUBDELIMS
@@ -112,6 +114,6 @@ def localdate(value, fmt: str = "Y-m-d H:i") -> str:
 def environment(**kwargs) -> Environment:
     env = Environment(**kwargs)
     env.globals.update({"_": gettext, "ngettext": ngettext, "url": url, "options": options,
-                        "display": display})
+                        "display": display, "static": static, "get_messages": get_messages})
     env.filters.update({"localdate": localdate, "filesizeformat": filesizeformat, "truncatechars": truncatechars})
     return env
