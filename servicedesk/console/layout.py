@@ -30,9 +30,12 @@ MENU = (
 )
 
 
-def layout_context(request, nav: str = "") -> dict:
-    """`nav`: the menu entry (its route name) the page marks as the one shown."""
+def layout_context(request, nav: str = "", sidebar: dict | None = None) -> dict:
+    """`nav`: the menu entry (its route name) the page marks as the one shown; `sidebar`: the queues' side
+    column (sidebar.build_sidebar), a Django fragment as on the queue pages."""
     return {
+        "sidebar_html": mark_safe(render_to_string(  # noqa: S308
+            "console/_sidebar.html", {"sidebar": sidebar}, request)) if sidebar else "",
         **branding(request),
         "LANGUAGE_CODE": get_language(),
         "LANGUAGES": settings.LANGUAGES,
