@@ -1,9 +1,10 @@
 """The Jinja2 environment of the "jinja2" template engine (settings.TEMPLATES).
 
-Used for the few screens rendered most often (a queue's rows, the ticket page's content): Django's
-engine spent most of those pages' time there. Strings are translated with `_()` (Django's gettext,
-so `makemessages` extracts them from `{{ _("…") }}`), links built with `url()`, forms protected with
-`{{ csrf_input }}`; dates shown in the user's time zone by `localdate`.
+Used for the few screens rendered most often (a queue's rows, the ticket page and the console search with
+their layout): Django's engine spent most of those pages' time there. Strings are translated with `_()`
+(Django's gettext, so `makemessages` extracts them from `{{ _("…") }}`), links built with `url()` and
+`static()`, forms protected with `{{ csrf_input }}`, the messages read with `get_messages(request)`; dates
+shown in the user's time zone by `localdate`.
 """
 
 from __future__ import annotations
