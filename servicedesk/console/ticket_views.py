@@ -214,9 +214,6 @@ def render_page(
     context["time_total_text"] = ngettext("%(minutes)s minute", "%(minutes)s minutes", total) % {"minutes": total}
     for entry in time_entries:
         entry.minutes_text = ngettext("%(minutes)s min", "%(minutes)s min", entry.minutes) % {"minutes": entry.minutes}
-    # The two fragments HTMX also swaps on their own stay Django templates, rendered here.
-    context["composer_html"] = render_to_string("console/ticket/_composer_fields.html", context, request)
-    context["assignee_html"] = render_to_string("console/ticket/_assignee_select.html", context, request)
     # Other apps' panels (announcements, monitoring, major incidents) are Django templates: rendered here
     # and placed at the end of the side column with the page's own panels.
     context["side_panels_html"] = render_to_string("console/ticket/_side_panels.html", {"ticket": ticket}, request)
@@ -540,6 +537,7 @@ def assign_members(request, number):
         "console/ticket/_assignee_select.html",
         {"ticket": ticket, "members": list(accounts_refdata.group_members(group.pk if group else None)),
          "assign_group": group},
+        using="jinja2",
     )
 
 
@@ -553,7 +551,8 @@ def canned_apply(request, number):
     composer = _composer(request, ticket, None, canned)
     if canned is None:
         composer["body"] = request.GET.get("body", "")
-    return render(request, "console/ticket/_composer_fields.html", {"ticket": ticket, "composer": composer})
+    return render(request, "console/ticket/_composer_fields.html", {"ticket": ticket, "composer": composer},
+                  using="jinja2")
 
 
 @staff_required
