@@ -5,11 +5,13 @@ from typing import Annotated, Literal
 
 from django.db import transaction
 from django.db.models import Prefetch, Q
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Schema
 from ninja import Status as Reply
 from ninja.files import UploadedFile
+from ninja.renderers import JSONRenderer
 from pydantic import Field, TypeAdapter, WithJsonSchema
 
 from servicedesk.accounts.models import Group, User
@@ -56,6 +58,8 @@ from .schemas import (
 from .surveys import TicketDetailOut
 
 router = Router(tags=["tickets"])
+# The API's renderer (app.py uses ninja's default), for the list rendered without a second validation.
+RENDERER = JSONRenderer()
 
 ERRORS = {400: Message, 403: Message, 404: Message, 409: ConflictOut, 422: Message}
 
@@ -186,7 +190,12 @@ def list_tickets(request, filters: Query[TicketFilters]):
     page = paginate(qs.values(*chosen.columns(*serialize.LIST_COLUMNS)), chosen.field, chosen.descending,
                     filters.limit, after=filters.cursor, nulls_last=chosen.nulls_last)
     transitions = tickets_refdata.transitions()
-    return {"items": serialize.ticket_rows(page.rows, request.user, transitions), "next_cursor": page.next_cursor}
+    # Rendered as it is: serialize.ticket_rows builds TicketOut's fields exactly (tests/api/test_list_shape.py
+    # checks them against the schema); having ninja validate and dump a page of them again cost a fifth of
+    # the request.
+    page = {"items": serialize.ticket_rows(page.rows, request.user, transitions), "next_cursor": page.next_cursor}
+    return HttpResponse(RENDERER.render(request, page, response_status=200),
+                        content_type=f"{RENDERER.media_type}; charset={RENDERER.charset}")
 
 
 @router.post("", response={201: TicketOut, **ERRORS}, summary="Open a ticket")

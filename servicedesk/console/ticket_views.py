@@ -17,7 +17,6 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
@@ -50,6 +49,7 @@ from servicedesk.tickets.queries import SCOPE_COLUMNS
 
 from . import ticket_timeline
 from .clocks import header_clocks
+from .layout import layout_context
 from .ticket_access import staff_required, visible_ticket
 from .ticket_canned import (
     apply_macro,
@@ -214,17 +214,13 @@ def render_page(
     context["time_total_text"] = ngettext("%(minutes)s minute", "%(minutes)s minutes", total) % {"minutes": total}
     for entry in time_entries:
         entry.minutes_text = ngettext("%(minutes)s min", "%(minutes)s min", entry.minutes) % {"minutes": entry.minutes}
-    # The two fragments HTMX also swaps on their own stay Django templates, rendered here.
-    context["composer_html"] = render_to_string("console/ticket/_composer_fields.html", context, request)
-    context["assignee_html"] = render_to_string("console/ticket/_assignee_select.html", context, request)
     # Other apps' panels (announcements, monitoring, major incidents) are Django templates: rendered here
     # and placed at the end of the side column with the page's own panels.
     context["side_panels_html"] = render_to_string("console/ticket/_side_panels.html", {"ticket": ticket}, request)
-    # The content in Jinja2 (the "jinja2" engine): several times faster than Django's engine for a
-    # page of this many forms; the layout around it stays the Django one.
-    body = render_to_string("console/ticket/body.html", context, request, using="jinja2")
-    return render(request, "console/ticket/page.html", {"ticket": ticket, "body": mark_safe(body)},  # noqa: S308
-                  status=status)
+    # The whole page in Jinja2 (the "jinja2" engine): several times faster than Django's engine for a page
+    # of this many forms, its layout included (console/layout.py).
+    context.update(layout_context(request))
+    return render(request, "console/ticket/page.html", context, status=status, using="jinja2")
 
 
 @staff_required
@@ -541,6 +537,7 @@ def assign_members(request, number):
         "console/ticket/_assignee_select.html",
         {"ticket": ticket, "members": list(accounts_refdata.group_members(group.pk if group else None)),
          "assign_group": group},
+        using="jinja2",
     )
 
 
@@ -554,7 +551,8 @@ def canned_apply(request, number):
     composer = _composer(request, ticket, None, canned)
     if canned is None:
         composer["body"] = request.GET.get("body", "")
-    return render(request, "console/ticket/_composer_fields.html", {"ticket": ticket, "composer": composer})
+    return render(request, "console/ticket/_composer_fields.html", {"ticket": ticket, "composer": composer},
+                  using="jinja2")
 
 
 @staff_required

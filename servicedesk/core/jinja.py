@@ -1,9 +1,10 @@
 """The Jinja2 environment of the "jinja2" template engine (settings.TEMPLATES).
 
-Used for the few screens rendered most often (a queue's rows, the ticket page's content): Django's
-engine spent most of those pages' time there. Strings are translated with `_()` (Django's gettext,
-so `makemessages` extracts them from `{{ _("…") }}`), links built with `url()`, forms protected with
-`{{ csrf_input }}`; dates shown in the user's time zone by `localdate`.
+Used for the few screens rendered most often (a queue's rows, the ticket page and the console search with
+their layout): Django's engine spent most of those pages' time there. Strings are translated with `_()`
+(Django's gettext, so `makemessages` extracts them from `{{ _("…") }}`), links built with `url()` and
+`static()`, forms protected with `{{ csrf_input }}`, the messages read with `get_messages(request)`; dates
+shown in the user's time zone by `localdate`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ import datetime
 import functools
 from urllib.parse import quote
 
+from django.contrib.messages import get_messages
 from django.template.defaultfilters import filesizeformat, truncatechars
+from django.templatetags.static import static
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils import dateformat, timezone
 from django.utils.http import RFC3986_SUBDELIMS
@@ -112,6 +115,6 @@ def localdate(value, fmt: str = "Y-m-d H:i") -> str:
 def environment(**kwargs) -> Environment:
     env = Environment(**kwargs)
     env.globals.update({"_": gettext, "ngettext": ngettext, "url": url, "options": options,
-                        "display": display})
+                        "display": display, "static": static, "get_messages": get_messages})
     env.filters.update({"localdate": localdate, "filesizeformat": filesizeformat, "truncatechars": truncatechars})
     return env
