@@ -1,6 +1,8 @@
 """The Content-Security-Policy in real Chromium: the main screens, their HTMX parts, the admin and the
 API docs work under it, and nothing on them is blocked (sign_in fails a test on any violation)."""
 
+from playwright.sync_api import expect
+
 from servicedesk.accounts.models import Group
 from servicedesk.tickets import actions
 from servicedesk.tickets.models import Channel
@@ -46,6 +48,8 @@ def test_main_screens_work_under_the_policy(sign_in, e2e_desk):
     second_line = Group.objects.get(name="Network and Infrastructure (2nd line)")
     with agent.expect_response(lambda r: "/assign/members/" in r.url and r.ok):  # an HTMX partial
         agent.select_option("#assign-group", str(second_line.pk))
+    # The swapped list is the 2nd line's: agent1 (1st line only) leaves it, agent2 is in it.
+    expect(agent.locator("#assign-person option").filter(has_text="(agent1)")).to_have_count(0)
     agent.locator("#assign-person option").filter(has_text="(agent2)").wait_for(state="attached")
     agent.fill("#reply-body", "We are looking at it.")
     agent.locator("form.reply-form button[type=submit]").click()

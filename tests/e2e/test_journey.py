@@ -9,6 +9,7 @@ timeline tells every step.
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from servicedesk.accounts.models import Group
 from servicedesk.tickets.models import Attachment, Category, Channel, Status, Ticket
@@ -115,6 +116,8 @@ def test_customer_problem_goes_through_the_desk_and_is_confirmed(sign_in, e2e_de
     with agent1.expect_response(lambda r: "/assign/members/" in r.url and r.ok):
         agent1.select_option("#assign-group", str(second_line.pk))
     people = agent1.locator("#assign-person option")
+    # The old list (the 1st line's people) also names agent2: wait until agent1 has left it.
+    expect(people.filter(has_text="(agent1)")).to_have_count(0)
     people.filter(has_text="(agent2)").wait_for(state="attached")
     names = people.all_inner_texts()
     assert any("(agent2)" in n for n in names) and not any("(agent1)" in n for n in names), names
