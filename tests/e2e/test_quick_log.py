@@ -2,6 +2,7 @@
 as solved on the spot (first-contact resolution) or leaves it open for routing."""
 
 import pytest
+from playwright.sync_api import expect
 
 from servicedesk.accounts.models import Group, Role, User
 from servicedesk.notify import tasks
@@ -87,7 +88,7 @@ def test_call_from_a_new_caller_left_open_for_routing(sign_in, e2e_desk):
     open_quick_log(page)
     with page.expect_response(lambda r: "/quick-log/callers/" in r.url):
         page.locator("#id_caller_q").press_sequentially("Lovelace", delay=20)
-    assert page.locator("#caller-results [role=status]").is_visible()  # nobody matches
+    expect(page.locator("#caller-results [role=status]")).to_be_visible()  # nobody matches (once swapped in)
     assert page.locator("#caller-results .caller").count() == 0
 
     page.locator("details.new-caller summary").click()
