@@ -33,7 +33,17 @@ def url(name: str, *args) -> str:
     shape cannot stand for (a "/", a number with leading zeros, which a converter would refuse or
     rewrite), or a route with no shape, goes through reverse() itself. The key holds what reverse
     depends on."""
-    prefix, urlconf, texts = get_script_prefix(), get_urlconf(), tuple(str(a) for a in args)
+    return _url(get_script_prefix(), get_urlconf(), name, tuple(str(a) for a in args))
+
+
+def url_maker(name: str):
+    """url(name, …) for a page of rows: the script prefix and URL conf (thread-local reads) looked up
+    once, not per row."""
+    prefix, urlconf = get_script_prefix(), get_urlconf()
+    return lambda *args: _url(prefix, urlconf, name, tuple(str(a) for a in args))
+
+
+def _url(prefix: str, urlconf, name: str, texts: tuple[str, ...]) -> str:
     shape = _shape(prefix, urlconf, name, len(texts))
     if shape is None or not all(_plain(text, digits) for text, digits in zip(texts, shape[1], strict=True)):
         return _reverse(prefix, urlconf, name, texts)
