@@ -60,3 +60,18 @@ def group_names_by_key() -> dict[str, str]:
     return cached("group-names-by-key", lambda: {
         g.name: g.local_name for g in Group.objects.only("name", "name_zh")
     }, per_language=True)
+
+
+def group_memberships() -> dict[int, frozenset[int]]:
+    """The groups each person works in (member of or lead), by user id: who sees which tickets. Kept
+    fresh (core.refdata): a changed membership shows in every process at the next request, and a
+    request reads one indexed row instead of joining the groups to their members."""
+    def build():
+        groups: dict[int, set[int]] = {}
+        for group_id, member_id, lead_id in Group.objects.values_list("id", "members", "lead"):
+            for pk in (member_id, lead_id):
+                if pk is not None:
+                    groups.setdefault(pk, set()).add(group_id)
+        return {pk: frozenset(ids) for pk, ids in groups.items()}
+
+    return cached("group-memberships", build, fresh=True)
