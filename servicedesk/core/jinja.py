@@ -14,10 +14,13 @@ import functools
 from urllib.parse import quote
 
 from django.contrib.messages import get_messages
+from django.middleware.csrf import get_token
+from django.template.backends.utils import csrf_input
 from django.template.defaultfilters import filesizeformat, truncatechars
 from django.templatetags.static import static
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils import dateformat, timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.translation import gettext, ngettext
 from jinja2 import Environment
@@ -120,6 +123,14 @@ def localdate(value, fmt: str = "Y-m-d H:i") -> str:
     if isinstance(value, datetime.datetime) and timezone.is_aware(value):
         value = timezone.localtime(value)
     return dateformat.format(value, fmt)
+
+
+def csrf_once(request) -> dict:
+    """The jinja2 engine's context processor: the CSRF token masked once per page, as Django's engine does. The
+    backend's own `csrf_input` and `csrf_token` are lazy strings worked out afresh at each use: a ticket page's
+    forms masked the token (32 random characters) a dozen times."""
+    return {"csrf_input": SimpleLazyObject(lambda: csrf_input(request)),
+            "csrf_token": SimpleLazyObject(lambda: get_token(request))}
 
 
 def environment(**kwargs) -> Environment:

@@ -37,7 +37,7 @@ def group_ids(user) -> frozenset[int]:
     user object as can_see asks once per ticket a page names)."""
     cached = getattr(user, "_servicedesk_group_ids", None)
     if cached is None:
-        cached = accounts_refdata.group_memberships().get(user.pk, frozenset())
+        cached = accounts_refdata.groups_of(user.pk)
         user._servicedesk_group_ids = cached
     return cached
 
