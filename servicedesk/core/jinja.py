@@ -15,12 +15,12 @@ from urllib.parse import quote
 
 from django.contrib.messages import get_messages
 from django.middleware.csrf import get_token
-from django.template.backends.utils import csrf_input
 from django.template.defaultfilters import filesizeformat, truncatechars
 from django.templatetags.static import static
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils import dateformat, timezone
 from django.utils.functional import SimpleLazyObject
+from django.utils.html import format_html
 from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.translation import gettext, ngettext
 from jinja2 import Environment
@@ -129,8 +129,9 @@ def csrf_once(request) -> dict:
     """The jinja2 engine's context processor: the CSRF token masked once per page, as Django's engine does. The
     backend's own `csrf_input` and `csrf_token` are lazy strings worked out afresh at each use: a ticket page's
     forms masked the token (32 random characters) a dozen times."""
-    return {"csrf_input": SimpleLazyObject(lambda: csrf_input(request)),
-            "csrf_token": SimpleLazyObject(lambda: get_token(request))}
+    token = SimpleLazyObject(lambda: get_token(request))
+    return {"csrf_token": token, "csrf_input": SimpleLazyObject(lambda: format_html(
+        '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', token))}
 
 
 def environment(**kwargs) -> Environment:
