@@ -143,7 +143,8 @@ TEMPLATES = [
         "BACKEND": "django.template.backends.jinja2.Jinja2",
         "NAME": "jinja2",
         "APP_DIRS": True,
-        "OPTIONS": {"environment": "servicedesk.core.jinja.environment"},
+        "OPTIONS": {"environment": "servicedesk.core.jinja.environment",
+                    "context_processors": ["servicedesk.core.jinja.csrf_once"]},
     },
 ]
 

@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 
 from servicedesk.accounts.models import User
+from servicedesk.core.jinja import url_maker
 
 from .models import SavedView
 from .queue_defs import queues_for
@@ -53,9 +54,10 @@ def build_sidebar(request, active_queue: str | None = None, active_view: int | N
     user = request.user
     queues = queues_for(user)
     allowed = {q.slug for q in queues}
+    queue_url = url_maker("console:queue")
     return {
         "queues": [
-            {"slug": q.slug, "label": q.label_text(), "url": reverse("console:queue", args=[q.slug]),
+            {"slug": q.slug, "label": q.label_text(), "url": queue_url(q.slug),
              "active": q.slug == active_queue and active_view is None}
             for q in queues
         ],

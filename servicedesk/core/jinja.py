@@ -14,10 +14,13 @@ import functools
 from urllib.parse import quote
 
 from django.contrib.messages import get_messages
+from django.middleware.csrf import get_token
 from django.template.defaultfilters import filesizeformat, truncatechars
 from django.templatetags.static import static
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils import dateformat, timezone
+from django.utils.functional import SimpleLazyObject
+from django.utils.html import format_html
 from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.translation import gettext, ngettext
 from jinja2 import Environment
@@ -33,7 +36,17 @@ def url(name: str, *args) -> str:
     shape cannot stand for (a "/", a number with leading zeros, which a converter would refuse or
     rewrite), or a route with no shape, goes through reverse() itself. The key holds what reverse
     depends on."""
-    prefix, urlconf, texts = get_script_prefix(), get_urlconf(), tuple(str(a) for a in args)
+    return _url(get_script_prefix(), get_urlconf(), name, tuple(str(a) for a in args))
+
+
+def url_maker(name: str):
+    """url(name, …) for a page of rows: the script prefix and URL conf (thread-local reads) looked up
+    once, not per row."""
+    prefix, urlconf = get_script_prefix(), get_urlconf()
+    return lambda *args: _url(prefix, urlconf, name, tuple(str(a) for a in args))
+
+
+def _url(prefix: str, urlconf, name: str, texts: tuple[str, ...]) -> str:
     shape = _shape(prefix, urlconf, name, len(texts))
     if shape is None or not all(_plain(text, digits) for text, digits in zip(texts, shape[1], strict=True)):
         return _reverse(prefix, urlconf, name, texts)
@@ -110,6 +123,15 @@ def localdate(value, fmt: str = "Y-m-d H:i") -> str:
     if isinstance(value, datetime.datetime) and timezone.is_aware(value):
         value = timezone.localtime(value)
     return dateformat.format(value, fmt)
+
+
+def csrf_once(request) -> dict:
+    """The jinja2 engine's context processor: the CSRF token masked once per page, as Django's engine does. The
+    backend's own `csrf_input` and `csrf_token` are lazy strings worked out afresh at each use: a ticket page's
+    forms masked the token (32 random characters) a dozen times."""
+    token = SimpleLazyObject(lambda: get_token(request))
+    return {"csrf_token": token, "csrf_input": SimpleLazyObject(lambda: format_html(
+        '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', token))}
 
 
 def environment(**kwargs) -> Environment:

@@ -82,6 +82,12 @@ def _uncommitted_version(connection) -> int | None:
     return None
 
 
+def changing(using: str = DEFAULT_DB_ALIAS) -> bool:
+    """Whether this connection's open transaction changed the reference data: what is read meanwhile is kept
+    nowhere (cached() builds it afresh), so a list read per person may as well be read for that person."""
+    return _uncommitted_version(connections[using]) is not None
+
+
 @contextlib.contextmanager
 def one_version(using: str = DEFAULT_DB_ALIAS):
     """Inside one transaction that reads several fresh entries (the mail ingester's filing: mailboxes,

@@ -314,7 +314,9 @@ def ranked(queryset: QuerySet, text: str, limit: int = 20, candidates: int = RAN
     if not order:
         return []
     if fields:
-        found = {row["id"]: row for row in queryset.order_by().filter(pk__in=order).values(*fields)}
+        # By key alone: every id came through `queryset` above; its conditions again cost more than the read.
+        rows = queryset.model._base_manager.using(using).filter(pk__in=order).values(*fields)
+        found = {row["id"]: row for row in rows}
     else:
         found = queryset.order_by().in_bulk(order)
     return [found[pk] for pk in order if pk in found]

@@ -27,17 +27,17 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from servicedesk.accounts import refdata as accounts_refdata
-from servicedesk.accounts.models import Group, Role
+from servicedesk.accounts.models import Role
 
 from .models import Ticket
 
 
 def group_ids(user) -> frozenset[int]:
-    """The groups whose queues the user works: member of or lead of (cached on the user object)."""
+    """The groups whose queues the user works: member of or lead of (from the reference data, kept on the
+    user object as can_see asks once per ticket a page names)."""
     cached = getattr(user, "_servicedesk_group_ids", None)
     if cached is None:
-        ids = Group.objects.filter(Q(members=user) | Q(lead=user)).values_list("id", flat=True)
-        cached = frozenset(ids)
+        cached = accounts_refdata.groups_of(user.pk)
         user._servicedesk_group_ids = cached
     return cached
 
