@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime
 import statistics
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db import connection
 from django.db.models import Aggregate, Case, Count, F, FloatField, Func, IntegerField, Model, Q, Sum, When
@@ -28,7 +28,7 @@ from django.db.models import Value as V
 
 from servicedesk.tickets.models import Ticket
 
-from . import dimensions
+from . import dimensions, rollup
 from .filters import Filters
 from .kpis import Kpi, Row, Value, register
 from .models import TicketFacts
@@ -71,6 +71,9 @@ class Measure:
     own: tuple[tuple[str, str], ...] = ()
     # The rows any of the table's measures may read, narrowed in the WHERE clause (for an index).
     where: Q = field(default_factory=Q)
+    # The same figures from the hourly rollup (rollup.py), where the filters allow: quantity ("n", "hit",
+    # "sum") → a rollup column to add up, or a function making the aggregate. None: always the source.
+    rolled: dict | None = field(default=None, hash=False, compare=False)
 
     @property
     def prefix(self) -> str:
@@ -209,7 +212,7 @@ def _table_key(m: Measure) -> tuple:
     return (*m.table, m.moment) if m.kind == "per" else (m.source, m.own, str(m.where))
 
 
-def _scan(measures: list[Measure], filters: Filters, span, boundaries) -> dict[int, dict]:
+def _scan(measures: list[Measure], filters: Filters, span, boundaries, narrowed: Q | None = None) -> dict[int, dict]:
     """{period index: {aggregate: amount}} of measures over one table, in one scan whatever their moments: the
     rows are grouped by the period each moment falls in (NULL outside the span), each aggregate counts only the
     rows of its own moment's span, and the groups are added up here by the period of that moment."""
@@ -224,7 +227,7 @@ def _scan(measures: list[Measure], filters: Filters, span, boundaries) -> dict[i
         anywhere |= in_range(moment, *span)
     first = measures[0]
     found = (first.source.objects.filter(dimensions.ticket_q(filters, first.prefix, first.fields), first.where)
-             .filter(anywhere).annotate(**buckets).order_by().values(*buckets).annotate(**aggregates))
+             .filter(anywhere, narrowed or Q()).annotate(**buckets).order_by().values(*buckets).annotate(**aggregates))
     by_moment = {f"_b_{moment}": [name for m in measures if m.moment == moment for name in aggregates
                                   if name.startswith(f"{m.kpi.key}__")] for moment in moments}
     per_bucket: dict[int, dict] = {}
@@ -236,6 +239,28 @@ def _scan(measures: list[Measure], filters: Filters, span, boundaries) -> dict[i
             for name in names:
                 if row[name] is not None:
                     into[name] = into.get(name, 0) + row[name]
+    return per_bucket
+
+
+def _add(into: dict[int, dict], found: dict[int, dict]) -> dict[int, dict]:
+    for index, amounts in found.items():
+        bucket_amounts = into.setdefault(index, {})
+        for name, amount in amounts.items():
+            bucket_amounts[name] = bucket_amounts.get(name, 0) + amount
+    return into
+
+
+def _rolled(measures: list[Measure], filters: Filters, span, boundaries) -> dict[int, dict]:
+    """What `_scan` gives for these measures, from the hourly rollup (and, for a group lead, the facts of the
+    tickets assigned to them beyond their groups)."""
+    aggregates = {f"{m.kpi.key}__{part}": column() if callable(column) else Sum(column)
+                  for m in measures for part, column in m.rolled.items()}
+    per_bucket = {row["_b"]: {name: row[name] for name in aggregates if row[name] is not None}
+                  for row in rollup.figures_by_bucket(aggregates, filters, span, Bucket("hour", boundaries))}
+    beside = rollup.beside(filters)
+    if beside is not None:
+        _add(per_bucket, _scan(measures, replace(filters, scope_groups=None, scope_agent=None), span, boundaries,
+                               beside))
     return per_bucket
 
 
@@ -253,11 +278,14 @@ def compute(user, filters: Filters, keys: list[str], previous: Filters | None = 
     span = (ranges[0].utc_range()[0], filters.utc_range()[1])
     boundaries, offsets = _boundaries(ranges)
     tables: dict[tuple, list[Measure]] = {}
+    from_rollup = rollup.readable(filters, ranges)
     for key in keys:
-        tables.setdefault(_table_key(MEASURES[key]), []).append(MEASURES[key])
+        m = MEASURES[key]
+        tables.setdefault(("rollup",) if from_rollup and m.rolled else _table_key(m), []).append(m)
     values: list[dict[str, Value]] = [{} for _ in ranges]
-    for measures in tables.values():
-        per_bucket = _scan(measures, filters, span, boundaries)
+    for table, measures in tables.items():
+        read = _rolled if table == ("rollup",) else _scan
+        per_bucket = read(measures, filters, span, boundaries)
         totals: list[dict] = [{} for _ in ranges]
         for index, (offset, part) in enumerate(zip(offsets, ranges, strict=True)):
             for bucket_index in range(offset, offset + len(part.periods())):

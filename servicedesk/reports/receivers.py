@@ -1,6 +1,7 @@
 """Keep the report facts current, in the same transaction as the change (as search does): a write to a
 ticket's record, its clock rows, its history or its time log rewrites that ticket's facts row
-(facts.refresh); a ticket's deletion takes its row with it (CASCADE). Writes that cannot change a fact
+(facts.refresh, which moves the hourly rollup by the difference); a ticket's deletion takes its row with it
+(CASCADE) and its figures out of the rollup. Writes that cannot change a fact
 (a ticket save touching none of its dimensions or moments, a history line about another field) cost nothing.
 Bulk writes that bypass the model (QuerySet.update, raw SQL) must call facts.refresh or rebuild themselves."""
 
@@ -11,7 +12,8 @@ from servicedesk.sla.models import SlaTarget, TargetKind
 from servicedesk.sla.signals import clocks_written
 from servicedesk.tickets.models import HistoryEntry, Ticket, TimeEntry
 
-from . import facts
+from . import facts, rollup
+from .models import TicketFacts
 
 TICKET_FIELDS = frozenset({"desk", "group", "assignee", "organisation", "category", "channel", "type", "created_at",
                            "resolved_at", "closed_at"})
@@ -51,3 +53,8 @@ def clock_saved(sender, instance: SlaTarget, raw=False, **kwargs):
 @receiver(clocks_written, dispatch_uid="reports_clocks_written")
 def clocks_rewritten(sender, ticket_ids, **kwargs):
     facts.refresh(ticket_ids)
+
+
+@receiver(post_delete, sender=TicketFacts, dispatch_uid="reports_facts_deleted")
+def facts_deleted(sender, instance: TicketFacts, **kwargs):
+    rollup.apply([instance], [])
