@@ -37,10 +37,16 @@ def history_saved(sender, instance: HistoryEntry, raw=False, **kwargs):
         facts.refresh([instance.ticket_id])
 
 
+def _deleting_ticket(origin) -> bool:
+    return isinstance(origin, Ticket) or getattr(origin, "model", None) is Ticket
+
+
 @receiver(post_save, sender=TimeEntry, dispatch_uid="reports_time_saved")
 @receiver(post_delete, sender=TimeEntry, dispatch_uid="reports_time_deleted")
-def time_changed(sender, instance: TimeEntry, raw=False, **kwargs):
-    if not raw:
+def time_changed(sender, instance: TimeEntry, raw=False, origin=None, **kwargs):
+    # A ticket's deletion takes its time log with it: its facts go too (rewriting them then would leave a
+    # row of a ticket that is gone, and take the rollup away from the facts row deleted after).
+    if not raw and not _deleting_ticket(origin):
         facts.refresh([instance.ticket_id])
 
 
