@@ -209,7 +209,28 @@ def _boundaries(ranges: list[Filters]) -> tuple[list[datetime.datetime], list[in
 
 def _table_key(m: Measure) -> tuple:
     # A distinct count does not add up over the groups of a scan cut by several moments: it keeps its own.
-    return (*m.table, m.moment) if m.kind == "per" else (m.source, m.own, str(m.where))
+    return ("per", m.kpi.key) if m.kind == "per" else (m.source, m.own, str(m.where))
+
+
+def _distinct(m: Measure, filters: Filters, span, boundaries, ranges: list[Filters]):
+    """A "per" measure's amounts by period and by range from one statement: its counted rows per (period,
+    distinct value); a range's distinct values are the union of its periods'."""
+    found = (rows(m, filters, span).filter(m.counted).annotate(_b=Bucket(m.moment, boundaries)).order_by()
+             .values("_b", m.per).annotate(_n=Count("pk")))
+    counts: dict[int, int] = {}
+    values: dict[int, set] = {}
+    for row in found:
+        counts[row["_b"]] = counts.get(row["_b"], 0) + row["_n"]
+        if row[m.per] is not None:
+            values.setdefault(row["_b"], set()).add(row[m.per])
+    n, per = f"{m.kpi.key}__n", f"{m.kpi.key}__per"
+    per_bucket = {index: {n: count, per: len(values.get(index, ()))} for index, count in counts.items()}
+    offsets = _boundaries(ranges)[1]
+    by_range = []
+    for offset, part in zip(offsets, ranges, strict=True):
+        periods = range(offset, offset + len(part.periods()))
+        by_range.append({per: len(set().union(*(values.get(index, set()) for index in periods)))})
+    return per_bucket, by_range
 
 
 def _scan(measures: list[Measure], filters: Filters, span, boundaries, narrowed: Q | None = None) -> dict[int, dict]:
@@ -284,21 +305,20 @@ def compute(user, filters: Filters, keys: list[str], previous: Filters | None = 
         tables.setdefault(("rollup",) if from_rollup and m.rolled else _table_key(m), []).append(m)
     values: list[dict[str, Value]] = [{} for _ in ranges]
     for table, measures in tables.items():
-        read = _rolled if table == ("rollup",) else _scan
-        per_bucket = read(measures, filters, span, boundaries)
+        distinct: list[dict] = [{} for _ in ranges]
+        if table[0] == "per":
+            per_bucket, distinct = _distinct(measures[0], filters, span, boundaries, ranges)
+        else:
+            read = _rolled if table == ("rollup",) else _scan
+            per_bucket = read(measures, filters, span, boundaries)
         totals: list[dict] = [{} for _ in ranges]
         for index, (offset, part) in enumerate(zip(offsets, ranges, strict=True)):
             for bucket_index in range(offset, offset + len(part.periods())):
                 for name, amount in per_bucket.get(bucket_index, {}).items():
                     totals[index][name] = totals[index].get(name, 0) + amount
-        for m in measures:
-            if m.kind == "per":
-                # Distinct counts do not add up over periods (an agent resolving on two days is one agent).
-                distinct = {name: aggregate for name, aggregate in _aggregates([m]).items() if name.endswith("__per")}
-                found = (rows(m, filters, span).annotate(_range=_range_index(m.moment, ranges)).order_by()
-                         .values("_range").annotate(**distinct))
-                for row in found:
-                    totals[row["_range"]].update({name: row[name] for name in distinct})
+        # Distinct counts do not add up over periods (an agent resolving on two days is one agent).
+        for index, amounts in enumerate(distinct):
+            totals[index].update(amounts)
         for m in measures:
             if m.kind == "median":
                 by_bucket = _medians(m, filters, Bucket(m.moment, boundaries), span)

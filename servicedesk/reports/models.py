@@ -91,7 +91,9 @@ class TicketFacts(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["created_at"], name="facts_created"),
-            models.Index(fields=["resolved_at"], name="facts_resolved"),
+            # The medians and the distinct count of agents read the tickets resolved in a range from the index
+            # alone (PostgreSQL's index-only scan, SQLite's covering index): no look at the rows.
+            models.Index(fields=["resolved_at", "created_at", "assignee_id", "group_id"], name="facts_resolved_cover"),
             models.Index(fields=["closed_at"], name="facts_closed"),
             models.Index(fields=["group_id", "created_at"], name="facts_group_created"),
             models.Index(fields=["assignee_id", "resolved_at"], name="facts_assignee_resolved"),
