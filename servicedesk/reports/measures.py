@@ -188,6 +188,33 @@ def _medians(m: Measure, filters: Filters, group_by, span=None) -> dict:
     return {group: (statistics.median(found), len(found)) for group, found in values.items()}
 
 
+def _period_medians(m: Measure, filters: Filters, boundaries, ranges: list[Filters], span) -> tuple[dict, dict]:
+    """({period index: (median, count)}, {range index: (median, count)}) of the measure's minutes over `span`,
+    from one read of the rows: on PostgreSQL one statement grouped by both (GROUPING SETS), elsewhere the one
+    column read once and the medians taken here."""
+    counted = (rows(m, filters, span).filter(m.counted).annotate(_minutes=m.value()).filter(_minutes__isnull=False)
+               .annotate(_b=Bucket(m.moment, boundaries), _r=_range_index(m.moment, ranges)).order_by()
+               .values_list("_b", "_r", "_minutes"))
+    by_bucket: dict = {}
+    by_range: dict = {}
+    if connection.vendor == "postgresql":
+        inner, params = counted.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT s._b, s._r, PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY s._minutes), COUNT(*) "
+                           f"FROM ({inner}) s GROUP BY GROUPING SETS ((s._b), (s._r))", params)
+            for bucket_index, range_index, median, count in cursor.fetchall():
+                into, index = (by_bucket, bucket_index) if bucket_index is not None else (by_range, range_index)
+                into[index] = (median, count)
+        return by_bucket, by_range
+    buckets: dict = {}
+    parts: dict = {}
+    for bucket_index, range_index, minutes in counted:
+        buckets.setdefault(bucket_index, []).append(minutes)
+        parts.setdefault(range_index, []).append(minutes)
+    return ({index: (statistics.median(found), len(found)) for index, found in buckets.items()},
+            {index: (statistics.median(found), len(found)) for index, found in parts.items()})
+
+
 def _ranges(filters: Filters, previous: Filters | None) -> list[Filters]:
     """The ranges computed together, earliest first: the previous range ends the day before the report's
     starts (Filters.previous), so the two are one span of the moments' indexes."""
@@ -321,8 +348,7 @@ def compute(user, filters: Filters, keys: list[str], previous: Filters | None = 
             totals[index].update(amounts)
         for m in measures:
             if m.kind == "median":
-                by_bucket = _medians(m, filters, Bucket(m.moment, boundaries), span)
-                by_range = _medians(m, filters, _range_index(m.moment, ranges), span)
+                by_bucket, by_range = _period_medians(m, filters, boundaries, ranges, span)
             for index, (offset, part) in enumerate(zip(offsets, ranges, strict=True)):
                 if m.kind == "median":
                     total, count = by_range.get(index, (None, 0))
