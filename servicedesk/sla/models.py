@@ -380,7 +380,7 @@ class SlaEvent(models.Model):
         constraints = [models.UniqueConstraint(fields=["ticket", "key", "started_at", "percent"],
                                                name="sla_event_once")]
         indexes = [models.Index(fields=["ticket", "reached_at"], name="sla_event_ticket"),
-                   models.Index(fields=["reached_at"], name="sla_event_reached")]
+                   models.Index(fields=["reached_at", "percent"], name="sla_event_reached_percent")]
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.key} {self.percent}%"
