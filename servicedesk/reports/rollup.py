@@ -162,17 +162,23 @@ def figures_by_bucket(aggregates: dict, filters, span, bucket) -> list[dict]:
 
 
 def backlog(filters, ends: list[datetime.datetime]) -> list[int]:
-    """Created minus ended before each of `ends` (ascending whole hours), from the rollup rows within the
-    filters: the rows before the first end once, then each span between two ends."""
+    """Created minus ended before each of `ends` (ascending whole hours), within the filters' groups. Every
+    ticket adds 1 created and at most 1 ended, so all the rows add up to the tickets open now (one indexed
+    count of the facts); the rollup is read backwards from now, which a report of recent months keeps short:
+    the backlog at an end is the one at the next end less what was created and ended between them."""
     from .measures import Bucket
 
-    rows = HourlyFigures.objects.filter(rolled_q(filters))
-    open_now = Sum(F("created") - F("ended"))
-    base = rows.filter(hour__lt=ends[0]).aggregate(n=open_now)["n"] or 0
-    steps = {row["_b"]: row["n"] or 0 for row in rows.filter(hour__gte=ends[0], hour__lt=ends[-1])
-             .annotate(_b=Bucket("hour", ends[1:])).order_by().values("_b").annotate(n=open_now)}
-    counts, running = [], base
-    for index in range(len(ends)):
-        counts.append(running)
-        running += steps.get(index, 0)
-    return counts
+    groups = Q()
+    if filters.group is not None:
+        groups &= Q(group_id=filters.group)
+    if filters.scope_groups is not None:
+        groups &= Q(group_id__in=filters.scope_groups)
+    open_now = TicketFacts.objects.filter(groups, ended_at__isnull=True).count()
+    # Between ends[i] and ends[i + 1]: bucket i; from the last end on: bucket len(ends) - 1.
+    steps = {row["_b"]: row["n"] or 0 for row in HourlyFigures.objects.filter(rolled_q(filters), hour__gte=ends[0])
+             .annotate(_b=Bucket("hour", ends[1:])).order_by().values("_b")
+             .annotate(n=Sum(F("created") - F("ended")))}
+    counts = [open_now - steps.get(len(ends) - 1, 0)]
+    for index in range(len(ends) - 2, -1, -1):
+        counts.append(counts[-1] - steps.get(index, 0))
+    return counts[::-1]
