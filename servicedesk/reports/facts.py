@@ -53,6 +53,7 @@ def refresh(ticket_ids, *, rolled: bool = True) -> int:
     if not ids:
         return 0
     old = list(TicketFacts.objects.filter(ticket_id__in=ids).only(*rollup.READ)) if rolled else []
+    old_resolutions = rollup.resolutions_of(old, Resolution.objects.filter(ticket_id__in=ids)) if rolled else []
     found = (Ticket.objects.filter(pk__in=ids)
              .annotate(response_clock=_clock(TargetKind.RESPONSE), resolution_clock=_clock(TargetKind.RESOLUTION))
              .annotate(_decided=_flag(RESPONSE_DECIDED), _in_time=_flag(RESPONDED_IN_TIME),
@@ -79,13 +80,13 @@ def refresh(ticket_ids, *, rolled: bool = True) -> int:
             **{column: by_role.get(role, 0) for role, column in ROLE_MINUTES.items()}))
     fields = [f.attname for f in TicketFacts._meta.concrete_fields if not f.primary_key]
     TicketFacts.objects.bulk_create(rows, update_conflicts=True, unique_fields=["ticket"], update_fields=fields)
-    if rolled:
-        rollup.apply(old, rows)
     Resolution.objects.filter(ticket_id__in=ids).delete()
-    Resolution.objects.bulk_create(
+    resolutions = Resolution.objects.bulk_create(
         Resolution(history_id=pk, ticket_id=ticket_id, at=at, reopened=event == "reopen")
         for pk, ticket_id, at, event in HistoryEntry.objects.filter(RESOLUTION_LINES, ticket_id__in=ids)
         .order_by().values_list("pk", "ticket_id", "at", "event"))
+    if rolled:
+        rollup.apply(old, rows, old_resolutions, rollup.resolutions_of(rows, resolutions))
     return len(rows)
 
 

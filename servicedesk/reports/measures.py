@@ -308,8 +308,13 @@ def _rolled(measures: list[Measure], filters: Filters, span, boundaries) -> dict
                   for row in rollup.figures_by_bucket(aggregates, filters, span, Bucket("hour", boundaries))}
     beside = rollup.beside(filters)
     if beside is not None:
-        _add(per_bucket, _scan(measures, replace(filters, scope_groups=None, scope_agent=None), span, boundaries,
-                               beside))
+        tables: dict[tuple, list[Measure]] = {}
+        for m in measures:
+            tables.setdefault(_table_key(m), []).append(m)
+        for table in tables.values():
+            prefix = table[0].prefix
+            _add(per_bucket, _scan(table, replace(filters, scope_groups=None, scope_agent=None), span, boundaries,
+                                   rollup.beside(filters, prefix)))
     return per_bucket
 
 

@@ -127,7 +127,8 @@ class HourlyFigures(models.Model):
     desk or of a group lead's groups reads instead of the facts when its periods start on whole hours
     (rollup.py; docs/kpis.md, "The hourly rollup"). Each facts row adds its counts to the row of the hour of
     each of its moments (created, resolved, closed; `ended` by the later of its creation and its end, so the
-    backlog is the created minus the ended up to an instant). Derived data, kept by rollup.apply in the
+    backlog is the created minus the ended up to an instant), each Resolution row to the row of its hour, in
+    its ticket's group. Derived data, kept by rollup.apply in the
     transaction that changes the facts; `servicedesk rebuild-report-rollup` rewrites it; never edit it.
 
     Durations are whole microseconds (exact sums, whatever the order they were added in)."""
@@ -162,6 +163,9 @@ class HourlyFigures(models.Model):
     # By the closing hour, and by the hour the ticket stopped counting in the backlog.
     closed = models.BigIntegerField(default=0)
     ended = models.BigIntegerField(default=0)
+    # The tickets' Resolution rows, by their hour: resolutions and reopenings (the reopen rate).
+    resolutions = models.BigIntegerField(default=0)
+    reopenings = models.BigIntegerField(default=0)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["hour", "group_key"], name="hourly_figures_key")]

@@ -5,7 +5,7 @@ ticket's record, its clock rows, its history or its time log rewrites that ticke
 (a ticket save touching none of its dimensions or moments, a history line about another field) cost nothing.
 Bulk writes that bypass the model (QuerySet.update, raw SQL) must call facts.refresh or rebuild themselves."""
 
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_delete
 from django.dispatch import receiver
 
 from servicedesk.sla.models import SlaTarget, TargetKind
@@ -13,7 +13,7 @@ from servicedesk.sla.signals import clocks_written
 from servicedesk.tickets.models import HistoryEntry, Ticket, TimeEntry
 
 from . import facts, rollup
-from .models import TicketFacts
+from .models import Resolution, TicketFacts
 
 TICKET_FIELDS = frozenset({"desk", "group", "assignee", "organisation", "category", "channel", "type", "created_at",
                            "resolved_at", "closed_at"})
@@ -61,6 +61,9 @@ def clocks_rewritten(sender, ticket_ids, **kwargs):
     facts.refresh(ticket_ids)
 
 
-@receiver(post_delete, sender=TicketFacts, dispatch_uid="reports_facts_deleted")
-def facts_deleted(sender, instance: TicketFacts, **kwargs):
-    rollup.apply([instance], [])
+@receiver(pre_delete, sender=Ticket, dispatch_uid="reports_ticket_deleting")
+def ticket_deleting(sender, instance: Ticket, **kwargs):
+    # Before its facts and resolutions go with it (in whatever order the deletion takes them): their figures
+    # leave the rollup, the resolutions' in the group of the facts row.
+    gone = list(TicketFacts.objects.filter(ticket_id=instance.pk).only(*rollup.READ))
+    rollup.apply(gone, [], rollup.resolutions_of(gone, Resolution.objects.filter(ticket_id=instance.pk)))

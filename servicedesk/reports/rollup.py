@@ -22,7 +22,7 @@ from django.db.models import Value as V
 
 from servicedesk.tickets.models import Channel
 
-from .models import ROLE_MINUTES, HourlyFigures, TicketFacts
+from .models import ROLE_MINUTES, HourlyFigures, Resolution, TicketFacts
 
 CHANNELS = {channel: f"channel_{channel}" for channel in Channel.values}
 MICROSECOND = datetime.timedelta(microseconds=1)
@@ -67,20 +67,34 @@ def figures(row) -> dict[tuple[datetime.datetime, int], Counter]:
     return out
 
 
-def _total(rows: Iterable, sign: int, into: dict) -> None:
-    for row in rows:
-        for key, amounts in figures(row).items():
-            found = into.setdefault(key, Counter())
+def resolution_figures(at: datetime.datetime, reopened: bool, group_id) -> dict:
+    """What one Resolution row (of a ticket in group `group_id`) adds to the rollup."""
+    return {(_hour(at), group_id or 0): Counter({"reopenings" if reopened else "resolutions": 1})}
+
+
+def _total(rows: Iterable, sign: int, into: dict, resolutions: Iterable = ()) -> None:
+    """Add `sign` × the figures of facts rows and of (at, reopened, group) resolutions into `into`."""
+    found = [figures(row) for row in rows]
+    found += [resolution_figures(*resolution) for resolution in resolutions]
+    for row_figures in found:
+        for key, amounts in row_figures.items():
+            total = into.setdefault(key, Counter())
             for name, amount in amounts.items():
-                found[name] += sign * amount
+                total[name] += sign * amount
 
 
-def apply(old: Iterable, new: Iterable) -> int:
-    """Move the rollup from the figures of the `old` facts rows to those of the `new` ones (either may be empty);
-    returns the number of (hour, group) rows touched, all in one statement."""
+def resolutions_of(facts_rows: Iterable, rows: Iterable) -> list[tuple]:
+    """(at, reopened, group) of Resolution rows, their group that of their ticket's facts row."""
+    groups = {row.ticket_id: row.group_id for row in facts_rows}
+    return [(row.at, row.reopened, groups.get(row.ticket_id)) for row in rows]
+
+
+def apply(old: Iterable, new: Iterable, old_resolutions: Iterable = (), new_resolutions: Iterable = ()) -> int:
+    """Move the rollup from the figures of the `old` facts rows and (at, reopened, group) resolutions to those
+    of the `new` ones (any may be empty); returns the number of (hour, group) rows touched, in one statement."""
     delta: dict = {}
-    _total(old, -1, delta)
-    _total(new, 1, delta)
+    _total(old, -1, delta, old_resolutions)
+    _total(new, 1, delta, new_resolutions)
     changes = {key: {name: amount for name, amount in amounts.items() if amount}
                for key, amounts in delta.items()}
     changes = {key: amounts for key, amounts in changes.items() if amounts}
@@ -107,7 +121,9 @@ def rebuild(*, batch: int = 20000) -> int:
     """Rewrite the whole rollup from the facts (after a bulk load, or to repair); returns its rows."""
     totals: dict = {}
     with transaction.atomic():
-        _total(TicketFacts.objects.only(*READ).order_by().iterator(chunk_size=batch), 1, totals)
+        _total(TicketFacts.objects.only(*READ).order_by().iterator(chunk_size=batch), 1, totals,
+               Resolution.objects.order_by().values_list("at", "reopened", "ticket__report_facts__group_id")
+               .iterator(chunk_size=batch))
         HourlyFigures.objects.all().delete()
         HourlyFigures.objects.bulk_create(
             (HourlyFigures(hour=hour, group_key=group, **amounts) for (hour, group), amounts in totals.items()),
@@ -148,12 +164,13 @@ def rolled_q(filters) -> Q:
     return q
 
 
-def beside(filters) -> Q | None:
-    """The facts a lead's scope takes beside their groups' rollup rows: the tickets assigned to them in other
-    groups (or in none); None without such a scope."""
+def beside(filters, prefix: str = "") -> Q | None:
+    """The rows a lead's scope takes beside their groups' rollup rows: of the tickets assigned to them in other
+    groups (or in none), as a Q on the facts or (`prefix`) on a table reaching the ticket; None without such a
+    scope."""
     if filters.scope_groups is None:
         return None
-    return Q(assignee_id=filters.scope_agent) & ~Q(group_id__in=filters.scope_groups)
+    return Q(**{f"{prefix}assignee_id": filters.scope_agent}) & ~Q(**{f"{prefix}group_id__in": filters.scope_groups})
 
 
 def figures_by_bucket(aggregates: dict, filters, span, bucket) -> list[dict]:

@@ -141,7 +141,8 @@ measure("reopen_rate", _("Reopen rate"),
         _("Reopenings in the period as a share of resolutions in the period (both read from the tickets' "
           "history: each resolution and each reopening counts, so a ticket resolved twice counts twice)."),
         unit="percent", section="quality", better="down", moment="at", source=Resolution, kind="percent",
-        hit=Q(reopened=True), counted=Q(reopened=False), ratio=True, listed=Q(reopened=True))
+        hit=Q(reopened=True), counted=Q(reopened=False), ratio=True, listed=Q(reopened=True),
+        rolled={"n": "resolutions", "hit": "reopenings"})
 
 # --- flow -----------------------------------------------------------------------------------------------
 

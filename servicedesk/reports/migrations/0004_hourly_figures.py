@@ -48,6 +48,8 @@ class Migration(migrations.Migration):
                 ('minutes_customer', models.BigIntegerField(default=0)),
                 ('closed', models.BigIntegerField(default=0)),
                 ('ended', models.BigIntegerField(default=0)),
+                ('resolutions', models.BigIntegerField(default=0)),
+                ('reopenings', models.BigIntegerField(default=0)),
             ],
             options={
                 'constraints': [models.UniqueConstraint(fields=('hour', 'group_key'), name='hourly_figures_key')],
