@@ -1,9 +1,9 @@
 """The hourly rollup (models.HourlyFigures): the ticket facts added up per UTC hour and resolver group, so the
 dashboard of the whole desk or of a group lead reads some 10 rows an hour instead of every ticket.
 
-Kept exact, in the transaction that changes the facts: `apply(old, new)` adds the new facts rows' figures and
-subtracts the old ones' (a ticket moved to another group, reopened, resolved again, deleted), one upsert
-statement for every (hour, group) row touched. `rebuild` rewrites it from the facts with the same arithmetic.
+Kept exact, in the transaction that changes the facts: `apply` adds the new facts and resolution rows' figures
+and subtracts the old ones' (a ticket moved to another group, reopened, resolved again, deleted), one upsert
+statement for all the (hour, group) rows touched. `rebuild` rewrites it from the facts with the same arithmetic.
 
 Read when a report's every period starts on a whole UTC hour (every whole-hour time zone) and it narrows by
 nothing the rollup does not keep (only the group, and a lead's scope: their groups from the rollup, plus the
@@ -137,10 +137,6 @@ def minutes(column: str):
 
 
 # --- reading -----------------------------------------------------------------------------------------------
-
-# The dimensions the rollup keeps: any other narrows to the facts.
-KEPT = ("group",)
-
 
 def _whole_hours(filters) -> bool:
     return all(moment.minute == 0 and moment.second == 0 and moment.microsecond == 0
