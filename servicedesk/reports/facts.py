@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from django.db.models import BooleanField, Exists, ExpressionWrapper, FilteredRelation, OuterRef, Q, Subquery, Sum
 
-from servicedesk.accounts.models import Group, Role, Tier
+from servicedesk.accounts.models import Group, Tier
 from servicedesk.sla.models import TargetKind
 from servicedesk.tickets.models import HistoryEntry, Ticket, TimeEntry
 
-from .models import Resolution, TicketFacts
+from . import rollup
+from .models import ROLE_MINUTES, Resolution, TicketFacts
 
 # A response clock is decided once it stopped (the first public reply) or breached (late, answered or not).
 RESPONSE_DECIDED = Q(response_clock__state="stopped") | Q(response_clock__breached=True)
@@ -29,7 +30,6 @@ RESOLUTION_LINES = (Q(field="resolved_at") & ~Q(new_value="")) | REOPENING
 
 DIMENSIONS = ("desk_id", "group_id", "assignee_id", "organisation_id", "category_id", "channel", "type",
               "created_at", "resolved_at", "closed_at")
-ROLE_MINUTES = {role: f"minutes_{role}" for role in Role.values}
 
 
 def _flag(q: Q) -> ExpressionWrapper:
@@ -45,12 +45,15 @@ def ended(resolved_at, closed_at):
     return min((moment for moment in (resolved_at, closed_at) if moment is not None), default=None)
 
 
-def refresh(ticket_ids) -> int:
+def refresh(ticket_ids, *, rolled: bool = True) -> int:
     """Rewrite the facts and resolutions of the given tickets from their current rows (tickets gone have lost
-    theirs with them); returns how many facts rows were written."""
+    theirs with them) and move the hourly rollup by the difference (not with `rolled=False`: a rebuild, which
+    rebuilds the rollup after); returns how many facts rows were written."""
     ids = list(set(ticket_ids))
     if not ids:
         return 0
+    old = list(TicketFacts.objects.filter(ticket_id__in=ids).only(*rollup.READ)) if rolled else []
+    old_resolutions = rollup.resolutions_of(old, Resolution.objects.filter(ticket_id__in=ids)) if rolled else []
     found = (Ticket.objects.filter(pk__in=ids)
              .annotate(response_clock=_clock(TargetKind.RESPONSE), resolution_clock=_clock(TargetKind.RESOLUTION))
              .annotate(_decided=_flag(RESPONSE_DECIDED), _in_time=_flag(RESPONDED_IN_TIME),
@@ -78,31 +81,36 @@ def refresh(ticket_ids) -> int:
     fields = [f.attname for f in TicketFacts._meta.concrete_fields if not f.primary_key]
     TicketFacts.objects.bulk_create(rows, update_conflicts=True, unique_fields=["ticket"], update_fields=fields)
     Resolution.objects.filter(ticket_id__in=ids).delete()
-    Resolution.objects.bulk_create(
+    resolutions = Resolution.objects.bulk_create(
         Resolution(history_id=pk, ticket_id=ticket_id, at=at, reopened=event == "reopen")
         for pk, ticket_id, at, event in HistoryEntry.objects.filter(RESOLUTION_LINES, ticket_id__in=ids)
         .order_by().values_list("pk", "ticket_id", "at", "event"))
+    if rolled:
+        rollup.apply(old, rows, old_resolutions, rollup.resolutions_of(rows, resolutions))
     return len(rows)
 
 
 def created(ticket: Ticket) -> None:
     """The facts of a ticket just inserted, from its instance: it has no history, time log or clocks yet (the
-    clocks announce themselves through sla.signals.clocks_written), so nothing needs reading back."""
+    clocks announce themselves through sla.signals.clocks_written), so nothing needs reading back (a new
+    ticket has no facts row before this one: the rollup only gains)."""
+    row = TicketFacts(ticket_id=ticket.pk, **{name: getattr(ticket, name) for name in DIMENSIONS},
+                      ended_at=ended(ticket.resolved_at, ticket.closed_at))
     TicketFacts.objects.bulk_create(
-        [TicketFacts(ticket_id=ticket.pk, **{name: getattr(ticket, name) for name in DIMENSIONS},
-                     ended_at=ended(ticket.resolved_at, ticket.closed_at))],
-        update_conflicts=True, unique_fields=["ticket"],
+        [row], update_conflicts=True, unique_fields=["ticket"],
         update_fields=[f.attname for f in TicketFacts._meta.concrete_fields if not f.primary_key])
+    rollup.apply([], [row])
 
 
 def rebuild(*, batch: int = 2000, progress=None) -> int:
-    """Rewrite every ticket's facts (after a bulk load, or to repair); returns the number of tickets."""
+    """Rewrite every ticket's facts (after a bulk load, or to repair; the hourly rollup is not touched:
+    rebuild it after, rollup.rebuild); returns the number of tickets."""
     last, count = 0, 0
     while True:
         ids = list(Ticket.objects.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:batch])
         if not ids:
             return count
-        refresh(ids)
+        refresh(ids, rolled=False)
         count += len(ids)
         last = ids[-1]
         if progress:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime
 import statistics
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db import connection
 from django.db.models import Aggregate, Case, Count, F, FloatField, Func, IntegerField, Model, Q, Sum, When
@@ -28,7 +28,7 @@ from django.db.models import Value as V
 
 from servicedesk.tickets.models import Ticket
 
-from . import dimensions
+from . import dimensions, rollup
 from .filters import Filters
 from .kpis import Kpi, Row, Value, register
 from .models import TicketFacts
@@ -71,6 +71,9 @@ class Measure:
     own: tuple[tuple[str, str], ...] = ()
     # The rows any of the table's measures may read, narrowed in the WHERE clause (for an index).
     where: Q = field(default_factory=Q)
+    # The same figures from the hourly rollup (rollup.py), where the filters allow: quantity ("n", "hit",
+    # "sum") → a rollup column to add up, or a function making the aggregate. None: always the source.
+    rolled: dict | None = field(default=None, hash=False, compare=False)
 
     @property
     def prefix(self) -> str:
@@ -138,10 +141,11 @@ def _aggregates(measures: list[Measure], span=None) -> dict:
         if m.kind == "median":
             continue
         counted = m.counted & in_range(m.moment, *span) if span is not None else m.counted
-        aggregates[f"{key}__n"] = Count("pk", filter=counted)
+        # COUNT(*), not of a column: an index holding the moment and the conditions is then enough (no row read).
+        aggregates[f"{key}__n"] = Count(V(1), filter=counted)
         if m.kind == "percent":
             hit = m.hit if m.ratio else m.counted & m.hit
-            aggregates[f"{key}__hit"] = Count("pk", filter=hit & in_range(m.moment, *span) if span else hit)
+            aggregates[f"{key}__hit"] = Count(V(1), filter=hit & in_range(m.moment, *span) if span else hit)
         elif m.kind == "average":
             aggregates[f"{key}__sum"] = Sum(m.value(), filter=counted, output_field=FloatField())
         elif m.kind == "per":
@@ -185,6 +189,33 @@ def _medians(m: Measure, filters: Filters, group_by, span=None) -> dict:
     return {group: (statistics.median(found), len(found)) for group, found in values.items()}
 
 
+def _period_medians(m: Measure, filters: Filters, boundaries, ranges: list[Filters], span) -> tuple[dict, dict]:
+    """({period index: (median, count)}, {range index: (median, count)}) of the measure's minutes over `span`,
+    from one read of the rows: on PostgreSQL one statement grouped by both (GROUPING SETS), elsewhere the one
+    column read once and the medians taken here."""
+    counted = (rows(m, filters, span).filter(m.counted).annotate(_minutes=m.value()).filter(_minutes__isnull=False)
+               .annotate(_b=Bucket(m.moment, boundaries), _r=_range_index(m.moment, ranges)).order_by()
+               .values_list("_b", "_r", "_minutes"))
+    by_bucket: dict = {}
+    by_range: dict = {}
+    if connection.vendor == "postgresql":
+        inner, params = counted.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT s._b, s._r, PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY s._minutes), COUNT(*) "
+                           f"FROM ({inner}) s GROUP BY GROUPING SETS ((s._b), (s._r))", params)
+            for bucket_index, range_index, median, count in cursor.fetchall():
+                into, index = (by_bucket, bucket_index) if bucket_index is not None else (by_range, range_index)
+                into[index] = (median, count)
+        return by_bucket, by_range
+    buckets: dict = {}
+    parts: dict = {}
+    for bucket_index, range_index, minutes in counted:
+        buckets.setdefault(bucket_index, []).append(minutes)
+        parts.setdefault(range_index, []).append(minutes)
+    return ({index: (statistics.median(found), len(found)) for index, found in buckets.items()},
+            {index: (statistics.median(found), len(found)) for index, found in parts.items()})
+
+
 def _ranges(filters: Filters, previous: Filters | None) -> list[Filters]:
     """The ranges computed together, earliest first: the previous range ends the day before the report's
     starts (Filters.previous), so the two are one span of the moments' indexes."""
@@ -206,10 +237,31 @@ def _boundaries(ranges: list[Filters]) -> tuple[list[datetime.datetime], list[in
 
 def _table_key(m: Measure) -> tuple:
     # A distinct count does not add up over the groups of a scan cut by several moments: it keeps its own.
-    return (*m.table, m.moment) if m.kind == "per" else (m.source, m.own, str(m.where))
+    return ("per", m.kpi.key) if m.kind == "per" else (m.source, m.own, str(m.where))
 
 
-def _scan(measures: list[Measure], filters: Filters, span, boundaries) -> dict[int, dict]:
+def _distinct(m: Measure, filters: Filters, span, boundaries, ranges: list[Filters]):
+    """A "per" measure's amounts by period and by range from one statement: its counted rows per (period,
+    distinct value); a range's distinct values are the union of its periods'."""
+    found = (rows(m, filters, span).filter(m.counted).annotate(_b=Bucket(m.moment, boundaries)).order_by()
+             .values("_b", m.per).annotate(_n=Count("*")))
+    counts: dict[int, int] = {}
+    values: dict[int, set] = {}
+    for row in found:
+        counts[row["_b"]] = counts.get(row["_b"], 0) + row["_n"]
+        if row[m.per] is not None:
+            values.setdefault(row["_b"], set()).add(row[m.per])
+    n, per = f"{m.kpi.key}__n", f"{m.kpi.key}__per"
+    per_bucket = {index: {n: count, per: len(values.get(index, ()))} for index, count in counts.items()}
+    offsets = _boundaries(ranges)[1]
+    by_range = []
+    for offset, part in zip(offsets, ranges, strict=True):
+        periods = range(offset, offset + len(part.periods()))
+        by_range.append({per: len(set().union(*(values.get(index, set()) for index in periods)))})
+    return per_bucket, by_range
+
+
+def _scan(measures: list[Measure], filters: Filters, span, boundaries, narrowed: Q | None = None) -> dict[int, dict]:
     """{period index: {aggregate: amount}} of measures over one table, in one scan whatever their moments: the
     rows are grouped by the period each moment falls in (NULL outside the span), each aggregate counts only the
     rows of its own moment's span, and the groups are added up here by the period of that moment."""
@@ -224,7 +276,7 @@ def _scan(measures: list[Measure], filters: Filters, span, boundaries) -> dict[i
         anywhere |= in_range(moment, *span)
     first = measures[0]
     found = (first.source.objects.filter(dimensions.ticket_q(filters, first.prefix, first.fields), first.where)
-             .filter(anywhere).annotate(**buckets).order_by().values(*buckets).annotate(**aggregates))
+             .filter(anywhere, narrowed or Q()).annotate(**buckets).order_by().values(*buckets).annotate(**aggregates))
     by_moment = {f"_b_{moment}": [name for m in measures if m.moment == moment for name in aggregates
                                   if name.startswith(f"{m.kpi.key}__")] for moment in moments}
     per_bucket: dict[int, dict] = {}
@@ -236,6 +288,33 @@ def _scan(measures: list[Measure], filters: Filters, span, boundaries) -> dict[i
             for name in names:
                 if row[name] is not None:
                     into[name] = into.get(name, 0) + row[name]
+    return per_bucket
+
+
+def _add(into: dict[int, dict], found: dict[int, dict]) -> dict[int, dict]:
+    for index, amounts in found.items():
+        bucket_amounts = into.setdefault(index, {})
+        for name, amount in amounts.items():
+            bucket_amounts[name] = bucket_amounts.get(name, 0) + amount
+    return into
+
+
+def _rolled(measures: list[Measure], filters: Filters, span, boundaries) -> dict[int, dict]:
+    """What `_scan` gives for these measures, from the hourly rollup (and, for a group lead, the facts of the
+    tickets assigned to them beyond their groups)."""
+    aggregates = {f"{m.kpi.key}__{part}": column() if callable(column) else Sum(column)
+                  for m in measures for part, column in m.rolled.items()}
+    per_bucket = {row["_b"]: {name: row[name] for name in aggregates if row[name] is not None}
+                  for row in rollup.figures_by_bucket(aggregates, filters, span, Bucket("hour", boundaries))}
+    beside = rollup.beside(filters)
+    if beside is not None:
+        tables: dict[tuple, list[Measure]] = {}
+        for m in measures:
+            tables.setdefault(_table_key(m), []).append(m)
+        for table in tables.values():
+            prefix = table[0].prefix
+            _add(per_bucket, _scan(table, replace(filters, scope_groups=None, scope_agent=None), span, boundaries,
+                                   rollup.beside(filters, prefix)))
     return per_bucket
 
 
@@ -253,28 +332,29 @@ def compute(user, filters: Filters, keys: list[str], previous: Filters | None = 
     span = (ranges[0].utc_range()[0], filters.utc_range()[1])
     boundaries, offsets = _boundaries(ranges)
     tables: dict[tuple, list[Measure]] = {}
+    from_rollup = rollup.readable(filters, ranges)
     for key in keys:
-        tables.setdefault(_table_key(MEASURES[key]), []).append(MEASURES[key])
+        m = MEASURES[key]
+        tables.setdefault(("rollup",) if from_rollup and m.rolled else _table_key(m), []).append(m)
     values: list[dict[str, Value]] = [{} for _ in ranges]
-    for measures in tables.values():
-        per_bucket = _scan(measures, filters, span, boundaries)
+    for table, measures in tables.items():
+        distinct: list[dict] = [{} for _ in ranges]
+        if table[0] == "per":
+            per_bucket, distinct = _distinct(measures[0], filters, span, boundaries, ranges)
+        else:
+            read = _rolled if table == ("rollup",) else _scan
+            per_bucket = read(measures, filters, span, boundaries)
         totals: list[dict] = [{} for _ in ranges]
         for index, (offset, part) in enumerate(zip(offsets, ranges, strict=True)):
             for bucket_index in range(offset, offset + len(part.periods())):
                 for name, amount in per_bucket.get(bucket_index, {}).items():
                     totals[index][name] = totals[index].get(name, 0) + amount
-        for m in measures:
-            if m.kind == "per":
-                # Distinct counts do not add up over periods (an agent resolving on two days is one agent).
-                distinct = {name: aggregate for name, aggregate in _aggregates([m]).items() if name.endswith("__per")}
-                found = (rows(m, filters, span).annotate(_range=_range_index(m.moment, ranges)).order_by()
-                         .values("_range").annotate(**distinct))
-                for row in found:
-                    totals[row["_range"]].update({name: row[name] for name in distinct})
+        # Distinct counts do not add up over periods (an agent resolving on two days is one agent).
+        for index, amounts in enumerate(distinct):
+            totals[index].update(amounts)
         for m in measures:
             if m.kind == "median":
-                by_bucket = _medians(m, filters, Bucket(m.moment, boundaries), span)
-                by_range = _medians(m, filters, _range_index(m.moment, ranges), span)
+                by_bucket, by_range = _period_medians(m, filters, boundaries, ranges, span)
             for index, (offset, part) in enumerate(zip(offsets, ranges, strict=True)):
                 if m.kind == "median":
                     total, count = by_range.get(index, (None, 0))

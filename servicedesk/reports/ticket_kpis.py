@@ -12,8 +12,9 @@ target was met is the SLA engine's own verdict (its clock rows count business ti
 from __future__ import annotations
 
 import datetime
+from dataclasses import replace
 
-from django.db.models import Case, Count, F, FloatField, Q, When
+from django.db.models import Case, Count, F, FloatField, Q, Sum, When
 from django.db.models import Value as V
 from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
@@ -21,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from servicedesk.sla.models import SlaEvent, SlaTarget, TargetKind
 from servicedesk.tickets.models import Channel, PendingReason, Ticket
 
-from . import dimensions
+from . import dimensions, rollup
 from .facts import ROLE_MINUTES
 from .filters import Filters
 from .kpis import Kpi, Row, Value, register
@@ -32,15 +33,18 @@ from .models import CostRate, Resolution, TicketFacts
 
 measure("tickets_created", _("Tickets created"),
         _("Tickets recorded in the period (by their creation time), whatever their type, channel or state now."),
-        unit="count", section="volume", better=None, moment="created_at", source=TicketFacts)
+        unit="count", section="volume", better=None, moment="created_at", source=TicketFacts,
+        rolled={"n": "created"})
 measure("tickets_resolved", _("Tickets resolved"),
         _("Tickets whose latest resolution falls in the period (a ticket reopened and resolved again counts "
           "once, in the period of its last resolution)."),
-        unit="count", section="volume", better=None, moment="resolved_at", source=TicketFacts)
+        unit="count", section="volume", better=None, moment="resolved_at", source=TicketFacts,
+        rolled={"n": "resolved"})
 measure("tickets_closed", _("Tickets closed"),
         _("Tickets closed in the period (confirmed by the customer, closed by an agent or closed without "
           "confirmation)."),
-        unit="count", section="volume", better=None, moment="closed_at", source=TicketFacts)
+        unit="count", section="volume", better=None, moment="closed_at", source=TicketFacts,
+        rolled={"n": "closed"})
 CHANNEL_LABELS = {
     Channel.PORTAL: (_("Contacts by web portal"), _("Tickets created in the period through the web portal.")),
     Channel.EMAIL: (_("Contacts by e-mail"), _("Tickets created in the period from an e-mail.")),
@@ -53,7 +57,8 @@ CHANNEL_LABELS = {
 }
 for _channel, (_label, _definition) in CHANNEL_LABELS.items():
     measure(f"contacts_{_channel.value}", _label, _definition, unit="count", section="volume", better=None,
-            moment="created_at", source=TicketFacts, counted=Q(channel=_channel.value))
+            moment="created_at", source=TicketFacts, counted=Q(channel=_channel.value),
+            rolled={"n": rollup.CHANNELS[_channel.value]})
 
 # --- service levels -------------------------------------------------------------------------------------
 
@@ -85,12 +90,13 @@ measure("first_response_in_time", _("First response within the committed time"),
           "policy's calendar)."),
         unit="percent", section="service", better="up", moment="created_at", kind="percent",
         source=TicketFacts, counted=Q(response_decided=True), hit=Q(responded_in_time=True),
-        distribution=first_response_distribution)
+        distribution=first_response_distribution, rolled={"n": "response_decided", "hit": "responded_in_time"})
 measure("resolution_in_sla", _("Resolution within SLA"),
         _("Of the tickets resolved in the period (latest resolution) that have a resolution target, the share "
           "whose resolution clock never breached."),
         unit="percent", section="service", better="up", moment="resolved_at", kind="percent",
-        source=TicketFacts, counted=Q(has_resolution_target=True), hit=Q(resolved_in_time=True))
+        source=TicketFacts, counted=Q(has_resolution_target=True), hit=Q(resolved_in_time=True),
+        rolled={"n": "resolution_target", "hit": "resolved_in_time"})
 
 
 def breach_causes(user, key: str, filters: Filters) -> list[tuple[str, int]]:
@@ -129,12 +135,14 @@ measure("first_contact_resolution", _("First-contact resolution rate"),
         _("Of the tickets resolved in the period, the share resolved by the 1st line without transfer: never "
           "routed to a 2nd- or 3rd-line group and never reopened (e.g. a call solved on the spot)."),
         unit="percent", section="quality", better="up", moment="resolved_at", kind="percent",
-        source=TicketFacts, hit=Q(beyond_first_line=False, reopened=False))
+        source=TicketFacts, hit=Q(beyond_first_line=False, reopened=False),
+        rolled={"n": "resolved", "hit": "first_contact"})
 measure("reopen_rate", _("Reopen rate"),
         _("Reopenings in the period as a share of resolutions in the period (both read from the tickets' "
           "history: each resolution and each reopening counts, so a ticket resolved twice counts twice)."),
         unit="percent", section="quality", better="down", moment="at", source=Resolution, kind="percent",
-        hit=Q(reopened=True), counted=Q(reopened=False), ratio=True, listed=Q(reopened=True))
+        hit=Q(reopened=True), counted=Q(reopened=False), ratio=True, listed=Q(reopened=True),
+        rolled={"n": "resolutions", "hit": "reopenings"})
 
 # --- flow -----------------------------------------------------------------------------------------------
 
@@ -143,12 +151,14 @@ measure("time_to_second_line", _("Time to transfer to the 2nd line"),
           "minutes from creation to the first assignment to a 2nd- or 3rd-line group."),
         unit="minutes", section="flow", better="down", moment="created_at", kind="average",
         source=TicketFacts, counted=Q(beyond_first_line=True),
-        minutes=minutes_between("created_at", "first_transfer_at"))
+        minutes=minutes_between("created_at", "first_transfer_at"),
+        rolled={"n": "beyond_first_line", "sum": rollup.minutes("transfer_us")})
 measure("time_to_resolve_mean", _("Mean time to resolve"),
         _("For the tickets resolved in the period, the mean time in minutes from creation to the latest "
           "resolution (wall-clock, pauses included)."),
         unit="minutes", section="flow", better="down", moment="resolved_at", kind="average",
-        source=TicketFacts, minutes=minutes_between("created_at", "resolved_at"))
+        source=TicketFacts, minutes=minutes_between("created_at", "resolved_at"),
+        rolled={"n": "resolved", "sum": rollup.minutes("resolve_us")})
 measure("time_to_resolve_median", _("Median time to resolve"),
         _("For the tickets resolved in the period, the median time in minutes from creation to the latest "
           "resolution: half were resolved faster."),
@@ -185,16 +195,34 @@ def _backlog_rows(filters: Filters, first_end: datetime.datetime | None = None):
     ).filter(Q(ended_at__isnull=True) | Q(ended_at__gte=first_end))
 
 
+def _facts_open(filters: Filters, ends: list[datetime.datetime], narrowed: Q | None = None) -> list[int]:
+    found = _backlog_rows(filters, ends[0]).filter(narrowed or Q()).aggregate(
+        **{f"p{i}": Count("pk", filter=open_at(end)) for i, end in enumerate(ends)})
+    return [found[f"p{i}"] for i in range(len(ends))]
+
+
+def _open_counts(filters: Filters, ends: list[datetime.datetime], ranges: list[Filters]) -> list[int]:
+    """The tickets open at each of `ends` (ascending): from the hourly rollup where the filters allow (a lead's
+    own tickets beyond their groups from the facts), else one conditional count per end over the facts."""
+    if not rollup.readable(filters, ranges):
+        return _facts_open(filters, ends)
+    counts = rollup.backlog(filters, ends)
+    beside = rollup.beside(filters)
+    if beside is None:
+        return counts
+    mine = _facts_open(replace(filters, scope_groups=None, scope_agent=None), ends, beside)
+    return [rolled + own for rolled, own in zip(counts, mine, strict=True)]
+
+
 def backlog_compute(user, filters: Filters, keys: list[str], previous: Filters | None = None):
     """The backlog at each period end of the range (and of the previous range, in the same query)."""
     ranges = [previous, filters] if previous is not None else [filters]
     ends = [_period_ends(part) for part in ranges]
     flat = [end for part in ends for end in part]
-    found = _backlog_rows(filters, flat[0]).aggregate(**{f"p{i}": Count("pk", filter=open_at(end))
-                                                         for i, end in enumerate(flat)})
+    found = _open_counts(filters, flat, ranges)
     values, index = [], 0
     for part, part_ends in zip(ranges, ends, strict=True):
-        counts = [found[f"p{index + i}"] for i in range(len(part_ends))]
+        counts = found[index:index + len(part_ends)]
         index += len(part_ends)
         series = [(period, float(count)) for period, count in zip(part.periods(), counts, strict=True)]
         values.append({"backlog": Value(key="backlog", total=float(counts[-1]), count=counts[-1], series=series)})
@@ -239,17 +267,18 @@ register(BACKLOG, compute=backlog_compute, tickets=backlog_tickets, breakdown=ba
 # --- cost -----------------------------------------------------------------------------------------------
 
 
-def ticket_cost():
+def ticket_cost(group: str = "group_id"):
     """What the time logged on a ticket cost, from its facts: every entry at the rate of the ticket's resolver
     group when it has one, else at the rate of the role of the agent who logged it, else 0 (rates read when
-    the report runs: a handful of rows, written into the query as constants)."""
+    the report runs: a handful of rows, written into the query as constants). The same of a rollup row (the
+    sums of its tickets' minutes; its group in `group`): a cost adds up."""
     rates = list(CostRate.objects.values_list("group_id", "role", "hourly_rate"))
     by_role = V(0.0)
     for _group, role, rate in rates:
         if role:
             by_role = by_role + F(ROLE_MINUTES[role]) * V(float(rate))
-    by_group = [When(group_id=group, then=F("logged_minutes") * V(float(rate)))
-                for group, _role, rate in rates if group]
+    by_group = [When(**{group: group_id}, then=F("logged_minutes") * V(float(rate)))
+                for group_id, _role, rate in rates if group_id]
     cost = Case(*by_group, default=by_role, output_field=FloatField()) if by_group else by_role
     return cost / V(60.0)
 
@@ -259,4 +288,5 @@ measure("cost_per_ticket", _("Average cost per ticket"),
           "divided by the number of those tickets (a ticket without logged time costs 0). The rate is the "
           "ticket's resolver group's when it has one, else the rate of the role of the agent who logged the time."),
         unit="money", section="cost", better="down", moment="resolved_at", kind="average", source=TicketFacts,
-        minutes=ticket_cost)
+        minutes=ticket_cost,
+        rolled={"n": "resolved", "sum": lambda: Sum(ticket_cost("group_key"), output_field=FloatField())})
