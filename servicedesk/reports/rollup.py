@@ -108,7 +108,8 @@ def apply(old: Iterable, new: Iterable, old_resolutions: Iterable = (), new_reso
     names = ", ".join(quote(name) for name in ["hour", "group_key", *FIELDS])
     row = "(" + ", ".join(["%s"] * (len(FIELDS) + 2)) + ")"
     params: list = []
-    for (hour, group), amounts in changes.items():
+    # In key order: two transactions touching the same rows lock them in the same order (no deadlock).
+    for (hour, group), amounts in sorted(changes.items()):
         params += [connection.ops.adapt_datetimefield_value(hour), group, *(amounts.get(c, 0) for c in FIELDS)]
     sets = ", ".join(f"{quote(c)} = {table}.{quote(c)} + excluded.{quote(c)}" for c in touched)
     with connection.cursor() as cursor:
