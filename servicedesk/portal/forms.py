@@ -50,6 +50,14 @@ class MultipleFileField(forms.FileField):
         return cleaned
 
 
+class DeviceField(forms.ModelMultipleChoiceField):
+    """The customer's devices ticked, as a list; none ticked (most requests) asks the database nothing, where
+    the stock field hands back an empty queryset that is compiled when the view goes through it."""
+
+    def clean(self, value):
+        return list(super().clean(value)) if value else []
+
+
 def limit_text(field: forms.CharField, limit: int) -> None:
     """The desk's length limit on a text field, with its own words rather than Django's stock message."""
     field.max_length = limit
@@ -81,8 +89,8 @@ class NewRequestForm(DeskFormMixin, forms.Form):
                                 widget=forms.RadioSelect, initial="2")
     attachments = MultipleFileField(label=_("Attachments"))
     # The customer's own configuration items (their laptop, their phone): linked to the ticket they send.
-    devices = forms.ModelMultipleChoiceField(label=_("Which of your devices is it about?"), required=False,
-                                             queryset=ConfigItem.objects.none(), widget=forms.CheckboxSelectMultiple)
+    devices = DeviceField(label=_("Which of your devices is it about?"), required=False,
+                          queryset=ConfigItem.objects.none(), widget=forms.CheckboxSelectMultiple)
     # A random key for this request while it is written: the articles suggested and opened meanwhile are
     # tied to it, and to the ticket if it is sent (knowledge.ranking counts the others as deflections).
     draft = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
