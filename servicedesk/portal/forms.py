@@ -13,7 +13,7 @@ from servicedesk.core.forms import DeskFormMixin
 from servicedesk.tickets.actions import attachment_too_large
 from servicedesk.tickets.models import Category, TicketType
 
-from .catalogue import category_choices
+from .catalogue import category_options
 
 PORTAL_TYPES = [
     (TicketType.INCIDENT, _("Report a problem")),
@@ -95,9 +95,9 @@ class NewRequestForm(DeskFormMixin, forms.Form):
     # tied to it, and to the ticket if it is sent (knowledge.ranking counts the others as deflections).
     draft = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
-    def __init__(self, *args, catalogue=(), devices=None, **kwargs):
+    def __init__(self, *args, devices=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = category_choices(catalogue)
+        self.fields["category"].choices = category_options()
         if devices is not None:
             self.fields["devices"].queryset = devices
             self.fields["devices"].label_from_instance = lambda item: f"{item.name} · {item.type.local_name}"
