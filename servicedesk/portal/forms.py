@@ -51,8 +51,18 @@ class MultipleFileField(forms.FileField):
 
 
 class DeviceField(forms.ModelMultipleChoiceField):
-    """The customer's devices ticked, as a list; none ticked (most requests) asks the database nothing, where
-    the stock field hands back an empty queryset that is compiled when the view goes through it."""
+    """The customer's devices ticked, as a list. The devices offered (`devices_of()`, a queryset) are looked
+    up only when the form is shown or some are ticked: most requests name none, and building the query and
+    the stock field's empty answer cost more than the rest of checking the form."""
+
+    devices_of = None
+
+    def _get_queryset(self):
+        if self._queryset is None and self.devices_of is not None:
+            self.queryset = self.devices_of()
+        return self._queryset
+
+    queryset = property(_get_queryset, forms.ModelMultipleChoiceField._set_queryset)
 
     def clean(self, value):
         return list(super().clean(value)) if value else []
@@ -89,18 +99,18 @@ class NewRequestForm(DeskFormMixin, forms.Form):
                                 widget=forms.RadioSelect, initial="2")
     attachments = MultipleFileField(label=_("Attachments"))
     # The customer's own configuration items (their laptop, their phone): linked to the ticket they send.
-    devices = DeviceField(label=_("Which of your devices is it about?"), required=False,
-                          queryset=ConfigItem.objects.none(), widget=forms.CheckboxSelectMultiple)
+    devices = DeviceField(label=_("Which of your devices is it about?"), required=False, queryset=None,
+                          widget=forms.CheckboxSelectMultiple)
     # A random key for this request while it is written: the articles suggested and opened meanwhile are
     # tied to it, and to the ticket if it is sent (knowledge.ranking counts the others as deflections).
     draft = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
     def __init__(self, *args, devices=None, **kwargs):
+        """devices: a function giving the customer's devices to offer (a queryset); none offered without."""
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = category_options()
-        if devices is not None:
-            self.fields["devices"].queryset = devices
-            self.fields["devices"].label_from_instance = lambda item: f"{item.name} · {item.type.local_name}"
+        self.fields["devices"].devices_of = devices or ConfigItem.objects.none
+        self.fields["devices"].label_from_instance = lambda item: f"{item.name} · {item.type.local_name}"
         self.fields["attachments"].help_text = attachment_help()
         self.fields["title"].widget.attrs.update({"autocomplete": "off"})
         self.fields["title"].error_messages["max_length"] = _(

@@ -126,7 +126,7 @@ def submit_wait(user) -> int:
 def new_request(request):
     status = 200
     if request.method == "POST":
-        form = NewRequestForm(request.POST, request.FILES, devices=own_devices(request.user))
+        form = NewRequestForm(request.POST, request.FILES, devices=lambda: own_devices(request.user))
         wait = submit_wait(request.user) if form.is_valid() else 0
         if wait:
             # The form goes back as typed: nothing is lost, it can be sent again later.
@@ -169,7 +169,7 @@ def new_request(request):
         category = parse_id(request.GET.get("category"))
         if category:
             initial["category"] = category
-        form = NewRequestForm(initial=initial, devices=own_devices(request.user))
+        form = NewRequestForm(initial=initial, devices=lambda: own_devices(request.user))
     return render(request, "portal/new.html", {"form": form, "catalogue": catalogue()}, status=status)
 
 
