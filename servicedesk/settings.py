@@ -270,6 +270,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Files over SERVICEDESK_ATTACHMENT_MAX_BYTES are refused while they stream in, not stored first.
 FILE_UPLOAD_HANDLERS = ["servicedesk.core.uploads.LimitedUploadHandler"]
+# Django's cookie-then-session messages, only the latest few not shown yet (core/messages.py).
+MESSAGE_STORAGE = "servicedesk.core.messages.RecentMessages"
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SERVICEDESK_SECURE_COOKIES", not DEBUG and bool(os.environ.get("DATABASE_URL")))

@@ -59,9 +59,15 @@ def _catalogue() -> list[ServiceNode]:
     return [s for s in services.values() if s.categories]
 
 
+def category_options() -> list:
+    """`category_choices` of the catalogue, made once per reference-data version and language: the form
+    that checks a request sent needs only these, not the catalogue's tree of categories."""
+    return cached("portal-category-choices", lambda: category_choices(catalogue()), per_language=True)
+
+
 def category_choices(tree: list[ServiceNode]) -> list:
     """Grouped choices for a <select>: one <optgroup> per service, subcategories under their category."""
-    choices = [("", _("I'm not sure"))]
+    choices = [("", str(_("I'm not sure")))]
     for service in tree:
         options = []
         for node in service.categories:

@@ -13,7 +13,7 @@ from servicedesk.core.forms import DeskFormMixin
 from servicedesk.tickets.actions import attachment_too_large
 from servicedesk.tickets.models import Category, TicketType
 
-from .catalogue import category_choices
+from .catalogue import category_options
 
 PORTAL_TYPES = [
     (TicketType.INCIDENT, _("Report a problem")),
@@ -50,6 +50,24 @@ class MultipleFileField(forms.FileField):
         return cleaned
 
 
+class DeviceField(forms.ModelMultipleChoiceField):
+    """The customer's devices ticked, as a list. The devices offered (`devices_of()`, a queryset) are looked
+    up only when the form is shown or some are ticked: most requests name none, and building the query and
+    the stock field's empty answer cost more than the rest of checking the form."""
+
+    devices_of = None
+
+    def _get_queryset(self):
+        if self._queryset is None and self.devices_of is not None:
+            self.queryset = self.devices_of()
+        return self._queryset
+
+    queryset = property(_get_queryset, forms.ModelMultipleChoiceField._set_queryset)
+
+    def clean(self, value):
+        return list(super().clean(value)) if value else []
+
+
 def limit_text(field: forms.CharField, limit: int) -> None:
     """The desk's length limit on a text field, with its own words rather than Django's stock message."""
     field.max_length = limit
@@ -81,18 +99,18 @@ class NewRequestForm(DeskFormMixin, forms.Form):
                                 widget=forms.RadioSelect, initial="2")
     attachments = MultipleFileField(label=_("Attachments"))
     # The customer's own configuration items (their laptop, their phone): linked to the ticket they send.
-    devices = forms.ModelMultipleChoiceField(label=_("Which of your devices is it about?"), required=False,
-                                             queryset=ConfigItem.objects.none(), widget=forms.CheckboxSelectMultiple)
+    devices = DeviceField(label=_("Which of your devices is it about?"), required=False, queryset=None,
+                          widget=forms.CheckboxSelectMultiple)
     # A random key for this request while it is written: the articles suggested and opened meanwhile are
     # tied to it, and to the ticket if it is sent (knowledge.ranking counts the others as deflections).
     draft = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
-    def __init__(self, *args, catalogue=(), devices=None, **kwargs):
+    def __init__(self, *args, devices=None, **kwargs):
+        """devices: a function giving the customer's devices to offer (a queryset); none offered without."""
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = category_choices(catalogue)
-        if devices is not None:
-            self.fields["devices"].queryset = devices
-            self.fields["devices"].label_from_instance = lambda item: f"{item.name} · {item.type.local_name}"
+        self.fields["category"].choices = category_options()
+        self.fields["devices"].devices_of = devices or ConfigItem.objects.none
+        self.fields["devices"].label_from_instance = lambda item: f"{item.name} · {item.type.local_name}"
         self.fields["attachments"].help_text = attachment_help()
         self.fields["title"].widget.attrs.update({"autocomplete": "off"})
         self.fields["title"].error_messages["max_length"] = _(

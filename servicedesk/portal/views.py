@@ -10,8 +10,8 @@ import math
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
-from django.db.models import Count, Prefetch, Q
+from django.db import connection, transaction
+from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -79,30 +79,43 @@ def home(request):
 # New request
 
 
+def _sent_within(user, now: datetime.datetime, windows: list[int]) -> list[int]:
+    """How many requests `user` sent through the portal within each window (seconds up to `now`): one
+    statement answered from the index `ticket_requester_sent` alone. Written out: Django's aggregate took
+    longer to build (~0.4 ms) than the database takes to answer it."""
+    ops, quote = connection.ops, connection.ops.quote_name
+    created = quote("created_at")
+    starts = [ops.adapt_datetimefield_value(now - datetime.timedelta(seconds=seconds)) for seconds in windows]
+    since = ops.adapt_datetimefield_value(now - datetime.timedelta(seconds=max(windows)))
+    counts = ", ".join([f"COUNT(CASE WHEN {created} > %s THEN 1 END)"] * len(windows))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {counts} FROM {quote(Ticket._meta.db_table)} WHERE {quote('requester_id')} = %s "
+                       f"AND {quote('channel')} = %s AND {created} > %s", [*starts, user.pk, Channel.PORTAL, since])
+        return [int(count) for count in cursor.fetchone()]
+
+
 def submit_wait(user) -> int:
     """Seconds until `user` may send another request through the portal, 0 when under both limits.
 
     The requests are the user's own portal tickets, so the count is exact over a sliding minute and hour
-    and costs one read of the requester's index: counters in the rate-limit cache cost two file writes
-    a request on the embedded desk (each a rename that ext4 flushes, ~7 ms), more than the ticket. The
-    database counts them: reading the hour's requests as rows cost a customer with many (a raised limit)
-    a few milliseconds a hundred; only a limit that is reached reads one row, the one whose leaving frees it."""
+    and costs one read of an index: counters in the rate-limit cache cost two file writes a request on the
+    embedded desk (each a rename that ext4 flushes, ~7 ms), more than the ticket. The database counts them
+    in the index made for it (requester, channel, created), without reading a ticket: through the
+    requester's queue index each request of the hour cost a row read, ~1 µs, which a customer with a raised
+    limit paid on every request. Only a limit that is reached reads one row more, the one whose leaving
+    frees it."""
     limits = [(count, seconds) for count, seconds in ((settings.SERVICEDESK_PORTAL_SUBMITS_PER_MINUTE, 60),
                                                       (settings.SERVICEDESK_PORTAL_SUBMITS_PER_HOUR, 3600))
               if count > 0]
     if not limits:
         return 0
     now = timezone.now()
-    since = now - datetime.timedelta(seconds=max(seconds for _count, seconds in limits))
-    # updated_at >= created_at: the requester index's range holds every ticket created since then.
-    sent = Ticket.objects.filter(requester=user, updated_at__gte=since, created_at__gte=since, channel=Channel.PORTAL)
-    windows = {f"w{seconds}": Count("pk", filter=Q(created_at__gt=now - datetime.timedelta(seconds=seconds)))
-               for _count, seconds in limits}
-    counted = sent.aggregate(**windows)
+    counted = _sent_within(user, now, [seconds for _count, seconds in limits])
     wait = 0.0
-    for count, seconds in limits:
-        if counted[f"w{seconds}"] >= count:  # free again when the count-th newest leaves the window
-            nth = (sent.filter(created_at__gt=now - datetime.timedelta(seconds=seconds))
+    for (count, seconds), sent in zip(limits, counted, strict=True):
+        if sent >= count:  # free again when the count-th newest leaves the window
+            nth = (Ticket.objects.filter(requester=user, channel=Channel.PORTAL,
+                                         created_at__gt=now - datetime.timedelta(seconds=seconds))
                    .order_by("-created_at").values_list("created_at", flat=True)[count - 1])
             wait = max(wait, (nth - now).total_seconds() + seconds)
     return math.ceil(wait) if wait > 0 else 0
@@ -111,10 +124,9 @@ def submit_wait(user) -> int:
 @login_required
 @require_http_methods(["GET", "POST"])
 def new_request(request):
-    tree = catalogue()
     status = 200
     if request.method == "POST":
-        form = NewRequestForm(request.POST, request.FILES, catalogue=tree, devices=own_devices(request.user))
+        form = NewRequestForm(request.POST, request.FILES, devices=lambda: own_devices(request.user))
         wait = submit_wait(request.user) if form.is_valid() else 0
         if wait:
             # The form goes back as typed: nothing is lost, it can be sent again later.
@@ -157,8 +169,8 @@ def new_request(request):
         category = parse_id(request.GET.get("category"))
         if category:
             initial["category"] = category
-        form = NewRequestForm(initial=initial, catalogue=tree, devices=own_devices(request.user))
-    return render(request, "portal/new.html", {"form": form, "catalogue": tree}, status=status)
+        form = NewRequestForm(initial=initial, devices=lambda: own_devices(request.user))
+    return render(request, "portal/new.html", {"form": form, "catalogue": catalogue()}, status=status)
 
 
 # ---------------------------------------------------------------------------------------------

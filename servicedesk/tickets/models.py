@@ -269,6 +269,8 @@ class Ticket(models.Model):
             # The reports read the tickets resolved or closed within a range of days.
             models.Index(fields=["resolved_at"], name="ticket_resolved_at"),
             models.Index(fields=["closed_at"], name="ticket_closed_at"),
+            # The portal's submit limit counts a customer's requests of the last hour in this index alone.
+            models.Index(fields=["requester", "channel", "created_at"], name="ticket_requester_sent"),
         ]
 
     def __str__(self) -> str:

@@ -8,9 +8,12 @@ class WebhooksConfig(AppConfig):
     verbose_name = _("Outgoing webhooks")
 
     def ready(self):
-        from servicedesk.core import audit
+        from servicedesk.core import audit, refdata
 
         from . import receivers  # noqa: F401  (connect the signal receivers)
+        from .models import Subscription
+
+        refdata.watch(Subscription)  # events.active_subscriptions
 
         # Event codes share one table of labels: "deactivated" is accounts' (a person's or a webhook's; the
         # webhook's note says it was after failures).

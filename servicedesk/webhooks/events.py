@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from servicedesk.accounts.models import User
+from servicedesk.core.refdata import cached
 from servicedesk.tickets.models import HistoryEntry, Status, Ticket
 
 from . import payloads
@@ -36,9 +37,17 @@ def ticket_event(event: str, changes: dict) -> str:
     return Event.TICKET_CHANGED
 
 
+def active_subscriptions() -> list[Subscription]:
+    """The active subscriptions, read once per reference-data version (core.refdata; the app watches
+    Subscription): most desks have none or a few, and every ticket change asks. Without their secrets,
+    which the sender reads with each delivery."""
+    return cached("webhook-subscriptions", lambda: list(Subscription.objects.filter(is_active=True)
+                                                        .defer("secret").order_by("pk")), fresh=True)
+
+
 def wanting(event: str, ticket: Ticket) -> list[Subscription]:
-    """The active subscriptions that want this event of this ticket (one small query per event)."""
-    return [s for s in Subscription.objects.filter(is_active=True) if s.wants(event, ticket)]
+    """The active subscriptions that want this event of this ticket."""
+    return [s for s in active_subscriptions() if s.wants(event, ticket)]
 
 
 def store(subscriptions: list[Subscription], event: str, event_id: str, ticket: Ticket | None,
