@@ -119,6 +119,11 @@ def test_nginx_in_front_of_two_web_processes(tmp_path, process_env, redis_url, n
         lines = [json.loads(line) for n in (0, 1) for line in logs[f"web{n}"].read_text().splitlines()
                  if line.startswith("{")]
         assert any(line.get("request_id") == "edge-4711" and "Not Found" in line["message"] for line in lines)
+        # The access line comes after the answer (as above): wait for it.
+        deadline = time.monotonic() + 10
+        while ("request_id=edge-4711" not in logs["web0"].read_text() + logs["web1"].read_text()
+               and time.monotonic() < deadline):
+            time.sleep(0.1)
         assert "request_id=edge-4711" in logs["web0"].read_text() + logs["web1"].read_text()
 
         # The client's address is the one nginx saw (X-Forwarded-For), not the proxy's: a failed sign-in from

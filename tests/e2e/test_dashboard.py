@@ -4,12 +4,14 @@ to as many tickets as it counts, a chart's bar to its day's tickets, and the wal
 
 import datetime
 import re
+import zoneinfo
 
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from servicedesk.reports import facts
+from servicedesk.reports.filters import viewer_zone
 from servicedesk.tickets import actions
 from servicedesk.tickets.models import Ticket
 
@@ -21,6 +23,12 @@ def record(e2e_desk, title: str, *, group: str = "Service Desk (1st line)") -> T
 
     return actions.create_ticket(actor=e2e_desk["agent1"], requester=e2e_desk["customer1"], title=title,
                                  channel="phone", group=Group.objects.get(name=group))
+
+
+def viewer_today(user) -> datetime.date:
+    """Today where the viewer's reports are cut (the demo's manager: Asia/Shanghai), which from 16:00 UTC
+    is already tomorrow in the server's UTC."""
+    return timezone.localdate(timezone=zoneinfo.ZoneInfo(viewer_zone(user)))
 
 
 def words(language: str, text: str) -> str:
@@ -64,13 +72,13 @@ def test_the_manager_lands_on_the_dashboard_and_drills_down(sign_in, e2e_desk, l
     # A click on today's bar of the chart: today's tickets (all three).
     page.go_back()
     expect(page.locator("[data-kpi=tickets_created] [data-chart][data-ready]")).to_have_count(1)
-    today = timezone.localdate().day
+    today = viewer_today(e2e_desk["manager"]).day
     point = page.evaluate(f"""(() => {{
         const chart = echarts.getInstanceByDom(document.querySelector('[data-kpi=tickets_created] [data-chart]'));
         return chart.convertToPixel({{seriesIndex: 0}}, [{today - 1}, 1]); }})()""")
     page.locator("[data-kpi=tickets_created] [data-chart]").click(position={"x": point[0], "y": point[1]})
     page.wait_for_url(re.compile(r"period=\d{4}-\d\d-\d\d"))
-    assert f"period={timezone.localdate().isoformat()}" in page.url
+    assert f"period={viewer_today(e2e_desk['manager']).isoformat()}" in page.url
     assert page.locator(".queue-list tbody tr").count() == 3
     assert page.js_errors == []
 
@@ -105,7 +113,7 @@ def test_an_agent_reaches_their_own_figures_from_the_menu(sign_in, e2e_desk):
     page.wait_for_load_state("domcontentloaded")
     assert page.locator("[data-kpi=tickets_created] .kpi-figure").inner_text() == "1"
     assert page.locator("#r-agent").count() == 0
-    assert datetime.date.today().strftime("%Y-%m") in page.locator("[data-range]").inner_text()
+    assert viewer_today(e2e_desk["agent1"]).strftime("%Y-%m") in page.locator("[data-range]").inner_text()
 
 
 def test_a_line_charts_lone_point_is_drawn(sign_in, e2e_desk):
@@ -116,7 +124,7 @@ def test_a_line_charts_lone_point_is_drawn(sign_in, e2e_desk):
     now = timezone.now()
     Ticket.objects.filter(pk=ticket.pk).update(created_at=now - datetime.timedelta(hours=2), resolved_at=now)
     facts.refresh([ticket.pk])
-    today = timezone.localdate()
+    today = viewer_today(e2e_desk["manager"])
     start, end = today - datetime.timedelta(days=9), today + datetime.timedelta(days=21)
     page = sign_in("manager")
     page.goto(f"{page.base_url}/console/reports/?start={start}&end={end}&granularity=day")

@@ -96,8 +96,8 @@ def test_a_claimed_message_counts_its_attempt_when_stored(desk, mailbox, django_
     stored = store_raw(make("zhao@example.cn"), Source.PIPE, mailbox, claim=True)
     assert InboundMessage.objects.get(pk=stored.pk).attempts == 1
     # Filed without reading the row back: a bound on the statements of a new ticket (its report facts row is
-    # one insert from the instance).
-    with django_assert_max_num_queries(17):
+    # one insert from the instance, the hourly rollup one upsert).
+    with django_assert_max_num_queries(18):
         message = process(stored)
     assert message.state == State.DONE and message.attempts == 1
     assert InboundMessage.objects.get(pk=stored.pk).attempts == 1
