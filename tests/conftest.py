@@ -3,14 +3,40 @@
 import json
 import os
 import shutil
+import threading
 
 import pytest
 from django.core.management import call_command
+from django.core.servers.basehttp import ThreadedWSGIServer
 from django.test import Client
+from django.test.testcases import LiveServerThread
 
 from servicedesk.accounts.models import ApiToken, Group, User
 
 pytest_plugins = ["tests.services"]
+
+
+# --- the live server on SQLite's in-memory database: one request at a time ------------------------------
+# On an in-memory SQLite database the live server's request threads all use the test's one connection
+# (Django shares it: nothing else can see the database). Two requests at once then interleave their
+# transactions on it: the portal's suggestions, fetched as the customer types, still running when the form
+# is sent, found the form's transaction open, and a savepoint of one request or the broken-transaction flag
+# it left made the other fail (a 500 seen once in CI, `TransactionManagementError` from a stale error of an
+# earlier request). A desk process has a connection per thread; here the requests take turns.
+class _OneRequestAtATime(ThreadedWSGIServer):
+    def set_app(self, application):
+        if not self.connections_override:
+            return super().set_app(application)
+        lock = threading.Lock()
+
+        def serial(environ, start_response):
+            with lock:
+                return application(environ, start_response)
+
+        return super().set_app(serial)
+
+
+LiveServerThread.server_class = _OneRequestAtATime
 
 
 @pytest.fixture(autouse=True)
