@@ -22,7 +22,7 @@ from django.db.models import Value as V
 
 from servicedesk.tickets.models import Channel
 
-from .models import ROLE_MINUTES, HourlyFigures, Resolution, TicketFacts
+from .models import RESOLVE_COLUMNS, ROLE_MINUTES, HourlyFigures, Resolution, TicketFacts
 
 CHANNELS = {channel: f"channel_{channel}" for channel in Channel.values}
 MICROSECOND = datetime.timedelta(microseconds=1)
@@ -30,7 +30,7 @@ FIELDS = [f.attname for f in HourlyFigures._meta.concrete_fields if f.attname no
 # What a facts row's figures are read from: the row as an instance or as values.
 READ = ("group_id", "channel", "created_at", "resolved_at", "closed_at", "ended_at", "response_decided",
         "responded_in_time", "has_resolution_target", "resolved_in_time", "beyond_first_line", "first_transfer_at",
-        "reopened", "logged_minutes", *ROLE_MINUTES.values())
+        "reopened", "logged_minutes", "resolve_bucket", *ROLE_MINUTES.values())
 
 
 def _hour(moment: datetime.datetime) -> datetime.datetime:
@@ -58,7 +58,8 @@ def figures(row) -> dict[tuple[datetime.datetime, int], Counter]:
             resolved_in_time=int(row.has_resolution_target and row.resolved_in_time),
             first_contact=int(not row.beyond_first_line and not row.reopened),
             resolve_us=(row.resolved_at - created) // MICROSECOND, logged_minutes=row.logged_minutes,
-            **{column: getattr(row, column) for column in ROLE_MINUTES.values()})
+            **{column: getattr(row, column) for column in ROLE_MINUTES.values()},
+            **{RESOLVE_COLUMNS[row.resolve_bucket]: 1} if row.resolve_bucket is not None else {})
     if row.closed_at is not None:
         add(row.closed_at, closed=1)
     if row.ended_at is not None:

@@ -27,7 +27,7 @@ from .facts import ROLE_MINUTES
 from .filters import Filters
 from .kpis import Kpi, Row, Value, register
 from .measures import in_range, measure, minutes_between
-from .models import CostRate, Resolution, TicketFacts
+from .models import RESOLVE_COLUMNS, CostRate, Resolution, TicketFacts
 
 # --- volume ---------------------------------------------------------------------------------------------
 
@@ -163,7 +163,8 @@ measure("time_to_resolve_median", _("Median time to resolve"),
         _("For the tickets resolved in the period, the median time in minutes from creation to the latest "
           "resolution: half were resolved faster."),
         unit="minutes", section="flow", better="down", moment="resolved_at", kind="median",
-        source=TicketFacts, minutes=minutes_between("created_at", "resolved_at"))
+        source=TicketFacts, minutes=minutes_between("created_at", "resolved_at"), octaves="resolve_bucket",
+        octave_columns=tuple(RESOLVE_COLUMNS))
 measure("tickets_per_agent", _("Tickets per agent"),
         _("Tickets resolved in the period divided by the number of agents they were assigned to when resolved "
           "(tickets resolved without an assignee are left out)."),
