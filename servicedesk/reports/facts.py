@@ -87,7 +87,15 @@ def refresh(ticket_ids, *, rolled: bool = True) -> int:
         for pk, ticket_id, at, event in HistoryEntry.objects.filter(RESOLUTION_LINES, ticket_id__in=ids)
         .order_by().values_list("pk", "ticket_id", "at", "event"))
     if rolled:
-        rollup.apply(old, rows, old_resolutions, rollup.resolutions_of(rows, resolutions))
+        # A ticket's breaches are counted in its facts row's group: a ticket moved (or whose row appears or
+        # goes) takes them along.
+        before = {row.ticket_id: row.group_id for row in old}
+        after = {row.ticket_id: row.group_id for row in rows}
+        moved = [pk for pk in before.keys() | after.keys() if before.get(pk, -1) != after.get(pk, -1)]
+        breaches = rollup.breaches_of(moved) if moved else []
+        rollup.apply(old, rows, old_resolutions, rollup.resolutions_of(rows, resolutions),
+                     old_breaches=[(at, before[pk]) for pk, at in breaches if pk in before],
+                     new_breaches=[(at, after[pk]) for pk, at in breaches if pk in after])
     return len(rows)
 
 

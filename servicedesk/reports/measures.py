@@ -322,7 +322,7 @@ def _rolled(measures: list[Measure], filters: Filters, span, boundaries) -> dict
         for table in tables.values():
             prefix = table[0].prefix
             _add(per_bucket, _scan(table, replace(filters, scope_groups=None, scope_agent=None), span, boundaries,
-                                   rollup.beside(filters, prefix), octaves=True))
+                                   rollup.beside(filters, prefix, table[0].fields.get("group")), octaves=True))
     return per_bucket
 
 

@@ -148,8 +148,9 @@ class HourlyFigures(models.Model):
     (rollup.py; docs/kpis.md, "The hourly rollup"). Each facts row adds its counts to the row of the hour of
     each of its moments (created, resolved, closed; `ended` by the later of its creation and its end, so the
     backlog is the created minus the ended up to an instant), each Resolution row to the row of its hour, in
-    its ticket's group. Derived data, kept by rollup.apply in the
-    transaction that changes the facts; `servicedesk rebuild-report-rollup` rewrites it; never edit it.
+    its ticket's group; the tickets' SLA breaches and the stopped OLA clocks by their own hour (receivers.py).
+    Derived data, kept by rollup.apply in the transaction that changes the facts or the SLA rows;
+    `servicedesk rebuild-report-rollup` rewrites it; never edit it.
 
     Durations are whole microseconds (exact sums, whatever the order they were added in)."""
 
@@ -186,6 +187,13 @@ class HourlyFigures(models.Model):
     # The tickets' Resolution rows, by their hour: resolutions and reopenings (the reopen rate).
     resolutions = models.BigIntegerField(default=0)
     reopenings = models.BigIntegerField(default=0)
+    # The SLA breaches (sla.SlaEvent at 100 %) of the tickets with facts, by the hour reached, in the ticket's
+    # group (that of its facts row: a ticket moved takes its breaches with it).
+    breaches = models.BigIntegerField(default=0)
+    # The stopped OLA clocks (sla.SlaTarget, kind ola), by the hour stopped, in the clock's own group: in all
+    # and within their target.
+    ola_stopped = models.BigIntegerField(default=0)
+    ola_met = models.BigIntegerField(default=0)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["hour", "group_key"], name="hourly_figures_key")]

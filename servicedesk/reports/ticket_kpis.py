@@ -121,13 +121,14 @@ measure("sla_breaches", _("SLA breaches"),
           "a group's OLA), by the instant the breach was reached; the distribution gives the breached clock and, "
           "for tickets pending now, why they wait."),
         unit="count", section="service", better="down", moment="reached_at", source=SlaEvent,
-        counted=Q(percent__gte=100), distribution=breach_causes)
+        counted=Q(percent__gte=100), distribution=breach_causes, rolled={"n": "breaches"})
 measure("ola_met", _("OLA performance"),
         _("Of the resolver groups' OLA clocks that stopped in the period (the group resolved the ticket or "
           "handed it on), the share within the group's OLA target. Broken down by group, it is each group's "
           "performance; the group is the clock's, not the ticket's current one."),
         unit="percent", section="service", better="up", moment="stopped_at", source=SlaTarget, kind="percent",
-        counted=Q(state="stopped"), hit=Q(breached=False), own=(("group", "group_id"),), where=Q(kind=TargetKind.OLA))
+        counted=Q(state="stopped"), hit=Q(breached=False), own=(("group", "group_id"),), where=Q(kind=TargetKind.OLA),
+        rolled={"n": "ola_stopped", "hit": "ola_met"})
 
 # --- quality --------------------------------------------------------------------------------------------
 

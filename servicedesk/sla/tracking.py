@@ -51,7 +51,7 @@ from servicedesk.sla.models import (
     TargetKind,
 )
 from servicedesk.sla.ola import ola_state
-from servicedesk.sla.signals import clocks_written
+from servicedesk.sla.signals import clocks_written, events_recorded
 from servicedesk.tickets.models import OPEN_STATUSES, HistoryEntry, Ticket
 
 log = logging.getLogger("servicedesk.sla")
@@ -179,7 +179,7 @@ def recompute_ticket(ticket_id: int, config: Config | None = None, now: datetime
         SlaTarget.objects.bulk_create(targets)
         PendingThreshold.objects.bulk_create(pending)
         _mark_synced({ticket.pk: ticket.version})
-        clocks_written.send(sender=SlaTarget, ticket_ids=[ticket.pk])
+        clocks_written.send(sender=SlaTarget, ticket_ids=[ticket.pk], rows=targets)
     return len(targets)
 
 
@@ -233,7 +233,7 @@ def rebuild(*, batch: int = 500, progress=None, open_only: bool = False) -> int:
             SlaTarget.objects.bulk_create(targets)
             PendingThreshold.objects.bulk_create(pending)
             _mark_synced({t.pk: t.version for t in tickets})
-            clocks_written.send(sender=SlaTarget, ticket_ids=ids)
+            clocks_written.send(sender=SlaTarget, ticket_ids=ids, rows=targets)
         count += len(ids)
         last = ids[-1]
         if progress:
@@ -368,6 +368,8 @@ def _record(claimed: list[tuple], now: datetime, group_names: dict[int, str]) ->
             event.pk = pk
             event._state.adding = False
             fresh.append(event)
+    if fresh:
+        events_recorded.send(sender=SlaEvent, events=fresh)
     return fresh
 
 
