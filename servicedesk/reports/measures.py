@@ -348,7 +348,7 @@ def _octave_medians(m: Measure, filters: Filters, edges, amounts: dict) -> dict:
     the middle rank(s) are located in their octave by the counts, and only those octaves' rows within the span
     are read, ordered, from the index (`facts_resolve_bucket`) — one statement for all the spans."""
     key = m.kpi.key
-    fetches = []  # (name, position of the first value wanted among the middle ones, queryset)
+    fetches = []  # (name, octave, span, offset, limit)
     counts = {}
     for name, span in edges.items():
         found = [amounts.get(name, {}).get(f"{key}__b{index}", 0) for index in range(len(m.octave_columns))]
@@ -363,17 +363,33 @@ def _octave_medians(m: Measure, filters: Filters, edges, amounts: dict) -> dict:
                     places.setdefault(octave, []).append(rank - below)
             below += count
         for octave, offsets in places.items():
-            values = (rows(m, filters, span).filter(m.counted, **{m.octaves: octave}).annotate(_minutes=m.value())
-                      .order_by("_minutes").values_list("_minutes", flat=True))
-            fetches.append((name, values[offsets[0]:offsets[-1] + 1]))
+            fetches.append((name, octave, span, offsets[0], offsets[-1] - offsets[0] + 1))
+    if not fetches:
+        return {}
+    # One statement compiled (twice, with two sets of values: the parameters that differ are the bounds and the
+    # octave) instead of one per fetch; each fetch is that SQL with its own values.
+    def compiled(start, end, octave):
+        values = (rows(m, filters, (start, end)).filter(m.counted, **{m.octaves: octave}).annotate(_minutes=m.value())
+                  .order_by("_minutes").values_list("_minutes", flat=True))
+        return values.query.sql_with_params()
+
+    adapt = connection.ops.adapt_datetimefield_value
+    day = datetime.timedelta(days=1)
+    start, end = fetches[0][2]
+    sql, one = compiled(start, end, 0)
+    _sql, two = compiled(start - day, end + day, 1)
+    marks = {adapt(start): "start", adapt(end): "end", 0: "octave"}
+    slots = {index: marks[x] for index, (x, y) in enumerate(zip(one, two, strict=True)) if x != y}
+    assert sorted(slots.values()) == ["end", "octave", "start"], slots
     middles: dict = {}
-    for start in range(0, len(fetches), 200):  # SQLite takes up to 500 SELECTs in one compound statement
-        chunk = fetches[start:start + 200]
+    for first in range(0, len(fetches), 200):  # SQLite takes up to 500 SELECTs in one compound statement
+        chunk = fetches[first:first + 200]
         parts, params = [], []
-        for tag, (_name, values) in enumerate(chunk):
-            sql, more = values.query.sql_with_params()
-            parts.append(f"SELECT {tag} AS tag, s.* FROM ({sql}) s")
-            params += more
+        for tag, (_name, octave, (start, end), offset, limit) in enumerate(chunk):
+            values = {"start": adapt(start), "end": adapt(end), "octave": octave}
+            part = [values[slots[index]] if index in slots else param for index, param in enumerate(one)]
+            parts.append(f"SELECT {tag} AS tag, s.* FROM ({sql} LIMIT {int(limit)} OFFSET {int(offset)}) s")
+            params += part
         with connection.cursor() as cursor:
             cursor.execute(" UNION ALL ".join(parts), params)
             found = sorted(cursor.fetchall(), key=lambda row: (row[0], row[1]))
