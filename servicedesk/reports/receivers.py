@@ -73,14 +73,14 @@ def clock_saved(sender, instance: SlaTarget, raw=False, **kwargs):
 
 @receiver(post_delete, sender=SlaTarget, dispatch_uid="reports_clock_deleted")
 def clock_deleted(sender, instance: SlaTarget, **kwargs):
-    # Also the rows the engine replaces and those a ticket's deletion takes: an OLA clock counts in its own group.
+    # Also the rows a ticket's deletion takes: an OLA clock counts in its own group.
     rollup.apply([], [], old_olas=rollup.stopped_olas([instance]))
 
 
 @receiver(clocks_written, dispatch_uid="reports_clocks_written")
-def clocks_rewritten(sender, ticket_ids, rows=(), **kwargs):
+def clocks_rewritten(sender, ticket_ids, rows=(), replaced=(), **kwargs):
     facts.refresh(ticket_ids)
-    rollup.apply([], [], new_olas=rollup.stopped_olas(rows))
+    rollup.apply([], [], old_olas=rollup.stopped_olas(replaced), new_olas=rollup.stopped_olas(rows))
 
 
 def _move_breaches(old, new) -> None:

@@ -15,8 +15,9 @@ follow_up_digest
     listing the group's overdue follow-ups). Sent with ``send_robust``.
 
 clocks_written
-    kwargs: ticket_ids (list[int]), rows (list[SlaTarget]: the clock rows just written for them; the rows
-    they replace were deleted through the ORM, with its delete signals). Sent inside the transaction that
+    kwargs: ticket_ids (list[int]), rows (list[SlaTarget]: the clock rows just written for them), replaced
+    (list[SlaTarget]: the rows they replace, deleted in one statement without the model's delete signals). Sent
+    inside the transaction that
     rewrote those tickets' clock rows (tracking.recompute_ticket / rebuild), so what is derived from them (the
     reports' facts and hourly rollup) commits with them.
 
