@@ -118,6 +118,8 @@ class TicketFacts(models.Model):
             models.Index(fields=["group_id", "created_at"], name="facts_group_created"),
             models.Index(fields=["assignee_id", "resolved_at"], name="facts_assignee_resolved"),
             models.Index(fields=["ended_at", "created_at"], name="facts_ended"),
+            # The tickets open now of a group or a lead's groups (the rollup's backlog starts from that count).
+            models.Index(fields=["group_id"], condition=models.Q(ended_at__isnull=True), name="facts_open_group"),
         ]
 
     def __str__(self) -> str:
