@@ -12,7 +12,7 @@ from servicedesk.sla.models import TargetKind
 from servicedesk.tickets.models import HistoryEntry, Ticket, TimeEntry
 
 from . import rollup
-from .models import ROLE_MINUTES, Resolution, TicketFacts
+from .models import ROLE_MINUTES, Resolution, TicketFacts, resolve_bucket
 
 # A response clock is decided once it stopped (the first public reply) or breached (late, answered or not).
 RESPONSE_DECIDED = Q(response_clock__state="stopped") | Q(response_clock__breached=True)
@@ -73,6 +73,7 @@ def refresh(ticket_ids, *, rolled: bool = True) -> int:
         rows.append(TicketFacts(
             ticket_id=row["pk"], **{name: row[name] for name in DIMENSIONS},
             ended_at=ended(row["resolved_at"], row["closed_at"]),
+            resolve_bucket=resolve_bucket(row["resolved_at"], row["created_at"]),
             response_decided=bool(row["_decided"]), responded_in_time=bool(row["_in_time"]),
             has_resolution_target=bool(row["_target"]), resolved_in_time=bool(row["_resolved_in_time"]),
             beyond_first_line=bool(row["_beyond"]), first_transfer_at=row["_transfer"],
@@ -86,7 +87,15 @@ def refresh(ticket_ids, *, rolled: bool = True) -> int:
         for pk, ticket_id, at, event in HistoryEntry.objects.filter(RESOLUTION_LINES, ticket_id__in=ids)
         .order_by().values_list("pk", "ticket_id", "at", "event"))
     if rolled:
-        rollup.apply(old, rows, old_resolutions, rollup.resolutions_of(rows, resolutions))
+        # A ticket's breaches are counted in its facts row's group: a ticket moved (or whose row appears or
+        # goes) takes them along.
+        before = {row.ticket_id: row.group_id for row in old}
+        after = {row.ticket_id: row.group_id for row in rows}
+        moved = [pk for pk in before.keys() | after.keys() if before.get(pk, -1) != after.get(pk, -1)]
+        breaches = rollup.breaches_of(moved) if moved else []
+        rollup.apply(old, rows, old_resolutions, rollup.resolutions_of(rows, resolutions),
+                     old_breaches=[(at, before[pk]) for pk, at in breaches if pk in before],
+                     new_breaches=[(at, after[pk]) for pk, at in breaches if pk in after])
     return len(rows)
 
 
@@ -95,7 +104,8 @@ def created(ticket: Ticket) -> None:
     clocks announce themselves through sla.signals.clocks_written), so nothing needs reading back (a new
     ticket has no facts row before this one: the rollup only gains)."""
     row = TicketFacts(ticket_id=ticket.pk, **{name: getattr(ticket, name) for name in DIMENSIONS},
-                      ended_at=ended(ticket.resolved_at, ticket.closed_at))
+                      ended_at=ended(ticket.resolved_at, ticket.closed_at),
+                      resolve_bucket=resolve_bucket(ticket.resolved_at, ticket.created_at))
     TicketFacts.objects.bulk_create(
         [row], update_conflicts=True, unique_fields=["ticket"],
         update_fields=[f.attname for f in TicketFacts._meta.concrete_fields if not f.primary_key])

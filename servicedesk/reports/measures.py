@@ -74,6 +74,10 @@ class Measure:
     # The same figures from the hourly rollup (rollup.py), where the filters allow: quantity ("n", "hit",
     # "sum") → a rollup column to add up, or a function making the aggregate. None: always the source.
     rolled: dict | None = field(default=None, hash=False, compare=False)
+    # A median's octaves (models.RESOLVE_BUCKETS): the source's column of a row's octave, counted per hour in
+    # the rollup's columns `octave_columns`. None: the median reads every row.
+    octaves: str | None = None
+    octave_columns: tuple[str, ...] = ()
 
     @property
     def prefix(self) -> str:
@@ -132,15 +136,18 @@ def rows(m: Measure, filters: Filters, span=None):
         dimensions.ticket_q(filters, m.prefix, m.fields), in_range(m.moment, *span), m.where)
 
 
-def _aggregates(measures: list[Measure], span=None) -> dict:
+def _aggregates(measures: list[Measure], span=None, octaves: bool = False) -> dict:
     """One conditional aggregate per measure and quantity; with `span`, each counts only the rows whose own
-    moment falls within it (a scan read for several moments)."""
+    moment falls within it (a scan read for several moments); with `octaves`, a median's rows per octave."""
     aggregates = {}
     for m in measures:
         key = m.kpi.key
-        if m.kind == "median":
-            continue
         counted = m.counted & in_range(m.moment, *span) if span is not None else m.counted
+        if m.kind == "median":
+            if octaves and m.octaves:
+                for index in range(len(m.octave_columns)):
+                    aggregates[f"{key}__b{index}"] = Count(V(1), filter=counted & Q(**{m.octaves: index}))
+            continue
         # COUNT(*), not of a column: an index holding the moment and the conditions is then enough (no row read).
         aggregates[f"{key}__n"] = Count(V(1), filter=counted)
         if m.kind == "percent":
@@ -261,12 +268,13 @@ def _distinct(m: Measure, filters: Filters, span, boundaries, ranges: list[Filte
     return per_bucket, by_range
 
 
-def _scan(measures: list[Measure], filters: Filters, span, boundaries, narrowed: Q | None = None) -> dict[int, dict]:
+def _scan(measures: list[Measure], filters: Filters, span, boundaries, narrowed: Q | None = None,
+          octaves: bool = False) -> dict[int, dict]:
     """{period index: {aggregate: amount}} of measures over one table, in one scan whatever their moments: the
     rows are grouped by the period each moment falls in (NULL outside the span), each aggregate counts only the
     rows of its own moment's span, and the groups are added up here by the period of that moment."""
     moments = sorted({m.moment for m in measures})
-    aggregates = _aggregates(measures, span if len(moments) > 1 else None)
+    aggregates = _aggregates(measures, span if len(moments) > 1 else None, octaves)
     if not aggregates:
         return {}
     buckets = {f"_b_{moment}": Case(When(in_range(moment, *span), then=Bucket(moment, boundaries)), default=None)
@@ -303,7 +311,7 @@ def _rolled(measures: list[Measure], filters: Filters, span, boundaries) -> dict
     """What `_scan` gives for these measures, from the hourly rollup (and, for a group lead, the facts of the
     tickets assigned to them beyond their groups)."""
     aggregates = {f"{m.kpi.key}__{part}": column() if callable(column) else Sum(column)
-                  for m in measures for part, column in m.rolled.items()}
+                  for m in measures for part, column in _rolled_columns(m).items()}
     per_bucket = {row["_b"]: {name: row[name] for name in aggregates if row[name] is not None}
                   for row in rollup.figures_by_bucket(aggregates, filters, span, Bucket("hour", boundaries))}
     beside = rollup.beside(filters)
@@ -314,8 +322,80 @@ def _rolled(measures: list[Measure], filters: Filters, span, boundaries) -> dict
         for table in tables.values():
             prefix = table[0].prefix
             _add(per_bucket, _scan(table, replace(filters, scope_groups=None, scope_agent=None), span, boundaries,
-                                   rollup.beside(filters, prefix)))
+                                   rollup.beside(filters, prefix, table[0].fields.get("group")), octaves=True))
     return per_bucket
+
+
+def _rolled_columns(m: Measure) -> dict:
+    """What the rollup adds up for a measure: its `rolled` quantities, a median's counts per octave."""
+    if m.kind == "median":
+        return {f"b{index}": column for index, column in enumerate(m.octave_columns)}
+    return m.rolled
+
+
+def _middle(values: list[float]) -> float:
+    """The median from the one or two middle values, as the database would give it from all of them."""
+    if len(values) == 1:
+        return values[0]
+    low, high = values
+    # PostgreSQL's percentile_cont interpolates; statistics.median (SQLite's path) takes the mean.
+    return low + (high - low) * 0.5 if connection.vendor == "postgresql" else (low + high) / 2
+
+
+def _octave_medians(m: Measure, filters: Filters, edges, amounts: dict) -> dict:
+    """{name: (median, count)} of the measure's minutes over each named span (start, end) of `edges`, given its
+    rows' counts per octave there (`amounts[name]`: the rollup's, with a lead's own tickets from the facts):
+    the middle rank(s) are located in their octave by the counts, and only those octaves' rows within the span
+    are read, ordered, from the index (`facts_resolve_bucket`) — one statement for all the spans."""
+    key = m.kpi.key
+    fetches = []  # (name, octave, span, offset, limit)
+    counts = {}
+    for name, span in edges.items():
+        found = [amounts.get(name, {}).get(f"{key}__b{index}", 0) for index in range(len(m.octave_columns))]
+        n = counts[name] = sum(found)
+        if not n:
+            continue
+        wanted = sorted({(n - 1) // 2, n // 2})
+        below, places = 0, {}
+        for octave, count in enumerate(found):
+            for rank in wanted:
+                if below <= rank < below + count:
+                    places.setdefault(octave, []).append(rank - below)
+            below += count
+        for octave, offsets in places.items():
+            fetches.append((name, octave, span, offsets[0], offsets[-1] - offsets[0] + 1))
+    if not fetches:
+        return {}
+    # One statement compiled (twice, with two sets of values: the parameters that differ are the bounds and the
+    # octave) instead of one per fetch; each fetch is that SQL with its own values.
+    def compiled(start, end, octave):
+        values = (rows(m, filters, (start, end)).filter(m.counted, **{m.octaves: octave}).annotate(_minutes=m.value())
+                  .order_by("_minutes").values_list("_minutes", flat=True))
+        return values.query.sql_with_params()
+
+    adapt = connection.ops.adapt_datetimefield_value
+    day = datetime.timedelta(days=1)
+    start, end = fetches[0][2]
+    sql, one = compiled(start, end, 0)
+    _sql, two = compiled(start - day, end + day, 1)
+    marks = {adapt(start): "start", adapt(end): "end", 0: "octave"}
+    slots = {index: marks[x] for index, (x, y) in enumerate(zip(one, two, strict=True)) if x != y}
+    assert sorted(slots.values()) == ["end", "octave", "start"], slots
+    middles: dict = {}
+    for first in range(0, len(fetches), 200):  # SQLite takes up to 500 SELECTs in one compound statement
+        chunk = fetches[first:first + 200]
+        parts, params = [], []
+        for tag, (_name, octave, (start, end), offset, limit) in enumerate(chunk):
+            values = {"start": adapt(start), "end": adapt(end), "octave": octave}
+            part = [values[slots[index]] if index in slots else param for index, param in enumerate(one)]
+            parts.append(f"SELECT {tag} AS tag, s.* FROM ({sql} LIMIT {int(limit)} OFFSET {int(offset)}) s")
+            params += part
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(parts), params)
+            found = sorted(cursor.fetchall(), key=lambda row: (row[0], row[1]))
+        for tag, minutes in found:
+            middles.setdefault(chunk[tag][0], []).append(float(minutes))
+    return {name: (_middle(sorted(middles[name])), counts[name]) for name in middles}
 
 
 def _range_index(moment: str, ranges: list[Filters]):
@@ -323,6 +403,19 @@ def _range_index(moment: str, ranges: list[Filters]):
     if len(ranges) == 1:
         return V(0, output_field=IntegerField())
     return Bucket(moment, [r.utc_range()[0] for r in ranges[1:]])
+
+
+def _rolled_medians(m: Measure, filters: Filters, boundaries, ranges: list[Filters], span, per_bucket: dict,
+                    totals: list[dict]) -> tuple[dict, dict]:
+    """What _period_medians gives, from the rollup's counts per octave and the middle octaves' facts rows."""
+    edges = [span[0], *boundaries, span[1]]
+    spans = {("b", index): (edges[index], edges[index + 1]) for index in range(len(edges) - 1)}
+    spans.update({("r", index): part.utc_range() for index, part in enumerate(ranges)})
+    amounts = {("b", index): found for index, found in per_bucket.items()}
+    amounts.update({("r", index): found for index, found in enumerate(totals)})
+    found = _octave_medians(m, filters, spans, amounts)
+    return ({index: value for (kind, index), value in found.items() if kind == "b"},
+            {index: value for (kind, index), value in found.items() if kind == "r"})
 
 
 def compute(user, filters: Filters, keys: list[str], previous: Filters | None = None):
@@ -335,7 +428,7 @@ def compute(user, filters: Filters, keys: list[str], previous: Filters | None = 
     from_rollup = rollup.readable(filters, ranges)
     for key in keys:
         m = MEASURES[key]
-        tables.setdefault(("rollup",) if from_rollup and m.rolled else _table_key(m), []).append(m)
+        tables.setdefault(("rollup",) if from_rollup and (m.rolled or m.octaves) else _table_key(m), []).append(m)
     values: list[dict[str, Value]] = [{} for _ in ranges]
     for table, measures in tables.items():
         distinct: list[dict] = [{} for _ in ranges]
@@ -353,7 +446,9 @@ def compute(user, filters: Filters, keys: list[str], previous: Filters | None = 
         for index, amounts in enumerate(distinct):
             totals[index].update(amounts)
         for m in measures:
-            if m.kind == "median":
+            if m.kind == "median" and table == ("rollup",):
+                by_bucket, by_range = _rolled_medians(m, filters, boundaries, ranges, span, per_bucket, totals)
+            elif m.kind == "median":
                 by_bucket, by_range = _period_medians(m, filters, boundaries, ranges, span)
             for index, (offset, part) in enumerate(zip(offsets, ranges, strict=True)):
                 if m.kind == "median":

@@ -1,5 +1,7 @@
 """What the reports need beyond the ticket record: the hourly rates that turn logged time into cost."""
 
+import datetime
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -44,6 +46,17 @@ class CostRate(models.Model):
 
 # The facts' and the rollup's columns of minutes logged by agents of each role.
 ROLE_MINUTES = {role: f"minutes_{role}" for role in Role.values}
+# The times to resolve in octaves of whole minutes: bucket 0 under 1 minute, bucket k (1..22) from 2^(k-1) to
+# 2^k minutes, the last one 2^22 minutes (eight years) and more. The rollup's column of each.
+RESOLVE_BUCKETS = 24
+RESOLVE_COLUMNS = [f"resolve_b{index}" for index in range(RESOLVE_BUCKETS)]
+
+
+def resolve_bucket(resolved_at, created_at) -> int | None:
+    """The octave of a resolution's wall-clock minutes (None while unresolved)."""
+    if resolved_at is None:
+        return None
+    return min(max((resolved_at - created_at) // datetime.timedelta(minutes=1), 0).bit_length(), RESOLVE_BUCKETS - 1)
 
 
 class TicketFacts(models.Model):
@@ -87,10 +100,17 @@ class TicketFacts(models.Model):
     minutes_manager = models.IntegerField(default=0)
     minutes_admin = models.IntegerField(default=0)
     minutes_customer = models.IntegerField(default=0)
+    # The octave of the time to resolve in whole minutes (RESOLVE_BUCKETS; NULL while unresolved): the hourly
+    # rollup counts the resolved tickets per octave, so a median's rank is found there and only that
+    # octave's rows are read here (rollup.median_values).
+    resolve_bucket = models.SmallIntegerField(null=True)
 
     class Meta:
         indexes = [
             models.Index(fields=["created_at"], name="facts_created"),
+            # A median's octave in a range, its rows ordered by duration from the index alone.
+            models.Index(fields=["resolve_bucket", "resolved_at", "created_at", "group_id", "assignee_id"],
+                         name="facts_resolve_bucket"),
             # The medians and the distinct count of agents read the tickets resolved in a range from the index
             # alone (PostgreSQL's index-only scan, SQLite's covering index): no look at the rows.
             models.Index(fields=["resolved_at", "created_at", "assignee_id", "group_id"], name="facts_resolved_cover"),
@@ -98,6 +118,8 @@ class TicketFacts(models.Model):
             models.Index(fields=["group_id", "created_at"], name="facts_group_created"),
             models.Index(fields=["assignee_id", "resolved_at"], name="facts_assignee_resolved"),
             models.Index(fields=["ended_at", "created_at"], name="facts_ended"),
+            # The tickets open now of a group or a lead's groups (the rollup's backlog starts from that count).
+            models.Index(fields=["group_id"], condition=models.Q(ended_at__isnull=True), name="facts_open_group"),
         ]
 
     def __str__(self) -> str:
@@ -128,8 +150,9 @@ class HourlyFigures(models.Model):
     (rollup.py; docs/kpis.md, "The hourly rollup"). Each facts row adds its counts to the row of the hour of
     each of its moments (created, resolved, closed; `ended` by the later of its creation and its end, so the
     backlog is the created minus the ended up to an instant), each Resolution row to the row of its hour, in
-    its ticket's group. Derived data, kept by rollup.apply in the
-    transaction that changes the facts; `servicedesk rebuild-report-rollup` rewrites it; never edit it.
+    its ticket's group; the tickets' SLA breaches and the stopped OLA clocks by their own hour (receivers.py).
+    Derived data, kept by rollup.apply in the transaction that changes the facts or the SLA rows;
+    `servicedesk rebuild-report-rollup` rewrites it; never edit it.
 
     Durations are whole microseconds (exact sums, whatever the order they were added in)."""
 
@@ -166,9 +189,24 @@ class HourlyFigures(models.Model):
     # The tickets' Resolution rows, by their hour: resolutions and reopenings (the reopen rate).
     resolutions = models.BigIntegerField(default=0)
     reopenings = models.BigIntegerField(default=0)
+    # The SLA breaches (sla.SlaEvent at 100 %) of the tickets with facts, by the hour reached, in the ticket's
+    # group (that of its facts row: a ticket moved takes its breaches with it).
+    breaches = models.BigIntegerField(default=0)
+    # The stopped OLA clocks (sla.SlaTarget, kind ola), by the hour stopped, in the clock's own group: in all
+    # and within their target.
+    ola_stopped = models.BigIntegerField(default=0)
+    ola_met = models.BigIntegerField(default=0)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["hour", "group_key"], name="hourly_figures_key")]
+        # The backlog reads the created and ended counts from now back to the report's first period end: from
+        # the index alone, not the wide rows.
+        indexes = [models.Index(fields=["hour", "group_key", "created", "ended"], name="hourly_figures_backlog")]
 
     def __str__(self) -> str:
         return f"figures of group {self.group_key} at {self.hour}"
+
+
+# By the resolution hour: the tickets resolved, per octave of their time to resolve (RESOLVE_BUCKETS).
+for _column in RESOLVE_COLUMNS:
+    HourlyFigures.add_to_class(_column, models.BigIntegerField(default=0))

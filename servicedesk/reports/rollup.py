@@ -20,9 +20,10 @@ from django.db import connection, transaction
 from django.db.models import ExpressionWrapper, F, FloatField, Q, Sum
 from django.db.models import Value as V
 
+from servicedesk.sla.models import ClockState, SlaEvent, SlaTarget, TargetKind
 from servicedesk.tickets.models import Channel
 
-from .models import ROLE_MINUTES, HourlyFigures, Resolution, TicketFacts
+from .models import RESOLVE_COLUMNS, ROLE_MINUTES, HourlyFigures, Resolution, TicketFacts
 
 CHANNELS = {channel: f"channel_{channel}" for channel in Channel.values}
 MICROSECOND = datetime.timedelta(microseconds=1)
@@ -30,7 +31,7 @@ FIELDS = [f.attname for f in HourlyFigures._meta.concrete_fields if f.attname no
 # What a facts row's figures are read from: the row as an instance or as values.
 READ = ("group_id", "channel", "created_at", "resolved_at", "closed_at", "ended_at", "response_decided",
         "responded_in_time", "has_resolution_target", "resolved_in_time", "beyond_first_line", "first_transfer_at",
-        "reopened", "logged_minutes", *ROLE_MINUTES.values())
+        "reopened", "logged_minutes", "resolve_bucket", *ROLE_MINUTES.values())
 
 
 def _hour(moment: datetime.datetime) -> datetime.datetime:
@@ -58,7 +59,8 @@ def figures(row) -> dict[tuple[datetime.datetime, int], Counter]:
             resolved_in_time=int(row.has_resolution_target and row.resolved_in_time),
             first_contact=int(not row.beyond_first_line and not row.reopened),
             resolve_us=(row.resolved_at - created) // MICROSECOND, logged_minutes=row.logged_minutes,
-            **{column: getattr(row, column) for column in ROLE_MINUTES.values()})
+            **{column: getattr(row, column) for column in ROLE_MINUTES.values()},
+            **{RESOLVE_COLUMNS[row.resolve_bucket]: 1} if row.resolve_bucket is not None else {})
     if row.closed_at is not None:
         add(row.closed_at, closed=1)
     if row.ended_at is not None:
@@ -72,10 +74,26 @@ def resolution_figures(at: datetime.datetime, reopened: bool, group_id) -> dict:
     return {(_hour(at), group_id or 0): Counter({"reopenings" if reopened else "resolutions": 1})}
 
 
-def _total(rows: Iterable, sign: int, into: dict, resolutions: Iterable = ()) -> None:
-    """Add `sign` × the figures of facts rows and of (at, reopened, group) resolutions into `into`."""
+def breach_figures(reached_at: datetime.datetime, group_id) -> dict:
+    """What one breach (an SlaEvent at 100 % of a ticket in group `group_id`) adds to the rollup."""
+    return {(_hour(reached_at), group_id or 0): Counter({"breaches": 1})}
+
+
+def ola_figures(stopped_at: datetime.datetime | None, breached: bool, group_id) -> dict:
+    """What one OLA clock (stopped at `stopped_at`, None while it runs, of group `group_id`) adds."""
+    if stopped_at is None:
+        return {}
+    return {(_hour(stopped_at), group_id or 0): Counter({"ola_stopped": 1, "ola_met": int(not breached)})}
+
+
+def _total(rows: Iterable, sign: int, into: dict, resolutions: Iterable = (), breaches: Iterable = (),
+           olas: Iterable = ()) -> None:
+    """Add `sign` × the figures of facts rows, of (at, reopened, group) resolutions, of (reached at, group)
+    breaches and of (stopped at, breached, group) stopped OLA clocks into `into`."""
     found = [figures(row) for row in rows]
     found += [resolution_figures(*resolution) for resolution in resolutions]
+    found += [breach_figures(*breach) for breach in breaches]
+    found += [ola_figures(*ola) for ola in olas]
     for row_figures in found:
         for key, amounts in row_figures.items():
             total = into.setdefault(key, Counter())
@@ -89,12 +107,15 @@ def resolutions_of(facts_rows: Iterable, rows: Iterable) -> list[tuple]:
     return [(row.at, row.reopened, groups.get(row.ticket_id)) for row in rows]
 
 
-def apply(old: Iterable, new: Iterable, old_resolutions: Iterable = (), new_resolutions: Iterable = ()) -> int:
-    """Move the rollup from the figures of the `old` facts rows and (at, reopened, group) resolutions to those
-    of the `new` ones (any may be empty); returns the number of (hour, group) rows touched, in one statement."""
+def apply(old: Iterable, new: Iterable, old_resolutions: Iterable = (), new_resolutions: Iterable = (), *,
+          old_breaches: Iterable = (), new_breaches: Iterable = (), old_olas: Iterable = (),
+          new_olas: Iterable = ()) -> int:
+    """Move the rollup from the figures of the `old` facts rows, (at, reopened, group) resolutions, (reached at,
+    group) breaches and (stopped at, breached, group) OLA clocks to those of the `new` ones (any may be empty);
+    returns the number of (hour, group) rows touched, in one statement."""
     delta: dict = {}
-    _total(old, -1, delta, old_resolutions)
-    _total(new, 1, delta, new_resolutions)
+    _total(old, -1, delta, old_resolutions, old_breaches, old_olas)
+    _total(new, 1, delta, new_resolutions, new_breaches, new_olas)
     changes = {key: {name: amount for name, amount in amounts.items() if amount}
                for key, amounts in delta.items()}
     changes = {key: amounts for key, amounts in changes.items() if amounts}
@@ -118,13 +139,35 @@ def apply(old: Iterable, new: Iterable, old_resolutions: Iterable = (), new_reso
     return len(changes)
 
 
+def breaches_of(ticket_ids) -> list[tuple]:
+    """(ticket, reached at) of the breaches of these tickets."""
+    return list(SlaEvent.objects.filter(ticket_id__in=list(ticket_ids), percent__gte=100).order_by()
+                .values_list("ticket_id", "reached_at"))
+
+
+def facts_groups(ticket_ids) -> dict[int, int | None]:
+    """{ticket: its facts row's group} of those of these tickets that have a facts row."""
+    return dict(TicketFacts.objects.filter(ticket_id__in=list(ticket_ids)).values_list("ticket_id", "group_id"))
+
+
+def stopped_olas(rows: Iterable) -> list[tuple]:
+    """(stopped at, breached, group) of the stopped OLA clocks among clock rows (sla.SlaTarget)."""
+    return [(row.stopped_at, row.breached, row.group_id) for row in rows
+            if row.kind == TargetKind.OLA and row.state == ClockState.STOPPED and row.stopped_at is not None]
+
+
 def rebuild(*, batch: int = 20000) -> int:
-    """Rewrite the whole rollup from the facts (after a bulk load, or to repair); returns its rows."""
+    """Rewrite the whole rollup from the facts and the SLA rows (after a bulk load, or to repair); returns its
+    rows."""
     totals: dict = {}
     with transaction.atomic():
         _total(TicketFacts.objects.only(*READ).order_by().iterator(chunk_size=batch), 1, totals,
                Resolution.objects.order_by().values_list("at", "reopened", "ticket__report_facts__group_id")
-               .iterator(chunk_size=batch))
+               .iterator(chunk_size=batch),
+               SlaEvent.objects.filter(percent__gte=100, ticket__report_facts__isnull=False).order_by()
+               .values_list("reached_at", "ticket__report_facts__group_id").iterator(chunk_size=batch),
+               SlaTarget.objects.filter(kind=TargetKind.OLA, state=ClockState.STOPPED, stopped_at__isnull=False)
+               .order_by().values_list("stopped_at", "breached", "group_id").iterator(chunk_size=batch))
         HourlyFigures.objects.all().delete()
         HourlyFigures.objects.bulk_create(
             (HourlyFigures(hour=hour, group_key=group, **amounts) for (hour, group), amounts in totals.items()),
@@ -161,13 +204,14 @@ def rolled_q(filters) -> Q:
     return q
 
 
-def beside(filters, prefix: str = "") -> Q | None:
+def beside(filters, prefix: str = "", group: str | None = None) -> Q | None:
     """The rows a lead's scope takes beside their groups' rollup rows: of the tickets assigned to them in other
-    groups (or in none), as a Q on the facts or (`prefix`) on a table reaching the ticket; None without such a
-    scope."""
+    groups (or in none), as a Q on the facts or (`prefix`) on a table reaching the ticket, whose group is the
+    ticket's or (`group`) its own field (an OLA clock's); None without such a scope."""
     if filters.scope_groups is None:
         return None
-    return Q(**{f"{prefix}assignee_id": filters.scope_agent}) & ~Q(**{f"{prefix}group_id__in": filters.scope_groups})
+    return (Q(**{f"{prefix}assignee_id": filters.scope_agent})
+            & ~Q(**{f"{group or prefix + 'group_id'}__in": filters.scope_groups}))
 
 
 def figures_by_bucket(aggregates: dict, filters, span, bucket) -> list[dict]:

@@ -27,7 +27,7 @@ from .facts import ROLE_MINUTES
 from .filters import Filters
 from .kpis import Kpi, Row, Value, register
 from .measures import in_range, measure, minutes_between
-from .models import CostRate, Resolution, TicketFacts
+from .models import RESOLVE_COLUMNS, CostRate, Resolution, TicketFacts
 
 # --- volume ---------------------------------------------------------------------------------------------
 
@@ -121,13 +121,14 @@ measure("sla_breaches", _("SLA breaches"),
           "a group's OLA), by the instant the breach was reached; the distribution gives the breached clock and, "
           "for tickets pending now, why they wait."),
         unit="count", section="service", better="down", moment="reached_at", source=SlaEvent,
-        counted=Q(percent__gte=100), distribution=breach_causes)
+        counted=Q(percent__gte=100), distribution=breach_causes, rolled={"n": "breaches"})
 measure("ola_met", _("OLA performance"),
         _("Of the resolver groups' OLA clocks that stopped in the period (the group resolved the ticket or "
           "handed it on), the share within the group's OLA target. Broken down by group, it is each group's "
           "performance; the group is the clock's, not the ticket's current one."),
         unit="percent", section="service", better="up", moment="stopped_at", source=SlaTarget, kind="percent",
-        counted=Q(state="stopped"), hit=Q(breached=False), own=(("group", "group_id"),), where=Q(kind=TargetKind.OLA))
+        counted=Q(state="stopped"), hit=Q(breached=False), own=(("group", "group_id"),), where=Q(kind=TargetKind.OLA),
+        rolled={"n": "ola_stopped", "hit": "ola_met"})
 
 # --- quality --------------------------------------------------------------------------------------------
 
@@ -163,7 +164,8 @@ measure("time_to_resolve_median", _("Median time to resolve"),
         _("For the tickets resolved in the period, the median time in minutes from creation to the latest "
           "resolution: half were resolved faster."),
         unit="minutes", section="flow", better="down", moment="resolved_at", kind="median",
-        source=TicketFacts, minutes=minutes_between("created_at", "resolved_at"))
+        source=TicketFacts, minutes=minutes_between("created_at", "resolved_at"), octaves="resolve_bucket",
+        octave_columns=tuple(RESOLVE_COLUMNS))
 measure("tickets_per_agent", _("Tickets per agent"),
         _("Tickets resolved in the period divided by the number of agents they were assigned to when resolved "
           "(tickets resolved without an assignee are left out)."),

@@ -15,9 +15,16 @@ follow_up_digest
     listing the group's overdue follow-ups). Sent with ``send_robust``.
 
 clocks_written
-    kwargs: ticket_ids (list[int]). Sent inside the transaction that rewrote those tickets' clock rows
-    (tracking.recompute_ticket / rebuild), so what is derived from them (the reports' facts) commits with
-    them.
+    kwargs: ticket_ids (list[int]), rows (list[SlaTarget]: the clock rows just written for them), replaced
+    (list[SlaTarget]: the rows they replace, deleted in one statement without the model's delete signals). Sent
+    inside the transaction that
+    rewrote those tickets' clock rows (tracking.recompute_ticket / rebuild), so what is derived from them (the
+    reports' facts and hourly rollup) commits with them.
+
+events_recorded
+    kwargs: events (list[SlaEvent]: the thresholds just recorded, warnings and breaches, saved). Sent inside
+    the transaction of the evaluator's one INSERT statement (which sends no model signals), so what is derived
+    from them (the reports' hourly breach counts) commits with them.
 """
 
 from django.dispatch import Signal
@@ -25,3 +32,4 @@ from django.dispatch import Signal
 threshold_reached = Signal()
 follow_up_digest = Signal()
 clocks_written = Signal()
+events_recorded = Signal()

@@ -51,7 +51,7 @@ from servicedesk.sla.models import (
     TargetKind,
 )
 from servicedesk.sla.ola import ola_state
-from servicedesk.sla.signals import clocks_written
+from servicedesk.sla.signals import clocks_written, events_recorded
 from servicedesk.tickets.models import OPEN_STATUSES, HistoryEntry, Ticket
 
 log = logging.getLogger("servicedesk.sla")
@@ -174,13 +174,23 @@ def recompute_ticket(ticket_id: int, config: Config | None = None, now: datetime
             return 0
         history, fired = load_history([ticket.pk])
         targets, pending = derive(ticket, config, now, history=history[ticket.pk], fired=fired[ticket.pk])
-        SlaTarget.objects.filter(ticket=ticket).delete()
+        replaced = _delete_clocks([ticket.pk])
         PendingThreshold.objects.filter(ticket=ticket).delete()
         SlaTarget.objects.bulk_create(targets)
         PendingThreshold.objects.bulk_create(pending)
         _mark_synced({ticket.pk: ticket.version})
-        clocks_written.send(sender=SlaTarget, ticket_ids=[ticket.pk])
+        clocks_written.send(sender=SlaTarget, ticket_ids=[ticket.pk], rows=targets, replaced=replaced)
     return len(targets)
+
+
+def _delete_clocks(ticket_ids) -> list[SlaTarget]:
+    """Delete the tickets' clock rows in one statement and return them: they go to clocks_written (`replaced`)
+    with the rows replacing them, so what is derived from both moves once (the per-row delete signals of an ORM
+    delete are for the deletions no such signal follows)."""
+    rows = list(SlaTarget.objects.filter(ticket_id__in=ticket_ids))
+    if rows:
+        SlaTarget.objects.filter(pk__in=[row.pk for row in rows])._raw_delete(SlaTarget.objects.db)
+    return rows
 
 
 def _mark_synced(versions: dict[int, int]) -> None:
@@ -222,7 +232,7 @@ def rebuild(*, batch: int = 500, progress=None, open_only: bool = False) -> int:
             break
         with transaction.atomic():
             tickets = list(_locked_tickets().filter(pk__in=ids))
-            SlaTarget.objects.filter(ticket_id__in=ids).delete()
+            replaced = _delete_clocks(ids)
             PendingThreshold.objects.filter(ticket_id__in=ids).delete()
             history, fired = load_history(ids)
             targets, pending = [], []
@@ -233,7 +243,7 @@ def rebuild(*, batch: int = 500, progress=None, open_only: bool = False) -> int:
             SlaTarget.objects.bulk_create(targets)
             PendingThreshold.objects.bulk_create(pending)
             _mark_synced({t.pk: t.version for t in tickets})
-            clocks_written.send(sender=SlaTarget, ticket_ids=ids)
+            clocks_written.send(sender=SlaTarget, ticket_ids=ids, rows=targets, replaced=replaced)
         count += len(ids)
         last = ids[-1]
         if progress:
@@ -368,6 +378,8 @@ def _record(claimed: list[tuple], now: datetime, group_names: dict[int, str]) ->
             event.pk = pk
             event._state.adding = False
             fresh.append(event)
+    if fresh:
+        events_recorded.send(sender=SlaEvent, events=fresh)
     return fresh
 
 
