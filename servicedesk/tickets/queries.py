@@ -54,6 +54,22 @@ def attach_users(holders: Sequence[object], fields: Sequence[str], users=None) -
     return people
 
 
+def people_columns(ids) -> list[tuple[int, str, str, str]]:
+    """(id, username, first_name, last_name) of the users `ids` (None left out), by a statement written out:
+    the queryset's compilation cost more than the read on every page of a list."""
+    ids = sorted(set(ids) - {None})
+    if not ids:
+        return []
+    if len(ids) > 500:
+        return list(User.objects.filter(pk__in=ids).values_list("id", "username", "first_name", "last_name"))
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {quote('id')}, {quote('username')}, {quote('first_name')}, {quote('last_name')} "
+                       f"FROM {quote(User._meta.db_table)} WHERE {quote('id')} IN ({', '.join(['%s'] * len(ids))})",
+                       ids)
+        return cursor.fetchall()
+
+
 def ticket_reference(key: str | None) -> Q | None:
     """The lookup for a ticket named by a person or a client: its id (ASCII digits within the
     database's range) or its number (`SD-000123`, any case); None when `key` can name no ticket."""
