@@ -144,7 +144,8 @@ TEMPLATES = [
         "NAME": "jinja2",
         "APP_DIRS": True,
         "OPTIONS": {"environment": "servicedesk.core.jinja.environment",
-                    "context_processors": ["servicedesk.core.jinja.csrf_once"]},
+                    "context_processors": ["servicedesk.core.jinja.csrf_once",
+                                           "servicedesk.core.jinja.translations"]},
     },
 ]
 
@@ -366,6 +367,8 @@ CACHES = {
 # the others.
 if SERVICEDESK_CACHE_URL:
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+else:  # Django's database sessions, the row read by a statement built once (core.sessions)
+    SESSION_ENGINE = "servicedesk.core.sessions"
 
 # --- Notifications (servicedesk.notify) ------------------------------------------------------------
 SERVICEDESK_NOTIFY_ENABLED = env_bool("SERVICEDESK_NOTIFY_ENABLED", True)

@@ -9,11 +9,13 @@ import zoneinfo
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connection, models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
+
+from servicedesk.core import rows
 
 
 def validate_time_zone(value: str) -> None:
@@ -264,8 +266,11 @@ class ApiToken(models.Model):
         system identity (which never signs in).
         Marks the token used, writing at most once a minute."""
         now = timezone.now()
-        # Found by its hash alone (unique) and checked here: the conditions as SQL cost a third of the lookup.
-        token = cls.objects.select_related("user").filter(key_hash=hash_token(raw)).first()
+        # Found by its hash alone (unique) and checked here: the conditions as SQL cost a third of the lookup;
+        # with its user, by a statement built once (core.rows: the queryset's compilation cost more than the read).
+        quote = connection.ops.quote_name
+        token = next(iter(rows.select_related(
+            cls, "user", f"{quote(cls._meta.db_table)}.{quote('key_hash')} = %s", [hash_token(raw)])), None)
         if (token is None or token.revoked or (token.expires_at is not None and token.expires_at <= now)
                 or not token.user.is_active or token.user.is_system_identity):
             return None

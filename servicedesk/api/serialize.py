@@ -10,6 +10,7 @@ from servicedesk.accounts import refdata as accounts_refdata
 from servicedesk.sla.visibility import visible_clocks
 from servicedesk.tickets import permissions
 from servicedesk.tickets.actions import available_actions
+from servicedesk.tickets.queries import people_columns
 
 
 def user_ref(user):
@@ -156,15 +157,11 @@ LIST_COLUMNS = (
 
 def ticket_rows(rows: list[dict], viewer, transitions) -> list[dict]:
     """List items from `.values(*LIST_COLUMNS)` rows, with people and merge targets in one query each."""
-    from servicedesk.accounts.models import User
     from servicedesk.tickets.models import Ticket
 
     ids = {r[name] for r in rows for name in ("requester_id", "owner_id", "assignee_id")} - {None}
-    people = {
-        u["id"]: {"id": u["id"], "username": u["username"],
-                  "name": f"{u['first_name']} {u['last_name']}".strip() or u["username"]}
-        for u in User.objects.filter(pk__in=ids).values("id", "username", "first_name", "last_name")
-    } if ids else {}
+    people = {pk: {"id": pk, "username": username, "name": f"{first} {last}".strip() or username}
+              for pk, username, first, last in people_columns(ids)}
     merged_ids = {r["merged_into_id"] for r in rows if r["merged_into_id"]}
     # A merge target is named only to those who may see it (the scoping rule).
     merged = dict(permissions.visible_tickets(viewer, Ticket.objects.filter(pk__in=merged_ids))

@@ -4,10 +4,12 @@ menu, the language, the desk's name and the banner (a Django fragment, as on eve
 from __future__ import annotations
 
 from django.conf import settings
+from django.template.context_processors import csrf
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext_lazy, pgettext_lazy
 
+from servicedesk.announcements.banner import context as banner_context
 from servicedesk.core.context import branding
 
 # console/base.html's top menu, in its order (tests/console/test_jinja_layout.py keeps the two the same).
@@ -34,12 +36,21 @@ def layout_context(request, nav: str = "", sidebar: dict | None = None) -> dict:
     """`nav`: the menu entry (its route name) the page marks as the one shown; `sidebar`: the queues' side
     column (sidebar.build_sidebar), a Django fragment as on the queue pages."""
     return {
+        # The fragments get what they use, not the Django engine's seven context processors (a third of
+        # their render): the sidebar nothing of the request; the banner the notices, the request and CSRF.
         "sidebar_html": mark_safe(render_to_string(  # noqa: S308
-            "console/_sidebar.html", {"sidebar": sidebar}, request)) if sidebar else "",
+            "console/_sidebar.html", {"sidebar": sidebar})) if sidebar else "",
         **branding(request),
         "LANGUAGE_CODE": get_language(),
         "LANGUAGES": settings.LANGUAGES,
         "console_menu": MENU,
         "nav": nav,
-        "banner_html": mark_safe(render_to_string("console/_banner.html", request=request)),  # noqa: S308
+        "banner_html": mark_safe(render_to_string(  # noqa: S308
+            "console/_banner.html", fragment_context(request, banner_context(request)))),
     }
+
+
+def fragment_context(request, extra: dict) -> dict:
+    """The context of a Django fragment rendered inside a Jinja2 page without the Django engine's context
+    processors: `extra`, the request and the CSRF token (what the console's fragments read)."""
+    return {**extra, "request": request, **csrf(request)}

@@ -7,9 +7,10 @@ from types import SimpleNamespace
 from django.utils import timezone
 
 from servicedesk.accounts import refdata as accounts_refdata
-from servicedesk.accounts.models import User, person_name
+from servicedesk.accounts.models import person_name
 from servicedesk.tickets import refdata as tickets_refdata
 from servicedesk.tickets.models import Priority, Status, Ticket
+from servicedesk.tickets.queries import people_columns
 
 from .access import ticket_urls
 from .clocks import clock_label, due_cells
@@ -27,11 +28,7 @@ def as_rows(values: list[dict]) -> list[SimpleNamespace]:
 
 def people_names(ids) -> dict[int, str]:
     """Display names by user id, in one query of four columns."""
-    ids = set(ids) - {None}
-    if not ids:
-        return {}
-    found = User.objects.filter(pk__in=ids).values_list("id", "first_name", "last_name", "username")
-    return {pk: person_name(first, last) or username for pk, first, last, username in found}
+    return {pk: person_name(first, last) or username for pk, username, first, last in people_columns(ids)}
 
 
 def _minutes(iso: str) -> str:
